@@ -1,0 +1,158 @@
+package codec
+
+import (
+	"crypto/sha1"
+	"crypto/subtle"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"runtime"
+)
+
+// AuthKeySize is the size of an MTProto auth key in bytes.
+const AuthKeySize = 256
+
+// AuthKey is a 256-byte MTProto auth key: full access to the Telegram
+// account it was created for.
+//
+// An AuthKey never prints its bytes: fmt (every verb), encoding/json,
+// encoding.TextMarshaler and log/slog all render it as its public
+// fingerprint, "AuthKey(id=…)". The raw bytes are only available through
+// [AuthKey.Reveal] and [AuthKey.RevealTo]. Call [AuthKey.Wipe] when done.
+//
+// The zero AuthKey holds no key. Copies of an AuthKey share one backing
+// array, so [AuthKey.Wipe] on any copy wipes the key for all of them; use
+// [AuthKey.Clone] for an independent copy.
+type AuthKey struct {
+	p *[AuthKeySize]byte
+}
+
+// NewAuthKey copies b into a new AuthKey. It returns an error wrapping
+// [ErrBadKey] if b is not 256 bytes and [ErrZeroKey] if b is all zeros.
+// The caller remains responsible for wiping b.
+func NewAuthKey(b []byte) (AuthKey, error) {
+	if len(b) != AuthKeySize {
+		return AuthKey{}, fmt.Errorf("codec: auth key is %d bytes: %w", len(b), ErrBadKey)
+	}
+	if isZero(b) {
+		return AuthKey{}, fmt.Errorf("codec: %w", ErrZeroKey)
+	}
+	k := AuthKey{p: new([AuthKeySize]byte)}
+	copy(k.p[:], b)
+	return k, nil
+}
+
+func isZero(b []byte) bool {
+	var acc byte
+	for _, c := range b {
+		acc |= c
+	}
+	return acc == 0
+}
+
+// IsSet reports whether k holds a key.
+func (k AuthKey) IsSet() bool { return k.p != nil }
+
+// KeyID is the MTProto auth_key_id: the last 8 bytes of SHA-1(auth key), in
+// that order. It is sent in clear with every MTProto message, so it is a
+// safe public fingerprint.
+type KeyID [8]byte
+
+// String returns the 16 lowercase hex characters of the id bytes.
+func (id KeyID) String() string { return hex.EncodeToString(id[:]) }
+
+// Uint64 returns the id as MTProto and Telethon show it: the bytes read as a
+// little-endian unsigned integer.
+func (id KeyID) Uint64() uint64 { return binary.LittleEndian.Uint64(id[:]) }
+
+// ID returns the auth_key_id, SHA-1(key)[12:20]. It returns the zero KeyID
+// for an unset key.
+func (k AuthKey) ID() KeyID {
+	var id KeyID
+	if !k.IsSet() {
+		return id
+	}
+	sum := sha1.Sum(k.p[:])
+	copy(id[:], sum[12:20])
+	return id
+}
+
+// Reveal returns a copy of the 256 key bytes, or nil for an unset key. The
+// caller owns the copy and should clear it when done.
+func (k AuthKey) Reveal() []byte {
+	if !k.IsSet() {
+		return nil
+	}
+	out := make([]byte, AuthKeySize)
+	copy(out, k.p[:])
+	return out
+}
+
+// RevealTo copies the key into dst, which must be at least 256 bytes long,
+// and returns the number of bytes copied (0 for an unset key). It lets
+// callers put the key straight into memory they manage, such as a locked
+// buffer, without an intermediate heap copy.
+func (k AuthKey) RevealTo(dst []byte) int {
+	if !k.IsSet() {
+		return 0
+	}
+	if len(dst) < AuthKeySize {
+		panic("codec: AuthKey.RevealTo: destination shorter than 256 bytes")
+	}
+	return copy(dst, k.p[:])
+}
+
+// Equal reports, in constant time, whether k and o hold the same key. Two
+// unset keys are equal.
+func (k AuthKey) Equal(o AuthKey) bool {
+	if !k.IsSet() || !o.IsSet() {
+		return k.IsSet() == o.IsSet()
+	}
+	return subtle.ConstantTimeCompare(k.p[:], o.p[:]) == 1
+}
+
+// Clone returns an independent copy of k.
+func (k AuthKey) Clone() AuthKey {
+	if !k.IsSet() {
+		return AuthKey{}
+	}
+	c := AuthKey{p: new([AuthKeySize]byte)}
+	*c.p = *k.p
+	return c
+}
+
+// Wipe zeroes the key bytes (for every copy of k) and marks k unset.
+func (k *AuthKey) Wipe() {
+	if k.p != nil {
+		clear(k.p[:])
+		runtime.KeepAlive(k.p)
+	}
+	k.p = nil
+}
+
+const redactedKey = "AuthKey(unset)"
+
+// String returns "AuthKey(id=<auth_key_id hex>)", never key bytes.
+func (k AuthKey) String() string {
+	if !k.IsSet() {
+		return redactedKey
+	}
+	return "AuthKey(id=" + k.ID().String() + ")"
+}
+
+// GoString implements fmt.GoStringer with the same redacted text as String.
+func (k AuthKey) GoString() string { return k.String() }
+
+// Format implements fmt.Formatter so that no verb (%x, %q, %d, %v, …)
+// reaches the key bytes.
+func (k AuthKey) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(k.String())) }
+
+// MarshalText implements encoding.TextMarshaler with the redacted form.
+func (k AuthKey) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// MarshalJSON implements json.Marshaler with the redacted form.
+func (k AuthKey) MarshalJSON() ([]byte, error) { return []byte(`"` + k.String() + `"`), nil }
+
+// LogValue implements slog.LogValuer with the redacted form.
+func (k AuthKey) LogValue() slog.Value { return slog.StringValue(k.String()) }

@@ -1,0 +1,55 @@
+package codec
+
+// MaxInputLen is the longest text, in bytes, that the decoders look at.
+// Longer input is refused with [ErrTooLarge] before any decoding. The
+// longest real session (gotd JSON with a full DC list) is a few KiB.
+const MaxInputLen = 64 << 10
+
+// Decode detects the format of text (see [Detect]) and decodes it.
+func Decode(text string) (*Session, error) {
+	f, err := Detect(text)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeAs(f, text)
+}
+
+// DecodeAs decodes text as format f, without detection. PyrogramLegacy and
+// Pyrogram are distinct: each refuses the other's layouts.
+func DecodeAs(f Format, text string) (*Session, error) {
+	switch f {
+	case Telethon:
+		return ParseTelethon(text)
+	case Pyrogram:
+		return ParsePyrogram(text)
+	case PyrogramLegacy:
+		return ParsePyrogramLegacy(text)
+	case GramJS:
+		return ParseGramJS(text)
+	case Mtcute:
+		return ParseMtcute(text)
+	case Gotd:
+		return ParseGotd(text)
+	}
+	return nil, errorf(FormatUnknown, -1, ErrUnknownFormat, "")
+}
+
+// Encode encodes s in format f. See the per-format Encode methods for what
+// each one requires.
+func (s *Session) Encode(f Format) (string, error) {
+	switch f {
+	case Telethon:
+		return s.EncodeTelethon()
+	case Pyrogram:
+		return s.EncodePyrogram()
+	case PyrogramLegacy:
+		return s.EncodePyrogramLegacy()
+	case GramJS:
+		return s.EncodeGramJS()
+	case Mtcute:
+		return s.EncodeMtcute()
+	case Gotd:
+		return s.EncodeGotd()
+	}
+	return "", errorf(FormatUnknown, -1, ErrUnknownFormat, "")
+}
