@@ -156,3 +156,21 @@ func (k AuthKey) MarshalJSON() ([]byte, error) { return []byte(`"` + k.String() 
 
 // LogValue implements slog.LogValuer with the redacted form.
 func (k AuthKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
+
+// sessionBox holds a decoded [Session] and its key array in one allocation,
+// so that a decoder allocates once for both.
+type sessionBox struct {
+	s Session
+	k [AuthKeySize]byte
+}
+
+// newSessionWithKey returns a new Session whose Key holds a copy of key,
+// which must be AuthKeySize bytes (checked by the caller), allocated
+// together with the Session. The caller remains responsible for clearing
+// key.
+func newSessionWithKey(key []byte) *Session {
+	box := new(sessionBox)
+	copy(box.k[:], key)
+	box.s.Key.p = &box.k
+	return &box.s
+}

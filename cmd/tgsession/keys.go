@@ -1,0 +1,97 @@
+package main
+
+// This file holds what the commands that touch sealed sessions share:
+// memguard process hygiene, identity options and recipient parsing.
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+
+	"filippo.io/age"
+	"github.com/awnumar/memguard"
+	"github.com/tgsession/tgsession/vault"
+)
+
+var catchOnce sync.Once
+
+// guardMemory prepares the process for handling auth keys in memguard: on
+// SIGINT or SIGTERM memguard wipes its buffers and exits. The signals are
+// named explicitly: CatchSignal with none catches every signal, including
+// the runtime's SIGURG preemption signal (SECURITY-RESEARCH §2.4). It
+// returns memguard.Purge, for the command to defer. Importing memguard
+// also sets RLIMIT_CORE to 0 for the process and its children.
+func guardMemory() func() {
+	catchOnce.Do(func() {
+		memguard.CatchSignal(func(os.Signal) {}, os.Interrupt, syscall.SIGTERM)
+	})
+	return memguard.Purge
+}
+
+// vaultOptions returns the options that every opening call uses: the -i
+// files, standard input for "-i -", and warnings in our voice.
+func (c *cli) vaultOptions(ids []string) []vault.Option {
+	opts := []vault.Option{
+		vault.WithStdin(c.stdin),
+		vault.WithWarnings(func(msg string) { c.warnf("%s", msg) }),
+	}
+	for _, p := range ids {
+		opts = append(opts, vault.WithIdentityFile(p))
+	}
+	return opts
+}
+
+// parseRecipients parses -r values and -R files.
+func parseRecipients(cmd string, rs, files []string, opts ...vault.Option) ([]age.Recipient, error) {
+	var out []age.Recipient
+	for i, r := range rs {
+		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(r)), "AGE-SECRET-KEY-") || strings.HasPrefix(strings.TrimSpace(r), "-----BEGIN") {
+			return nil, withHints(usageErrorf("%s: -r value %d is a secret key, not a recipient", cmd, i+1),
+				"-r takes a public recipient (age1…, from age-keygen -y); the secret key you typed is now in your shell history: treat it as exposed")
+		}
+		rr, err := vault.ParseRecipients(strings.NewReader(r), opts...)
+		if err != nil {
+			return nil, failf("%s: -r value %d: %v", cmd, i+1, err)
+		}
+		out = append(out, rr...)
+	}
+	for _, path := range files {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, openError(path, err)
+		}
+		rr, err := vault.ParseRecipients(f, opts...)
+		f.Close()
+		if err != nil {
+			return nil, failf("%s: -R %s: %v", cmd, path, err)
+		}
+		out = append(out, rr...)
+	}
+	return out, nil
+}
+
+// vaultError adds hints to errors from package vault.
+func vaultError(err error) error {
+	var nid *vault.NoIdentityError
+	var wk *vault.WrongKeyError
+	var ml *vault.MemlockError
+	switch {
+	case errors.As(err, &nid):
+		hint := "pass -i FILE, or set TGSESSION_AGE_KEY_FILE"
+		if p, perr := vault.DefaultKeysPath(); perr == nil {
+			hint = fmt.Sprintf("to create a default identity: mkdir -p %s && age-keygen -o %s", filepath.Dir(p), p)
+		}
+		return withHints(failf("%v", err), hint)
+	case errors.As(err, &wk):
+		return withHints(failf("%v", err), "check that the value was sealed to one of your recipients (age-keygen -y prints them)")
+	case errors.As(err, &ml):
+		return failf("%v", err)
+	case errors.Is(err, vault.ErrNotSealed):
+		return withHints(failf("%v", err), `this is a plain session string: seal it with "tgsession seal", or inspect it with "tgsession inspect"`)
+	}
+	return failf("%v", err)
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"tgsession": main,
+	})
+}
+
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata",
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"filemode": cmdFileMode,
+		},
+	})
+}
+
+// cmdFileMode checks a file's permission bits: filemode 0600 FILE...
+func cmdFileMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: filemode MODE FILE...")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	if err != nil {
+		ts.Fatalf("bad mode %q", args[0])
+	}
+	for _, name := range args[1:] {
+		fi, err := os.Stat(ts.MkAbs(name))
+		ts.Check(err)
+		got := fi.Mode().Perm()
+		if (uint64(got) == want) == neg {
+			ts.Fatalf("%s: mode %s, want %s%s", name, got, map[bool]string{true: "not ", false: ""}[neg], os.FileMode(want))
+		}
+	}
+	_ = fmt.Sprint()
+}

@@ -1,0 +1,296 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault"
+)
+
+const identityHelp = `Identities are searched, in order, in $TGSESSION_AGE_KEY (inline
+identities), the file named by $TGSESSION_AGE_KEY_FILE, the output of
+$TGSESSION_AGE_KEY_CMD, the -i files, and
+$XDG_CONFIG_HOME/tgsession/keys.txt (~/.config/tgsession/keys.txt); every
+identity found is tried. When none opens the value, the error lists every
+place that was searched.
+`
+
+var sealCmd = &command{
+	name:    "seal",
+	summary: "encrypt a session to age recipients",
+	help: `Usage: tgsession seal -r RECIPIENT... [-R FILE] [--age | --armor] [-o FILE]
+                      [--from FORMAT] [--in FILE | FILE] [--meta NAME=VALUE]
+
+Reads a session in any format and encrypts it with age to the recipients.
+The default output is one line of text, "tgsession-age-v1:…", made for
+environment variables and secret stores; --armor writes an armored age file
+and --age a binary one, both of which "age -d" decrypts. The sealed value
+keeps every field of the session and the format it came from.
+
+Flags:
+    -r, --recipient R      an age recipient (age1… or age1pq1…); repeatable
+    -R, --recipients-file F  a file of recipients, one per line; repeatable
+    -a, --armor            write an armored age file
+    --age                  write a binary age file (refused on a terminal)
+    -o, --out FILE         write to FILE (mode 0600) instead of stdout
+    -f, --force            replace an existing output file
+    --from FORMAT          decode the input as FORMAT, skipping detection
+    --in FILE              read the session from FILE
+    --meta NAME=VALUE      store a non-secret label inside the envelope;
+                           repeatable
+    --require-pq           accept only post-quantum (age1pq1…) recipients
+    --ssh                  also accept ssh-ed25519 and ssh-rsa recipients
+
+Examples:
+    age-keygen -o key.txt
+    tgsession seal -r "$(age-keygen -y key.txt)" < session.txt > session.sealed
+    tgsession seal -R recipients.txt --armor --in session.txt -o session.age
+`,
+	run: runSeal,
+}
+
+func runSeal(c *cli, cmd *command, args []string) error {
+	defer guardMemory()()
+	fs := newFlagSet(cmd)
+	var rs, rfiles, metas stringList
+	fs.Var(&rs, "r", "")
+	fs.Var(&rs, "recipient", "")
+	fs.Var(&rfiles, "R", "")
+	fs.Var(&rfiles, "recipients-file", "")
+	fs.Var(&metas, "meta", "")
+	binary := fs.Bool("age", false, "")
+	var armor, force bool
+	fs.BoolVar(&armor, "armor", false, "")
+	fs.BoolVar(&armor, "a", false, "")
+	fs.BoolVar(&force, "force", false, "")
+	fs.BoolVar(&force, "f", false, "")
+	var out string
+	fs.StringVar(&out, "out", "", "")
+	fs.StringVar(&out, "o", "", "")
+	in := fs.String("in", "", "")
+	from := fs.String("from", "", "")
+	requirePQ := fs.Bool("require-pq", false, "")
+	ssh := fs.Bool("ssh", false, "")
+	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	if *binary && armor {
+		return usageErrorf("seal: --age and --armor cannot be used together")
+	}
+	if len(rs)+len(rfiles) == 0 {
+		return withHints(usageErrorf("seal: at least one -r RECIPIENT or -R FILE is required"),
+			"make a key with age-keygen -o key.txt; age-keygen -y key.txt prints its recipient")
+	}
+	srcs, err := sources(cmd.name, *in, pos)
+	if err != nil {
+		return err
+	}
+	if len(srcs) > 1 {
+		return usageErrorf("seal: one input at a time")
+	}
+	f, err := parseFromFlag(cmd.name, *from)
+	if err != nil {
+		return err
+	}
+	labels, err := parseMeta(metas)
+	if err != nil {
+		return err
+	}
+	form := vault.FormText
+	switch {
+	case *binary:
+		form = vault.FormBinary
+	case armor:
+		form = vault.FormArmor
+	}
+	if form == vault.FormBinary && (out == "" || out == "-") && c.isTerminal(c.stdout) {
+		return withHints(failf("seal: refusing to write binary output to the terminal"),
+			"use --armor for text, or -o FILE")
+	}
+	var ropts []vault.Option
+	if *ssh {
+		ropts = append(ropts, vault.WithSSH())
+	}
+	if *requirePQ {
+		ropts = append(ropts, vault.RequirePQ())
+	}
+	recipients, err := parseRecipients(cmd.name, rs, rfiles, ropts...)
+	if err != nil {
+		return err
+	}
+	l, err := c.load(srcs[0], f)
+	if err != nil {
+		return err
+	}
+	defer l.sess.Wipe()
+	opts := append(ropts, vault.WithLabels(labels))
+	sealed, err := vault.Seal(l.sess, form, recipients, opts...)
+	if err != nil {
+		return vaultError(err)
+	}
+	if form == vault.FormText {
+		sealed = append(sealed, '\n')
+	}
+	return c.writeOutput(out, sealed, force)
+}
+
+// parseMeta parses --meta NAME=VALUE flags.
+func parseMeta(metas []string) (map[string]string, error) {
+	if len(metas) == 0 {
+		return nil, nil
+	}
+	labels := make(map[string]string)
+	for _, m := range metas {
+		name, value, ok := strings.Cut(m, "=")
+		if !ok || name == "" {
+			return nil, usageErrorf("--meta takes NAME=VALUE")
+		}
+		if looksLikeSecret(value) {
+			return nil, usageErrorf("--meta %s: the value looks like key material; labels are not secret", name)
+		}
+		labels[name] = value
+	}
+	return labels, nil
+}
+
+var openCmd = &command{
+	name:    "open",
+	summary: "decrypt a sealed session",
+	help: `Usage: tgsession open [-i FILE]... [--to FORMAT] [-o FILE] [--in FILE | FILE]
+
+Decrypts a sealed session (the "tgsession-age-v1:" text, an armored or a
+binary age file written by seal, or a plain session string that someone
+encrypted with the age CLI) and writes it in FORMAT: by default the format
+it was sealed from. Fields the target drops or defaults are listed on
+stderr, as for convert.
+
+` + identityHelp + `
+Flags:
+    -i, --identity FILE  an identity file; repeatable; "-" reads identities
+                         from standard input (then give the value with --in)
+    --to FORMAT          output format (string or file format)
+    -o, --out FILE       write to FILE (mode 0600) instead of stdout; needed
+                         for file formats
+    -f, --force          replace an existing output file
+    --in FILE            read the sealed value from FILE
+    --from FORMAT        decode an age-encrypted plain string as FORMAT
+    --api-id N, --user-id N, --bot, --test-mode
+                         supply values the target needs (see convert)
+    --require-pq         use only post-quantum identities
+    --ssh                also use unencrypted OpenSSH private keys
+
+Examples:
+    tgsession open -i key.txt < session.sealed
+    printenv SESSION_SEALED | tgsession open --to pyrogram --api-id 12345 --user-id 777000
+    tgsession open -i key.txt --in session.age --to telethon-sqlite -o bot.session
+`,
+	run: runOpen,
+}
+
+func runOpen(c *cli, cmd *command, args []string) error {
+	defer guardMemory()()
+	fs := newFlagSet(cmd)
+	var ids stringList
+	fs.Var(&ids, "i", "")
+	fs.Var(&ids, "identity", "")
+	to := fs.String("to", "", "")
+	from := fs.String("from", "", "")
+	in := fs.String("in", "", "")
+	var out string
+	fs.StringVar(&out, "out", "", "")
+	fs.StringVar(&out, "o", "", "")
+	var force bool
+	fs.BoolVar(&force, "force", false, "")
+	fs.BoolVar(&force, "f", false, "")
+	requirePQ := fs.Bool("require-pq", false, "")
+	ssh := fs.Bool("ssh", false, "")
+	ov := registerOverrides(fs)
+	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	ov.set = flagsSet(fs)
+	srcs, err := sources(cmd.name, *in, pos)
+	if err != nil {
+		return err
+	}
+	if len(srcs) > 1 {
+		return usageErrorf("open: one input at a time")
+	}
+	src := srcs[0]
+	for _, id := range ids {
+		if id == "-" && src.path == "" {
+			return usageErrorf("open: -i - reads identities from standard input, so give the sealed value with --in FILE")
+		}
+	}
+	f, err := parseFromFlag(cmd.name, *from)
+	if err != nil {
+		return err
+	}
+	var tgt target
+	if *to != "" {
+		if tgt, err = parseTarget(*to); err != nil {
+			return err
+		}
+	}
+	opts := c.vaultOptions(ids)
+	if f != codec.FormatUnknown {
+		opts = append(opts, vault.AsFormat(f))
+	}
+	if *requirePQ {
+		opts = append(opts, vault.RequirePQ())
+	}
+	if *ssh {
+		opts = append(opts, vault.WithSSH())
+	}
+	var vs *vault.Session
+	if src.path == "" {
+		vs, err = vault.OpenReader(c.stdin, opts...)
+		err = prefixErr(src, err)
+	} else {
+		// vault names the file in its errors.
+		vs, err = vault.OpenFile(src.path, opts...)
+	}
+	if err != nil {
+		return vaultError(err)
+	}
+	defer vs.Destroy()
+	if *to == "" {
+		tgt = target{str: vs.Source}
+	}
+	return c.exportSession(src, vs, tgt, ov, out, force)
+}
+
+// exportSession converts an opened session to t and writes it to out, as
+// convert does.
+func (c *cli) exportSession(src source, vs *vault.Session, t target, ov *overrides, out string, force bool) error {
+	if t.isFile() && (out == "" || out == "-") {
+		return withHints(usageErrorf("--to %s writes a file: give -o FILE", t),
+			"a .session file is binary and is never written to standard output")
+	}
+	if !t.isFile() && t.str == codec.FormatUnknown {
+		return failf("%s: the sealed value does not record its format: name one with --to", src)
+	}
+	cs, err := vs.ToCodec()
+	if err != nil {
+		return vaultError(err)
+	}
+	defer cs.Wipe()
+	l := &loaded{src: src, sess: cs}
+	data, changes, err := c.convert(l, &convertOpts{to: t, ov: *ov, force: force}, out)
+	if err != nil {
+		if errors.Is(err, vault.ErrDestroyed) {
+			return vaultError(err)
+		}
+		return err
+	}
+	c.printChanges("", changes)
+	if data == nil {
+		return nil
+	}
+	defer clear(data)
+	c.secretToTerminal(out)
+	return c.writeOutput(out, data, force)
+}

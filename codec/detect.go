@@ -1,0 +1,172 @@
+package codec
+
+import "errors"
+
+// Detect returns the format of text, from its structure alone: it never
+// tries one decoder after another and never guesses.
+//
+// After the surrounding whitespace and quotes are removed (as every decoder
+// does), text starting with '{' is [Gotd] JSON. Text starting with '1' is
+// a [Telethon] or [GramJS] string, told apart by the decoded payload: 263
+// or 275 bytes is Telethon's layout, and a payload whose second and third
+// bytes are a length that accounts for every byte with an address that is
+// an IP literal or host name is GramJS's. The two meet at 275 bytes (a
+// GramJS string for a 14-character IPv4 address is as long as a Telethon
+// IPv6 string), where the GramJS reading wins if the Telethon reading's
+// address is in ::/8, which no Telethon session holds; if both readings were
+// plausible, Detect would return an [*AmbiguousError] naming both. Other
+// text is base64: 263 or 267 bytes is [PyrogramLegacy], 271 bytes
+// [Pyrogram], and a first byte of 3 [Mtcute] (whose TL structure is then
+// checked completely).
+//
+// If Detect returns a format f, [DecodeAs](f, text) either succeeds or
+// fails on a field value (DC id 0, port 0, a zero key, a bad bool byte);
+// it never decodes the wrong layout. Otherwise Detect returns a
+// [*ParseError] wrapping [ErrUnknownFormat], [ErrBadLength],
+// [ErrUnsupportedVersion] or a text error from normalization and base64
+// decoding, or an [*AmbiguousError].
+func Detect(text string) (Format, error) {
+	s, err := normalize(text, FormatUnknown)
+	if err != nil {
+		return FormatUnknown, err
+	}
+	if s[0] == '{' {
+		return Gotd, nil
+	}
+	var buf [maxStringPayload]byte
+	return detect(s, buf[:0])
+}
+
+// detect implements Detect on normalized text, decoding into buf.
+func detect(s string, buf []byte) (Format, error) {
+	var cands []Format
+	var cbuf [3]Format
+	cands = cbuf[:0]
+	var prefixed []byte
+	var prefixedErr error
+
+	if s[0] == '1' {
+		if err := checkMaxDecoded(s[1:], FormatUnknown, maxStringPayload); err != nil {
+			prefixedErr = err
+		} else {
+			b, _, err := decodeBase64(s[1:], FormatUnknown, 1, buf)
+			if err != nil {
+				prefixedErr = err
+			} else {
+				cands = prefixedCandidates(b, cands)
+				prefixed = b
+			}
+		}
+		// The '1' may also be the first base64 character of a Pyrogram
+		// string for DC 212–215: a payload starting with '1' decodes to a
+		// first byte of 212–215, which no mtcute string has.
+		if len(s) <= (pyrogramLenV2+2)/3*4 {
+			var wbuf [pyrogramLenV2 + 3]byte
+			if w, _, err := decodeBase64(s, FormatUnknown, 0, wbuf[:0]); err == nil {
+				if f := pyrogramCandidate(len(w)); f != FormatUnknown {
+					cands = append(cands, f)
+				}
+				clear(w)
+			}
+		}
+		n := len(prefixed)
+		clear(prefixed)
+		switch {
+		case len(cands) == 1:
+			return cands[0], nil
+		case len(cands) > 1:
+			return FormatUnknown, &AmbiguousError{Candidates: cands}
+		case prefixedErr != nil:
+			return FormatUnknown, prefixedErr
+		}
+		return FormatUnknown, errorf(FormatUnknown, -1, ErrUnknownFormat,
+			"starts with the '1' prefix of Telethon and GramJS strings but decodes to %d bytes: Telethon has %d or %d, and the GramJS address length field does not match",
+			n, telethonLenV4, telethonLenV6)
+	}
+
+	if err := checkMaxDecoded(s, FormatUnknown, MaxInputLen); err != nil {
+		return FormatUnknown, err
+	}
+	b, _, err := decodeBase64(s, FormatUnknown, 0, buf)
+	if err != nil {
+		if verr := otherVersionError(s); verr != nil {
+			return FormatUnknown, verr
+		}
+		return FormatUnknown, err
+	}
+	defer clear(b)
+	if f := pyrogramCandidate(len(b)); f != FormatUnknown {
+		return f, nil
+	}
+	if b[0] == mtcuteVersion {
+		sess, err := decodeMtcutePayload(b)
+		if err == nil {
+			sess.Wipe()
+			return Mtcute, nil
+		}
+		if errors.Is(err, ErrBadField) || errors.Is(err, ErrZeroKey) {
+			return Mtcute, nil
+		}
+		return FormatUnknown, err
+	}
+	if verr := otherVersionError(s); verr != nil {
+		return FormatUnknown, verr
+	}
+	return FormatUnknown, errorf(FormatUnknown, -1, ErrUnknownFormat,
+		"%d characters decode to %d bytes: Pyrogram has %d, %d or %d, mtcute starts with byte 3, Telethon and GramJS with the character '1'",
+		len(s), len(b), pyrogramLenOld32, pyrogramLenOld64, pyrogramLenV2)
+}
+
+// prefixedCandidates appends the formats whose layout fits b, the payload
+// after a '1' prefix.
+func prefixedCandidates(b []byte, cands []Format) []Format {
+	gramjs := gramjsStructureValid(b)
+	if len(b) == telethonLenV4 || len(b) == telethonLenV6 {
+		telethon := plausibleIP(ipFromPacked(b[1 : len(b)-2-AuthKeySize]))
+		switch {
+		case gramjs && telethon:
+			return append(cands, Telethon, GramJS)
+		case gramjs:
+			return append(cands, GramJS)
+		default:
+			// Telethon's layout, even with an implausible address:
+			// ParseTelethon then reports the bad field.
+			return append(cands, Telethon)
+		}
+	}
+	if gramjs {
+		return append(cands, GramJS)
+	}
+	return cands
+}
+
+// pyrogramCandidate returns the Pyrogram format with a payload of n bytes.
+func pyrogramCandidate(n int) Format {
+	switch n {
+	case pyrogramLenOld32, pyrogramLenOld64:
+		return PyrogramLegacy
+	case pyrogramLenV2:
+		return Pyrogram
+	}
+	return FormatUnknown
+}
+
+// otherVersionError returns an ErrUnsupportedVersion error for text that is
+// a Telethon or GramJS string but for a version digit other than '1'.
+func otherVersionError(s string) error {
+	c := s[0]
+	if c < '0' || c > '9' || c == '1' || len(s) > (maxStringPayload+2)/3*4+1 {
+		return nil
+	}
+	var buf [maxStringPayload]byte
+	b, _, err := decodeBase64(s[1:], FormatUnknown, 1, buf[:0])
+	if err != nil {
+		return nil
+	}
+	defer clear(b)
+	var tmp [2]Format
+	if len(prefixedCandidates(b, tmp[:0])) == 0 {
+		return nil
+	}
+	return errorf(FormatUnknown, 0, ErrUnsupportedVersion, "a Telethon or GramJS string with version prefix %c (only version 1 exists)", c)
+}

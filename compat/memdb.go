@@ -1,0 +1,247 @@
+package compat
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"modernc.org/sqlite"
+)
+
+// memDB is one in-memory SQLite connection (modernc.org/sqlite, pure Go).
+// Reads deserialize a snapshot into it; writes build a database in it and
+// serialize the result. No SQLite file is ever opened on disk.
+type memDB struct {
+	c interface {
+		driver.Conn
+		driver.ExecerContext
+		driver.QueryerContext
+	}
+}
+
+type serializer interface {
+	Serialize() ([]byte, error)
+	Deserialize([]byte) error
+}
+
+var sqliteDriver = &sqlite.Driver{}
+
+// openMem opens an empty in-memory database in SQLite's defensive mode
+// (no writable schema, no shadow-table writes) with untrusted schemas.
+func openMem() (*memDB, error) {
+	c, err := sqliteDriver.Open(":memory:?_defensive=true")
+	if err != nil {
+		return nil, err
+	}
+	dc, ok := c.(interface {
+		driver.Conn
+		driver.ExecerContext
+		driver.QueryerContext
+	})
+	if _, ok2 := c.(serializer); !ok || !ok2 {
+		c.Close()
+		return nil, errors.New("compat: the sqlite driver lacks Exec/Query/Serialize")
+	}
+	m := &memDB{c: dc}
+	if err := m.exec("PRAGMA trusted_schema = OFF"); err != nil {
+		m.close()
+		return nil, err
+	}
+	return m, nil
+}
+
+func (m *memDB) close() { m.c.Close() }
+
+// load replaces the database with image (copied by SQLite).
+func (m *memDB) load(image []byte) error {
+	return m.c.(serializer).Deserialize(image)
+}
+
+// bytes returns the database file image.
+func (m *memDB) bytes() ([]byte, error) {
+	return m.c.(serializer).Serialize()
+}
+
+func named(args []any) []driver.NamedValue {
+	nv := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		nv[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
+	}
+	return nv
+}
+
+func (m *memDB) exec(query string, args ...any) error {
+	_, err := m.c.ExecContext(context.Background(), query, named(args))
+	return err
+}
+
+// table is the result of a query: column names (lower-cased) and rows of
+// driver values (int64, float64, string, []byte or nil).
+type table struct {
+	cols []string
+	rows [][]driver.Value
+}
+
+func (m *memDB) query(query string, args ...any) (*table, error) {
+	rows, err := m.c.QueryContext(context.Background(), query, named(args))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	t := &table{cols: rows.Columns()}
+	for i, c := range t.cols {
+		t.cols[i] = strings.ToLower(c)
+	}
+	for {
+		row := make([]driver.Value, len(t.cols))
+		if err := rows.Next(row); err != nil {
+			if errors.Is(err, io.EOF) {
+				return t, nil
+			}
+			t.wipe()
+			return nil, err
+		}
+		t.rows = append(t.rows, row)
+	}
+}
+
+// wipe clears every blob the table holds (auth keys).
+func (t *table) wipe() {
+	for _, r := range t.rows {
+		for _, v := range r {
+			if b, ok := v.([]byte); ok {
+				clear(b)
+			}
+		}
+	}
+}
+
+// col returns the index of column name, or -1.
+func (t *table) col(name string) int {
+	for i, c := range t.cols {
+		if c == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// get returns row[name], nil if the column is absent.
+func (t *table) get(row []driver.Value, name string) driver.Value {
+	if i := t.col(name); i >= 0 {
+		return row[i]
+	}
+	return nil
+}
+
+// quoteIdent quotes an SQL identifier.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// Value conversions. Real files mix storage classes: integers as REAL
+// (Telethon writes float dates), as TEXT (an untyped column), phones as
+// INTEGER. Each helper accepts every representation of its type and
+// reports whether the value was usable; NULL is (zero, false).
+
+// asInt accepts INTEGER, an integral REAL, and TEXT holding a decimal
+// integer.
+func asInt(v driver.Value) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case float64:
+		if x == math.Trunc(x) && x >= math.MinInt64 && x < math.MaxInt64 {
+			return int64(x), true
+		}
+	case string:
+		if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+			return n, true
+		}
+	case []byte:
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(x)), 10, 64); err == nil {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+// asTime accepts what asInt accepts plus a fractional REAL, truncated.
+func asTime(v driver.Value) (int64, bool) {
+	if f, ok := v.(float64); ok && !math.IsNaN(f) && !math.IsInf(f, 0) && math.Abs(f) < 1<<62 {
+		return int64(f), true
+	}
+	return asInt(v)
+}
+
+// asFloat accepts any number, or TEXT holding one.
+func asFloat(v driver.Value) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, !math.IsNaN(x) && !math.IsInf(x, 0)
+	case string:
+		f, err := strconv.ParseFloat(strings.TrimSpace(x), 64)
+		return f, err == nil && !math.IsNaN(f) && !math.IsInf(f, 0)
+	}
+	return 0, false
+}
+
+// asBool accepts 0/1 in any numeric representation.
+func asBool(v driver.Value) (bool, bool) {
+	n, ok := asInt(v)
+	if !ok || (n != 0 && n != 1) {
+		return false, false
+	}
+	return n == 1, true
+}
+
+// asText accepts TEXT, a BLOB (as bytes) and numbers (in decimal, as
+// Python would print an integer phone).
+func asText(v driver.Value) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case []byte:
+		return string(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+			return strconv.FormatInt(int64(x), 10), true
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	}
+	return "", false
+}
+
+// asBlob accepts a BLOB or TEXT (some converters store keys as TEXT).
+func asBlob(v driver.Value) ([]byte, bool) {
+	switch x := v.(type) {
+	case []byte:
+		return x, true
+	case string:
+		return []byte(x), true
+	}
+	return nil, false
+}
+
+// sqliteError maps SQLite result codes to this package's sentinels.
+func sqliteError(path string, err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case 26: // SQLITE_NOTADB
+			return fileError(path, ErrNotSQLite, "%s", se.Error())
+		case 11: // SQLITE_CORRUPT
+			return fileError(path, ErrCorrupt, "%s", se.Error())
+		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
+			return fileError(path, ErrLocked, "%s", se.Error())
+		}
+	}
+	return fmt.Errorf("compat: %s: %w", path, err)
+}

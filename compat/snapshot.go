@@ -1,0 +1,443 @@
+package compat
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+)
+
+// MaxFileSize is the largest input database (and -wal file) ReadFile
+// accepts. A session database with a large entity cache is a few MiB.
+const MaxFileSize = 256 << 20
+
+// DefaultBusyTimeout is how long ReadFile waits for a writer that holds the
+// database lock before failing with [ErrLocked].
+const DefaultBusyTimeout = time.Second
+
+var sqliteMagic = []byte("SQLite format 3\x00")
+
+// snapshot is a consistent, in-memory image of a database file with its
+// journal or WAL already applied, in rollback-journal mode, ready for
+// sqlite3_deserialize. The input files are only ever opened read-only.
+type snapshot struct {
+	image      []byte
+	wal        bool // the file is in WAL mode
+	walFrames  int  // committed WAL frames applied
+	hotJournal bool // a hot rollback journal was rolled back
+}
+
+func (s *snapshot) wipe() { clear(s.image) }
+
+// takeSnapshot reads path and its -wal or -journal companion without
+// modifying any of them, and returns the database as SQLite would see it
+// after recovery:
+//
+//   - it takes SQLite's SHARED lock on the database file (open-file-
+//     description locks on Linux), so that no writer in rollback mode can
+//     change it during the read, and waits up to busy for a writer that
+//     holds EXCLUSIVE (then [ErrLocked]);
+//   - in WAL mode it reads the -wal file (never the -shm) and applies every
+//     frame up to the last valid commit, exactly as SQLite's WAL recovery
+//     does, re-reading until the WAL is stable;
+//   - in rollback mode, a hot journal (left by a writer that died
+//     mid-transaction, recognised by the absence of a RESERVED lock) is
+//     rolled back in memory, as SQLite would on its next open.
+func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("compat: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("compat: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fileError(path, ErrNotSQLite, "not a regular file")
+	}
+	if st.Size() == 0 {
+		return nil, fileError(path, ErrNotSQLite, "empty file (0 bytes)")
+	}
+	if st.Size() > MaxFileSize {
+		return nil, fileError(path, ErrTooLarge, "%d bytes, limit %d", st.Size(), MaxFileSize)
+	}
+	var hdr [100]byte
+	n, err := io.ReadFull(f, hdr[:])
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("compat: %w", err)
+	}
+	if !bytes.HasPrefix(hdr[:n], sqliteMagic) {
+		return nil, notSQLite(path, hdr[:n])
+	}
+	if n < len(hdr) {
+		return nil, fileError(path, ErrCorrupt, "truncated: %d bytes, shorter than the 100-byte SQLite header", n)
+	}
+
+	if busy <= 0 {
+		busy = DefaultBusyTimeout
+	}
+	deadline := time.Now().Add(busy)
+	for {
+		err := tryShared(f)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errWouldBlock) {
+			return nil, fmt.Errorf("compat: %s: locking: %w", path, err)
+		}
+		if time.Now().After(deadline) {
+			return nil, fileError(path, ErrLocked, "a writer held the database lock for %v", busy)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	s := &snapshot{wal: hdr[18] == 2 && hdr[19] == 2}
+	switch {
+	case hdr[18] == 1 && hdr[19] == 1, s.wal:
+	default:
+		return nil, fileError(path, ErrCorrupt, "unknown file format versions %d/%d in the header", hdr[18], hdr[19])
+	}
+	pageSize := int(binary.BigEndian.Uint16(hdr[16:18]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	if pageSize < 512 || pageSize&(pageSize-1) != 0 {
+		return nil, fileError(path, ErrCorrupt, "invalid page size %d in the header", pageSize)
+	}
+
+	if s.wal {
+		err = s.readWAL(f, path, pageSize, deadline)
+	} else {
+		err = s.readRollback(f, path, pageSize)
+	}
+	if err != nil {
+		s.wipe()
+		return nil, err
+	}
+	return s, nil
+}
+
+// notSQLite explains what a non-SQLite file looks like, without quoting it.
+func notSQLite(path string, head []byte) error {
+	t := bytes.TrimLeft(head, " \t\r\n\ufeff")
+	switch {
+	case len(t) > 0 && t[0] == '{':
+		return fileError(path, ErrNotSQLite, "it looks like JSON (Telethon ≤ 0.15 and Pyrogram < 0.15 stored JSON sessions, which are not supported)")
+	case len(head) < len(sqliteMagic) && bytes.HasPrefix(sqliteMagic, head):
+		return fileError(path, ErrNotSQLite, "truncated: %d bytes, shorter than the SQLite header", len(head))
+	}
+	return fileError(path, ErrNotSQLite, "no SQLite header")
+}
+
+// readAll reads the whole of f from offset 0, refusing more than
+// MaxFileSize bytes.
+func readAll(f *os.File) ([]byte, error) {
+	b, err := io.ReadAll(io.NewSectionReader(f, 0, MaxFileSize+1))
+	if err != nil {
+		clear(b)
+		return nil, err
+	}
+	if len(b) > MaxFileSize {
+		clear(b)
+		return nil, fmt.Errorf("%d bytes or more, limit %d: %w", len(b), MaxFileSize, ErrTooLarge)
+	}
+	return b, nil
+}
+
+// readCompanion reads path's -wal or -journal file, read-only. A missing
+// file is nil, nil.
+func readCompanion(name string) ([]byte, *os.File, error) {
+	f, err := os.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := readAll(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return b, f, nil
+}
+
+// checkSize refuses a database image that is shorter than its header says
+// or not a whole number of pages: a truncated copy.
+func checkSize(path string, image []byte, pageSize int) error {
+	if len(image)%pageSize != 0 {
+		return fileError(path, ErrCorrupt, "truncated: %d bytes is not a whole number of %d-byte pages", len(image), pageSize)
+	}
+	if bytes.Equal(image[24:28], image[92:96]) {
+		if n := int64(binary.BigEndian.Uint32(image[28:32])); n*int64(pageSize) > int64(len(image)) {
+			return fileError(path, ErrCorrupt, "truncated: the header counts %d pages, the file holds %d", n, len(image)/pageSize)
+		}
+	}
+	return nil
+}
+
+func (s *snapshot) readRollback(f *os.File, path string, pageSize int) error {
+	img, err := readAll(f)
+	if err != nil {
+		return fmt.Errorf("compat: %s: %w", path, err)
+	}
+	s.image = img
+	if err := checkSize(path, img, pageSize); err != nil {
+		return err
+	}
+	j, jf, err := readCompanion(path + "-journal")
+	if err != nil {
+		return fmt.Errorf("compat: %s-journal: %w", path, err)
+	}
+	if jf == nil {
+		return nil
+	}
+	defer jf.Close()
+	defer clear(j)
+	if len(j) < 28 || !bytes.Equal(j[:8], journalMagic) {
+		return nil // deleted, truncated or zeroed (persist mode): not hot
+	}
+	live, err := reservedHeld(f)
+	if err != nil {
+		return fmt.Errorf("compat: %s: checking the RESERVED lock: %w", path, err)
+	}
+	if live {
+		// A writer is inside a transaction: under our SHARED lock it
+		// cannot have touched the database file, so the file is current.
+		return nil
+	}
+	s.image, s.hotJournal = rollbackJournal(s.image, j, pageSize)
+	if len(s.image) < pageSize {
+		return fileError(path, ErrNoSession, "the database was empty before the interrupted transaction in its -journal file")
+	}
+	return nil
+}
+
+func (s *snapshot) readWAL(f *os.File, path string, pageSize int, deadline time.Time) error {
+	for {
+		w1, wf, err := readCompanion(path + "-wal")
+		if err != nil {
+			return fmt.Errorf("compat: %s-wal: %w", path, err)
+		}
+		img, err := readAll(f)
+		if err != nil {
+			clear(w1)
+			if wf != nil {
+				wf.Close()
+			}
+			return fmt.Errorf("compat: %s: %w", path, err)
+		}
+		var w2 []byte
+		if wf != nil {
+			w2, err = readAll(wf)
+			wf.Close()
+			if err != nil {
+				clear(w1)
+				clear(img)
+				return fmt.Errorf("compat: %s-wal: %w", path, err)
+			}
+		}
+		stable := bytes.Equal(w1, w2)
+		clear(w2)
+		if !stable {
+			clear(w1)
+			clear(img)
+			if time.Now().After(deadline) {
+				return fileError(path, ErrLocked, "the -wal file kept changing while it was read")
+			}
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		s.image = img
+		if err := checkSize(path, img, pageSize); err != nil {
+			clear(w1)
+			return err
+		}
+		var werr error
+		s.image, s.walFrames, werr = applyWAL(s.image, w1, pageSize)
+		clear(w1)
+		if werr != nil {
+			return fileError(path, ErrCorrupt, "-wal: %v", werr)
+		}
+		if len(s.image) < pageSize {
+			return fileError(path, ErrCorrupt, "the database is empty after applying the -wal file")
+		}
+		// The image now stands alone: mark it as a rollback-journal
+		// database (file format versions 1/1) with a valid page count.
+		s.image[18], s.image[19] = 1, 1
+		copy(s.image[92:96], s.image[24:28])
+		binary.BigEndian.PutUint32(s.image[28:32], uint32(len(s.image)/pageSize))
+		return nil
+	}
+}
+
+// journalMagic starts every rollback journal header (sqlite3.c aJournalMagic).
+var journalMagic = []byte{0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7}
+
+// rollbackJournal applies a hot rollback journal to image, as SQLite's
+// pager_playback does: each journal segment starts with a header (magic,
+// record count, checksum seed, original database size in pages, sector
+// size, page size) padded to the sector size, followed by records of
+// page number, original page content and checksum. Playback stops at the
+// first invalid header or record; the image is first cut back to the
+// original size. It reports whether anything was rolled back.
+func rollbackJournal(image, j []byte, pageSize int) ([]byte, bool) {
+	be := binary.BigEndian
+	off, first, applied := 0, true, false
+	for off+28 <= len(j) && bytes.Equal(j[off:off+8], journalMagic) {
+		nRec := be.Uint32(j[off+8:])
+		seed := be.Uint32(j[off+12:])
+		mxPg := int(be.Uint32(j[off+16:]))
+		sector := int(be.Uint32(j[off+20:]))
+		psz := int(be.Uint32(j[off+24:]))
+		if sector < 32 || sector > 65536 || sector&(sector-1) != 0 || psz != pageSize {
+			break
+		}
+		if first {
+			first = false
+			want := mxPg * pageSize
+			if want < len(image) {
+				clear(image[want:])
+				image = image[:want]
+			}
+			applied = true
+		}
+		recStart := off + sector
+		recSize := 4 + pageSize + 4
+		if recStart > len(j) {
+			break
+		}
+		n := int(nRec)
+		if nRec == 0xffffffff {
+			n = (len(j) - recStart) / recSize
+		}
+		ok := true
+		for i := 0; i < n; i++ {
+			r := recStart + i*recSize
+			if r+recSize > len(j) {
+				ok = false
+				break
+			}
+			pgno := int(be.Uint32(j[r:]))
+			page := j[r+4 : r+4+pageSize]
+			if pgno == 0 || pgno == pendingByte/pageSize+1 || pagerChecksum(seed, page) != be.Uint32(j[r+4+pageSize:]) {
+				ok = false
+				break
+			}
+			if pgno > mxPg {
+				continue
+			}
+			if pgno > MaxFileSize/pageSize {
+				ok = false
+				break
+			}
+			for len(image) < pgno*pageSize {
+				image = append(image, make([]byte, pageSize)...)
+			}
+			copy(image[(pgno-1)*pageSize:], page)
+		}
+		if !ok {
+			break
+		}
+		next := recStart + n*recSize
+		off = (next + sector - 1) / sector * sector
+	}
+	return image, applied
+}
+
+// pagerChecksum is sqlite3.c pager_cksum: the seed plus every 200th byte
+// of the page, counting down from pageSize-200.
+func pagerChecksum(seed uint32, page []byte) uint32 {
+	for i := len(page) - 200; i > 0; i -= 200 {
+		seed += uint32(page[i])
+	}
+	return seed
+}
+
+// WAL file constants (sqlite3.c wal.c).
+const (
+	walMagic      = 0x377f0682 // | 1: checksums over big-endian words
+	walVersion    = 3007000
+	walHeaderSize = 32
+	walFrameHdr   = 24
+)
+
+// applyWAL overlays the committed frames of WAL file w on image, the way
+// SQLite's walIndexRecover decides which frames are valid: the header must
+// have the WAL magic, version and a valid checksum; frames are valid while
+// their salts match the header's and their cumulative checksums verify;
+// only frames up to the last commit frame (non-zero database size) count,
+// and the database is then that size. An invalid or empty WAL changes
+// nothing, as in SQLite.
+func applyWAL(image, w []byte, pageSize int) ([]byte, int, error) {
+	be := binary.BigEndian
+	if len(w) < walHeaderSize {
+		return image, 0, nil
+	}
+	magic := be.Uint32(w)
+	if magic&^1 != walMagic || be.Uint32(w[4:]) != walVersion {
+		return image, 0, nil
+	}
+	bigEnd := magic&1 == 1
+	s1, s2 := walChecksum(bigEnd, w[:24], 0, 0)
+	if s1 != be.Uint32(w[24:]) || s2 != be.Uint32(w[28:]) {
+		return image, 0, nil
+	}
+	if psz := int(be.Uint32(w[8:])); psz != pageSize {
+		return nil, 0, fmt.Errorf("page size %d differs from the database's %d", psz, pageSize)
+	}
+	frame := walFrameHdr + pageSize
+	last, size := -1, 0
+	for i, off := 0, walHeaderSize; off+frame <= len(w); i, off = i+1, off+frame {
+		fh := w[off : off+walFrameHdr]
+		if be.Uint32(fh) == 0 || !bytes.Equal(fh[8:16], w[16:24]) {
+			break
+		}
+		s1, s2 = walChecksum(bigEnd, fh[:8], s1, s2)
+		s1, s2 = walChecksum(bigEnd, w[off+walFrameHdr:off+frame], s1, s2)
+		if s1 != be.Uint32(fh[16:]) || s2 != be.Uint32(fh[20:]) {
+			break
+		}
+		if int64(be.Uint32(fh))*int64(pageSize) > MaxFileSize || int64(be.Uint32(fh[4:]))*int64(pageSize) > MaxFileSize {
+			return nil, 0, fmt.Errorf("frame %d: page number beyond the %d-byte limit", i, MaxFileSize)
+		}
+		if n := be.Uint32(fh[4:]); n != 0 {
+			last, size = i, int(n)
+		}
+	}
+	for i := 0; i <= last; i++ {
+		off := walHeaderSize + i*frame
+		pgno := int(be.Uint32(w[off:]))
+		for len(image) < pgno*pageSize {
+			image = append(image, make([]byte, pageSize)...)
+		}
+		copy(image[(pgno-1)*pageSize:], w[off+walFrameHdr:off+frame])
+	}
+	if last >= 0 {
+		for len(image) < size*pageSize {
+			image = append(image, make([]byte, pageSize)...)
+		}
+		clear(image[size*pageSize:])
+		image = image[:size*pageSize]
+	}
+	return image, last + 1, nil
+}
+
+// walChecksum is sqlite3.c walChecksumBytes: Fletcher-like sums over
+// 32-bit words, read big-endian or little-endian as the WAL magic says.
+func walChecksum(bigEnd bool, b []byte, s1, s2 uint32) (uint32, uint32) {
+	var order binary.ByteOrder = binary.LittleEndian
+	if bigEnd {
+		order = binary.BigEndian
+	}
+	for i := 0; i+8 <= len(b); i += 8 {
+		s1 += order.Uint32(b[i:]) + s2
+		s2 += order.Uint32(b[i+4:]) + s1
+	}
+	return s1, s2
+}

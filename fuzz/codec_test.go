@@ -1,0 +1,366 @@
+package fuzz_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/tgsession/tgsession/codec"
+)
+
+// codecSentinels are the sentinel errors codec documents; every error a
+// codec decoder or encoder returns must wrap one of them.
+var codecSentinels = []error{
+	codec.ErrEmpty, codec.ErrTooLarge, codec.ErrBadCharacter, codec.ErrBadPadding,
+	codec.ErrBadLength, codec.ErrUnsupportedVersion, codec.ErrBadField, codec.ErrZeroKey,
+	codec.ErrBadKey, codec.ErrUnknownFormat, codec.ErrAmbiguous, codec.ErrCannotEncode,
+	codec.ErrMissingField,
+}
+
+// FuzzDecode fuzzes format detection and automatic decoding, codec.Detect and
+// codec.Decode. Invariants:
+//   - Decode succeeds exactly when Detect names a format whose decoder
+//     accepts the text, and the session's Source is that format;
+//   - an accepted text is checked as in the per-format targets (canonical
+//     re-encoding round trip, no key in fmt/JSON renderings), and its
+//     canonical encoding is detected as the same format again;
+//   - a refused text gets a typed error without input bytes; a text that
+//     fits two formats is refused with a *codec.AmbiguousError.
+func FuzzDecode(f *testing.F) {
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := codec.Decode(in)
+		d, derr := codec.Detect(in)
+		if err != nil {
+			checkRefused(t, "Decode", in, err)
+			if derr != nil {
+				checkRefused(t, "Detect", in, derr)
+				if errors.Is(err, codec.ErrAmbiguous) != errors.Is(derr, codec.ErrAmbiguous) {
+					t.Fatalf("Decode and Detect disagree on ambiguity")
+				}
+			} else if _, aerr := codec.DecodeAs(d, in); aerr == nil {
+				t.Fatalf("Detect says %v and DecodeAs(%v) accepts, but Decode refuses", d, d)
+			}
+			return
+		}
+		defer s.Wipe()
+		if derr != nil {
+			t.Fatalf("Decode accepts as %v but Detect refuses (%T)", s.Source, derr)
+		}
+		if d != s.Source {
+			t.Fatalf("Detect says %v, Decode's session says %v", d, s.Source)
+		}
+		as, aerr := codec.DecodeAs(d, in)
+		if aerr != nil {
+			t.Fatalf("Decode accepts as %v but DecodeAs(%v) refuses", d, d)
+		}
+		defer as.Wipe()
+		if !as.Equal(s) || as.Layout != s.Layout {
+			t.Fatalf("Decode and DecodeAs(%v) give different sessions", d)
+		}
+		enc := checkAccepted(t, d, in, s)
+		// The canonical text must be detected as the same format again.
+		back, err := codec.Decode(enc)
+		if err != nil {
+			t.Fatalf("canonical %v text of an auto-detected session is refused by Decode (%v)", d, errClass(err))
+		}
+		defer back.Wipe()
+		if back.Source != d || !back.Equal(s) {
+			t.Fatalf("canonical %v text decodes as %v with different fields", d, back.Source)
+		}
+	})
+}
+
+func FuzzParseTelethon(f *testing.F)       { fuzzFormat(f, codec.Telethon) }
+func FuzzParsePyrogram(f *testing.F)       { fuzzFormat(f, codec.Pyrogram) }
+func FuzzParsePyrogramLegacy(f *testing.F) { fuzzFormat(f, codec.PyrogramLegacy) }
+func FuzzParseGramJS(f *testing.F)         { fuzzFormat(f, codec.GramJS) }
+func FuzzParseMtcute(f *testing.F)         { fuzzFormat(f, codec.Mtcute) }
+func FuzzParseGotd(f *testing.F)           { fuzzFormat(f, codec.Gotd) }
+
+// fuzzFormat fuzzes one format's decoder (codec.DecodeAs, which calls
+// ParseTelethon, ParsePyrogram, …). Invariants: see checkAccepted and
+// checkRefused; in addition, when the decoder accepts a text, Detect either
+// names the same format, refuses it as ambiguous with this format among the
+// candidates, or names another format whose decoder gives the same fields.
+func fuzzFormat(f *testing.F, format codec.Format) {
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := codec.DecodeAs(format, in)
+		if err != nil {
+			checkRefused(t, "DecodeAs("+format.String()+")", in, err)
+			var pe *codec.ParseError
+			if errors.As(err, &pe) && pe.Format != format && pe.Format != codec.FormatUnknown {
+				t.Fatalf("%v decoder returned a ParseError labelled %v", format, pe.Format)
+			}
+			return
+		}
+		defer s.Wipe()
+		if s.Source != format {
+			t.Fatalf("%v decoder returned a session with Source %v", format, s.Source)
+		}
+		checkAccepted(t, format, in, s)
+
+		d, derr := codec.Detect(in)
+		var amb *codec.AmbiguousError
+		switch {
+		case derr == nil && d == format:
+		case derr == nil:
+			o, oerr := codec.DecodeAs(d, in)
+			if oerr != nil {
+				t.Fatalf("%v decoder accepts, Detect says %v whose decoder refuses", format, d)
+			}
+			defer o.Wipe()
+			if why := sharedDiffer(s, o); why != "" {
+				t.Fatalf("%v decoder accepts, Detect says %v without ambiguity, and the two disagree on %s", format, d, why)
+			}
+		case errors.As(derr, &amb):
+			if !slices.Contains(amb.Candidates, format) {
+				t.Fatalf("%v decoder accepts, but Detect's ambiguity candidates %v leave it out", format, amb.Candidates)
+			}
+		default:
+			t.Fatalf("%v decoder accepts, but Detect refuses (%v)", format, errClass(derr))
+		}
+	})
+}
+
+// FuzzDifferential decodes every text with every decoder. Invariant: when two
+// decoders accept the same text, they give the same values for every field
+// both know (DC, key, address, port, flags, ids) — or Decode refuses the text
+// as ambiguous. Where they agree, Decode, if it accepts, gives those values.
+func FuzzDifferential(f *testing.F) {
+	f.Fuzz(func(t *testing.T, in string) {
+		var got []*codec.Session
+		for _, format := range codec.Formats {
+			s, err := codec.DecodeAs(format, in)
+			if err != nil {
+				continue
+			}
+			defer s.Wipe()
+			got = append(got, s)
+		}
+		if len(got) < 2 {
+			return
+		}
+		auto, autoErr := codec.Decode(in)
+		if autoErr == nil {
+			defer auto.Wipe()
+		}
+		for i := range got {
+			for j := i + 1; j < len(got); j++ {
+				why := sharedDiffer(got[i], got[j])
+				if why == "" {
+					continue
+				}
+				if !errors.Is(autoErr, codec.ErrAmbiguous) {
+					t.Fatalf("%v and %v decoders both accept the text, disagree on %s, and Decode does not refuse it as ambiguous",
+						got[i].Source, got[j].Source, why)
+				}
+			}
+		}
+		if autoErr == nil {
+			for _, s := range got {
+				if s.Source == auto.Source && !s.Equal(auto) {
+					t.Fatalf("Decode and DecodeAs(%v) give different sessions", s.Source)
+				}
+			}
+		}
+	})
+}
+
+// FuzzConvert decodes a text and encodes the session in every format.
+// Invariants: an encoder either refuses with a typed error that holds no key
+// material (ErrCannotEncode, ErrMissingField, …), or writes a text that its
+// own decoder accepts, that is canonical (re-encoding gives the same text),
+// and that keeps the DC, the key and every other field both formats carry:
+// nothing is truncated or changed silently, only dropped or defaulted.
+func FuzzConvert(f *testing.F) {
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := codec.Decode(in)
+		if err != nil {
+			return
+		}
+		defer s.Wipe()
+		key := s.Key.Reveal()
+		defer clear(key)
+		leak := newLeakChecker(in).secret(key)
+		for _, to := range codec.Formats {
+			enc, err := s.Encode(to)
+			if err != nil {
+				checkTyped(t, err, fmt.Sprintf("%v→%v", s.Source, to), codecSentinels...)
+				checkNoLeak(t, leak, fmt.Sprintf("%v→%v encode error", s.Source, to), err.Error())
+				continue
+			}
+			o, err := codec.DecodeAs(to, enc)
+			if err != nil {
+				t.Fatalf("%v→%v: the %v decoder refuses the encoder's output (%v)", s.Source, to, to, errClass(err))
+			}
+			if !o.Key.Equal(s.Key) || o.DC != s.DC {
+				o.Wipe()
+				t.Fatalf("%v→%v: DC or key changed", s.Source, to)
+			}
+			if why := sharedDiffer(s, o); why != "" {
+				o.Wipe()
+				t.Fatalf("%v→%v: %s changed", s.Source, to, why)
+			}
+			again, err := o.Encode(to)
+			o.Wipe()
+			if err != nil || again != enc {
+				t.Fatalf("%v→%v: output is not canonical (re-encoding differs)", s.Source, to)
+			}
+		}
+	})
+}
+
+// checkAccepted checks a session that format's decoder accepted from in and
+// returns its canonical text: the session is valid, re-encodes in the same
+// format, that text decodes to an equal session with the same layout and
+// re-encodes to itself, and no fmt verb or JSON rendering of the session
+// shows the key.
+func checkAccepted(t *testing.T, format codec.Format, in string, s *codec.Session) string {
+	t.Helper()
+	if err := s.Validate(); err != nil {
+		t.Fatalf("%v decoder returned an invalid session (%v)", format, errClass(err))
+	}
+	key := s.Key.Reveal()
+	defer clear(key)
+	leak := newLeakChecker("").secret(key)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
+		checkNoLeak(t, leak, verb+" of a decoded session", fmt.Sprintf(verb, s))
+		checkNoLeak(t, leak, verb+" of a decoded session's key", fmt.Sprintf(verb, s.Key))
+	}
+	if j, err := json.Marshal(s); err == nil {
+		checkNoLeak(t, leak, "JSON of a decoded session", string(j))
+	}
+
+	enc, err := s.Encode(format)
+	if err != nil {
+		t.Fatalf("%v decoder accepts a session its encoder refuses (%v)", format, errClass(err))
+	}
+	s2, err := codec.DecodeAs(format, enc)
+	if err != nil {
+		t.Fatalf("%v decoder refuses its own encoder's output (%v)", format, errClass(err))
+	}
+	defer s2.Wipe()
+	if !s2.Equal(s) {
+		t.Fatalf("%v: decode(encode(decode(in))) differs from decode(in)%s", format, describeDiff(s, s2))
+	}
+	if s2.Layout != s.Layout || s2.Source != s.Source {
+		t.Fatalf("%v: re-encoding changed the layout from %q to %q", format, s.Layout, s2.Layout)
+	}
+	enc2, err := s2.Encode(format)
+	if err != nil || enc2 != enc {
+		t.Fatalf("%v: the canonical encoding is not a fixed point", format)
+	}
+	return enc
+}
+
+// checkRefused checks an error from a decoder: it wraps a codec sentinel and
+// its text reveals neither the input nor the would-be key in it.
+func checkRefused(t *testing.T, what, in string, err error) {
+	t.Helper()
+	checkTyped(t, err, what, codecSentinels...)
+	c := newLeakChecker(in)
+	for _, p := range lenientPayloads(in) {
+		c.secret(p)
+	}
+	checkNoLeak(t, c, what+" error", err.Error())
+}
+
+// errClass names the sentinel an error wraps, for failure messages that must
+// not print the error text.
+func errClass(err error) string {
+	for _, s := range codecSentinels {
+		if errors.Is(err, s) {
+			return s.Error()
+		}
+	}
+	return fmt.Sprintf("untyped %T", err)
+}
+
+// sharedDiffer returns "" if a and b agree on every field both know, or the
+// name of the first field they disagree on. Addresses are compared as IP
+// addresses when both parse as one, so that the compressed and expanded
+// forms of an IPv6 address agree.
+func sharedDiffer(a, b *codec.Session) string {
+	switch {
+	case a.DC != b.DC:
+		return "the DC id"
+	case !a.Key.Equal(b.Key):
+		return "the auth key"
+	case a.ServerAddress != "" && b.ServerAddress != "" && !sameAddr(a.ServerAddress, b.ServerAddress):
+		return "the server address"
+	case a.Port != 0 && b.Port != 0 && a.Port != b.Port:
+		return "the port"
+	case bothKnownDiffer(a.IPv6, b.IPv6):
+		return "IPv6"
+	case bothKnownDiffer(a.TestMode, b.TestMode):
+		return "test mode"
+	case bothKnownDiffer(a.APIID, b.APIID):
+		return "the API id"
+	case bothKnownDiffer(a.UserID, b.UserID):
+		return "the user id"
+	case bothKnownDiffer(a.IsBot, b.IsBot):
+		return "is_bot"
+	case a.Media != nil && b.Media != nil && (a.Media.ID != b.Media.ID || a.Media.Port != b.Media.Port ||
+		!sameAddr(a.Media.ServerAddress, b.Media.ServerAddress) || a.Media.TestMode != b.Media.TestMode):
+		return "the media DC"
+	}
+	return ""
+}
+
+func sameAddr(a, b string) bool {
+	if a == b {
+		return true
+	}
+	x, err1 := netip.ParseAddr(a)
+	y, err2 := netip.ParseAddr(b)
+	return err1 == nil && err2 == nil && x == y
+}
+
+func bothKnownDiffer[T comparable](a, b codec.Optional[T]) bool {
+	x, ok1 := a.Get()
+	y, ok2 := b.Get()
+	return ok1 && ok2 && x != y
+}
+
+// describeDiff names the fields in which two sessions differ (names only,
+// no values).
+func describeDiff(a, b *codec.Session) string {
+	var d []string
+	if a.DC != b.DC {
+		d = append(d, "DC")
+	}
+	if a.ServerAddress != b.ServerAddress {
+		d = append(d, "ServerAddress")
+	}
+	if a.Port != b.Port {
+		d = append(d, "Port")
+	}
+	if a.IPv6 != b.IPv6 {
+		d = append(d, "IPv6")
+	}
+	if a.TestMode != b.TestMode {
+		d = append(d, "TestMode")
+	}
+	if a.APIID != b.APIID {
+		d = append(d, "APIID")
+	}
+	if a.UserID != b.UserID {
+		d = append(d, "UserID")
+	}
+	if a.IsBot != b.IsBot {
+		d = append(d, "IsBot")
+	}
+	if (a.Media == nil) != (b.Media == nil) || a.Media != nil && *a.Media != *b.Media {
+		d = append(d, "Media")
+	}
+	if !a.Key.Equal(b.Key) {
+		d = append(d, "Key")
+	}
+	if len(d) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" in %v", d)
+}

@@ -1,0 +1,361 @@
+package fuzz_test
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/tgsession/tgsession/codec"
+	_ "modernc.org/sqlite"
+)
+
+// TestWriteSeeds regenerates the seed corpora in testdata/fuzz/<Target>/
+// from the project's vectors. It runs only when TGSESSION_WRITE_SEEDS=1:
+//
+//	TGSESSION_WRITE_SEEDS=1 go test ./fuzz -run '^TestWriteSeeds$'
+//
+// Sources (each optional; missing directories are skipped):
+//   - $TGSESSION_VECTORS, default ../../shared/vectors (FORMATS.md's vectors);
+//   - ../testdata/vectors, ../codec/testdata, ../interop/testdata: every
+//     string under an "input", "output", "text", "string" or "session" key
+//     of a JSON file, every JSON object with "Version" and "Data" (gotd), and
+//     the payload of self-describing vector files (header, blank line,
+//     payload);
+//   - ../compat/testdata/*.session: copied through SQLite with 512-byte pages
+//     and VACUUM, so that the SQLite target starts from small files;
+//   - sealed values, identities and vault entries made here with the fixed
+//     test identity of vault_test.go (see writeVaultSeeds).
+//
+// Generated files are named "seed-…"; other files in the corpus directories
+// (crashers found by `go test -fuzz`, which Go names by hash) are kept. The
+// targets never read the sources at fuzz time, only the committed files.
+func TestWriteSeeds(t *testing.T) {
+	if os.Getenv("TGSESSION_WRITE_SEEDS") != "1" {
+		t.Skip("set TGSESSION_WRITE_SEEDS=1 to regenerate the seed corpora")
+	}
+	corpus := map[string][]seed{}
+
+	strs := collectSessionStrings(t)
+	if len(strs) == 0 {
+		t.Fatal("no session strings found in any vector source")
+	}
+	strSeeds := stringSeeds(strs)
+	for _, target := range stringTargets {
+		corpus[target] = strSeeds
+	}
+	corpus["FuzzReadSQLite"] = sqliteSeeds(t)
+	for target, seeds := range vaultSeeds(t) {
+		corpus[target] = append(corpus[target], seeds...)
+	}
+
+	for target, seeds := range corpus {
+		writeCorpus(t, target, seeds)
+	}
+}
+
+// stringTargets take one string argument: a session text.
+var stringTargets = []string{
+	"FuzzDecode", "FuzzDifferential", "FuzzConvert",
+	"FuzzParseTelethon", "FuzzParsePyrogram", "FuzzParsePyrogramLegacy",
+	"FuzzParseGramJS", "FuzzParseMtcute", "FuzzParseGotd",
+}
+
+// seed is one corpus entry: a string or a []byte value.
+type seed struct {
+	name  string
+	value any
+}
+
+// writeCorpus replaces the seed-* files of target's corpus directory.
+func writeCorpus(t *testing.T, target string, seeds []seed) {
+	dir := filepath.Join("testdata", "fuzz", target)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, "seed-*"))
+	for _, p := range old {
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, s := range seeds {
+		var body string
+		switch v := s.value.(type) {
+		case string:
+			body = fmt.Sprintf("go test fuzz v1\nstring(%q)\n", v)
+		case []byte:
+			body = fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", v)
+		default:
+			t.Fatalf("seed %s: unsupported type %T", s.name, s.value)
+		}
+		sum := sha256.Sum256([]byte(body))
+		if seen[string(sum[:])] {
+			continue
+		}
+		seen[string(sum[:])] = true
+		name := "seed-" + sanitize(s.name) + "-" + hex.EncodeToString(sum[:4])
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%s: %d seeds", target, len(seen))
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func sanitize(s string) string {
+	s = unsafeName.ReplaceAllString(s, "_")
+	if len(s) > 60 {
+		s = s[:60]
+	}
+	return strings.Trim(s, "_")
+}
+
+// vectorDirs lists the directories searched for string vectors.
+func vectorDirs() []string {
+	shared := os.Getenv("TGSESSION_VECTORS")
+	if shared == "" {
+		shared = filepath.Join("..", "..", "shared", "vectors")
+	}
+	return []string{
+		shared,
+		filepath.Join("..", "testdata", "vectors"),
+		filepath.Join("..", "codec", "testdata"),
+		filepath.Join("..", "interop", "testdata"),
+	}
+}
+
+type namedString struct{ name, value string }
+
+// collectSessionStrings walks the vector directories.
+func collectSessionStrings(t *testing.T) []namedString {
+	var out []namedString
+	for _, dir := range vectorDirs() {
+		if _, err := os.Stat(dir); err != nil {
+			t.Logf("skipping %s: %v", dir, err)
+			continue
+		}
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			base := strings.TrimSuffix(d.Name(), filepath.Ext(d.Name()))
+			switch filepath.Ext(p) {
+			case ".json":
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				var v any
+				if err := json.Unmarshal(b, &v); err != nil {
+					t.Logf("skipping %s: %v", p, err)
+					return nil
+				}
+				walkJSON(v, base, &out)
+			case ".txt", ".vec", ".vector":
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				text := string(b)
+				if i := strings.Index(text, "\n\n"); i >= 0 {
+					out = append(out, namedString{base, text[i+2:]}, namedString{base + "-trimmed", strings.TrimSpace(text[i+2:])})
+				} else {
+					out = append(out, namedString{base, strings.TrimSpace(text)})
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+var stringKeys = map[string]bool{"input": true, "output": true, "text": true, "string": true, "session": true}
+
+func walkJSON(v any, name string, out *[]namedString) {
+	switch x := v.(type) {
+	case map[string]any:
+		if _, ok := x["Version"]; ok {
+			if _, ok := x["Data"]; ok {
+				compact, _ := json.Marshal(x)
+				indented, _ := json.MarshalIndent(x, "", "  ")
+				*out = append(*out, namedString{name + "-gotd", string(compact)}, namedString{name + "-gotd-indented", string(indented)})
+			}
+		}
+		label := name
+		for _, k := range []string{"name", "label"} {
+			if s, ok := x[k].(string); ok {
+				label = name + "-" + s
+				break
+			}
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if s, ok := x[k].(string); ok && stringKeys[k] {
+				*out = append(*out, namedString{label + "-" + k, s})
+				continue
+			}
+			walkJSON(x[k], label, out)
+		}
+	case []any:
+		for _, e := range x {
+			walkJSON(e, name, out)
+		}
+	}
+}
+
+// stringSeeds returns the vector strings plus, for the first accepted
+// vector of each format, the framing variants of SECURITY-RESEARCH §7.1.
+func stringSeeds(strs []namedString) []seed {
+	var out []seed
+	for _, s := range strs {
+		out = append(out, seed{s.name, s.value})
+	}
+	out = append(out,
+		seed{"empty", ""}, seed{"one", "1"}, seed{"version-0", "0"}, seed{"version-2", "2AAAA"},
+		seed{"space-one", " 1"}, seed{"json-empty", "{}"}, seed{"json-version", `{"Version":1}`},
+		seed{"nul", "\x00"}, seed{"bom", "\uFEFF"}, seed{"quotes", `""`},
+	)
+	done := map[codec.Format]bool{}
+	for _, s := range strs {
+		sess, err := codec.Decode(s.value)
+		if err != nil || done[sess.Source] {
+			continue
+		}
+		sess.Wipe()
+		done[sess.Source] = true
+		out = append(out, variants(sess.Source.String(), strings.TrimSpace(s.value))...)
+	}
+	return out
+}
+
+// variants returns framing mutations of a valid text v.
+func variants(name, v string) []seed {
+	mid := len(v) / 2
+	swap := strings.NewReplacer("-", "+", "_", "/").Replace(v)
+	swapBack := strings.NewReplacer("+", "-", "/", "_").Replace(v)
+	mixed := v
+	if i := strings.IndexAny(v[1:], "-_+/"); i >= 0 {
+		mixed = v + "+-"
+	}
+	out := []seed{
+		{name + "-trailing-lf", v + "\n"},
+		{name + "-trailing-crlf", v + "\r\n"},
+		{name + "-leading-space", " " + v},
+		{name + "-bom", "\uFEFF" + v},
+		{name + "-quoted", `"` + v + `"`},
+		{name + "-squoted", `'` + v + `'`},
+		{name + "-lf-inside", v[:mid] + "\n" + v[mid:]},
+		{name + "-nul-inside", v[:mid] + "\x00" + v[mid:]},
+		{name + "-space-inside", v[:mid] + " " + v[mid:]},
+		{name + "-bang-inside", v[:mid] + "!" + v[mid:]},
+		{name + "-nonascii", v[:mid] + "\u00e9" + v[mid:]},
+		{name + "-fullwidth", v[:mid] + "\uff21" + v[mid:]},
+		{name + "-minus-one", v[:len(v)-1]},
+		{name + "-plus-one", v + "A"},
+		{name + "-plus-four", v + "AAAA"},
+		{name + "-strip-pad", strings.TrimRight(v, "=")},
+		{name + "-add-pad", v + "="},
+		{name + "-double-pad", strings.TrimRight(v, "=") + "=="},
+		{name + "-pad-middle", v[:mid] + "=" + v[mid:]},
+		{name + "-std-alphabet", swap},
+		{name + "-url-alphabet", swapBack},
+		{name + "-mixed-alphabet", mixed},
+		{name + "-truncated-half", v[:mid]},
+		{name + "-doubled", v + v},
+	}
+	if len(v) > 2 {
+		// Non-canonical last character (trailing bits set).
+		t := strings.TrimRight(v, "=")
+		last := t[len(t)-1]
+		flip := byte('B')
+		if last == 'B' {
+			flip = 'C'
+		}
+		out = append(out, seed{name + "-trailing-bits", t[:len(t)-1] + string(flip) + v[len(t):]})
+		// Version character variants.
+		out = append(out, seed{name + "-version-0", "0" + v[1:]}, seed{name + "-version-2", "2" + v[1:]})
+	}
+	return out
+}
+
+// sqliteSeeds returns the compat/testdata .session files, each copied
+// through SQLite into the smallest rollback-journal database that holds the
+// same rows (512-byte pages, VACUUM).
+func sqliteSeeds(t *testing.T) []seed {
+	paths, _ := filepath.Glob(filepath.Join("..", "compat", "testdata", "*.session"))
+	slices.Sort(paths)
+	var out []seed
+	for _, p := range paths {
+		b, err := shrinkSQLite(t, p)
+		if err != nil {
+			t.Logf("skipping %s: %v", p, err)
+			continue
+		}
+		out = append(out, seed{strings.TrimSuffix(filepath.Base(p), ".session"), b})
+	}
+	if len(out) == 0 {
+		t.Fatal("no .session files found in ../compat/testdata")
+	}
+	// Framing edge cases: empty, header only, truncated.
+	out = append(out, seed{"empty", []byte{}}, seed{"magic-only", []byte("SQLite format 3\x00")})
+	if len(out) > 2 {
+		first := out[0].value.([]byte)
+		out = append(out, seed{"truncated-100", first[:100]}, seed{"truncated-page", first[:512]})
+	}
+	return out
+}
+
+func shrinkSQLite(t *testing.T, src string) ([]byte, error) {
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "s.session")
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		b, err := os.ReadFile(src + suffix)
+		if err != nil {
+			if suffix == "" {
+				return nil, err
+			}
+			continue
+		}
+		if err := os.WriteFile(dst+suffix, b, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	db, err := sql.Open("sqlite", dst)
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range []string{
+		"PRAGMA wal_checkpoint(TRUNCATE)",
+		"PRAGMA journal_mode=DELETE",
+		"PRAGMA page_size=512",
+		"VACUUM",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(dst)
+}

@@ -1,0 +1,456 @@
+package fuzz_test
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault"
+)
+
+// Test identities. They protect nothing but the seeds in testdata/fuzz; the
+// CCTV ones are the public identities of the c2sp.org/CCTV/age vectors, so
+// that the vectors that seed FuzzOpen decrypt and reach the payload checks.
+const (
+	fixtureX25519 = "AGE-SECRET-KEY-19N9XFAQH32NXR02E7U9SADVS5KMAQ86T0HHSZRCFQPNRSFFP5V9S7X44TV"
+	fixturePQ     = "AGE-SECRET-KEY-PQ-10FJY5TVHUE7U8JQCY0SVUEU9VZ38CRH6SV0JFKC7FR9SJQ0FV9SSKXFRFQ"
+	cctvX25519    = "AGE-SECRET-KEY-1EGTZVFFV20835NWYV6270LXYVK2VKNX2MMDKWYKLMGR48UAWX40Q2P2LM0"
+	cctvX25519b   = "AGE-SECRET-KEY-143WN7DCXU4G8R5AXQSSYD9AEPYDNT3HXSLWSPK36CDU6E8M59SSSAGZ3KG"
+	cctvPQ        = "AGE-SECRET-KEY-PQ-1HZLGZUPT4ETPKDEV8HSGFDCYZ4E522W0A7PU2LHT8EH9W6YLNC3SW78XKG"
+	cctvPQb       = "AGE-SECRET-KEY-PQ-143WN7DCXU4G8R5AXQSSYD9AEPYDNT3HXSLWSPK36CDU6E8M59SSS8XZSCQ"
+)
+
+var fixtureIdentityStrings = []string{fixtureX25519, fixturePQ, cctvX25519, cctvX25519b, cctvPQ, cctvPQb}
+
+var fixture = sync.OnceValue(func() (f struct {
+	ids        []age.Identity
+	recipients []age.Recipient // fixtureX25519's, then fixturePQ's
+}) {
+	for _, s := range fixtureIdentityStrings {
+		ids, err := age.ParseIdentities(strings.NewReader(s))
+		if err != nil {
+			panic("fuzz: bad fixture identity")
+		}
+		f.ids = append(f.ids, ids[0])
+	}
+	for _, id := range f.ids[:2] {
+		r, err := vault.IdentityRecipient(id)
+		if err != nil {
+			panic("fuzz: fixture identity has no recipient")
+		}
+		f.recipients = append(f.recipients, r)
+	}
+	return f
+})
+
+// openOpts are the options every vault target opens with: exactly the
+// fixture identities, no search of the environment or files, no warnings on
+// stderr.
+func openOpts() []vault.Option {
+	return []vault.Option{
+		vault.WithIdentities(fixture().ids...),
+		vault.WithoutDefaultKeys(),
+		vault.WithWarnings(func(string) {}),
+	}
+}
+
+// vaultSentinels are the sentinel errors vault documents.
+var vaultSentinels = []error{
+	vault.ErrWrongKey, vault.ErrTampered, vault.ErrMalformed, vault.ErrTooLarge, vault.ErrUnsupported,
+	vault.ErrNoIdentity, vault.ErrMemlockTooLow, vault.ErrNotSealed, vault.ErrNotFound, vault.ErrExists,
+	vault.ErrDestroyed, vault.ErrInsecure,
+}
+
+// identityLeakChecker forbids the fixture identities' key material in any
+// text, compared case-insensitively (bech32 is).
+func identityLeakChecker(input string) *leakChecker {
+	c := newLeakChecker(input)
+	for _, s := range fixtureIdentityStrings {
+		c.secretString(identityData(s))
+	}
+	return c
+}
+
+// identityData strips the constant prefix of an identity string, leaving
+// the bech32 data part, which is the secret.
+func identityData(s string) string {
+	u := strings.ToUpper(s)
+	for _, p := range []string{"AGE-SECRET-KEY-PQ-1", "AGE-SECRET-KEY-1", "AGE-PLUGIN-"} {
+		if strings.HasPrefix(u, p) {
+			return s[len(p):]
+		}
+	}
+	return s
+}
+
+// FuzzOpen fuzzes vault.Open on sealed values in all three forms: the
+// single-line text form (tgsession-age-v1:…), binary age files and armored
+// age files, opened with the fixture identities (which include the CCTV
+// vectors' identities). Invariants:
+//   - a refused value gets a typed vault error that holds no input bytes and
+//     no identity material;
+//   - an opened session is valid, its auth_key_id matches its key, no fmt,
+//     JSON or slog rendering shows the key, and sealing it again (text form)
+//     and opening that gives the same fields, labels and creation time;
+//   - Destroy makes the key unreachable (WithKey fails with ErrDestroyed).
+func FuzzOpen(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := vault.Open(data, openOpts()...)
+		if err != nil {
+			checkVaultRefused(t, "Open", string(data), err)
+			return
+		}
+		checkOpened(t, string(data), s)
+	})
+}
+
+// FuzzEnvelope fuzzes the plaintext inside a sealed value: the binary
+// envelope of docs/envelope.md, or a plain session string encrypted with the
+// age CLI. Each input is encrypted to the fixture X25519 recipient and opened
+// with vault.Open. Invariants: those of FuzzOpen; in addition an accepted
+// envelope is canonical (sealing the opened session again, with its labels
+// and creation time, gives back exactly the input bytes), an accepted plain
+// string exports to the canonical encoding of its format, and errors hold no
+// byte of the plaintext or its key.
+func FuzzEnvelope(f *testing.F) {
+	f.Fuzz(func(t *testing.T, plain []byte) {
+		var buf bytes.Buffer
+		w, err := age.Encrypt(&buf, fixture().recipients[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(plain); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s, err := vault.Open(buf.Bytes(), openOpts()...)
+		if err != nil {
+			checkTyped(t, err, "Open", vaultSentinels...)
+			c := identityLeakChecker(string(plain))
+			for _, p := range lenientPayloads(string(plain)) {
+				c.secret(p)
+			}
+			if len(plain) >= 8+256 {
+				c.secret(plain[8 : 8+256])
+			}
+			checkNoLeak(t, c, "Open error", err.Error())
+			return
+		}
+		defer s.Destroy()
+		checkOpened(t, string(plain), s)
+
+		if bytes.HasPrefix(plain, []byte("TGSE")) {
+			again := sealAndDecrypt(t, s)
+			defer clear(again)
+			if !bytes.Equal(again, plain) {
+				t.Fatalf("accepted envelope is not canonical: re-sealing gives %d bytes, input was %d", len(again), len(plain))
+			}
+			return
+		}
+		cs, err := codec.DecodeAs(s.Source, string(plain))
+		if err != nil {
+			t.Fatalf("Open accepted a plain %v string that codec.DecodeAs refuses (%v)", s.Source, errClass(err))
+		}
+		defer cs.Wipe()
+		want, err := cs.Encode(s.Source)
+		if err != nil {
+			t.Fatalf("codec cannot re-encode the plain %v string (%v)", s.Source, errClass(err))
+		}
+		got, err := s.Export(codec.FormatUnknown)
+		if err != nil || got != want {
+			t.Fatalf("Export of an opened plain %v string differs from codec's canonical encoding", s.Source)
+		}
+	})
+}
+
+// FuzzOpenEnv fuzzes vault.OpenEnv on environment-variable values.
+// Invariants: the variable is gone from the environment afterwards whether
+// opening succeeds or not; OpenEnv accepts a value exactly when Open accepts
+// it (with the same fields); errors are typed, name the variable and hold no
+// input bytes.
+func FuzzOpenEnv(f *testing.F) {
+	const name = "TGSESSION_FUZZ_SEALED"
+	f.Fuzz(func(t *testing.T, value string) {
+		if strings.IndexByte(value, 0) >= 0 {
+			return // no environment variable can hold a NUL byte
+		}
+		if err := os.Setenv(name, value); err != nil {
+			t.Fatal(err)
+		}
+		s, err := vault.OpenEnv(name, openOpts()...)
+		if _, still := os.LookupEnv(name); still {
+			os.Unsetenv(name)
+			t.Fatalf("OpenEnv left $%s in the environment", name)
+		}
+		direct, derr := vault.Open([]byte(value), openOpts()...)
+		if derr == nil {
+			defer direct.Destroy()
+		}
+		if err != nil {
+			checkVaultRefused(t, "OpenEnv", value, err)
+			if !strings.Contains(err.Error(), name) && !errors.Is(err, vault.ErrMemlockTooLow) {
+				t.Fatalf("OpenEnv error does not name the variable")
+			}
+			if derr == nil {
+				t.Fatalf("Open accepts the value but OpenEnv refuses it")
+			}
+			return
+		}
+		defer s.Destroy()
+		if derr != nil {
+			t.Fatalf("OpenEnv accepts the value but Open refuses it (%v)", vaultErrClass(derr))
+		}
+		checkOpened(t, value, s)
+		if !sameVaultSession(t, s, direct) {
+			t.Fatalf("OpenEnv and Open give different sessions")
+		}
+	})
+}
+
+// FuzzParseIdentities fuzzes vault.ParseIdentities (identity files and the
+// TGSESSION_AGE_KEY value), with SSH keys enabled when the text is PEM.
+// Invariants: a refused text gets a typed error that holds no input bytes
+// and none of its identity data (compared case-insensitively); every
+// accepted identity has a recipient, and a value sealed to that recipient
+// opens with that identity alone.
+func FuzzParseIdentities(f *testing.F) {
+	f.Fuzz(func(t *testing.T, text string) {
+		var opts []vault.Option
+		if strings.Contains(text, "-----BEGIN") {
+			opts = append(opts, vault.WithSSH())
+		}
+		ids, err := vault.ParseIdentities(strings.NewReader(text), opts...)
+		if err != nil {
+			checkTyped(t, err, "ParseIdentities", vaultSentinels...)
+			c := newLeakChecker(text)
+			for _, line := range strings.Split(text, "\n") {
+				c.secretString(identityData(strings.TrimSpace(line)))
+			}
+			checkNoLeak(t, c, "ParseIdentities error", err.Error())
+			return
+		}
+		if len(ids) == 0 {
+			t.Fatalf("ParseIdentities returned no identities and no error")
+		}
+		cs := sampleSession(t)
+		defer cs.Wipe()
+		for i, id := range ids {
+			r, err := vault.IdentityRecipient(id)
+			if err != nil {
+				checkTyped(t, err, "IdentityRecipient", vaultSentinels...)
+				continue // e.g. an SSH identity whose recipient age derives differently
+			}
+			sealed, err := vault.Seal(cs, vault.FormText, []age.Recipient{r})
+			if err != nil {
+				t.Fatalf("identity %d: cannot seal to its recipient (%v)", i, vaultErrClass(err))
+			}
+			s, err := vault.Open(sealed, vault.WithIdentities(id), vault.WithoutDefaultKeys(), vault.WithWarnings(func(string) {}))
+			if err != nil {
+				t.Fatalf("identity %d: a value sealed to its recipient does not open (%v)", i, vaultErrClass(err))
+			}
+			s.Destroy()
+		}
+	})
+}
+
+// FuzzVaultDir fuzzes a vault directory's files: an entry file (a binary
+// age file, read by Dir.Get) and the side index exports.json (read by
+// Dir.List). Invariants: as FuzzOpen for the entry; List either fails with a
+// typed error or lists the entry; no error holds input bytes.
+func FuzzVaultDir(f *testing.F) {
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, entry, index []byte) {
+		for _, n := range []string{"fuzz.age", "exports.json"} {
+			os.Remove(filepath.Join(dir, n))
+		}
+		if err := os.WriteFile(filepath.Join(dir, "fuzz.age"), entry, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if len(index) > 0 {
+			if err := os.WriteFile(filepath.Join(dir, "exports.json"), index, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d, err := vault.OpenDir(dir, openOpts()...)
+		if err != nil {
+			t.Fatalf("OpenDir on the fuzz directory failed (%v)", vaultErrClass(err))
+		}
+		s, _, err := d.Get("fuzz")
+		if err != nil {
+			checkVaultRefused(t, "Dir.Get", string(entry), err)
+		} else {
+			checkOpened(t, string(entry), s)
+		}
+		list, err := d.List()
+		if err != nil {
+			checkVaultRefused(t, "Dir.List", string(index), err)
+			return
+		}
+		if len(list) != 1 || list[0].Name != "fuzz" {
+			t.Fatalf("List returned %d entries, want the one entry", len(list))
+		}
+	})
+}
+
+// checkVaultRefused checks an error from a vault entry point.
+func checkVaultRefused(t *testing.T, what, in string, err error) {
+	t.Helper()
+	checkTyped(t, err, what, vaultSentinels...)
+	c := identityLeakChecker(in)
+	for _, p := range lenientPayloads(in) {
+		c.secret(p)
+	}
+	checkNoLeak(t, c, what+" error", err.Error())
+}
+
+// checkOpened checks an opened session and destroys it.
+func checkOpened(t *testing.T, in string, s *vault.Session) {
+	t.Helper()
+	defer s.Destroy()
+	if !s.Alive() {
+		t.Fatalf("opened session holds no key")
+	}
+	var key []byte
+	err := s.WithKey(func(k *[codec.AuthKeySize]byte) error {
+		key = append([]byte(nil), k[:]...)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("WithKey on an opened session failed (%v)", vaultErrClass(err))
+	}
+	defer clear(key)
+	sum := sha1.Sum(key)
+	if id := s.KeyID(); !bytes.Equal(id[:], sum[12:20]) {
+		t.Fatalf("KeyID does not match the key")
+	}
+	cs, err := s.ToCodec()
+	if err != nil {
+		t.Fatalf("ToCodec failed (%v)", vaultErrClass(err))
+	}
+	defer cs.Wipe()
+	if err := cs.Validate(); err != nil {
+		t.Fatalf("opened session is invalid (%v)", errClass(err))
+	}
+
+	leak := identityLeakChecker("").secret(key)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
+		checkNoLeak(t, leak, verb+" of an opened session", fmt.Sprintf(verb, s))
+		checkNoLeak(t, leak, verb+" of an opened session value", fmt.Sprintf(verb, *s))
+	}
+	if j, err := json.Marshal(s); err == nil {
+		checkNoLeak(t, leak, "JSON of an opened session", string(j))
+	}
+	var logBuf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("m", "s", s)
+	checkNoLeak(t, leak, "slog of an opened session", logBuf.String())
+
+	// Re-seal (text form) and re-open: same fields, labels and time.
+	opts := []vault.Option{vault.WithLabels(s.Labels)}
+	if !s.CreatedAt.IsZero() {
+		opts = append(opts, vault.WithCreatedAt(s.CreatedAt))
+	}
+	sealed, err := s.Seal(vault.FormText, fixture().recipients[:1], opts...)
+	if err != nil {
+		t.Fatalf("an opened session cannot be sealed again (%v)", vaultErrClass(err))
+	}
+	checkNoLeak(t, leak, "sealed text", string(sealed))
+	back, err := vault.Open(sealed, openOpts()...)
+	if err != nil {
+		t.Fatalf("a re-sealed session does not open (%v)", vaultErrClass(err))
+	}
+	defer back.Destroy()
+	if !sameVaultSession(t, s, back) {
+		t.Fatalf("re-sealing changed the session")
+	}
+
+	s.Destroy()
+	if s.Alive() {
+		t.Fatalf("Alive after Destroy")
+	}
+	if err := s.WithKey(func(*[codec.AuthKeySize]byte) error { return nil }); !errors.Is(err, vault.ErrDestroyed) {
+		t.Fatalf("WithKey after Destroy: want ErrDestroyed")
+	}
+}
+
+// sameVaultSession compares two opened sessions: metadata, labels, creation
+// time and key.
+func sameVaultSession(t *testing.T, a, b *vault.Session) bool {
+	t.Helper()
+	ca, err1 := a.ToCodec()
+	cb, err2 := b.ToCodec()
+	if err1 != nil || err2 != nil {
+		t.Fatalf("ToCodec failed")
+	}
+	defer ca.Wipe()
+	defer cb.Wipe()
+	if !ca.Equal(cb) || a.Source != b.Source || a.Layout != b.Layout || !a.CreatedAt.Equal(b.CreatedAt) {
+		return false
+	}
+	if len(a.Labels) != len(b.Labels) {
+		return false
+	}
+	for k, v := range a.Labels {
+		if w, ok := b.Labels[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// sealAndDecrypt seals s (with its labels and creation time) and returns
+// the decrypted envelope bytes.
+func sealAndDecrypt(t *testing.T, s *vault.Session) []byte {
+	t.Helper()
+	opts := []vault.Option{vault.WithLabels(s.Labels)}
+	if !s.CreatedAt.IsZero() {
+		opts = append(opts, vault.WithCreatedAt(s.CreatedAt))
+	} else {
+		opts = append(opts, vault.WithCreatedAt(time.Time{}))
+	}
+	sealed, err := s.Seal(vault.FormBinary, fixture().recipients[:1], opts...)
+	if err != nil {
+		t.Fatalf("cannot re-seal (%v)", vaultErrClass(err))
+	}
+	r, err := age.Decrypt(bytes.NewReader(sealed), fixture().ids[0])
+	if err != nil {
+		t.Fatalf("cannot decrypt a re-sealed value")
+	}
+	var out bytes.Buffer
+	if _, err := out.ReadFrom(r); err != nil {
+		t.Fatalf("cannot read a re-sealed value")
+	}
+	return out.Bytes()
+}
+
+// sampleSession returns a fixed, obviously fake session (key bytes 0x61).
+func sampleSession(t *testing.T) *codec.Session {
+	t.Helper()
+	key, err := codec.NewAuthKey(bytes.Repeat([]byte{'a'}, codec.AuthKeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &codec.Session{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443,
+		IPv6: codec.Some(false), Key: key}
+}
+
+func vaultErrClass(err error) string {
+	for _, s := range vaultSentinels {
+		if errors.Is(err, s) {
+			return s.Error()
+		}
+	}
+	return fmt.Sprintf("untyped %T", err)
+}

@@ -1,0 +1,652 @@
+package vault
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/safefile"
+)
+
+// A Dir is a vault: a directory (mode 0700) of named entries, each one
+// binary age file "<name>.age" (mode 0600) holding an envelope, which the
+// age CLI can decrypt. Writers hold an exclusive flock on the never-renamed
+// file ".lock" and write every file atomically (temporary file, fsync,
+// rename, directory fsync), so concurrent writers never lose an update and a
+// crash leaves each entry either old or new. Readers take no lock. Stale
+// temporary files (named [safefile.TempPrefix]…) are ignored and removed by
+// the next writer.
+//
+// The non-secret side index "exports.json" maps each auth_key_id to the
+// entries holding that key and the labels it was exported to (see
+// [WithExportLabel]), so that a second live copy of one key can be warned
+// about.
+type Dir struct {
+	path string
+	opts []Option
+}
+
+const (
+	entrySuffix  = ".age"
+	lockName     = ".lock"
+	indexName    = "exports.json"
+	maxIndexSize = 4 << 20
+	// DirMode and FileMode are the permissions of a vault directory and
+	// of the files in it.
+	DirMode  fs.FileMode = 0o700
+	FileMode fs.FileMode = 0o600
+)
+
+// DefaultDirPath returns the default vault directory:
+// $TGSESSION_VAULT_DIR, else $XDG_DATA_HOME/tgsession/vault, else
+// ~/.local/share/tgsession/vault.
+func DefaultDirPath() (string, error) {
+	if p := os.Getenv("TGSESSION_VAULT_DIR"); p != "" {
+		return p, nil
+	}
+	if p := os.Getenv("XDG_DATA_HOME"); p != "" {
+		return filepath.Join(p, "tgsession", "vault"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "share", "tgsession", "vault"), nil
+}
+
+// InitDir opens the vault at path, creating it (and missing parents) with
+// mode 0700 if it does not exist. Options given here apply to every call
+// on the Dir, before the call's own options.
+func InitDir(path string, opts ...Option) (*Dir, error) {
+	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(path, DirMode); err != nil {
+			return nil, fmt.Errorf("vault: creating %s: %w", path, err)
+		}
+		if err := os.Chmod(path, DirMode); err != nil {
+			return nil, fmt.Errorf("vault: %w", err)
+		}
+		if err := safefile.SyncDir(filepath.Dir(path)); err != nil {
+			return nil, fmt.Errorf("vault: %w", err)
+		}
+	}
+	return OpenDir(path, opts...)
+}
+
+// OpenDir opens the existing vault at path. It refuses a symbolic link, a
+// non-directory and, on Unix, a directory accessible by group or others
+// (ErrInsecure).
+func OpenDir(path string, opts ...Option) (*Dir, error) {
+	st, err := os.Lstat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("vault: directory %s: %w", path, ErrNotFound)
+		}
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	switch {
+	case st.Mode()&fs.ModeSymlink != 0:
+		return nil, errorf(ErrInsecure, "%s is a symbolic link; give the real path", path)
+	case !st.IsDir():
+		return nil, errorf(ErrInsecure, "%s is not a directory", path)
+	case runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0:
+		return nil, errorf(ErrInsecure, "vault directory %s is accessible by group or others (mode %04o); run chmod 700 %s", path, st.Mode().Perm(), path)
+	}
+	return &Dir{path: path, opts: opts}, nil
+}
+
+// Path returns the vault's directory.
+func (d *Dir) Path() string { return d.path }
+
+func (d *Dir) config(opts []Option) *config {
+	return newConfig(append(slices.Clip(d.opts), opts...))
+}
+
+// ValidName reports whether name is a valid entry name: 1–64 bytes of
+// A–Z a–z 0–9 . _ -, not starting with '.', '_' or '-'.
+func ValidName(name string) bool {
+	if !validLabelName(name) {
+		return false
+	}
+	c := name[0]
+	return c != '.' && c != '_' && c != '-'
+}
+
+func checkName(name string) error {
+	if !ValidName(name) {
+		return errorf(ErrMalformed, "invalid entry name (want 1–64 of A–Z a–z 0–9 . _ -, not starting with . _ -)")
+	}
+	return nil
+}
+
+func (d *Dir) entryPath(name string) string { return filepath.Join(d.path, name+entrySuffix) }
+
+// Warning reports a likely AUTH_KEY_DUPLICATED situation: one auth key
+// stored in several entries or exported to several places. It holds no
+// secret.
+type Warning struct {
+	KeyID   codec.KeyID
+	Entry   string
+	Message string
+}
+
+func (w Warning) String() string { return w.Message }
+
+// Add seals s to recipients and stores it as entry name ([FormBinary]).
+// It fails with ErrExists if the entry exists, unless [Overwrite] is given.
+// [WithLabels] sets the envelope labels. The warnings report that the same
+// key is already stored in another entry or was exported.
+func (d *Dir) Add(name string, s *codec.Session, recipients []age.Recipient, opts ...Option) ([]Warning, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	cfg := d.config(opts)
+	sealed, err := Seal(s, FormBinary, recipients, append(slices.Clip(d.opts), opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	return d.put(name, sealed, s.AuthKeyID(), cfg)
+}
+
+// Put seals the opened session s to recipients and stores it as entry name,
+// as [Dir.Add] does.
+func (d *Dir) Put(name string, s *Session, recipients []age.Recipient, opts ...Option) ([]Warning, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	cfg := d.config(opts)
+	sealed, err := s.Seal(FormBinary, recipients, append(slices.Clip(d.opts), opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	return d.put(name, sealed, s.KeyID(), cfg)
+}
+
+func (d *Dir) put(name string, sealed []byte, id codec.KeyID, cfg *config) ([]Warning, error) {
+	unlock, err := d.lock(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if err := d.writeEntry(name, sealed, cfg.overwrite); err != nil {
+		return nil, err
+	}
+	idx, err := d.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	idx.setEntry(name, id)
+	warns := idx.warnings(name, id, "")
+	if err := d.writeIndex(idx); err != nil {
+		return warns, err
+	}
+	return warns, nil
+}
+
+// writeEntry writes sealed as entry name atomically. Called under the lock.
+func (d *Dir) writeEntry(name string, sealed []byte, overwrite bool) error {
+	p, err := safefile.Create(d.entryPath(name), overwrite)
+	if err != nil {
+		if errors.Is(err, safefile.ErrExists) {
+			return errorf(ErrExists, "entry %s exists (overwrite it explicitly)", name)
+		}
+		return fmt.Errorf("vault: writing entry %s: %w", name, err)
+	}
+	hook("entry:created")
+	half := len(sealed) / 2
+	if _, err := p.Write(sealed[:half]); err != nil {
+		p.Abort()
+		return fmt.Errorf("vault: writing entry %s: %w", name, err)
+	}
+	hook("entry:partial")
+	if _, err := p.Write(sealed[half:]); err != nil {
+		p.Abort()
+		return fmt.Errorf("vault: writing entry %s: %w", name, err)
+	}
+	if err := p.File().Sync(); err != nil {
+		p.Abort()
+		return fmt.Errorf("vault: writing entry %s: %w", name, err)
+	}
+	hook("entry:synced")
+	if err := p.Commit(); err != nil {
+		if errors.Is(err, safefile.ErrExists) {
+			return errorf(ErrExists, "entry %s exists (overwrite it explicitly)", name)
+		}
+		return fmt.Errorf("vault: writing entry %s: %w", name, err)
+	}
+	hook("entry:committed")
+	return nil
+}
+
+// readEntry reads entry name: a regular file, not a symbolic link, at most
+// MaxFileSize bytes.
+func (d *Dir) readEntry(name string, cfg *config) ([]byte, error) {
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	p := d.entryPath(name)
+	b, err := readRegular(p, MaxFileSize, cfg)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errorf(ErrNotFound, "no entry %s in %s", name, d.path)
+	}
+	return b, err
+}
+
+// readRegular reads the regular file at p without following a symbolic
+// link, refusing more than limit bytes.
+func readRegular(p string, limit int, cfg *config) ([]byte, error) {
+	st, err := os.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errorf(ErrInsecure, "%s is not a regular file", p)
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|oNoFollow, 0)
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	defer f.Close()
+	fst, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	if !os.SameFile(st, fst) || !fst.Mode().IsRegular() {
+		return nil, errorf(ErrInsecure, "%s changed while being opened", p)
+	}
+	if runtime.GOOS != "windows" && fst.Mode().Perm()&0o077 != 0 {
+		cfg.warnf("%s is accessible by group or others (mode %04o); run chmod 600", p, fst.Mode().Perm())
+	}
+	if fst.Size() > int64(limit) {
+		return nil, errorf(ErrTooLarge, "%s is %d bytes, limit %d", p, fst.Size(), limit)
+	}
+	b, err := readCapped(f, limit)
+	if err != nil {
+		return nil, fmt.Errorf("vault: %s: %w", p, err)
+	}
+	return b, nil
+}
+
+// Get opens entry name. With [WithExportLabel] it records the export and
+// returns warnings if the key was exported elsewhere before.
+func (d *Dir) Get(name string, opts ...Option) (*Session, []Warning, error) {
+	cfg := d.config(opts)
+	data, err := d.readEntry(name, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := open(data, cfg)
+	if err != nil {
+		return nil, nil, at("entry "+name, err)
+	}
+	if cfg.exportLabel == "" {
+		return s, nil, nil
+	}
+	warns, err := d.recordExport(name, s.KeyID(), cfg.exportLabel, cfg)
+	if err != nil {
+		s.Destroy()
+		return nil, nil, err
+	}
+	return s, warns, nil
+}
+
+// RecordExport records that the key of entry name, whose auth_key_id is id,
+// was exported to label, and returns warnings if it was exported to other
+// labels before. [Dir.Get] and [ExecEnv] call it for [WithExportLabel].
+func (d *Dir) RecordExport(name string, id codec.KeyID, label string) ([]Warning, error) {
+	return d.recordExport(name, id, label, d.config(nil))
+}
+
+// ValidExportLabel reports whether label is 1–64 bytes of
+// A–Z a–z 0–9 . _ - : @ / +.
+func ValidExportLabel(label string) bool {
+	if len(label) == 0 || len(label) > 64 {
+		return false
+	}
+	for i := 0; i < len(label); i++ {
+		c := label[i]
+		if !(validLabelName(string(c)) || strings.IndexByte(":@/+", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *Dir) recordExport(name string, id codec.KeyID, label string, cfg *config) ([]Warning, error) {
+	if !ValidExportLabel(label) {
+		return nil, errorf(ErrMalformed, "invalid export label (want 1–64 of A–Z a–z 0–9 . _ - : @ / +)")
+	}
+	if err := checkName(name); err != nil {
+		return nil, err
+	}
+	unlock, err := d.lock(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	idx, err := d.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Lstat(d.entryPath(name)); err == nil {
+		idx.setEntry(name, id)
+	}
+	warns := idx.warnings(name, id, label)
+	idx.addExport(id, name, label, time.Now().UTC().Truncate(time.Second))
+	if err := d.writeIndex(idx); err != nil {
+		return nil, err
+	}
+	return warns, nil
+}
+
+// Entry describes a vault entry without opening it.
+type Entry struct {
+	Name    string
+	Size    int64
+	ModTime time.Time
+	// KeyID is the auth_key_id recorded in the index, zero if unknown.
+	KeyID codec.KeyID
+	// Exports are the labels the key was exported to.
+	Exports []Export
+}
+
+// Export records one export of a key.
+type Export struct {
+	Label string    `json:"label"`
+	Entry string    `json:"entry"`
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+}
+
+// List returns the entries, sorted by name, ignoring temporary and other
+// files.
+func (d *Dir) List() ([]Entry, error) {
+	des, err := os.ReadDir(d.path)
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	idx, err := d.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	byEntry := map[string]codec.KeyID{}
+	for hexID, rec := range idx.Keys {
+		id, ok := parseKeyID(hexID)
+		if !ok {
+			continue
+		}
+		for _, e := range rec.Entries {
+			byEntry[e] = id
+		}
+	}
+	var out []Entry
+	for _, de := range des {
+		n := de.Name()
+		name, ok := strings.CutSuffix(n, entrySuffix)
+		if !ok || !ValidName(name) || !de.Type().IsRegular() {
+			continue
+		}
+		info, err := de.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		e := Entry{Name: name, Size: info.Size(), ModTime: info.ModTime()}
+		if id, ok := byEntry[name]; ok {
+			e.KeyID = id
+			e.Exports = append(e.Exports, idx.Keys[id.String()].Exports...)
+		}
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Remove deletes entry name. Its export history stays in the index: the key
+// may still be live where it was exported.
+func (d *Dir) Remove(name string, opts ...Option) error {
+	if err := checkName(name); err != nil {
+		return err
+	}
+	cfg := d.config(opts)
+	unlock, err := d.lock(cfg)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := os.Remove(d.entryPath(name)); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return errorf(ErrNotFound, "no entry %s in %s", name, d.path)
+		}
+		return fmt.Errorf("vault: %w", err)
+	}
+	if err := safefile.SyncDir(d.path); err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
+	idx, err := d.readIndex()
+	if err != nil {
+		return err
+	}
+	idx.removeEntry(name)
+	return d.writeIndex(idx)
+}
+
+// Rekey re-encrypts every entry to recipients, under the lock. It first
+// checks that every entry opens with the identities (so that nothing is
+// changed if one does not), then replaces the entries one by one, each
+// atomically; the envelope bytes are kept as they are. It returns the
+// number of entries rewritten; on an error in the second pass, the entries
+// before it are rekeyed and the rest are untouched.
+func (d *Dir) Rekey(recipients []age.Recipient, opts ...Option) (int, error) {
+	cfg := d.config(opts)
+	if err := checkRecipients(recipients, cfg); err != nil {
+		return 0, err
+	}
+	ids, tried, err := loadIdentities(cfg)
+	if err != nil {
+		return 0, err
+	}
+	unlock, err := d.lock(cfg)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	entries, err := d.List()
+	if err != nil {
+		return 0, err
+	}
+	decrypt := func(name string) ([]byte, error) {
+		data, err := d.readEntry(name, cfg)
+		if err != nil {
+			return nil, err
+		}
+		form, body, err := detectForm(data)
+		if err != nil {
+			return nil, at("entry "+name, err)
+		}
+		plain, err := decryptAge(form, body, ids, tried, MaxEnvelopeSize)
+		if err != nil {
+			return nil, at("entry "+name, err)
+		}
+		return plain, nil
+	}
+	for _, e := range entries {
+		plain, err := decrypt(e.Name)
+		if err != nil {
+			return 0, err
+		}
+		clear(plain[:cap(plain)])
+	}
+	for i, e := range entries {
+		plain, err := decrypt(e.Name)
+		if err != nil {
+			return i, err
+		}
+		sealed, err := encrypt(plain, FormBinary, recipients, cfg)
+		clear(plain[:cap(plain)])
+		if err != nil {
+			return i, err
+		}
+		if err := d.writeEntry(e.Name, sealed, true); err != nil {
+			return i, err
+		}
+	}
+	return len(entries), nil
+}
+
+// lock takes the vault's exclusive lock and removes stale temporary files
+// (no other writer can be running).
+func (d *Dir) lock(cfg *config) (func(), error) {
+	unlock, err := lockFile(filepath.Join(d.path, lockName), cfg.lockTimeout)
+	if err != nil {
+		return nil, err
+	}
+	if des, err := os.ReadDir(d.path); err == nil {
+		for _, de := range des {
+			if strings.HasPrefix(de.Name(), safefile.TempPrefix) {
+				os.Remove(filepath.Join(d.path, de.Name()))
+			}
+		}
+	}
+	return unlock, nil
+}
+
+// index is the content of exports.json. It holds no secret: auth_key_ids
+// are public fingerprints (sent in clear with every MTProto message).
+type index struct {
+	Version int                   `json:"version"`
+	Keys    map[string]*keyRecord `json:"keys"`
+}
+
+type keyRecord struct {
+	Entries []string `json:"entries,omitempty"`
+	Exports []Export `json:"exports,omitempty"`
+}
+
+func parseKeyID(s string) (codec.KeyID, bool) {
+	var id codec.KeyID
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != len(id) {
+		return id, false
+	}
+	copy(id[:], b)
+	return id, true
+}
+
+func (d *Dir) readIndex() (*index, error) {
+	idx := &index{Version: 1, Keys: map[string]*keyRecord{}}
+	b, err := readRegular(filepath.Join(d.path, indexName), maxIndexSize, newConfig(nil))
+	if errors.Is(err, fs.ErrNotExist) {
+		return idx, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, idx); err != nil {
+		return nil, errorf(ErrMalformed, "%s is not valid JSON", indexName)
+	}
+	if idx.Version != 1 {
+		return nil, errorf(ErrUnsupported, "%s version %d", indexName, idx.Version)
+	}
+	if idx.Keys == nil {
+		idx.Keys = map[string]*keyRecord{}
+	}
+	for k, r := range idx.Keys {
+		if r == nil {
+			delete(idx.Keys, k)
+		}
+	}
+	return idx, nil
+}
+
+func (d *Dir) writeIndex(idx *index) error {
+	for k, r := range idx.Keys {
+		if len(r.Entries) == 0 && len(r.Exports) == 0 {
+			delete(idx.Keys, k)
+		}
+	}
+	b, err := json.MarshalIndent(idx, "", "  ")
+	if err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
+	hook("index:writing")
+	if err := safefile.WriteFile(filepath.Join(d.path, indexName), append(b, '\n'), true); err != nil {
+		return fmt.Errorf("vault: writing %s: %w", indexName, err)
+	}
+	hook("index:committed")
+	return nil
+}
+
+func (x *index) removeEntry(name string) {
+	for _, r := range x.Keys {
+		r.Entries = slices.DeleteFunc(r.Entries, func(e string) bool { return e == name })
+	}
+}
+
+func (x *index) setEntry(name string, id codec.KeyID) {
+	x.removeEntry(name)
+	r := x.Keys[id.String()]
+	if r == nil {
+		r = &keyRecord{}
+		x.Keys[id.String()] = r
+	}
+	r.Entries = append(r.Entries, name)
+	sort.Strings(r.Entries)
+}
+
+func (x *index) addExport(id codec.KeyID, name, label string, now time.Time) {
+	r := x.Keys[id.String()]
+	if r == nil {
+		r = &keyRecord{}
+		x.Keys[id.String()] = r
+	}
+	for i := range r.Exports {
+		if r.Exports[i].Label == label {
+			r.Exports[i].Last, r.Exports[i].Entry = now, name
+			return
+		}
+	}
+	r.Exports = append(r.Exports, Export{Label: label, Entry: name, First: now, Last: now})
+}
+
+// warnings describes the other places key id lives: other entries, and
+// exports to labels other than label.
+func (x *index) warnings(name string, id codec.KeyID, label string) []Warning {
+	r := x.Keys[id.String()]
+	if r == nil {
+		return nil
+	}
+	var out []Warning
+	var others []string
+	for _, e := range r.Entries {
+		if e != name {
+			others = append(others, e)
+		}
+	}
+	if len(others) > 0 {
+		out = append(out, Warning{KeyID: id, Entry: name, Message: fmt.Sprintf(
+			"auth key %s of entry %s is also stored in entry %s; using two copies of one auth key at once gets the account AUTH_KEY_DUPLICATED",
+			id, name, strings.Join(others, ", "))})
+	}
+	var labels []string
+	for _, e := range r.Exports {
+		if e.Label != label {
+			labels = append(labels, fmt.Sprintf("%q (from entry %s, last %s)", e.Label, e.Entry, e.Last.Format(time.RFC3339)))
+		}
+	}
+	if len(labels) > 0 && label != "" {
+		out = append(out, Warning{KeyID: id, Entry: name, Message: fmt.Sprintf(
+			"auth key %s of entry %s was already exported to %s; two live copies of one auth key get the account AUTH_KEY_DUPLICATED and the key revoked: use a separate login per place",
+			id, name, strings.Join(labels, ", "))})
+	}
+	return out
+}

@@ -1,0 +1,81 @@
+// Package vault implements age-sealed Telegram sessions: a session is
+// serialised into a versioned binary envelope (docs/envelope.md), encrypted
+// with age (https://age-encryption.org/v1, filippo.io/age), and opened only
+// inside the process, with the auth key held in memguard memory.
+//
+// # Sealed forms
+//
+// [Seal] writes one of three forms, and [Open] reads all three:
+//
+//   - [FormText], one line for environment variables and CI secrets:
+//     "tgsession-age-v1:" followed by unpadded base64url of an age file. It
+//     has no whitespace, is checked for size before decoding, and is under
+//     1 KiB with one X25519 recipient.
+//   - [FormBinary] and [FormArmor], ordinary age files: `age -d` of a sealed
+//     file prints the envelope, and a plain session string encrypted with
+//     `age -r` opens with this package (its format is detected).
+//
+// A value that is not sealed fails closed with [ErrNotSealed] unless
+// [AllowPlaintext] is given.
+//
+// # Recipients and identities
+//
+// Native age keys (X25519, and the ML-KEM-768+X25519 post-quantum hybrid)
+// are always accepted; SSH keys only with [WithSSH]; age plugins never.
+// Passphrases (scrypt) are used only when [WithPassphrase] supplies one,
+// with the work factor capped at [DefaultMaxWorkFactor] so that a tampered
+// file cannot cost more than about a second; they are not for serverless
+// use. [RequirePQ] refuses classic recipients and identities.
+//
+// Identities are found as sops users expect (see [FindIdentities]):
+// TGSESSION_AGE_KEY, TGSESSION_AGE_KEY_FILE, TGSESSION_AGE_KEY_CMD, the
+// files given with [WithIdentityFile] (age's -i, "-" for standard input),
+// then $XDG_CONFIG_HOME/tgsession/keys.txt. Errors list every place tried
+// and never echo a key.
+//
+// # Keys in memory
+//
+// [Open] moves the auth key from the decrypted buffer straight into a
+// memguard Enclave (encrypted at rest) and wipes the buffer. [Session.WithKey]
+// hands the key to a callback in a locked, read-only buffer that is
+// destroyed when the callback returns. [Session.ToCodec] and
+// [Session.Export] produce ordinary copies for conversion, which cannot all
+// be wiped.
+//
+// memguard panics when mlock fails, and with a small RLIMIT_MEMLOCK it hangs
+// (memguard issues #147 and #173). Before its first use this package checks
+// RLIMIT_MEMLOCK and CAP_IPC_LOCK and returns a [*MemlockError] instead. The
+// opt-out, [AllowNoMlock] or TGSESSION_ALLOW_NO_MLOCK=1, keeps keys in
+// ordinary memory with a warning. Importing memguard sets the process's
+// RLIMIT_CORE to zero (hard limit included), which child processes inherit.
+// This package never calls memguard.CatchInterrupt, CatchSignal or Purge:
+// that is for the program's main function.
+//
+// # Serverless
+//
+// [OpenEnv] reads a sealed environment variable, removes it from the
+// environment and from /proc/self/environ, and opens it. [ExecEnv] prepares
+// the environment of a child process from sealed sources, as
+// `sops exec-env` does. The gotd/td session storage lives in the separate
+// module github.com/tgsession/tgsession/vault/gotdstorage, so that importing
+// this package does not pull in gotd.
+//
+// # Vault directory
+//
+// A [Dir] stores named entries as age files, written atomically under a
+// lock, and records in a non-secret index where each key was exported, to
+// warn before one auth key is used in two places (which gets the account
+// AUTH_KEY_DUPLICATED).
+//
+// # Security
+//
+// age authenticates the ciphertext but not the sender: anyone who knows a
+// recipient can seal a session for it. Keep recipients private if an
+// attacker swapping in their own session matters, and keep the identity in
+// a different secret store from the sealed value. Memory protection is
+// defence in depth against swap, core dumps and logs, not against code
+// running in the process: age's internal buffers, Go strings and the
+// process's initial copy of the environment hold copies that cannot be
+// wiped. Builds with GOEXPERIMENT=runtimesecret run decryption under
+// runtime/secret.Do, which erases age's buffers once they are freed.
+package vault

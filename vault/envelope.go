@@ -1,0 +1,444 @@
+package vault
+
+import (
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tgsession/tgsession/codec"
+)
+
+// The envelope is the plaintext inside every age file this package writes:
+// one canonical, versioned, binary serialisation of a session. The layout
+// is specified byte by byte in docs/envelope.md; the constants and the two
+// functions below are its only implementation.
+//
+//	| off | size | field                                                    |
+//	|   0 |    4 | magic "TGSE"                                             |
+//	|   4 |    1 | version, 1                                               |
+//	|   5 |    3 | reserved, zero                                           |
+//	|   8 |  256 | auth key                                                 |
+//	| 264 |    8 | created at, i64 BE Unix seconds, 0 = not recorded        |
+//	| 272 |    1 | source format code                                       |
+//	| 273 |    1 | known bits: ipv6, test, bot, api_id, user_id, media      |
+//	| 274 |    1 | value bits: ipv6, test, bot                              |
+//	| 275 |    1 | reserved, zero                                           |
+//	| 276 |    2 | DC id, u16 BE, 1–65535                                   |
+//	| 278 |    2 | port, u16 BE, 0 = unknown                                |
+//	| 280 |    4 | api_id, u32 BE, 0 unless known                           |
+//	| 284 |    8 | user_id, i64 BE, 0 unless known                          |
+//	| 292 |  1+n | server address (u8 length, text)                         |
+//	|     |  1+n | layout (u8 length, text)                                 |
+//	|     |  6+n | media DC (u16 id, u16 port, u8 flags, u8 length, text),  |
+//	|     |      | present only if the media known bit is set               |
+//	|     |    1 | label count, 0–16                                        |
+//	|     |      | labels: u8 name length, name, u8 value length, value,    |
+//	|     |      | names strictly ascending                                 |
+const (
+	envelopeMagic   = "TGSE"
+	envelopeVersion = 1
+	// KeyOffset is the byte offset of the 256-byte auth key in an
+	// envelope, fixed for version 1 so that Open can move the key straight
+	// from the decrypted buffer into locked memory.
+	KeyOffset     = 8
+	envelopeFixed = 292
+	// MaxEnvelopeSize is the largest envelope (and the largest decrypted
+	// payload) this package accepts, in bytes.
+	MaxEnvelopeSize = 8192
+	// MaxLabels is the maximum number of labels in an envelope.
+	MaxLabels = 16
+	// MaxLabelName and MaxLabelValue are the maximum lengths, in bytes, of
+	// a label's name and value.
+	MaxLabelName  = 64
+	MaxLabelValue = 255
+)
+
+const (
+	knownIPv6 = 1 << iota
+	knownTest
+	knownBot
+	knownAPIID
+	knownUserID
+	knownMedia
+)
+
+const (
+	mediaIPv6 = 1 << iota
+	mediaOnly
+	mediaTest
+)
+
+// formatCodes are the envelope's stable codes for codec formats; they never
+// change meaning, whatever codec.Format's numeric values become.
+var formatCodes = []struct {
+	f    codec.Format
+	code byte
+}{
+	{codec.FormatUnknown, 0},
+	{codec.Telethon, 1},
+	{codec.Pyrogram, 2},
+	{codec.PyrogramLegacy, 3},
+	{codec.GramJS, 4},
+	{codec.Mtcute, 5},
+	{codec.Gotd, 6},
+}
+
+func formatCode(f codec.Format) (byte, bool) {
+	for _, c := range formatCodes {
+		if c.f == f {
+			return c.code, true
+		}
+	}
+	return 0, false
+}
+
+func formatOfCode(code byte) (codec.Format, bool) {
+	for _, c := range formatCodes {
+		if c.code == code {
+			return c.f, true
+		}
+	}
+	return codec.FormatUnknown, false
+}
+
+// validText reports whether s may be stored as an envelope text field:
+// valid UTF-8, at most 255 bytes, no control characters.
+func validText(s string) bool {
+	if len(s) > 255 || !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validLabelName reports whether s is 1–64 bytes of [A-Za-z0-9._-].
+func validLabelName(s string) bool {
+	if len(s) == 0 || len(s) > MaxLabelName {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkLabels validates labels for an envelope.
+func checkLabels(labels map[string]string) error {
+	if len(labels) > MaxLabels {
+		return errorf(ErrMalformed, "%d labels, limit %d", len(labels), MaxLabels)
+	}
+	for k, v := range labels {
+		if !validLabelName(k) {
+			return errorf(ErrMalformed, "label name of %d bytes: want 1–%d of A–Z a–z 0–9 . _ -", len(k), MaxLabelName)
+		}
+		if !validText(v) {
+			return errorf(ErrMalformed, "label %s: value must be at most %d bytes of UTF-8 without control characters", k, MaxLabelValue)
+		}
+	}
+	return nil
+}
+
+// checkMeta validates the metadata of m for an envelope.
+func checkMeta(m *Session) error {
+	if m.DC < 1 || m.DC > 0xffff {
+		return errorf(ErrMalformed, "DC id %d out of range 1–65535", m.DC)
+	}
+	if _, ok := formatCode(m.Source); !ok {
+		return errorf(ErrUnsupported, "source format %s has no envelope code", m.Source)
+	}
+	if !validText(m.ServerAddress) {
+		return errorf(ErrMalformed, "server address of %d bytes cannot be stored", len(m.ServerAddress))
+	}
+	if !validText(m.Layout) {
+		return errorf(ErrMalformed, "layout name of %d bytes cannot be stored", len(m.Layout))
+	}
+	if md := m.Media; md != nil {
+		if md.ID < 1 || md.ID > 0xffff {
+			return errorf(ErrMalformed, "media DC id %d out of range 1–65535", md.ID)
+		}
+		if !validText(md.ServerAddress) {
+			return errorf(ErrMalformed, "media DC address of %d bytes cannot be stored", len(md.ServerAddress))
+		}
+	}
+	return checkLabels(m.Labels)
+}
+
+func boolBits(o codec.Optional[bool], known, value byte) (k, v byte) {
+	if b, ok := o.Get(); ok {
+		k = known
+		if b {
+			v = value
+		}
+	}
+	return k, v
+}
+
+// marshalEnvelope serialises the metadata of m and lets putKey write the
+// 256-byte key at [KeyOffset:KeyOffset+256] of the result. The caller must
+// wipe the returned buffer.
+func marshalEnvelope(m *Session, putKey func(dst []byte) error) ([]byte, error) {
+	if err := checkMeta(m); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(m.Labels))
+	size := envelopeFixed + 1 + len(m.ServerAddress) + 1 + len(m.Layout) + 1
+	if m.Media != nil {
+		size += 6 + len(m.Media.ServerAddress)
+	}
+	for k, v := range m.Labels {
+		names = append(names, k)
+		size += 2 + len(k) + len(v)
+	}
+	sort.Strings(names)
+	if size > MaxEnvelopeSize {
+		return nil, errorf(ErrTooLarge, "envelope of %d bytes, limit %d", size, MaxEnvelopeSize)
+	}
+
+	b := make([]byte, size)
+	copy(b, envelopeMagic)
+	b[4] = envelopeVersion
+	if err := putKey(b[KeyOffset : KeyOffset+codec.AuthKeySize]); err != nil {
+		clear(b)
+		return nil, err
+	}
+	if isZero(b[KeyOffset : KeyOffset+codec.AuthKeySize]) {
+		clear(b)
+		return nil, errorf(ErrMalformed, "auth key is all zeros")
+	}
+	var created int64
+	if !m.CreatedAt.IsZero() {
+		created = m.CreatedAt.Unix()
+	}
+	binary.BigEndian.PutUint64(b[264:], uint64(created))
+	b[272], _ = formatCode(m.Source)
+	var known, value byte
+	k, v := boolBits(m.IPv6, knownIPv6, knownIPv6)
+	known, value = known|k, value|v
+	k, v = boolBits(m.TestMode, knownTest, knownTest)
+	known, value = known|k, value|v
+	k, v = boolBits(m.IsBot, knownBot, knownBot)
+	known, value = known|k, value|v
+	if id, ok := m.APIID.Get(); ok {
+		known |= knownAPIID
+		binary.BigEndian.PutUint32(b[280:], id)
+	}
+	if id, ok := m.UserID.Get(); ok {
+		known |= knownUserID
+		binary.BigEndian.PutUint64(b[284:], uint64(id))
+	}
+	if m.Media != nil {
+		known |= knownMedia
+	}
+	b[273], b[274] = known, value
+	binary.BigEndian.PutUint16(b[276:], uint16(m.DC))
+	binary.BigEndian.PutUint16(b[278:], m.Port)
+
+	off := envelopeFixed
+	putText := func(s string) {
+		b[off] = byte(len(s))
+		off += 1 + copy(b[off+1:], s)
+	}
+	putText(m.ServerAddress)
+	putText(m.Layout)
+	if md := m.Media; md != nil {
+		binary.BigEndian.PutUint16(b[off:], uint16(md.ID))
+		binary.BigEndian.PutUint16(b[off+2:], md.Port)
+		var f byte
+		if md.IPv6 {
+			f |= mediaIPv6
+		}
+		if md.MediaOnly {
+			f |= mediaOnly
+		}
+		if md.TestMode {
+			f |= mediaTest
+		}
+		b[off+4] = f
+		off += 5
+		putText(md.ServerAddress)
+	}
+	b[off] = byte(len(names))
+	off++
+	for _, k := range names {
+		putText(k)
+		putText(m.Labels[k])
+	}
+	if off != size {
+		panic("vault: internal error: envelope size mismatch")
+	}
+	return b, nil
+}
+
+// envelopeError reports a malformed envelope at byte offset off. It never
+// includes envelope bytes.
+func envelopeError(sentinel error, off int, format string, args ...any) error {
+	return fmt.Errorf("vault: envelope: "+format+" (at byte %d): %w", append(args, off, sentinel)...)
+}
+
+// unmarshalEnvelope parses the metadata of envelope b into a new Session
+// (without a key) and checks that b is canonical: exactly what
+// marshalEnvelope writes for that metadata. The key stays in
+// b[KeyOffset:KeyOffset+256], checked to be non-zero.
+func unmarshalEnvelope(b []byte) (*Session, error) {
+	if len(b) < 5 || string(b[:4]) != envelopeMagic {
+		return nil, envelopeError(ErrMalformed, 0, "missing magic")
+	}
+	if b[4] != envelopeVersion {
+		return nil, envelopeError(ErrUnsupported, 4, "version %d (this build reads version %d)", b[4], envelopeVersion)
+	}
+	if len(b) > MaxEnvelopeSize {
+		return nil, envelopeError(ErrTooLarge, MaxEnvelopeSize, "envelope of %d bytes", len(b))
+	}
+	if len(b) < envelopeFixed+3 {
+		return nil, envelopeError(ErrMalformed, len(b), "truncated: %d bytes", len(b))
+	}
+	for i := 5; i < 8; i++ {
+		if b[i] != 0 {
+			return nil, envelopeError(ErrMalformed, i, "reserved byte is not zero")
+		}
+	}
+	if isZero(b[KeyOffset : KeyOffset+codec.AuthKeySize]) {
+		return nil, envelopeError(ErrMalformed, KeyOffset, "auth key is all zeros")
+	}
+	m := &Session{}
+	if created := int64(binary.BigEndian.Uint64(b[264:])); created != 0 {
+		m.CreatedAt = time.Unix(created, 0).UTC()
+	}
+	f, ok := formatOfCode(b[272])
+	if !ok {
+		return nil, envelopeError(ErrUnsupported, 272, "unknown source format code %d", b[272])
+	}
+	m.Source = f
+	known, value := b[273], b[274]
+	if known&^(knownIPv6|knownTest|knownBot|knownAPIID|knownUserID|knownMedia) != 0 {
+		return nil, envelopeError(ErrMalformed, 273, "unknown known-bits set")
+	}
+	if value&^(knownIPv6|knownTest|knownBot) != 0 || value&^known != 0 {
+		return nil, envelopeError(ErrMalformed, 274, "value bit set without its known bit")
+	}
+	if b[275] != 0 {
+		return nil, envelopeError(ErrMalformed, 275, "reserved byte is not zero")
+	}
+	optBool := func(bit byte) codec.Optional[bool] {
+		if known&bit == 0 {
+			return codec.None[bool]()
+		}
+		return codec.Some(value&bit != 0)
+	}
+	m.IPv6, m.TestMode, m.IsBot = optBool(knownIPv6), optBool(knownTest), optBool(knownBot)
+	m.DC = int(binary.BigEndian.Uint16(b[276:]))
+	if m.DC == 0 {
+		return nil, envelopeError(ErrMalformed, 276, "DC id 0")
+	}
+	m.Port = binary.BigEndian.Uint16(b[278:])
+	apiID := binary.BigEndian.Uint32(b[280:])
+	if known&knownAPIID != 0 {
+		m.APIID = codec.Some(apiID)
+	} else if apiID != 0 {
+		return nil, envelopeError(ErrMalformed, 280, "api_id set but not marked known")
+	}
+	userID := int64(binary.BigEndian.Uint64(b[284:]))
+	if known&knownUserID != 0 {
+		m.UserID = codec.Some(userID)
+	} else if userID != 0 {
+		return nil, envelopeError(ErrMalformed, 284, "user_id set but not marked known")
+	}
+
+	off := envelopeFixed
+	text := func(what string) (string, error) {
+		if off >= len(b) {
+			return "", envelopeError(ErrMalformed, off, "truncated before %s", what)
+		}
+		n := int(b[off])
+		if off+1+n > len(b) {
+			return "", envelopeError(ErrMalformed, off, "%s of %d bytes overruns the envelope", what, n)
+		}
+		s := string(b[off+1 : off+1+n])
+		if !validText(s) {
+			return "", envelopeError(ErrMalformed, off+1, "%s is not UTF-8 text without control characters", what)
+		}
+		off += 1 + n
+		return s, nil
+	}
+	var err error
+	if m.ServerAddress, err = text("server address"); err != nil {
+		return nil, err
+	}
+	if m.Layout, err = text("layout"); err != nil {
+		return nil, err
+	}
+	if known&knownMedia != 0 {
+		if off+5 > len(b) {
+			return nil, envelopeError(ErrMalformed, off, "truncated media DC")
+		}
+		md := &codec.DCOption{
+			ID:   int(binary.BigEndian.Uint16(b[off:])),
+			Port: binary.BigEndian.Uint16(b[off+2:]),
+		}
+		if md.ID == 0 {
+			return nil, envelopeError(ErrMalformed, off, "media DC id 0")
+		}
+		fl := b[off+4]
+		if fl&^(mediaIPv6|mediaOnly|mediaTest) != 0 {
+			return nil, envelopeError(ErrMalformed, off+4, "unknown media flag bits")
+		}
+		md.IPv6, md.MediaOnly, md.TestMode = fl&mediaIPv6 != 0, fl&mediaOnly != 0, fl&mediaTest != 0
+		off += 5
+		if md.ServerAddress, err = text("media DC address"); err != nil {
+			return nil, err
+		}
+		m.Media = md
+	}
+	if off >= len(b) {
+		return nil, envelopeError(ErrMalformed, off, "truncated before label count")
+	}
+	n := int(b[off])
+	if n > MaxLabels {
+		return nil, envelopeError(ErrMalformed, off, "%d labels, limit %d", n, MaxLabels)
+	}
+	off++
+	if n > 0 {
+		m.Labels = make(map[string]string, n)
+	}
+	prev := ""
+	for i := 0; i < n; i++ {
+		start := off
+		k, err := text("label name")
+		if err != nil {
+			return nil, err
+		}
+		if !validLabelName(k) {
+			return nil, envelopeError(ErrMalformed, start, "label %d: invalid name", i)
+		}
+		if i > 0 && k <= prev {
+			return nil, envelopeError(ErrMalformed, start, "label %d: names not in strictly ascending order", i)
+		}
+		prev = k
+		v, err := text("label value")
+		if err != nil {
+			return nil, err
+		}
+		m.Labels[k] = v
+	}
+	if off != len(b) {
+		return nil, envelopeError(ErrMalformed, off, "%d trailing bytes", len(b)-off)
+	}
+	return m, nil
+}
+
+func isZero(b []byte) bool {
+	var acc byte
+	for _, c := range b {
+		acc |= c
+	}
+	return acc == 0
+}

@@ -1,0 +1,134 @@
+package vault
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"filippo.io/age"
+)
+
+// Sentinel errors. Every error this package returns for bad input, a wrong
+// key or a refused environment wraps one of them, so callers can branch
+// with [errors.Is]. No message contains a session, a key, an identity or a
+// passphrase: errors name sources (environment variable names, paths),
+// forms, lengths and offsets only.
+var (
+	// ErrWrongKey is returned (inside a [*WrongKeyError]) when none of the
+	// identities tried opens the sealed value. It also covers a stanza
+	// that was modified so that no identity recognises it any more.
+	ErrWrongKey = errors.New("no identity opens the sealed value")
+	// ErrTampered is returned when the age header MAC or the payload
+	// authentication fails: the value was truncated, corrupted or tampered
+	// with after it was sealed.
+	ErrTampered = errors.New("sealed value is corrupted or was tampered with")
+	// ErrMalformed is returned for input that is not well formed: a bad
+	// single-line envelope character, invalid armor, a malformed age header,
+	// a decrypted payload that is neither an envelope nor a session string,
+	// a malformed identity, or an identity where a sealed value belongs.
+	ErrMalformed = errors.New("malformed input")
+	// ErrTooLarge is returned for input above a size cap, checked before
+	// any decoding, and for an scrypt work factor above the configured cap.
+	ErrTooLarge = errors.New("input too large")
+	// ErrUnsupported is returned for a version, recipient type or key type
+	// this package does not handle or was not allowed to use (SSH keys
+	// without [WithSSH], plugins, classic recipients under [RequirePQ]).
+	ErrUnsupported = errors.New("unsupported")
+	// ErrNoIdentity is returned (inside a [*NoIdentityError]) when no age
+	// identity was found in any of the places searched.
+	ErrNoIdentity = errors.New("no age identity found")
+	// ErrMemlockTooLow is returned (inside a [*MemlockError]) when the
+	// process may not lock enough memory to hold auth keys in memguard.
+	ErrMemlockTooLow = errors.New("locked-memory limit too low")
+	// ErrNotSealed is returned when a sealed value is expected and the
+	// input is something else, such as a plain session string: the package
+	// fails closed unless [AllowPlaintext] is given.
+	ErrNotSealed = errors.New("value is not sealed")
+	// ErrNotFound is returned for an unset environment variable or a vault
+	// entry that does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrExists is returned when a vault entry exists and overwriting was
+	// not requested.
+	ErrExists = errors.New("already exists")
+	// ErrDestroyed is returned by [Session.WithKey] and the methods built on
+	// it after [Session.Destroy], or for a Session that never held a key.
+	ErrDestroyed = errors.New("session key destroyed")
+	// ErrInsecure is returned for a vault directory or file whose
+	// permissions or type would expose it: group- or world-accessible,
+	// a symbolic link, or not a regular file.
+	ErrInsecure = errors.New("insecure file or directory")
+)
+
+// NoIdentityError is returned when no identity was found. Tried lists every
+// place searched, as environment variable names and paths with the outcome
+// ("not set", "no such file"), never their contents.
+type NoIdentityError struct {
+	Tried []string
+}
+
+func (e *NoIdentityError) Error() string {
+	return "vault: no age identity found; tried: " + strings.Join(e.Tried, "; ") +
+		" (set TGSESSION_AGE_KEY, TGSESSION_AGE_KEY_FILE or TGSESSION_AGE_KEY_CMD, or pass -i FILE)"
+}
+
+func (e *NoIdentityError) Unwrap() error { return ErrNoIdentity }
+
+// WrongKeyError is returned when identities were found but none opens the
+// sealed value. Tried lists the places the identities came from;
+// StanzaTypes lists the recipient types in the value's header (only
+// known type names; others are shown as "other").
+type WrongKeyError struct {
+	Tried       []string
+	StanzaTypes []string
+	err         *age.NoIdentityMatchError
+}
+
+func (e *WrongKeyError) Error() string {
+	var b strings.Builder
+	b.WriteString("vault: ")
+	b.WriteString(ErrWrongKey.Error())
+	if len(e.StanzaTypes) > 0 {
+		b.WriteString(" (sealed to ")
+		b.WriteString(strings.Join(e.StanzaTypes, ", "))
+		b.WriteString(")")
+	}
+	if len(e.Tried) > 0 {
+		b.WriteString("; identities tried from: ")
+		b.WriteString(strings.Join(e.Tried, "; "))
+	}
+	return b.String()
+}
+
+// Unwrap returns ErrWrongKey and, when age reported it, the underlying
+// *age.NoIdentityMatchError.
+func (e *WrongKeyError) Unwrap() []error {
+	if e.err == nil {
+		return []error{ErrWrongKey}
+	}
+	return []error{ErrWrongKey, e.err}
+}
+
+// MemlockError reports a locked-memory limit too low for memguard. Sizes are
+// in bytes. Locked is what the process had already locked when checked.
+type MemlockError struct {
+	Limit  uint64
+	Locked uint64
+	Need   uint64
+}
+
+func (e *MemlockError) Error() string {
+	kib := (e.Locked + e.Need + 1023) / 1024
+	return fmt.Sprintf("vault: %s: RLIMIT_MEMLOCK is %d KiB with %d KiB already locked, "+
+		"and holding auth keys in locked memory needs %d KiB more; "+
+		"raise it (ulimit -l %d, docker run --ulimit memlock=%d:%d, or --cap-add IPC_LOCK), "+
+		"or set TGSESSION_ALLOW_NO_MLOCK=1 to keep keys in ordinary, swappable memory",
+		ErrMemlockTooLow, e.Limit/1024, e.Locked/1024, e.Need/1024, kib, kib*1024, kib*1024)
+}
+
+func (e *MemlockError) Unwrap() error { return ErrMemlockTooLow }
+
+// errorf returns an error "vault: <msg>: <sentinel>" wrapping sentinel. The
+// message must be built from names, lengths and constants only.
+func errorf(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("vault: "+format+": %w", append(args, sentinel)...)
+}

@@ -1,0 +1,76 @@
+package vault
+
+import (
+	"os"
+	"sync"
+)
+
+// EnvAllowNoMlock names the environment variable that, set to "1", lets this
+// package keep auth keys in ordinary (swappable, dumpable) memory when the
+// process may not lock enough memory. See [AllowNoMlock].
+const EnvAllowNoMlock = "TGSESSION_ALLOW_NO_MLOCK"
+
+// maxOpen bounds the number of locked buffers this package holds at once
+// (one per WithKey call or enclave creation, each pinning 2 pages while it
+// lives), so that the locked-memory need stays fixed.
+const maxOpen = 4
+
+// memlockPages is what the preflight requires to be lockable: memguard's
+// key "Coffer" (3 buffers of 1 page), 2 pages per concurrent open, and a
+// margin of 3 pages for other memguard users in the process.
+const memlockPages = 3 + 2*maxOpen + 3
+
+var slots = make(chan struct{}, maxOpen)
+
+func acquireSlot() { slots <- struct{}{} }
+func releaseSlot() { <-slots }
+
+const (
+	modeUnchecked = iota
+	modeLocked
+	modeHeap
+)
+
+var guard struct {
+	mu   sync.Mutex
+	mode int
+	err  error // the preflight failure, in modeHeap
+}
+
+// keyMode runs the locked-memory preflight once per process, before the
+// first use of memguard, and reports whether keys must be kept on the heap.
+//
+// memguard panics when mlock fails, and on v0.23.0 that panic deadlocks
+// (memguard issues #147 and #173): a process with a small RLIMIT_MEMLOCK
+// hangs instead of failing. The preflight turns that into a
+// [*MemlockError], or, with the opt-out, into heap mode with a warning.
+func keyMode(cfg *config) (heap bool, err error) {
+	guard.mu.Lock()
+	defer guard.mu.Unlock()
+	switch guard.mode {
+	case modeLocked:
+		return false, nil
+	case modeHeap:
+		if cfg.noMlockAllowed() {
+			return true, nil
+		}
+		return false, guard.err
+	}
+	err = memlockPreflight(memlockPages)
+	if err == nil {
+		guard.mode = modeLocked
+		return false, nil
+	}
+	if !cfg.noMlockAllowed() {
+		return false, err
+	}
+	guard.mode, guard.err = modeHeap, err
+	cfg.warnf("%s", "WARNING: auth keys are held in ORDINARY MEMORY, not locked memory: they can be swapped to disk "+
+		"and appear in core dumps ("+EnvAllowNoMlock+"=1 or AllowNoMlock is set, and the locked-memory limit is too low: "+
+		err.Error()+")")
+	return true, nil
+}
+
+func (c *config) noMlockAllowed() bool {
+	return c.allowNoMlock || os.Getenv(EnvAllowNoMlock) == "1"
+}

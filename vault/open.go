@@ -1,0 +1,356 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
+
+	"filippo.io/age"
+	"filippo.io/age/armor"
+	"github.com/tgsession/tgsession/codec"
+)
+
+// Form is the outer form of a sealed value.
+type Form int
+
+const (
+	// FormText is the single-line form for environment variables:
+	// [TextPrefix] followed by the unpadded base64url encoding of an age
+	// file. It contains no whitespace.
+	FormText Form = iota + 1
+	// FormBinary is a binary age file, as written by age without -a.
+	FormBinary
+	// FormArmor is an ASCII-armored age file ("-----BEGIN AGE ENCRYPTED
+	// FILE-----"), as written by age -a.
+	FormArmor
+)
+
+var formNames = map[Form]string{FormText: "text", FormBinary: "binary", FormArmor: "armor"}
+
+// String returns "text", "binary" or "armor".
+func (f Form) String() string {
+	if n, ok := formNames[f]; ok {
+		return n
+	}
+	return fmt.Sprintf("Form(%d)", int(f))
+}
+
+// ParseForm returns the Form named name ("text", "binary" or "armor").
+func ParseForm(name string) (Form, error) {
+	for f, n := range formNames {
+		if n == name {
+			return f, nil
+		}
+	}
+	return 0, errorf(ErrUnsupported, "unknown sealed form name (want text, binary or armor)")
+}
+
+const (
+	textPrefixBase = "tgsession-age-"
+	// TextPrefix starts every value in [FormText]. The version in it is the
+	// version of the outer form; the envelope inside has its own.
+	TextPrefix  = "tgsession-age-v1:"
+	ageIntro    = "age-encryption.org/"
+	ageIntroV1  = "age-encryption.org/v1\n"
+	armorHeader = armor.Header
+	// MaxTextSize is the largest [FormText] value accepted, in bytes,
+	// checked before decoding.
+	MaxTextSize = 16 << 10
+	// MaxFileSize is the largest binary or armored sealed value accepted,
+	// in bytes, checked before decoding.
+	MaxFileSize = 64 << 10
+)
+
+// Open opens a sealed session in any form: [FormText], a binary age file or
+// an armored one. The age payload may be a tgsession envelope or a plain
+// session string (Telethon, Pyrogram, …) that someone encrypted with the age
+// CLI; the result's Source is then the string's format. A value that is not
+// sealed at all fails with ErrNotSealed unless [AllowPlaintext] is given.
+//
+// Identities come from [WithIdentities] or are searched as
+// [FindIdentities] does. The auth key is moved from the decrypted buffer
+// straight into memguard memory, and the buffer is wiped.
+func Open(data []byte, opts ...Option) (*Session, error) {
+	return open(data, newConfig(opts))
+}
+
+// OpenReader reads a sealed value from r (at most [MaxFileSize] bytes) and
+// opens it as [Open] does.
+func OpenReader(r io.Reader, opts ...Option) (*Session, error) {
+	b, err := readCapped(r, MaxFileSize)
+	if err != nil {
+		return nil, fmt.Errorf("vault: reading sealed value: %w", err)
+	}
+	return open(b, newConfig(opts))
+}
+
+// OpenFile reads the sealed value in the file at path (at most
+// [MaxFileSize] bytes; pipes are allowed) and opens it as [Open] does.
+func OpenFile(path string, opts ...Option) (*Session, error) {
+	return openFile(path, newConfig(opts))
+}
+
+func openFile(path string, cfg *config) (*Session, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, errorf(ErrNotFound, "%s: no such file", path)
+		}
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	defer f.Close()
+	b, err := readCapped(f, MaxFileSize)
+	if err != nil {
+		return nil, at(path, err)
+	}
+	s, err := open(b, cfg)
+	return s, at(path, err)
+}
+
+func open(data []byte, cfg *config) (s *Session, err error) {
+	secretDo(func() { s, err = openInner(data, cfg) })
+	return s, err
+}
+
+func openInner(data []byte, cfg *config) (*Session, error) {
+	form, body, err := detectForm(data)
+	if err != nil {
+		if errors.Is(err, ErrNotSealed) && cfg.allowPlain {
+			return sessionFromText(data, cfg)
+		}
+		return nil, err
+	}
+	ids, tried, err := loadIdentities(cfg)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := decryptAge(form, body, ids, tried, MaxEnvelopeSize)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain[:cap(plain)])
+	return sessionFromPlaintext(plain, cfg)
+}
+
+// detectForm recognises the outer form of data and returns the bytes to
+// give age (the decoded age file for FormText). Sizes are checked first.
+func detectForm(data []byte) (Form, []byte, error) {
+	if len(data) > MaxFileSize {
+		return 0, nil, errorf(ErrTooLarge, "sealed value of %d bytes, limit %d", len(data), MaxFileSize)
+	}
+	switch {
+	case len(data) == 0:
+		return 0, nil, errorf(ErrNotSealed, "empty value")
+	case bytes.HasPrefix(data, []byte(textPrefixBase)):
+		bin, err := decodeText(data)
+		return FormText, bin, err
+	case bytes.HasPrefix(data, []byte(ageIntro)):
+		if !bytes.HasPrefix(data, []byte(ageIntroV1)) {
+			return 0, nil, errorf(ErrUnsupported, "age file of an unsupported version")
+		}
+		return FormBinary, data, nil
+	case bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n"), []byte(armorHeader)):
+		return FormArmor, data, nil
+	}
+	t := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	switch {
+	case bytes.HasPrefix(t, []byte("AGE-SECRET-KEY-")), bytes.HasPrefix(t, []byte("AGE-PLUGIN-")):
+		return 0, nil, errorf(ErrMalformed, "the value is an age identity (secret key), not a sealed session (are the variables swapped?)")
+	case bytes.HasPrefix(t, []byte("age1")):
+		return 0, nil, errorf(ErrMalformed, "the value is an age recipient, not a sealed session")
+	case bytes.HasPrefix(t, []byte("-----BEGIN")):
+		return 0, nil, errorf(ErrMalformed, "the value is a PEM block but not an armored age file")
+	}
+	if f, err := codec.Detect(unsafe.String(unsafe.SliceData(t), len(t))); err == nil {
+		return 0, nil, errorf(ErrNotSealed, "the value looks like a plain %s session string; seal it first (or allow plaintext explicitly)", f)
+	}
+	return 0, nil, errorf(ErrNotSealed, "the value is not a sealed session (want %s…, an age file or an armored age file)", TextPrefix)
+}
+
+// decodeText decodes a FormText value: the exact prefix, then unpadded
+// base64url with nothing else, except for one final line ending.
+func decodeText(data []byte) ([]byte, error) {
+	if len(data) > MaxTextSize {
+		return nil, errorf(ErrTooLarge, "single-line sealed value of %d bytes, limit %d", len(data), MaxTextSize)
+	}
+	if !bytes.HasPrefix(data, []byte(TextPrefix)) {
+		rest := data[len(textPrefixBase):]
+		if len(rest) > 1 && rest[0] == 'v' {
+			i := 1
+			for i < len(rest) && i < 10 && '0' <= rest[i] && rest[i] <= '9' {
+				i++
+			}
+			if i > 1 && i < len(rest) && rest[i] == ':' {
+				return nil, errorf(ErrUnsupported, "single-line sealed value of an unknown version (this build reads %s)", TextPrefix)
+			}
+		}
+		return nil, errorf(ErrMalformed, "single-line sealed value with a malformed prefix")
+	}
+	body := data[len(TextPrefix):]
+	if bytes.HasSuffix(body, []byte("\r\n")) {
+		body = body[:len(body)-2]
+	} else if bytes.HasSuffix(body, []byte("\n")) {
+		body = body[:len(body)-1]
+	}
+	for i, c := range body {
+		if !isBase64URL(c) {
+			return nil, errorf(ErrMalformed, "single-line sealed value: %s at offset %d", describeByte(c), len(TextPrefix)+i)
+		}
+	}
+	bin, err := base64.RawURLEncoding.Strict().DecodeString(string(body))
+	if err != nil {
+		return nil, errorf(ErrMalformed, "single-line sealed value: invalid base64url (length %d or trailing bits)", len(body))
+	}
+	return bin, nil
+}
+
+func isBase64URL(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
+}
+
+func describeByte(c byte) string {
+	switch {
+	case c == '\n' || c == '\r':
+		return "line break"
+	case c == ' ' || c == '\t':
+		return "whitespace"
+	case c == '=':
+		return "base64 padding '='"
+	case c == '+' || c == '/':
+		return "standard-alphabet base64 character"
+	case c < 0x20 || c == 0x7f:
+		return "control character"
+	case c >= 0x80:
+		return "non-ASCII byte"
+	}
+	return "character outside the base64url alphabet"
+}
+
+// decryptAge decrypts an age file (armored for FormArmor) and returns its
+// payload, at most maxPlain bytes, in a buffer the caller must wipe. Only a
+// clean end of the age stream counts as success: a truncated stream is an
+// error, never a short payload. age authenticates each 64 KiB chunk before
+// releasing it, so for the payloads here nothing is released before
+// authentication.
+func decryptAge(form Form, data []byte, ids []age.Identity, tried []string, maxPlain int) ([]byte, error) {
+	var src io.Reader = bytes.NewReader(data)
+	if form == FormArmor {
+		src = armor.NewReader(src)
+	}
+	r, err := age.Decrypt(src, ids...)
+	if err != nil {
+		return nil, classifyDecrypt(err, tried)
+	}
+	buf := make([]byte, maxPlain+1)
+	n := 0
+	for {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			clear(buf)
+			var ae *armor.Error
+			if errors.As(err, &ae) {
+				return nil, errorf(ErrMalformed, "invalid armor")
+			}
+			return nil, errorf(ErrTampered, "payload authentication failed")
+		}
+		if n == len(buf) {
+			clear(buf)
+			return nil, errorf(ErrTooLarge, "decrypted payload above %d bytes", maxPlain)
+		}
+	}
+	return buf[:n], nil
+}
+
+// knownStanzas are the recipient types named in errors; others are shown as
+// "other" so that errors never echo arbitrary input.
+var knownStanzas = map[string]string{
+	"X25519":         "X25519",
+	"mlkem768x25519": "mlkem768x25519 (post-quantum)",
+	"scrypt":         "scrypt (passphrase)",
+	"ssh-ed25519":    "ssh-ed25519",
+	"ssh-rsa":        "ssh-rsa",
+}
+
+// classifyDecrypt maps an age.Decrypt error to this package's errors. age's
+// own messages may quote header lines, so they are not included.
+func classifyDecrypt(err error, tried []string) error {
+	var nm *age.NoIdentityMatchError
+	var ae *armor.Error
+	switch {
+	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrMalformed):
+		return err // from passphraseIdentity, already safe
+	case errors.As(err, &nm):
+		we := &WrongKeyError{Tried: tried, err: nm}
+		seen := map[string]bool{}
+		for _, t := range nm.StanzaTypes {
+			name, ok := knownStanzas[t]
+			if !ok {
+				name = "other"
+			}
+			if !seen[name] {
+				seen[name] = true
+				we.StanzaTypes = append(we.StanzaTypes, name)
+			}
+		}
+		return we
+	case errors.As(err, &ae):
+		return errorf(ErrMalformed, "invalid armor")
+	case err.Error() == "bad header MAC":
+		return errorf(ErrTampered, "age header MAC does not match")
+	case strings.HasPrefix(err.Error(), "failed to read nonce"):
+		return errorf(ErrTampered, "age payload truncated")
+	case strings.HasPrefix(err.Error(), "failed to read header"):
+		return errorf(ErrMalformed, "malformed age header")
+	}
+	return errorf(ErrMalformed, "invalid age recipient stanza")
+}
+
+// sessionFromPlaintext builds a Session from a decrypted payload: an
+// envelope, or a plain session string.
+func sessionFromPlaintext(plain []byte, cfg *config) (*Session, error) {
+	if len(plain) >= len(envelopeMagic) && string(plain[:len(envelopeMagic)]) == envelopeMagic {
+		s, err := unmarshalEnvelope(plain)
+		if err != nil {
+			return nil, err
+		}
+		box, err := newKeyBox(plain[KeyOffset:KeyOffset+codec.AuthKeySize], cfg)
+		if err != nil {
+			return nil, err
+		}
+		s.key = box
+		return s, nil
+	}
+	return sessionFromText(plain, cfg)
+}
+
+// sessionFromText decodes a plain session string held in b. The string is
+// viewed in place (no copy) and every string kept is cloned, so the caller
+// can wipe b afterwards.
+func sessionFromText(b []byte, cfg *config) (*Session, error) {
+	if !utf8.Valid(b) || len(b) == 0 {
+		return nil, errorf(ErrMalformed, "the payload is neither a tgsession envelope nor a session string")
+	}
+	text := unsafe.String(unsafe.SliceData(b), len(b))
+	var cs *codec.Session
+	var err error
+	if cfg.format != codec.FormatUnknown {
+		cs, err = codec.DecodeAs(cfg.format, text)
+	} else {
+		cs, err = codec.Decode(text)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vault: the payload is not a valid session string: %w: %w", ErrMalformed, err)
+	}
+	defer cs.Wipe()
+	return sessionFromCodec(cs, cfg)
+}
