@@ -22,10 +22,35 @@ const AuthKeySize = 256
 // [AuthKey.Reveal] and [AuthKey.RevealTo]. Call [AuthKey.Wipe] when done.
 //
 // The zero AuthKey holds no key. Copies of an AuthKey share one backing
-// array, so [AuthKey.Wipe] on any copy wipes the key for all of them; use
-// [AuthKey.Clone] for an independent copy.
+// array, so [AuthKey.Wipe] on any copy wipes the key for all of them (and
+// marks them all unset); use [AuthKey.Clone] for an independent copy.
 type AuthKey struct {
+	// The key is reached through *keyRef rather than held as a
+	// *[256]byte field: fmt cannot call String or Format on a value it
+	// reaches through an unexported struct field (such as a user's
+	// struct{ key codec.AuthKey }), and for a verb that is invalid for
+	// pointers (%s, %q) it then prints what a pointer to an array points
+	// to, the key bytes. A pointer to a struct holding a pointer is
+	// printed as addresses only.
+	*keyRef
+}
+
+// keyRef points at the key bytes; copies of an AuthKey share it.
+type keyRef struct {
 	p *[AuthKeySize]byte
+}
+
+// keyAlloc puts a keyRef and its key in one allocation.
+type keyAlloc struct {
+	ref keyRef
+	key [AuthKeySize]byte
+}
+
+// authKeyIn returns an AuthKey for the key bytes at arr, using r (which
+// the caller allocates, usually together with arr) as its reference.
+func authKeyIn(r *keyRef, arr *[AuthKeySize]byte) AuthKey {
+	r.p = arr
+	return AuthKey{r}
 }
 
 // NewAuthKey copies b into a new AuthKey. It returns an error wrapping
@@ -38,9 +63,9 @@ func NewAuthKey(b []byte) (AuthKey, error) {
 	if isZero(b) {
 		return AuthKey{}, fmt.Errorf("codec: %w", ErrZeroKey)
 	}
-	k := AuthKey{p: new([AuthKeySize]byte)}
-	copy(k.p[:], b)
-	return k, nil
+	a := new(keyAlloc)
+	copy(a.key[:], b)
+	return authKeyIn(&a.ref, &a.key), nil
 }
 
 func isZero(b []byte) bool {
@@ -52,7 +77,7 @@ func isZero(b []byte) bool {
 }
 
 // IsSet reports whether k holds a key.
-func (k AuthKey) IsSet() bool { return k.p != nil }
+func (k AuthKey) IsSet() bool { return k.keyRef != nil && k.p != nil }
 
 // KeyID is the MTProto auth_key_id: the last 8 bytes of SHA-1(auth key), in
 // that order. It is sent in clear with every MTProto message, so it is a
@@ -117,18 +142,19 @@ func (k AuthKey) Clone() AuthKey {
 	if !k.IsSet() {
 		return AuthKey{}
 	}
-	c := AuthKey{p: new([AuthKeySize]byte)}
-	*c.p = *k.p
-	return c
+	a := new(keyAlloc)
+	a.key = *k.p
+	return authKeyIn(&a.ref, &a.key)
 }
 
-// Wipe zeroes the key bytes (for every copy of k) and marks k unset.
+// Wipe zeroes the key bytes and marks k, and every copy of k, unset.
 func (k *AuthKey) Wipe() {
-	if k.p != nil {
+	if k.IsSet() {
 		clear(k.p[:])
 		runtime.KeepAlive(k.p)
+		k.p = nil
 	}
-	k.p = nil
+	k.keyRef = nil
 }
 
 const redactedKey = "AuthKey(unset)"
@@ -157,10 +183,11 @@ func (k AuthKey) MarshalJSON() ([]byte, error) { return []byte(`"` + k.String() 
 // LogValue implements slog.LogValuer with the redacted form.
 func (k AuthKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
 
-// sessionBox holds a decoded [Session] and its key array in one allocation,
-// so that a decoder allocates once for both.
+// sessionBox holds a decoded [Session] and its key in one allocation, so
+// that a decoder allocates once for both.
 type sessionBox struct {
 	s Session
+	r keyRef
 	k [AuthKeySize]byte
 }
 
@@ -171,6 +198,6 @@ type sessionBox struct {
 func newSessionWithKey(key []byte) *Session {
 	box := new(sessionBox)
 	copy(box.k[:], key)
-	box.s.Key.p = &box.k
+	box.s.Key = authKeyIn(&box.r, &box.k)
 	return &box.s
 }

@@ -14,10 +14,13 @@ import "errors"
 // GramJS string for a 14-character IPv4 address is as long as a Telethon
 // IPv6 string), where the GramJS reading wins if the Telethon reading's
 // address is in ::/8, which no Telethon session holds; if both readings were
-// plausible, Detect would return an [*AmbiguousError] naming both. Other
-// text is base64: 263 or 267 bytes is [PyrogramLegacy], 271 bytes
-// [Pyrogram], and a first byte of 3 [Mtcute] (whose TL structure is then
-// checked completely).
+// plausible, Detect would return an [*AmbiguousError] naming both (with
+// the layouts as they are, no text does). Other text is base64: 263 or 267
+// bytes is [PyrogramLegacy], 271 bytes [Pyrogram], and a first byte of 3
+// [Mtcute] (whose TL structure is then checked completely). A Pyrogram
+// string for DC 212–215 (ids no Telegram DC has) also starts with '1'; it
+// is detected as Pyrogram only when it is neither a Telethon nor a GramJS
+// string.
 //
 // If Detect returns a format f, [DecodeAs](f, text) either succeeds or
 // fails on a field value (DC id 0, port 0, a zero key, a bad bool byte);
@@ -46,7 +49,7 @@ func detect(s string, buf []byte) (Format, error) {
 	var prefixedErr error
 
 	if s[0] == '1' {
-		if err := checkMaxDecoded(s[1:], FormatUnknown, maxStringPayload); err != nil {
+		if err := checkMaxDecoded(s[1:], FormatUnknown, 1, maxStringPayload); err != nil {
 			prefixedErr = err
 		} else {
 			b, _, err := decodeBase64(s[1:], FormatUnknown, 1, buf)
@@ -58,9 +61,11 @@ func detect(s string, buf []byte) (Format, error) {
 			}
 		}
 		// The '1' may also be the first base64 character of a Pyrogram
-		// string for DC 212–215: a payload starting with '1' decodes to a
-		// first byte of 212–215, which no mtcute string has.
-		if len(s) <= (pyrogramLenV2+2)/3*4 {
+		// string for DC 212–215, DC ids that do not exist: that reading
+		// counts only when the text is neither a Telethon nor a GramJS
+		// string. (Its first decoded byte is 212–215, so it is never an
+		// mtcute string.)
+		if len(cands) == 0 && len(s) <= (pyrogramLenV2+2)/3*4 {
 			var wbuf [pyrogramLenV2 + 3]byte
 			if w, _, err := decodeBase64(s, FormatUnknown, 0, wbuf[:0]); err == nil {
 				if f := pyrogramCandidate(len(w)); f != FormatUnknown {
@@ -75,7 +80,7 @@ func detect(s string, buf []byte) (Format, error) {
 		case len(cands) == 1:
 			return cands[0], nil
 		case len(cands) > 1:
-			return FormatUnknown, &AmbiguousError{Candidates: cands}
+			return FormatUnknown, &AmbiguousError{Candidates: append([]Format(nil), cands...)}
 		case prefixedErr != nil:
 			return FormatUnknown, prefixedErr
 		}
@@ -84,7 +89,7 @@ func detect(s string, buf []byte) (Format, error) {
 			n, telethonLenV4, telethonLenV6)
 	}
 
-	if err := checkMaxDecoded(s, FormatUnknown, MaxInputLen); err != nil {
+	if err := checkMaxDecoded(s, FormatUnknown, 0, MaxInputLen); err != nil {
 		return FormatUnknown, err
 	}
 	b, _, err := decodeBase64(s, FormatUnknown, 0, buf)

@@ -98,8 +98,10 @@ func Diagnose(text string) *Diagnosis {
 		}
 	}
 	d.Library = d.Format.Library()
-	if lib, finding := foreignKind(body); lib != "" {
-		d.Library = lib
+	if lib, finding := foreignKind(body); finding != "" {
+		if lib != "" {
+			d.Library = lib
+		}
 		d.Findings = append(d.Findings, finding)
 	}
 	textFindings(body, d)
@@ -662,7 +664,11 @@ func gramjsIPv6Text(ip []byte) string {
 	return s
 }
 
-// peerMtcute simulates mtcute's readStringSession (@mtcute/core 0.29.7).
+// peerMtcute simulates mtcute's readStringSession (@mtcute/core 0.29.7),
+// including its lenient TL reader: reads past the end of a TL bytes value
+// return fewer bytes instead of failing, and only 4-byte integer reads past
+// the end throw. Values are shown only when this package's strict mtcute
+// decoder also accepts the text.
 func peerMtcute(text string) PeerResult {
 	r := PeerResult{Library: "mtcute readStringSession"}
 	data := nodeBase64Decode(text)
@@ -675,15 +681,133 @@ func peerMtcute(text string) PeerResult {
 		r.Result = fmt.Sprintf("Error: Invalid session string (version = %d)", data[0])
 		return r
 	}
-	s, err := decodeMtcutePayload(data)
-	if err != nil {
-		r.Result = "version 3, but the rest does not parse: " + err.Error()
+	if msg := mtcuteLenientRead(data); msg != "" {
+		r.Result = msg
 		return r
 	}
 	r.OK = true
+	s, err := decodeMtcutePayload(data)
+	if err != nil {
+		r.Result = "ok: mtcute loads it, but its values are not shown: the text fails tgsession's stricter check (" + err.Error() + ")"
+		return r
+	}
 	r.Result = fmt.Sprintf("ok: DC %d, address %s, port %d", s.DC, s.ServerAddress, s.Port)
 	s.Wipe()
 	return r
+}
+
+// mtcuteLenientRead walks an mtcute v3 payload as readStringSession does
+// and returns the error it throws, or "" if it loads.
+func mtcuteLenientRead(b []byte) string {
+	const rangeErr = "RangeError: Offset is outside the bounds of the DataView"
+	pos := 1
+	u32 := func(data []byte, pos *int) (uint32, bool) {
+		if *pos < 0 || *pos+4 > len(data) {
+			return 0, false
+		}
+		v := binary.LittleEndian.Uint32(data[*pos:])
+		*pos += 4
+		return v, true
+	}
+	// tlBytes is TlBinaryReader.bytes: a missing length byte reads the
+	// rest, and a short value is returned short.
+	tlBytes := func(data []byte, pos *int) []byte {
+		at := func(i int) int {
+			if i >= 0 && i < len(data) {
+				return int(data[i])
+			}
+			return 0
+		}
+		sub := func(start, end int) []byte {
+			start, end = max(0, min(start, len(data))), max(0, min(end, len(data)))
+			if end < start {
+				return nil
+			}
+			return data[start:end]
+		}
+		if *pos >= len(data) {
+			// The length byte is undefined: raw(undefined) reads the
+			// rest; padding is NaN and skips nothing.
+			*pos++
+			start := *pos
+			*pos = len(data)
+			return sub(start, len(data))
+		}
+		first := int(data[*pos])
+		*pos++
+		var length, padding int
+		if first == 254 {
+			length = at(*pos) | at(*pos+1)<<8 | at(*pos+2)<<16
+			*pos += 3
+			padding = length % 4
+		} else {
+			length = first
+			padding = (length + 1) % 4
+		}
+		start := *pos
+		*pos += length
+		out := sub(start, *pos)
+		if padding > 0 {
+			*pos += 4 - padding
+		}
+		return out
+	}
+	// dc is parseBasicDcOption: ok false for a null result.
+	type dcOpt struct{ test bool }
+	parseDC := func(blob []byte) (dcOpt, bool, string) {
+		if len(blob) < 1 || (blob[0] != 1 && blob[0] != 2) {
+			return dcOpt{}, false, ""
+		}
+		p := 3
+		tlBytes(blob, &p)
+		if _, ok := u32(blob, &p); !ok {
+			return dcOpt{}, true, rangeErr
+		}
+		flags := 0
+		if len(blob) > 2 {
+			flags = int(blob[2])
+		}
+		return dcOpt{test: blob[0] == 2 && flags&4 != 0}, true, ""
+	}
+	flags, ok := u32(b, &pos)
+	if !ok {
+		return rangeErr
+	}
+	main, ok, msg := parseDC(tlBytes(b, &pos))
+	if msg != "" {
+		return msg
+	}
+	if !ok {
+		return "Error: Invalid session string (failed to parse primaryDc)"
+	}
+	media := main
+	if flags&4 != 0 {
+		media, ok, msg = parseDC(tlBytes(b, &pos))
+		if msg != "" {
+			return msg
+		}
+		if !ok {
+			return "Error: Invalid session string (failed to parse primaryMediaDc)"
+		}
+	}
+	if flags&2 == 0 && main.test != media.test {
+		return "Error: Primary DC and primary media DC must have the same test mode flag"
+	}
+	if flags&1 != 0 {
+		if pos+8 > len(b) {
+			return rangeErr
+		}
+		pos += 8
+		v, ok := u32(b, &pos)
+		if !ok {
+			return rangeErr
+		}
+		if v != tlBoolTrue && v != tlBoolFalse {
+			return fmt.Sprintf("Error: Expected either boolTrue or boolFalse, got 0x%x", v)
+		}
+	}
+	tlBytes(b, &pos)
+	return ""
 }
 
 // peerGotd simulates gotd/td v0.93.0 session.TelethonSession(text).

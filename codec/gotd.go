@@ -86,7 +86,7 @@ type gotdDCOption struct {
 // and AuthKeyID, if present, SHA-1(key)[12:20], which gotd checks before
 // using the key ([ErrBadField]). TestMode is known when Config.TestMode is
 // true or the Config was filled in by a client (Date, ThisDC or DCOptions
-// set). Config.DCOptions and Salt are runtime caches that a session in
+// set; [Session.EncodeGotd] sets ThisDC). Config.DCOptions and Salt are runtime caches that a session in
 // another format does not need; they are not kept. JSON errors never quote
 // the input.
 func ParseGotd(text string) (*Session, error) {
@@ -288,11 +288,18 @@ func normalizeJSON(text string) (string, int, error) {
 }
 
 // EncodeGotd encodes s as gotd/td session JSON, byte for byte as gotd
-// v0.93.0's session.Loader.Save writes a session.Data holding: an empty
-// Config except TestMode (true only if known true), DC, Addr
-// (net.JoinHostPort of ServerAddress and Port, as gotd's TelethonSession
-// makes it; the address alone without a port, as TDesktopSession does; ""
-// without an address), AuthKey, AuthKeyID and Salt 0.
+// v0.93.0's session.Loader.Save writes a session.Data holding: a Config
+// that is empty unless TestMode is known, DC, Addr (net.JoinHostPort of
+// ServerAddress and Port, as gotd's TelethonSession makes it; the address
+// alone without a port, as TDesktopSession does; "" without an address),
+// AuthKey, AuthKeyID and Salt 0.
+//
+// A known TestMode is written as Config.TestMode with Config.ThisDC = DC,
+// which is what a gotd client's own file holds (it saves DC = ThisDC), and
+// what marks the Config as filled in, so that [ParseGotd] knows a false
+// test mode apart from an unknown one. A session without a known TestMode
+// (from Telethon, GramJS) gets the empty Config that gotd's TelethonSession
+// gives, so its JSON is byte-identical to gotd's.
 //
 // Media, UserID, IsBot and APIID have no place in gotd's JSON and are
 // dropped. The gotd client never reads Addr or Config back (it reconnects
@@ -310,20 +317,23 @@ func (s *Session) EncodeGotd() (string, error) {
 			addr = net.JoinHostPort(addr, strconv.Itoa(int(s.Port)))
 		}
 	}
-	test := "false"
-	if s.TestMode.Or(false) {
-		test = "true"
+	test, testKnown := s.TestMode.Get()
+	thisDC := 0
+	if testKnown {
+		thisDC = s.DC
 	}
 	id := s.Key.ID()
 
 	const (
 		head = `{"Version":1,"Data":{"Config":{"BlockedMode":false,"ForceTryIpv6":false,"Date":0,"Expires":0,"TestMode":`
-		mid  = `,"ThisDC":0,"DCOptions":null,"DCTxtDomainName":"","TmpSessions":0,"WebfileDCID":0},"DC":`
+		mid  = `,"DCOptions":null,"DCTxtDomainName":"","TmpSessions":0,"WebfileDCID":0},"DC":`
 	)
 	var buf [1024]byte // longest output ~880 bytes: never grows onto the heap
 	defer clear(buf[:])
 	b := append(buf[:0], head...)
-	b = append(b, test...)
+	b = strconv.AppendBool(b, test)
+	b = append(b, `,"ThisDC":`...)
+	b = strconv.AppendInt(b, int64(thisDC), 10)
 	b = append(b, mid...)
 	b = strconv.AppendInt(b, int64(s.DC), 10)
 	b = append(b, `,"Addr":"`...)

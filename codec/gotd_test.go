@@ -120,9 +120,7 @@ func gotdRandomSession(t testing.TB, r *rand.Rand) (in, want *codec.Session) {
 		want.Port = in.Port
 		want.IPv6 = codec.Some(strings.Contains(want.ServerAddress, ":"))
 	}
-	if in.TestMode.Or(false) {
-		want.TestMode = codec.Some(true)
-	}
+	want.TestMode = in.TestMode
 	return in, want
 }
 
@@ -144,6 +142,9 @@ func TestGotdRoundTrip(t *testing.T) {
 			}
 		}
 		m.Data.Config.TestMode = in.TestMode.Or(false)
+		if in.TestMode.Known() {
+			m.Data.Config.ThisDC = in.DC
+		}
 		m.Data.AuthKey = in.Key.Reveal()
 		m.Data.AuthKeyID = gotdKeyID(m.Data.AuthKey)
 		require.True(t, text == gotdMarshal(t, &m), "EncodeGotd differs from json.Marshal (session %d)", i)
@@ -211,6 +212,16 @@ func TestGotdClientWritten(t *testing.T) {
 		got, err := codec.ParseGotd(gotdMarshal(t, &mm))
 		require.NoError(t, err, tc.name)
 		require.Equal(t, tc.want, got.TestMode, tc.name)
+
+		// The canonical re-encoding keeps what was read, test mode included.
+		enc, err := got.EncodeGotd()
+		require.NoError(t, err)
+		again, err := codec.ParseGotd(enc)
+		require.NoError(t, err)
+		mgSessionsEqual(t, got, again)
+		enc2, err := again.EncodeGotd()
+		require.NoError(t, err)
+		require.True(t, enc == enc2, "%s: canonical form is not stable", tc.name)
 	}
 }
 
@@ -220,7 +231,7 @@ func TestGotdAccepted(t *testing.T) {
 	id := base64.StdEncoding.EncodeToString(gotdKeyID(key))
 	cases := []struct {
 		name, text, addr string
-		port            uint16
+		port             uint16
 	}{
 		{"lower-case keys, as encoding/json matches them", `{"version":1,"data":{"dc":2,"addr":"1.2.3.4:80","authkey":"` + b64 + `"}}`, "1.2.3.4", 80},
 		{"no AuthKeyID", `{"Version":1,"Data":{"DC":2,"AuthKey":"` + b64 + `"}}`, "", 0},

@@ -67,7 +67,7 @@ func ParseGramJS(text string) (*Session, error) {
 	if err := checkVersionPrefix(s, GramJS); err != nil {
 		return nil, err
 	}
-	if err := checkMaxDecoded(s[1:], GramJS, maxStringPayload); err != nil {
+	if err := checkMaxDecoded(s[1:], GramJS, 1, maxStringPayload); err != nil {
 		return nil, err
 	}
 	var buf [maxStringPayload]byte
@@ -181,33 +181,35 @@ func (s *Session) EncodeGramJS() (string, error) {
 	return string(out[:n]), nil
 }
 
-// validAddressBytes is validAddress for bytes, without allocating for
-// well-known or short addresses.
-func validAddressBytes(b []byte) bool {
-	if _, ok := knownText[string(b)]; ok {
-		return true
-	}
-	if len(b) == 0 || len(b) > maxHostLen {
-		return false
-	}
-	return validAddress(string(b))
-}
+// validAddressBytes is validAddress for bytes, without allocating except
+// for an IPv6 address that is not well known.
+func validAddressBytes(b []byte) bool { return validAddr(b) }
 
 // validAddress reports whether s is an address a session can hold: an IP
 // literal without a zone that [plausibleIP] accepts, or an ASCII host name
 // of at most 253 bytes made of dot-separated labels of 1–63 letters, digits
 // and inner hyphens, whose last label is not all digits (so that a
 // malformed IPv4 address such as "1.2.3.04" is not taken for a name).
-func validAddress(s string) bool {
-	if s == "" || len(s) > maxHostLen {
+func validAddress(s string) bool { return validAddr(s) }
+
+func validAddr[T string | []byte](s T) bool {
+	if len(s) == 0 || len(s) > maxHostLen {
 		return false
 	}
-	if _, ok := knownText[s]; ok {
+	if _, ok := knownText[string(s)]; ok {
 		return true
 	}
-	if strings.IndexByte(s, ':') >= 0 || isDigitsAndDots(s) {
-		a, err := netip.ParseAddr(s)
+	colon := false
+	for i := 0; i < len(s); i++ {
+		colon = colon || s[i] == ':'
+	}
+	if colon {
+		a, err := netip.ParseAddr(string(s))
 		return err == nil && a.Zone() == "" && plausibleIP(a)
+	}
+	if isDigitsAndDots(s) {
+		a, ok := parseIPv4(s)
+		return ok && plausibleIP(a)
 	}
 	label, digits := 0, true
 	for i := 0; i < len(s); i++ {
@@ -236,7 +238,36 @@ func validAddress(s string) bool {
 	return label > 0 && s[len(s)-1] != '-' && !digits
 }
 
-func isDigitsAndDots(s string) bool {
+// parseIPv4 parses dotted-decimal IPv4 as strictly as netip.ParseAddr:
+// four decimal parts of at most 255, without leading zeros.
+func parseIPv4[T string | []byte](s T) (netip.Addr, bool) {
+	var a [4]byte
+	part, n, v := 0, 0, 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == '.' {
+			if n == 0 || part > 3 {
+				return netip.Addr{}, false
+			}
+			a[part] = byte(v)
+			part, n, v = part+1, 0, 0
+			continue
+		}
+		c := s[i]
+		if c < '0' || c > '9' || (n > 0 && v == 0) {
+			return netip.Addr{}, false
+		}
+		if v = v*10 + int(c-'0'); v > 255 {
+			return netip.Addr{}, false
+		}
+		n++
+	}
+	if part != 4 {
+		return netip.Addr{}, false
+	}
+	return netip.AddrFrom4(a), true
+}
+
+func isDigitsAndDots[T string | []byte](s T) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c != '.' && (c < '0' || c > '9') {
 			return false

@@ -110,6 +110,7 @@ func ParseMtcute(text string) (*Session, error) {
 type mtcuteAlloc struct {
 	s     Session
 	media DCOption
+	ref   keyRef
 	key   [AuthKeySize]byte
 }
 
@@ -218,7 +219,7 @@ func decodeMtcutePayload(b []byte) (*Session, error) {
 		Port:          main.port,
 		IPv6:          Some(main.flags&mtcuteDCIPv6 != 0),
 		TestMode:      Some(main.test),
-		Key:           AuthKey{p: &a.key},
+		Key:           authKeyIn(&a.ref, &a.key),
 	}
 	if hasMedia {
 		a.media = DCOption{

@@ -97,7 +97,7 @@ func pyrogramPayload(text string, f Format, dst []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkMaxDecoded(s, f, pyrogramLenV2); err != nil {
+	if err := checkMaxDecoded(s, f, 0, pyrogramLenV2); err != nil {
 		return nil, err
 	}
 	b, _, err := decodeBase64(s, f, 0, dst)

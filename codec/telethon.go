@@ -60,7 +60,7 @@ func ParseTelethon(text string) (*Session, error) {
 	if err := checkVersionPrefix(s, Telethon); err != nil {
 		return nil, err
 	}
-	if err := checkMaxDecoded(s[1:], Telethon, telethonLenV6); err != nil {
+	if err := checkMaxDecoded(s[1:], Telethon, 1, telethonLenV6); err != nil {
 		return nil, err
 	}
 	var buf [maxStringPayload]byte
@@ -181,13 +181,37 @@ func checkVersionPrefix(s string, f Format) error {
 	}
 }
 
-// checkMaxDecoded refuses base64 text (after any prefix) that is too long to
-// decode to at most max bytes, before decoding it.
-func checkMaxDecoded(s string, f Format, max int) error {
-	if limit := (max + 2) / 3 * 4; len(s) > limit {
-		return errorf(f, -1, ErrBadLength, "%d base64 characters, more than a %s string has (%d)", len(s), f, limit)
+// checkMaxDecoded refuses base64 text s (after any prefix, base characters
+// into the normalized text) that is too long to decode to at most max
+// bytes, before decoding it. Trailing '=' are not counted (decodeBase64
+// judges the padding), and a bad character is reported as decodeBase64
+// would, in preference to the length.
+func checkMaxDecoded(s string, f Format, base, max int) error {
+	n := len(s)
+	for n > 0 && s[n-1] == '=' {
+		n--
 	}
-	return nil
+	limit := (max*4 + 2) / 3
+	if n <= limit {
+		return nil
+	}
+	var url, std bool
+	for i := 0; i < n; i++ {
+		switch c := s[i]; {
+		case c == '-' || c == '_':
+			url = true
+		case c == '+' || c == '/':
+			std = true
+		case c == '=':
+			return errorf(f, base+i, ErrBadPadding, "'=' before the end")
+		case b64val[c] == 0xff:
+			return errorf(f, base+i, ErrBadCharacter, "not a base64 character")
+		}
+	}
+	if url && std {
+		return errorf(f, -1, ErrBadCharacter, "mixes the standard and URL-safe base64 alphabets")
+	}
+	return errorf(f, -1, ErrBadLength, "%d base64 characters, more than a %s string has (%d)", n, f, limit)
 }
 
 // ipFromPacked returns the address held in 4 or 16 packed bytes.

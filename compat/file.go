@@ -60,6 +60,12 @@ type File struct {
 	otherKeys []int
 	// selfUsername is Telethon v2's user.username.
 	selfUsername string
+	// cacheCount is the number of cached peers when they were counted
+	// rather than read (Entities is then empty).
+	cacheCount int
+	// stateCount is the number of update_state rows when they were
+	// counted rather than read (UpdateState is then nil).
+	stateCount int
 }
 
 // Entity is one cached peer: enough to build an InputPeer without asking

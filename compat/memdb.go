@@ -57,6 +57,31 @@ func openMem() (*memDB, error) {
 
 func (m *memDB) close() { m.c.Close() }
 
+// memPool keeps a few reader connections open between reads: opening one
+// costs more than reading a small session file. A pooled connection still
+// holds the last database it read until the next load replaces it; that
+// exposure is the same as for a closed one, whose memory SQLite frees
+// without clearing (see the package documentation).
+var memPool = make(chan *memDB, 16)
+
+func getMem() (*memDB, error) {
+	select {
+	case m := <-memPool:
+		return m, nil
+	default:
+		return openMem()
+	}
+}
+
+// putMem returns a healthy connection to the pool.
+func putMem(m *memDB) {
+	select {
+	case memPool <- m:
+	default:
+		m.close()
+	}
+}
+
 // load replaces the database with image (copied by SQLite).
 func (m *memDB) load(image []byte) error {
 	return m.c.(serializer).Deserialize(image)

@@ -41,24 +41,31 @@ func ReadFile(path string) (*File, error) { return ReadFileWith(path, ReadOption
 // reads that image. Data that lives only in the -wal file is therefore
 // seen. See the package documentation for what this costs.
 func ReadFileWith(path string, opts ReadOptions) (*File, error) {
+	return readFile(path, opts, false)
+}
+
+func readFile(path string, opts ReadOptions, countOnly bool) (*File, error) {
 	snap, err := takeSnapshot(path, opts.BusyTimeout)
 	if err != nil {
 		return nil, err
 	}
 	defer snap.wipe()
-	db, err := openMem()
+	db, err := getMem()
 	if err != nil {
 		return nil, fmt.Errorf("compat: %w", err)
 	}
-	defer db.close()
 	if err := db.load(snap.image); err != nil {
+		db.close()
 		return nil, sqliteError(path, err)
 	}
-	r := &reader{path: path, db: db, opts: opts}
+	r := &reader{path: path, db: db, opts: opts, countOnly: countOnly}
+	defer r.wipe()
 	f, err := r.read()
 	if err != nil {
+		db.close()
 		return nil, err
 	}
+	putMem(db)
 	f.WAL = snap.wal
 	if snap.walFrames > 0 {
 		f.Notes = append(f.Notes, fmt.Sprintf("applied %d committed frames from the -wal file", snap.walFrames))
@@ -77,29 +84,44 @@ type reader struct {
 	path   string
 	db     *memDB
 	opts   ReadOptions
-	tables map[string]bool // table name (lower case) → exists (views are not tables)
-	cols   map[string][]string
+	// countOnly counts the entity cache instead of reading it (string
+	// targets, which drop it anyway).
+	countOnly bool
+	tables map[string]bool   // table name (lower case) → exists (views are not tables)
+	data   map[string]*table // SELECT * results, loaded on first use
 }
 
 func (r *reader) errorf(sentinel error, format string, args ...any) error {
 	return fileError(r.path, sentinel, format, args...)
 }
 
+// wipe clears every blob read (auth keys).
+func (r *reader) wipe() {
+	for _, t := range r.data {
+		t.wipe()
+	}
+}
+
 func (r *reader) read() (*File, error) {
-	t, err := r.db.query("SELECT type, name FROM sqlite_master")
+	r.tables = map[string]bool{}
+	r.data = map[string]*table{}
+	if r.countOnly {
+		if f, ok, err := r.fastTelethon(); ok {
+			return f, err
+		}
+		r.wipe()
+		r.data = map[string]*table{}
+	}
+	// Views are not tables: a view named "sessions" is not read.
+	t, err := r.db.query("SELECT name FROM sqlite_master WHERE type = 'table'")
 	if err != nil {
 		return nil, sqliteError(r.path, err)
 	}
-	r.tables = map[string]bool{}
-	r.cols = map[string][]string{}
 	var names []string
 	for _, row := range t.rows {
-		typ, _ := asText(row[0])
-		name, _ := asText(row[1])
-		if typ == "table" {
-			r.tables[strings.ToLower(name)] = true
-			names = append(names, name)
-		}
+		name, _ := asText(row[0])
+		names = append(names, name)
+		r.tables[strings.ToLower(name)] = true
 	}
 	switch {
 	case r.has("datacenter", "id", "auth") && r.has("version", "version"):
@@ -119,26 +141,42 @@ func (r *reader) read() (*File, error) {
 	return nil, r.errorf(ErrUnknownSchema, "tables %s are not those of Telethon or the Pyrogram family", strings.Join(names, ", "))
 }
 
-// columns returns the lower-cased column names of table, via PRAGMA
-// table_info, or nil if there is no such table.
-func (r *reader) columns(table string) []string {
-	if !r.tables[table] {
+// selectAll returns every row of table with all its columns (SELECT *,
+// which also gives the column names), cached.
+func (r *reader) selectAll(table string) (*table, error) {
+	if t, ok := r.data[table]; ok {
+		return t, nil
+	}
+	t, err := r.db.query("SELECT * FROM " + quoteIdent(table))
+	if err != nil {
+		return nil, sqliteError(r.path, err)
+	}
+	r.data[table] = t
+	return t, nil
+}
+
+// columns returns the lower-cased column names of table, or nil if there
+// is no such table. Small tables are read whole; tables whose rows are not
+// needed (caches) are probed with LIMIT 0.
+func (r *reader) columns(name string) []string {
+	if !r.tables[name] {
 		return nil
 	}
-	if c, ok := r.cols[table]; ok {
-		return c
+	if t, ok := r.data[name]; ok {
+		return t.cols
 	}
-	t, err := r.db.query("PRAGMA table_info(" + quoteIdent(table) + ")")
-	var cols []string
-	if err == nil {
-		for _, row := range t.rows {
-			if name, ok := asText(t.get(row, "name")); ok {
-				cols = append(cols, strings.ToLower(name))
-			}
+	switch name {
+	case "sessions", "datacenter", "version", "user", "state":
+		if t, err := r.selectAll(name); err == nil {
+			return t.cols
 		}
+		return nil
 	}
-	r.cols[table] = cols
-	return cols
+	t, err := r.db.query("SELECT * FROM " + quoteIdent(name) + " LIMIT 0")
+	if err != nil {
+		return nil
+	}
+	return t.cols
 }
 
 // has reports whether table exists with all of cols.
@@ -164,25 +202,16 @@ func (r *reader) hasAny(table string, cols ...string) bool {
 	return false
 }
 
-// selectAll returns every row of table with all its columns.
-func (r *reader) selectAll(table string) (*table, error) {
-	t, err := r.db.query("SELECT * FROM " + quoteIdent(table))
-	if err != nil {
-		return nil, sqliteError(r.path, err)
-	}
-	return t, nil
-}
-
 // versionNumber returns the first row of version.<col>, if any.
 func (r *reader) versionNumber(col string) (int, bool) {
 	if !r.has("version", col) {
 		return 0, false
 	}
-	t, err := r.db.query("SELECT " + quoteIdent(col) + " FROM version")
+	t, err := r.selectAll("version")
 	if err != nil || len(t.rows) == 0 {
 		return 0, false
 	}
-	n, ok := asInt(t.rows[0][0])
+	n, ok := asInt(t.get(t.rows[0], col))
 	return int(n), ok
 }
 
@@ -306,6 +335,9 @@ func (r *reader) port(v driver.Value) (uint16, error) {
 // telethonStructure is the schema version implied by Telethon's tables
 // (FORMATS.md §2 version history).
 func (r *reader) telethonStructure() int {
+	if r.tables["entities"] && !r.countOnly {
+		_, _ = r.selectAll("entities") // read anyway: SELECT * gives the columns
+	}
 	switch {
 	case r.has("entities", "date"):
 		return 7
@@ -323,41 +355,100 @@ func (r *reader) telethonStructure() int {
 
 func (r *reader) readTelethon() (*File, error) {
 	f := &File{Library: LibTelethon}
-	structure := r.telethonStructure()
 	if v, ok := r.versionNumber("version"); ok {
 		f.Schema = v
-		if v != structure && !(v == 6 && structure == 5) {
-			f.Notes = append(f.Notes, fmt.Sprintf("version table says %d, the tables look like version %d", v, structure))
+		// Cross-checking the tables costs extra queries when only the
+		// session is wanted; skip it then.
+		if !r.countOnly {
+			if structure := r.telethonStructure(); v != structure && !(v == 6 && structure == 5) {
+				f.Notes = append(f.Notes, fmt.Sprintf("version table says %d, the tables look like version %d", v, structure))
+			}
 		}
 	} else {
-		f.Schema = structure
+		f.Schema = r.telethonStructure()
 		f.Notes = append(f.Notes, "no version row: schema inferred from the tables")
 	}
 	t, err := r.selectAll("sessions")
 	if err != nil {
 		return nil, err
 	}
-	defer t.wipe()
+	if err := r.telethonSession(t, f); err != nil {
+		return nil, err
+	}
+	if err := r.readEntities(f); err != nil {
+		return nil, err
+	}
+	if r.tables["update_state"] {
+		st, err := r.selectAll("update_state")
+		if err != nil {
+			return nil, err
+		}
+		if st.col("id") >= 0 && st.col("pts") >= 0 {
+			f.UpdateState = telethonState(st, "id", 0)
+		}
+	}
+	return f, nil
+}
+
+// fastTelethon is the countOnly path for the common case, a Telethon 1.x
+// file with version, entities and update_state tables: two queries instead
+// of five. ok = false means it is not that case, and the file is read the
+// general way.
+func (r *reader) fastTelethon() (f *File, ok bool, err error) {
+	t, err := r.db.query("SELECT * FROM sessions")
+	if err != nil {
+		return nil, false, nil
+	}
+	r.data["sessions"] = t
+	for _, c := range []string{"dc_id", "auth_key", "server_address", "port"} {
+		if t.col(c) < 0 {
+			return nil, false, nil
+		}
+	}
+	for _, c := range []string{"test_mode", "user_id", "is_bot"} {
+		if t.col(c) >= 0 {
+			return nil, false, nil
+		}
+	}
+	x, err := r.db.query("SELECT (SELECT version FROM version), (SELECT count(*) FROM entities), (SELECT count(*) FROM update_state)")
+	if err != nil {
+		return nil, false, nil
+	}
+	v, ok1 := asInt(x.rows[0][0])
+	n, ok2 := asInt(x.rows[0][1])
+	u, ok3 := asInt(x.rows[0][2])
+	if !ok1 || !ok2 || !ok3 {
+		return nil, false, nil
+	}
+	f = &File{Library: LibTelethon, Schema: int(v), cacheCount: int(n), stateCount: int(u)}
+	if err := r.telethonSession(t, f); err != nil {
+		return nil, true, err
+	}
+	return f, true, nil
+}
+
+// telethonSession reads the session row of Telethon's sessions table t.
+func (r *reader) telethonSession(t *table, f *File) error {
 	pick, others, err := r.pickRow(t, "dc_id", "auth_key")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s := &codec.Session{Source: codec.Telethon, Layout: fmt.Sprintf("sqlite-v%d", f.Schema), DC: pick.dc}
 	if err := r.checkDC(pick.dc); err != nil {
-		return nil, err
+		return err
 	}
 	if addr, ok := asText(t.get(pick.row, "server_address")); ok && addr != "" {
 		v6, err := r.checkAddress(addr)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		s.ServerAddress, s.IPv6 = addr, codec.Some(v6)
 	}
 	if s.Port, err = r.port(t.get(pick.row, "port")); err != nil {
-		return nil, err
+		return err
 	}
 	if s.Key, err = r.newKey(pick.key); err != nil {
-		return nil, err
+		return err
 	}
 	f.Session = s
 	if id, ok := asInt(t.get(pick.row, "takeout_id")); ok {
@@ -370,17 +461,7 @@ func (r *reader) readTelethon() (*File, error) {
 	if first, _ := asInt(t.get(t.rows[0], "dc_id")); len(t.rows) > 1 && int(first) != pick.dc {
 		f.Notes = append(f.Notes, fmt.Sprintf("the sessions table has %d rows; Telethon itself reads only the first (DC %d)", len(t.rows), first))
 	}
-	if err := r.readEntities(f); err != nil {
-		return nil, err
-	}
-	if r.has("update_state", "id", "pts") {
-		st, err := r.selectAll("update_state")
-		if err != nil {
-			return nil, err
-		}
-		f.UpdateState = telethonState(st, "id", 0)
-	}
-	return f, nil
+	return nil
 }
 
 // telethonState builds an UpdateState from update_state rows: row idCol =
@@ -414,13 +495,31 @@ func telethonState(t *table, idCol string, account int64) *UpdateState {
 	return &u
 }
 
+// count returns the number of rows of table.
+func (r *reader) count(table string) (int, error) {
+	t, err := r.db.query("SELECT count(*) FROM " + quoteIdent(table))
+	if err != nil {
+		return 0, sqliteError(r.path, err)
+	}
+	n, _ := asInt(t.rows[0][0])
+	return int(n), nil
+}
+
 func (r *reader) readEntities(f *File) error {
-	if !r.has("entities", "id") {
+	if !r.tables["entities"] {
 		return nil
+	}
+	if r.countOnly {
+		var err error
+		f.cacheCount, err = r.count("entities")
+		return err
 	}
 	t, err := r.selectAll("entities")
 	if err != nil {
 		return err
+	}
+	if t.col("id") < 0 {
+		return nil
 	}
 	skipped := 0
 	for _, row := range t.rows {
@@ -691,12 +790,20 @@ func (r *reader) hasIndex(name string) bool {
 }
 
 func (r *reader) readPeers(f *File, kuriNames, forkNames bool) error {
-	if !r.has("peers", "id") {
+	if !r.tables["peers"] {
 		return nil
+	}
+	if r.countOnly {
+		var err error
+		f.cacheCount, err = r.count("peers")
+		return err
 	}
 	t, err := r.selectAll("peers")
 	if err != nil {
 		return err
+	}
+	if t.col("id") < 0 {
+		return nil
 	}
 	index := map[int64]int{}
 	skipped := 0

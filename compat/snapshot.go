@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
+	"sync"
 	"time"
 )
 
@@ -31,7 +31,35 @@ type snapshot struct {
 	hotJournal bool // a hot rollback journal was rolled back
 }
 
-func (s *snapshot) wipe() { clear(s.image) }
+// wipe clears the image and returns its buffer to the pool.
+func (s *snapshot) wipe() {
+	putBuf(s.image)
+	s.image = nil
+}
+
+// bufPool recycles image buffers (cleared before reuse): reading many
+// files otherwise allocates one per file.
+var bufPool sync.Pool
+
+const maxPooled = 1 << 20
+
+func getBuf(n int) []byte {
+	if p, ok := bufPool.Get().(*[]byte); ok && cap(*p) >= n {
+		return (*p)[:n]
+	}
+	return make([]byte, n, max(n, 32<<10))
+}
+
+func putBuf(b []byte) {
+	if b == nil {
+		return
+	}
+	b = b[:cap(b)]
+	clear(b)
+	if len(b) <= maxPooled {
+		bufPool.Put(&b)
+	}
+}
 
 // takeSnapshot reads path and its -wal or -journal companion without
 // modifying any of them, and returns the database as SQLite would see it
@@ -48,42 +76,30 @@ func (s *snapshot) wipe() { clear(s.image) }
 //     mid-transaction, recognised by the absence of a RESERVED lock) is
 //     rolled back in memory, as SQLite would on its next open.
 func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
-	f, err := os.Open(path)
+	f, err := openRO(path)
 	if err != nil {
 		return nil, fmt.Errorf("compat: %w", err)
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	defer f.close()
+	size, regular, err := f.stat()
 	if err != nil {
 		return nil, fmt.Errorf("compat: %w", err)
 	}
-	if !st.Mode().IsRegular() {
+	if !regular {
 		return nil, fileError(path, ErrNotSQLite, "not a regular file")
 	}
-	if st.Size() == 0 {
+	if size == 0 {
 		return nil, fileError(path, ErrNotSQLite, "empty file (0 bytes)")
 	}
-	if st.Size() > MaxFileSize {
-		return nil, fileError(path, ErrTooLarge, "%d bytes, limit %d", st.Size(), MaxFileSize)
+	if size > MaxFileSize {
+		return nil, fileError(path, ErrTooLarge, "%d bytes, limit %d", size, MaxFileSize)
 	}
-	var hdr [100]byte
-	n, err := io.ReadFull(f, hdr[:])
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return nil, fmt.Errorf("compat: %w", err)
-	}
-	if !bytes.HasPrefix(hdr[:n], sqliteMagic) {
-		return nil, notSQLite(path, hdr[:n])
-	}
-	if n < len(hdr) {
-		return nil, fileError(path, ErrCorrupt, "truncated: %d bytes, shorter than the 100-byte SQLite header", n)
-	}
-
 	if busy <= 0 {
 		busy = DefaultBusyTimeout
 	}
 	deadline := time.Now().Add(busy)
 	for {
-		err := tryShared(f)
+		err := f.tryShared()
 		if err == nil {
 			break
 		}
@@ -95,11 +111,25 @@ func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-
-	s := &snapshot{wal: hdr[18] == 2 && hdr[19] == 2}
+	img, err := readAll(f, size)
+	if err != nil {
+		return nil, fmt.Errorf("compat: %s: %w", path, err)
+	}
+	if !bytes.HasPrefix(img, sqliteMagic) {
+		err := notSQLite(path, img[:min(len(img), 100)])
+		putBuf(img)
+		return nil, err
+	}
+	if len(img) < 100 {
+		putBuf(img)
+		return nil, fileError(path, ErrCorrupt, "truncated: %d bytes, shorter than the 100-byte SQLite header", len(img))
+	}
+	hdr := img[:100]
+	s := &snapshot{wal: hdr[18] == 2 && hdr[19] == 2, image: img}
 	switch {
 	case hdr[18] == 1 && hdr[19] == 1, s.wal:
 	default:
+		s.wipe()
 		return nil, fileError(path, ErrCorrupt, "unknown file format versions %d/%d in the header", hdr[18], hdr[19])
 	}
 	pageSize := int(binary.BigEndian.Uint16(hdr[16:18]))
@@ -107,6 +137,7 @@ func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 		pageSize = 65536
 	}
 	if pageSize < 512 || pageSize&(pageSize-1) != 0 {
+		s.wipe()
 		return nil, fileError(path, ErrCorrupt, "invalid page size %d in the header", pageSize)
 	}
 
@@ -134,34 +165,56 @@ func notSQLite(path string, head []byte) error {
 	return fileError(path, ErrNotSQLite, "no SQLite header")
 }
 
-// readAll reads the whole of f from offset 0, refusing more than
-// MaxFileSize bytes.
-func readAll(f *os.File) ([]byte, error) {
-	b, err := io.ReadAll(io.NewSectionReader(f, 0, MaxFileSize+1))
+// readAll reads the whole of f, whose size was size when last seen,
+// refusing more than MaxFileSize bytes. The buffer comes from the pool.
+func readAll(f *roFile, size int64) ([]byte, error) {
+	if size > MaxFileSize {
+		return nil, fmt.Errorf("%d bytes, limit %d: %w", size, MaxFileSize, ErrTooLarge)
+	}
+	// One read of one byte more than expected: a short read is EOF.
+	b := getBuf(int(size) + 1)
+	n, err := f.ReadAt(b, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		putBuf(b)
+		return nil, err
+	}
+	if int64(n) <= size {
+		return b[:n], nil
+	}
+	// The file grew since it was stat'ed: read on.
+	rest, err := io.ReadAll(io.NewSectionReader(f, int64(n), MaxFileSize+1-int64(n)))
+	b = append(b[:n], rest...)
+	clear(rest)
 	if err != nil {
-		clear(b)
+		putBuf(b)
 		return nil, err
 	}
 	if len(b) > MaxFileSize {
-		clear(b)
+		putBuf(b)
 		return nil, fmt.Errorf("%d bytes or more, limit %d: %w", len(b), MaxFileSize, ErrTooLarge)
 	}
 	return b, nil
 }
 
 // readCompanion reads path's -wal or -journal file, read-only. A missing
-// file is nil, nil.
-func readCompanion(name string) ([]byte, *os.File, error) {
-	f, err := os.Open(name)
+// file is nil, nil, nil; otherwise the caller closes the returned file and
+// returns the buffer with putBuf.
+func readCompanion(name string) ([]byte, *roFile, error) {
+	f, err := openRO(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := readAll(f)
+	size, _, err := f.stat()
 	if err != nil {
-		f.Close()
+		f.close()
+		return nil, nil, err
+	}
+	b, err := readAll(f, size)
+	if err != nil {
+		f.close()
 		return nil, nil, err
 	}
 	return b, f, nil
@@ -181,13 +234,8 @@ func checkSize(path string, image []byte, pageSize int) error {
 	return nil
 }
 
-func (s *snapshot) readRollback(f *os.File, path string, pageSize int) error {
-	img, err := readAll(f)
-	if err != nil {
-		return fmt.Errorf("compat: %s: %w", path, err)
-	}
-	s.image = img
-	if err := checkSize(path, img, pageSize); err != nil {
+func (s *snapshot) readRollback(f *roFile, path string, pageSize int) error {
+	if err := checkSize(path, s.image, pageSize); err != nil {
 		return err
 	}
 	j, jf, err := readCompanion(path + "-journal")
@@ -197,12 +245,12 @@ func (s *snapshot) readRollback(f *os.File, path string, pageSize int) error {
 	if jf == nil {
 		return nil
 	}
-	defer jf.Close()
-	defer clear(j)
+	defer jf.close()
+	defer putBuf(j)
 	if len(j) < 28 || !bytes.Equal(j[:8], journalMagic) {
 		return nil // deleted, truncated or zeroed (persist mode): not hot
 	}
-	live, err := reservedHeld(f)
+	live, err := f.reservedHeld()
 	if err != nil {
 		return fmt.Errorf("compat: %s: checking the RESERVED lock: %w", path, err)
 	}
@@ -218,35 +266,38 @@ func (s *snapshot) readRollback(f *os.File, path string, pageSize int) error {
 	return nil
 }
 
-func (s *snapshot) readWAL(f *os.File, path string, pageSize int, deadline time.Time) error {
+func (s *snapshot) readWAL(f *roFile, path string, pageSize int, deadline time.Time) error {
+	s.wipe()
 	for {
 		w1, wf, err := readCompanion(path + "-wal")
 		if err != nil {
 			return fmt.Errorf("compat: %s-wal: %w", path, err)
 		}
-		img, err := readAll(f)
-		if err != nil {
-			clear(w1)
-			if wf != nil {
-				wf.Close()
-			}
-			return fmt.Errorf("compat: %s: %w", path, err)
+		size, _, err := f.stat()
+		var img []byte
+		if err == nil {
+			img, err = readAll(f, size)
 		}
 		var w2 []byte
-		if wf != nil {
-			w2, err = readAll(wf)
-			wf.Close()
-			if err != nil {
-				clear(w1)
-				clear(img)
-				return fmt.Errorf("compat: %s-wal: %w", path, err)
+		if err == nil && wf != nil {
+			if size, _, err = wf.stat(); err == nil {
+				w2, err = readAll(wf, size)
 			}
 		}
+		if wf != nil {
+			wf.close()
+		}
+		if err != nil {
+			putBuf(w1)
+			putBuf(w2)
+			putBuf(img)
+			return fmt.Errorf("compat: %s: %w", path, err)
+		}
 		stable := bytes.Equal(w1, w2)
-		clear(w2)
+		putBuf(w2)
 		if !stable {
-			clear(w1)
-			clear(img)
+			putBuf(w1)
+			putBuf(img)
 			if time.Now().After(deadline) {
 				return fileError(path, ErrLocked, "the -wal file kept changing while it was read")
 			}
@@ -255,12 +306,12 @@ func (s *snapshot) readWAL(f *os.File, path string, pageSize int, deadline time.
 		}
 		s.image = img
 		if err := checkSize(path, img, pageSize); err != nil {
-			clear(w1)
+			putBuf(w1)
 			return err
 		}
 		var werr error
 		s.image, s.walFrames, werr = applyWAL(s.image, w1, pageSize)
-		clear(w1)
+		putBuf(w1)
 		if werr != nil {
 			return fileError(path, ErrCorrupt, "-wal: %v", werr)
 		}

@@ -155,9 +155,15 @@ func nullIfEmpty(s string) any {
 	return s
 }
 
-func optional[T comparable](o codec.Optional[T]) any {
+// optional returns o's value as an SQLite value, or NULL.
+func optional[T int64 | uint32 | float64](o codec.Optional[T]) any {
 	if v, ok := o.Get(); ok {
-		return v
+		switch x := any(v).(type) {
+		case uint32:
+			return int64(x)
+		default:
+			return x
+		}
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package fuzz_test
 
 import (
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -10,17 +9,16 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/tgsession/tgsession/codec"
-	_ "modernc.org/sqlite"
 )
 
 // TestWriteSeeds regenerates the seed corpora in testdata/fuzz/<Target>/
-// from the project's vectors. It runs only when TGSESSION_WRITE_SEEDS=1:
+// from the project's vectors (the SQLite target's are made by the test of
+// the same name in ./sqlite). It runs only when TGSESSION_WRITE_SEEDS=1:
 //
 //	TGSESSION_WRITE_SEEDS=1 go test ./fuzz -run '^TestWriteSeeds$'
 //
@@ -31,8 +29,6 @@ import (
 //     of a JSON file, every JSON object with "Version" and "Data" (gotd), and
 //     the payload of self-describing vector files (header, blank line,
 //     payload);
-//   - ../compat/testdata/*.session: copied through SQLite with 512-byte pages
-//     and VACUUM, so that the SQLite target starts from small files;
 //   - sealed values, identities and vault entries made here with the fixed
 //     test identity of vault_test.go (see writeVaultSeeds).
 //
@@ -49,11 +45,9 @@ func TestWriteSeeds(t *testing.T) {
 	if len(strs) == 0 {
 		t.Fatal("no session strings found in any vector source")
 	}
-	strSeeds := stringSeeds(strs)
-	for _, target := range stringTargets {
-		corpus[target] = strSeeds
+	for target, seeds := range stringCorpora(stringSeeds(strs)) {
+		corpus[target] = seeds
 	}
-	corpus["FuzzReadSQLite"] = sqliteSeeds(t)
 	for target, seeds := range vaultSeeds(t) {
 		corpus[target] = append(corpus[target], seeds...)
 	}
@@ -63,14 +57,56 @@ func TestWriteSeeds(t *testing.T) {
 	}
 }
 
-// stringTargets take one string argument: a session text.
-var stringTargets = []string{
-	"FuzzDecode", "FuzzDifferential", "FuzzConvert",
-	"FuzzParseTelethon", "FuzzParsePyrogram", "FuzzParsePyrogramLegacy",
-	"FuzzParseGramJS", "FuzzParseMtcute", "FuzzParseGotd",
+// formatTargets maps each per-format target to its format.
+var formatTargets = map[string]codec.Format{
+	"FuzzParseTelethon": codec.Telethon, "FuzzParsePyrogram": codec.Pyrogram,
+	"FuzzParsePyrogramLegacy": codec.PyrogramLegacy, "FuzzParseGramJS": codec.GramJS,
+	"FuzzParseMtcute": codec.Mtcute, "FuzzParseGotd": codec.Gotd,
 }
 
-// seed is one corpus entry: a string or a []byte value.
+// stringCorpora distributes the string seeds: FuzzDecode and
+// FuzzDifferential get every one; FuzzConvert the ones Decode accepts; each
+// per-format target the ones its decoder accepts, the ones whose name names
+// its library (the probes made for it, which it mostly refuses), its
+// framing variants, and the first accepted text of every other format.
+func stringCorpora(all []seed) map[string][]seed {
+	out := map[string][]seed{"FuzzDecode": all, "FuzzDifferential": all}
+	firstOf := map[codec.Format]seed{}
+	for _, sd := range all {
+		text := sd.value.(string)
+		if s, err := codec.Decode(text); err == nil {
+			out["FuzzConvert"] = append(out["FuzzConvert"], sd)
+			if _, ok := firstOf[s.Source]; !ok {
+				firstOf[s.Source] = sd
+			}
+			s.Wipe()
+		}
+	}
+	for target, f := range formatTargets {
+		lib := strings.ToLower(strings.Fields(f.Library())[0])
+		for _, sd := range all {
+			text := sd.value.(string)
+			accepted := false
+			if s, err := codec.DecodeAs(f, text); err == nil {
+				accepted = true
+				s.Wipe()
+			}
+			name := strings.ToLower(sd.name)
+			if accepted || strings.Contains(name, f.String()) || strings.Contains(name, lib) || len(text) < 8 {
+				out[target] = append(out[target], sd)
+			}
+		}
+		for g, sd := range firstOf {
+			if g != f {
+				out[target] = append(out[target], sd)
+			}
+		}
+	}
+	return out
+}
+
+// seed is one corpus entry: a string or a []byte value, or a []any of
+// them for a target with several arguments.
 type seed struct {
 	name  string
 	value any
@@ -90,14 +126,20 @@ func writeCorpus(t *testing.T, target string, seeds []seed) {
 	}
 	seen := map[string]bool{}
 	for _, s := range seeds {
-		var body string
-		switch v := s.value.(type) {
-		case string:
-			body = fmt.Sprintf("go test fuzz v1\nstring(%q)\n", v)
-		case []byte:
-			body = fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", v)
-		default:
-			t.Fatalf("seed %s: unsupported type %T", s.name, s.value)
+		values, ok := s.value.([]any)
+		if !ok {
+			values = []any{s.value}
+		}
+		body := "go test fuzz v1\n"
+		for _, v := range values {
+			switch v := v.(type) {
+			case string:
+				body += fmt.Sprintf("string(%q)\n", v)
+			case []byte:
+				body += fmt.Sprintf("[]byte(%q)\n", v)
+			default:
+				t.Fatalf("seed %s: unsupported type %T", s.name, v)
+			}
 		}
 		sum := sha256.Sum256([]byte(body))
 		if seen[string(sum[:])] {
@@ -295,67 +337,4 @@ func variants(name, v string) []seed {
 		out = append(out, seed{name + "-version-0", "0" + v[1:]}, seed{name + "-version-2", "2" + v[1:]})
 	}
 	return out
-}
-
-// sqliteSeeds returns the compat/testdata .session files, each copied
-// through SQLite into the smallest rollback-journal database that holds the
-// same rows (512-byte pages, VACUUM).
-func sqliteSeeds(t *testing.T) []seed {
-	paths, _ := filepath.Glob(filepath.Join("..", "compat", "testdata", "*.session"))
-	slices.Sort(paths)
-	var out []seed
-	for _, p := range paths {
-		b, err := shrinkSQLite(t, p)
-		if err != nil {
-			t.Logf("skipping %s: %v", p, err)
-			continue
-		}
-		out = append(out, seed{strings.TrimSuffix(filepath.Base(p), ".session"), b})
-	}
-	if len(out) == 0 {
-		t.Fatal("no .session files found in ../compat/testdata")
-	}
-	// Framing edge cases: empty, header only, truncated.
-	out = append(out, seed{"empty", []byte{}}, seed{"magic-only", []byte("SQLite format 3\x00")})
-	if len(out) > 2 {
-		first := out[0].value.([]byte)
-		out = append(out, seed{"truncated-100", first[:100]}, seed{"truncated-page", first[:512]})
-	}
-	return out
-}
-
-func shrinkSQLite(t *testing.T, src string) ([]byte, error) {
-	dir := t.TempDir()
-	dst := filepath.Join(dir, "s.session")
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		b, err := os.ReadFile(src + suffix)
-		if err != nil {
-			if suffix == "" {
-				return nil, err
-			}
-			continue
-		}
-		if err := os.WriteFile(dst+suffix, b, 0o600); err != nil {
-			return nil, err
-		}
-	}
-	db, err := sql.Open("sqlite", dst)
-	if err != nil {
-		return nil, err
-	}
-	for _, q := range []string{
-		"PRAGMA wal_checkpoint(TRUNCATE)",
-		"PRAGMA journal_mode=DELETE",
-		"PRAGMA page_size=512",
-		"VACUUM",
-	} {
-		if _, err := db.Exec(q); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("%s: %w", q, err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		return nil, err
-	}
-	return os.ReadFile(dst)
 }

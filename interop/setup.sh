@@ -3,7 +3,8 @@
 # generator, on a Debian machine, as root. Idempotent and non-interactive:
 #
 #   - Debian packages: python3-telethon (Telethon 1.25.1, imported by
-#     /usr/bin/python3) and age (the age CLI, for other suites);
+#     /usr/bin/python3), age (the age CLI, for the vault suites) and gdb
+#     (gcore, for the memory-dump test);
 #   - npm packages pinned in interop/package.json + package-lock.json:
 #     telegram (GramJS) 2.26.22, @mtcute/core 0.29.7, @mtcute/convert 0.29.7,
 #     installed with `npm ci` into interop/node_modules.
@@ -16,6 +17,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 need_apt=()
 /usr/bin/python3 -c 'import telethon' >/dev/null 2>&1 || need_apt+=(python3-telethon)
 command -v age >/dev/null 2>&1 || need_apt+=(age)
+command -v gcore >/dev/null 2>&1 || need_apt+=(gdb)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 

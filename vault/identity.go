@@ -99,6 +99,9 @@ func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
 	}
+	if strings.HasSuffix(what, "y") {
+		return strconv.Itoa(n) + " " + what[:len(what)-1] + "ies"
+	}
 	return strconv.Itoa(n) + " " + what + "s"
 }
 
@@ -314,8 +317,9 @@ func readCapped(r io.Reader, limit int) ([]byte, error) {
 }
 
 // runKeyCmd runs $TGSESSION_AGE_KEY_CMD through the shell and returns its
-// standard output (capped). Its standard error goes to ours; neither the
-// command nor its output appears in errors.
+// standard output (capped). Its standard error is discarded (as with sops,
+// which captures it): a failing command might print a key there. Neither
+// the command nor its output appears in errors, only its exit status.
 func runKeyCmd(command string) ([]byte, error) {
 	var cmd *exec.Cmd
 	if runtime.GOOS == "windows" {
@@ -323,7 +327,6 @@ func runKeyCmd(command string) ([]byte, error) {
 	} else {
 		cmd = exec.Command("/bin/sh", "-c", command)
 	}
-	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("vault: $%s: %w", EnvKeyCmd, err)
@@ -432,7 +435,22 @@ type passphraseIdentity struct {
 	maxLogN int
 }
 
+// ownError marks an error from this package's own identity code, so that
+// classifyDecrypt passes it through (age returns it unchanged).
+type ownError struct{ err error }
+
+func (e *ownError) Error() string { return e.err.Error() }
+func (e *ownError) Unwrap() error { return e.err }
+
 func (p *passphraseIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
+	key, err := p.unwrap(stanzas)
+	if err != nil && !errors.Is(err, age.ErrIncorrectIdentity) {
+		return nil, &ownError{err}
+	}
+	return key, err
+}
+
+func (p *passphraseIdentity) unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	var st *age.Stanza
 	for _, s := range stanzas {
 		if s.Type == "scrypt" {
@@ -470,7 +488,11 @@ func (p *passphraseIdentity) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 		return nil, errorf(ErrMalformed, "invalid passphrase")
 	}
 	id.SetMaxWorkFactor(p.maxLogN)
-	return id.Unwrap(stanzas)
+	key, err := id.Unwrap(stanzas)
+	if err != nil && !errors.Is(err, age.ErrIncorrectIdentity) {
+		return nil, errorf(ErrMalformed, "invalid scrypt stanza")
+	}
+	return key, err
 }
 
 // ParseRecipients parses recipients from r, one per line, with empty lines

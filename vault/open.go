@@ -286,9 +286,10 @@ var knownStanzas = map[string]string{
 func classifyDecrypt(err error, tried []string) error {
 	var nm *age.NoIdentityMatchError
 	var ae *armor.Error
+	var oe *ownError
 	switch {
-	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrMalformed):
-		return err // from passphraseIdentity, already safe
+	case errors.As(err, &oe):
+		return oe.err // from passphraseIdentity, already safe
 	case errors.As(err, &nm):
 		we := &WrongKeyError{Tried: tried, err: nm}
 		seen := map[string]bool{}

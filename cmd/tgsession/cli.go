@@ -67,9 +67,10 @@ func isTerminal(v any) bool {
 
 // cliError is an error with an exit status and hints to print after it.
 type cliError struct {
-	code  int
-	err   error
-	hints []string
+	code   int
+	err    error
+	hints  []string
+	silent bool // already reported: print nothing
 }
 
 func (e *cliError) Error() string { return e.err.Error() }
@@ -96,7 +97,7 @@ func withHints(err error, hints ...string) error {
 
 // errSilent is returned by a command that has already reported its
 // failures (a batch), to get exit status 1 with no further message.
-var errSilent = &cliError{code: exitFail, err: errors.New("failed")}
+var errSilent = &cliError{code: exitFail, err: errors.New("failed"), silent: true}
 
 // command is one subcommand.
 type command struct {
@@ -197,7 +198,7 @@ func (c *cli) report(err error) int {
 	if !errors.As(err, &ce) {
 		ce = &cliError{code: exitFail, err: err}
 	}
-	if ce != errSilent {
+	if !ce.silent {
 		c.errorf("%v", ce.err)
 	}
 	for _, h := range ce.hints {

@@ -3,32 +3,83 @@ package main
 // This file wires .session (SQLite) files to package compat.
 
 import (
+	"errors"
+
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/compat"
 )
 
 // fileFormat is a .session file format (a --to name).
-type fileFormat string
-
-func (f fileFormat) String() string { return string(f) }
+type fileFormat = compat.FileKind
 
 // fileFormats lists the .session file formats, in --to order.
-var fileFormats = []fileFormat{"telethon-sqlite", "telethon-v2-sqlite", "pyrogram-sqlite", "pyrofork-sqlite", "kurigram-sqlite"}
+var fileFormats = compat.FileKinds
 
 func parseFileFormat(name string) (fileFormat, bool) {
-	for _, f := range fileFormats {
-		if string(f) == name {
-			return f, true
-		}
+	k, err := compat.ParseFileKind(name)
+	return k, err == nil
+}
+
+// fileFormatName returns the --to name of the file format that library
+// writes.
+func fileFormatName(f *compat.File) string {
+	switch f.Library {
+	case compat.LibTelethon:
+		return compat.TelethonSQLite.String()
+	case compat.LibTelethonV2:
+		return compat.TelethonV2SQLite.String()
+	case compat.LibPyrofork:
+		return compat.PyroforkSQLite.String()
+	case compat.LibKurigram:
+		return compat.KurigramSQLite.String()
 	}
-	return "", false
+	return compat.PyrogramSQLite.String()
 }
 
-// loadFile reads a .session file. TODO(compat): wire compat.
+// loadFile reads a .session file.
 func (c *cli) loadFile(src source) (*loaded, error) {
-	return nil, failf("%s: .session files are not supported yet", src)
+	f, err := compat.ReadFile(src.path)
+	if err != nil {
+		return nil, fileError(err)
+	}
+	return &loaded{
+		src:  src,
+		sess: f.Session,
+		cf:   f,
+		file: &fileMeta{
+			Format:        fileFormatName(f),
+			Library:       f.Library,
+			SchemaVersion: f.Schema,
+			Entities:      len(f.Entities),
+			Warnings:      f.Notes,
+		},
+	}, nil
 }
 
-// writeSessionFile writes s to path as a .session file. TODO(compat).
-func writeSessionFile(path string, s *codec.Session, f fileFormat, force bool) ([]codec.Change, error) {
-	return nil, failf("%s: writing %s is not supported yet", path, f)
+// fileError adds hints to errors from package compat.
+func fileError(err error) error {
+	var ms *compat.MultipleSessionsError
+	switch {
+	case errors.As(err, &ms):
+		return withHints(failf("%v", err), "the file holds keys for several DCs; converting one of them is not supported by the CLI yet")
+	case errors.Is(err, compat.ErrExists):
+		return withHints(failf("%v", err), "pass --force to replace it")
+	case errors.Is(err, compat.ErrLocked):
+		return withHints(failf("%v", err), "stop the program that is using the session, then try again")
+	}
+	return failf("%v", err)
+}
+
+// writeSessionFile writes l's session to path as a .session file of kind
+// f. The entity cache and update state of a .session input are carried
+// over.
+func writeSessionFile(path string, l *loaded, f fileFormat, force bool) ([]codec.Change, error) {
+	file := l.cf
+	if file == nil {
+		file = &compat.File{Session: l.sess}
+	}
+	if err := compat.WriteFile(path, file, f, compat.WriteOptions{Force: force}); err != nil {
+		return nil, err
+	}
+	return nil, nil
 }

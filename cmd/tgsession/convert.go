@@ -178,7 +178,7 @@ func (t target) String() string {
 	return t.file.String()
 }
 
-func (t target) isFile() bool { return t.file != "" }
+func (t target) isFile() bool { return t.file != 0 }
 
 func targetNames() []string {
 	var names []string
@@ -328,12 +328,12 @@ func (c *cli) convert(l *loaded, o *convertOpts, outPath string) ([]byte, []code
 		changes = append(changes, codec.Changes(s, o.to.str)...)
 		return []byte(text + "\n"), changes, nil
 	}
-	fch, err := writeSessionFile(outPath, s, o.to.file, o.force)
+	fch, err := writeSessionFile(outPath, l, o.to.file, o.force)
 	if err != nil {
 		if errors.Is(err, codec.ErrMissingField) {
 			return nil, nil, encodeError(l.src, s, o.to, err)
 		}
-		return nil, nil, err
+		return nil, nil, fileError(err)
 	}
 	return nil, append(changes, fch...), nil
 }

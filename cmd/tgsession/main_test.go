@@ -1,9 +1,9 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -20,6 +20,7 @@ func TestScript(t *testing.T) {
 		Dir: "testdata",
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"filemode": cmdFileMode,
+			"envfile":  cmdEnvFile,
 		},
 	})
 }
@@ -41,5 +42,13 @@ func cmdFileMode(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s: mode %s, want %s%s", name, got, map[bool]string{true: "not ", false: ""}[neg], os.FileMode(want))
 		}
 	}
-	_ = fmt.Sprint()
+}
+
+// cmdEnvFile sets an environment variable to a file's content, without
+// surrounding whitespace: envfile NAME FILE.
+func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: envfile NAME FILE")
+	}
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
 }

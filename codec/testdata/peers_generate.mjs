@@ -112,3 +112,13 @@ for (const p of doc.probes) {
   p.mtcute = mtcuteRead(p.input)
 }
 writeFileSync(probesPath, JSON.stringify(doc, null, 1) + '\n')
+
+// Base64 probes.
+const b64Path = here + 'base64_probes.json'
+const b64 = JSON.parse(readFileSync(b64Path, 'utf8'))
+b64.node = `Node ${process.version} Buffer.from(s, "base64") and "base64url"`
+for (const p of b64.probes) {
+  p.node = Buffer.from(p.input, 'base64').toString('hex')
+  p.node_url = Buffer.from(p.input, 'base64url').toString('hex')
+}
+writeFileSync(b64Path, JSON.stringify(b64, null, 1) + '\n')

@@ -104,6 +104,8 @@ def pyrogram1_open(session_name, v13):
     else:
         return {"ok": False, "error": "file"}
     name = session_name
+    if name == ":memory:":  # MemoryStorage.open: if self.name != ":memory:"
+        return {"ok": False, "error": "memory"}
     try:
         if v13:
             fmt = ">B?256sI?" if len(name) == 351 else ">B?256sQ?"
@@ -267,5 +269,28 @@ def main():
         f.write("\n")
 
 
+def base64_probes():
+    """base64_probes.json: what CPython's urlsafe_b64decode and (added by
+    peers_generate.mjs) Node's Buffer.from(s, "base64") make of short
+    random texts mixing both alphabets, padding, whitespace and junk."""
+    r = random.Random(424242)
+    chars = "AAAABBQQgw01-_+/==== \n\t!.*"
+    probes = []
+    for n in list(range(0, 12)) * 8 + [r.randint(12, 40) for _ in range(200)]:
+        probes.append("".join(r.choice(chars) for _ in range(n)))
+    probes += ["AAAA=AAAA", "AA==AA", "AAA=A", "A===", "AB=C", "QUJD\nREVG", "=AAAA", "AAAAA===", "é", "AAAé"]
+    out = []
+    for text in probes:
+        try:
+            out.append({"input": text, "python": base64.urlsafe_b64decode(text).hex()})
+        except Exception as e:  # noqa: BLE001
+            out.append({"input": text, "python_error": exc_text(e)})
+    with open(os.path.join(HERE, "base64_probes.json"), "w") as f:
+        json.dump({"python": "CPython " + sys.version.split()[0] + " base64.urlsafe_b64decode", "probes": out}, f, indent=1,
+                  ensure_ascii=False)
+        f.write("\n")
+
+
 if __name__ == "__main__":
     main()
+    base64_probes()

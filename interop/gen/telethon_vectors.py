@@ -220,7 +220,7 @@ def build_probes(cross):
     probe("v4_quoted", '"' + v4 + '"')
     probe("v4_newline_in_middle", v4[:100] + "\n" + v4[100:])
     probe("v4_truncated_4_chars", v4[:-4])
-    probe("v4_truncated_1_char", v4[:-1])
+    probe("v4_truncated_2_chars", v4[:-2], "the padding and one data character removed")
     probe("v4_version_2", "2" + v4[1:])
     probe("empty", "")
     probe("garbage_hello", "hello")

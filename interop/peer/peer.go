@@ -91,6 +91,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -109,7 +110,39 @@ type Error struct {
 	Msg string
 }
 
-func (e *Error) Error() string { return "peer " + e.Peer + ": " + e.Op + ": " + e.Msg }
+// Error returns the peer, op and message, with long base64/hex-like runs and
+// non-printable bytes redacted: some library messages quote the bytes they
+// were reading (GramJS: "…; last read <bytes>"). Msg keeps the raw text.
+func (e *Error) Error() string { return "peer " + e.Peer + ": " + e.Op + ": " + redact(e.Msg) }
+
+// redact replaces every run of 16 or more base64/hex characters with its
+// length, and every non-printable or non-ASCII byte with '?'.
+func redact(s string) string {
+	var b strings.Builder
+	run := 0
+	flush := func(end int) {
+		if run >= 16 {
+			fmt.Fprintf(&b, "[%d chars redacted]", run)
+		} else {
+			b.WriteString(s[end-run : end])
+		}
+		run = 0
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '+' || c == '/' || c == '-' || c == '_' || c == '=' {
+			run++
+			continue
+		}
+		flush(i)
+		if c < ' ' || c > '~' {
+			c = '?'
+		}
+		b.WriteByte(c)
+	}
+	flush(len(s))
+	return b.String()
+}
 
 // Client is a running peer process. Its methods are safe for concurrent use;
 // calls are serialized.
@@ -286,7 +319,7 @@ func (c *Client) Call(op string, args any, out any) error {
 }
 
 func (c *Client) fail(op string, err error) error {
-	c.dead = fmt.Errorf("peer %s: %s: %w (stderr: %s)", c.name, op, err, c.stderr.String())
+	c.dead = fmt.Errorf("peer %s: %s: %w (stderr: %s)", c.name, op, err, redact(c.stderr.String()))
 	return c.dead
 }
 

@@ -1,0 +1,773 @@
+package compat
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tgsession/tgsession/codec"
+)
+
+// Target is what [Convert] produces: a string session (Format set) or a
+// session database (File set), exactly one of the two.
+type Target struct {
+	Format codec.Format
+	File   FileKind
+}
+
+// ParseTarget returns the target named name: a string format name (see
+// [codec.ParseFormat]: telethon, pyrogram, pyrogram-legacy, gramjs, mtcute,
+// gotd) or a file kind (see [ParseFileKind]: telethon-sqlite,
+// telethon-v2-sqlite, pyrogram-sqlite, pyrofork-sqlite, kurigram-sqlite).
+func ParseTarget(name string) (Target, error) {
+	if k, err := ParseFileKind(name); err == nil {
+		return Target{File: k}, nil
+	}
+	if f, err := codec.ParseFormat(name); err == nil {
+		return Target{Format: f}, nil
+	}
+	names := make([]string, 0, len(codec.Formats)+len(FileKinds))
+	for _, f := range codec.Formats {
+		names = append(names, f.String())
+	}
+	for _, k := range FileKinds {
+		names = append(names, k.String())
+	}
+	return Target{}, fmt.Errorf("compat: unknown target (want one of %s): %w", strings.Join(names, ", "), codec.ErrUnknownFormat)
+}
+
+// IsFile reports whether t is a session database.
+func (t Target) IsFile() bool { return t.File != 0 }
+
+// String returns the target's CLI name.
+func (t Target) String() string {
+	if t.IsFile() {
+		return t.File.String()
+	}
+	return t.Format.String()
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (t Target) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+func (t Target) valid() bool {
+	if t.IsFile() {
+		return t.File.Schema() != 0 && t.Format == codec.FormatUnknown
+	}
+	for _, f := range codec.Formats {
+		if f == t.Format {
+			return true
+		}
+	}
+	return false
+}
+
+// Source is what [Convert] reads: a session database file, or a string
+// session. The string is a secret: a Source never prints it.
+type Source struct {
+	// Path is the session database to read, for a file source.
+	Path string
+
+	format   codec.Format // the string's format; FormatUnknown: detect
+	text     string
+	isString bool
+}
+
+// FileSource returns a Source that reads the session database at path.
+func FileSource(path string) Source { return Source{Path: path} }
+
+// StringSource returns a Source holding a string session in format f
+// (codec.FormatUnknown: detect it, see [codec.Decode]).
+func StringSource(text string, f codec.Format) Source {
+	return Source{text: text, format: f, isString: true}
+}
+
+// String describes the source without its secret.
+func (s Source) String() string {
+	if s.isString {
+		if s.format == codec.FormatUnknown {
+			return "string session"
+		}
+		return s.format.String() + " string session"
+	}
+	return s.Path
+}
+
+// GoString implements fmt.GoStringer with the same text as String.
+func (s Source) GoString() string { return s.String() }
+
+// Format implements fmt.Formatter: every verb prints String.
+func (s Source) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+
+// Options adjusts [Convert] and [ConvertBatch].
+type Options struct {
+	// APIID, UserID, IsBot and TestMode supply values the source does not
+	// hold (CLI --api-id, --user-id, --is-bot, --test-mode). A supplied
+	// value that contradicts the source is an error ([ErrOptionConflict]).
+	APIID    codec.Optional[uint32]
+	UserID   codec.Optional[int64]
+	IsBot    codec.Optional[bool]
+	TestMode codec.Optional[bool]
+	// DC chooses among several keyed rows of a source database.
+	DC int
+	// Output is the file to write for a file target ([Convert]), or the
+	// directory to write into ([ConvertBatch]).
+	Output string
+	// Force allows replacing existing output files.
+	Force bool
+	// BusyTimeout bounds the wait for a locked source database.
+	BusyTimeout time.Duration
+	// Progress, if set, is called by [ConvertBatch] after each item with
+	// the number of items done and the total. Calls are serialized.
+	Progress func(done, total int)
+	// Now is the clock used to judge cached usernames' age (for a note in
+	// the report); nil means time.Now.
+	Now func() time.Time
+}
+
+// Result is a conversion's output. Its string session is only reachable
+// through [Result.Text]; a Result never prints it.
+type Result struct {
+	Target Target
+	// Path is the file written, for a file target.
+	Path string
+	// Session is the session as it was encoded or written.
+	Session *codec.Session
+	text    string
+}
+
+// Text returns the encoded string session (empty for a file target). It is
+// a secret: write it only where the user asked for it.
+func (r *Result) Text() string { return r.text }
+
+// String describes the result without the session string.
+func (r Result) String() string {
+	if r.Target.IsFile() {
+		return "Result{" + r.Target.String() + " " + r.Path + "}"
+	}
+	return "Result{" + r.Target.String() + " string, " + strconv.Itoa(len(r.text)) + " chars}"
+}
+
+// GoString implements fmt.GoStringer with the same text as String.
+func (r Result) GoString() string { return r.String() }
+
+// Format implements fmt.Formatter: every verb prints String.
+func (r Result) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(r.String())) }
+
+// MarshalJSON describes the result without the session string.
+func (r Result) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Target string `json:"target"`
+		Path   string `json:"path,omitempty"`
+	}{r.Target.String(), r.Path})
+}
+
+// Report says what a conversion did not carry over as it was: every field
+// dropped, defaulted or supplied, and what happened to the entity cache and
+// update state. It never holds key material.
+type Report struct {
+	// Source names the input: a file path, or "string".
+	Source string `json:"source"`
+	// From is the library (files, see File.Library) or format (strings)
+	// the input came from; Schema its schema version (files).
+	From   string `json:"from"`
+	Schema int    `json:"schema,omitempty"`
+	// To is the target's name.
+	To string `json:"to"`
+	// Changes lists fields dropped, defaulted or supplied, including
+	// entity-cache fields ("entities", "peers.type", …).
+	Changes []codec.Change `json:"changes"`
+	// EntitiesRead and EntitiesWritten count cached peers.
+	EntitiesRead    int `json:"entities_read"`
+	EntitiesWritten int `json:"entities_written"`
+	// Notes are further remarks: what the reader noticed, and warnings
+	// about how the target library will use the result.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// String renders the report for people, one item per line.
+func (r *Report) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s", r.Source, r.From)
+	if r.Schema != 0 {
+		fmt.Fprintf(&b, ", schema %d", r.Schema)
+	}
+	fmt.Fprintf(&b, ") -> %s\n", r.To)
+	for _, c := range r.Changes {
+		b.WriteString("  " + c.String() + "\n")
+	}
+	if r.EntitiesRead > 0 || r.EntitiesWritten > 0 {
+		fmt.Fprintf(&b, "  entities: %d read, %d written\n", r.EntitiesRead, r.EntitiesWritten)
+	}
+	for _, n := range r.Notes {
+		b.WriteString("  note: " + n + "\n")
+	}
+	return b.String()
+}
+
+func (r *Report) change(field string, kind codec.ChangeKind, value, reason string) {
+	r.Changes = append(r.Changes, codec.Change{Field: field, Kind: kind, Value: value, Reason: reason})
+}
+
+func (r *Report) note(format string, args ...any) {
+	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
+}
+
+// Convert reads src and produces it as target to, and reports every field
+// the target could not hold (dropped), had to fill in (defaulted), or took
+// from opts (supplied). It never invents a value the target needs:
+//
+//   - the DC id is authoritative. A source address is kept when the target
+//     can hold it; a target that needs an address the source lacks (or
+//     cannot hold the source's, such as a host name in a Telethon string)
+//     gets the one from [DCs], and the report says so;
+//   - a required value with no default is an error naming the option that
+//     supplies it ([*MissingOptionError]): Pyrogram's user id (--user-id)
+//     for every Pyrogram target, its api id (--api-id) for the string, and
+//     the user id for a Telethon v2 file on a DC other than 2 (Telethon v2
+//     starts on DC 2 without one);
+//   - test mode, when a target stores it and the source does not, is
+//     derived from the address if [DCs] lists it, else production is
+//     assumed; an unknown bot flag is written as false; both are reported;
+//     a Pyrogram file's unknown api id is written as NULL, which Pyrogram
+//     itself reads as "ask Client(api_id=…)";
+//   - the entity cache goes between Telethon's entities and the Pyrogram
+//     family's peers with ids, access hashes, usernames, phones and the
+//     peer type where it is known. Pyrogram's peers.type is NOT NULL: an
+//     unknown type is chosen from the id (user ids "user", basic groups
+//     "group", channels "channel"), which Pyrogram resolves exactly like
+//     the precise type ("bot", "supergroup"); each such default is
+//     counted in the report, as is every row that cannot be carried
+//     (users and channels without an access hash, names, extra usernames,
+//     bot flags). String targets and Telethon v2 files hold no cache.
+//   - Telethon's update state goes between Telethon 1.x and v2 files (as
+//     Telethon v2's own migration carries it); other targets drop it.
+//
+// For a file target, opts.Output is the file to write (see [WriteFile]).
+func Convert(src Source, to Target, opts Options) (*Result, *Report, error) {
+	f, err := load(src, to, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Wipe()
+	return ConvertFile(f, src.String(), to, opts)
+}
+
+// load reads src into a File.
+func load(src Source, to Target, opts Options) (*File, error) {
+	if !src.isString {
+		// A string target drops the entity cache: count it, don't read it.
+		return readFile(src.Path, ReadOptions{DC: opts.DC, BusyTimeout: opts.BusyTimeout}, !to.IsFile())
+	}
+	var s *codec.Session
+	var err error
+	if src.format == codec.FormatUnknown {
+		s, err = codec.Decode(src.text)
+	} else {
+		s, err = codec.DecodeAs(src.format, src.text)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &File{Library: s.Source.String(), Session: s}, nil
+}
+
+// ConvertFile converts an already-read File (see [Convert]); source names
+// it in the report. f is not modified.
+func ConvertFile(f *File, source string, to Target, opts Options) (*Result, *Report, error) {
+	if !to.valid() {
+		return nil, nil, fmt.Errorf("compat: invalid target: %w", codec.ErrUnknownFormat)
+	}
+	if f == nil || f.Session == nil {
+		return nil, nil, fmt.Errorf("compat: no session to convert: %w", ErrNoSession)
+	}
+	out, rep, err := plan(f, source, to, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer out.Wipe()
+	res := &Result{Target: to, Session: out.Session.Clone()}
+	if to.IsFile() {
+		if opts.Output == "" {
+			res.Session.Wipe()
+			return nil, nil, fmt.Errorf("compat: %s needs an output file", to)
+		}
+		if err := WriteFile(opts.Output, out, to.File, WriteOptions{Force: opts.Force}); err != nil {
+			res.Session.Wipe()
+			return nil, nil, err
+		}
+		res.Path = opts.Output
+		return res, rep, nil
+	}
+	rep.Changes = append(rep.Changes, codec.Changes(out.Session, to.Format)...)
+	text, err := out.Session.Encode(to.Format)
+	if err != nil {
+		res.Session.Wipe()
+		var mf *codec.MissingFieldError
+		if errors.As(err, &mf) {
+			return nil, nil, missingOption(to, mf.Field, "")
+		}
+		return nil, nil, fmt.Errorf("compat: %s: %w", to, err)
+	}
+	res.text = text
+	return res, rep, nil
+}
+
+var optionFlags = map[string]string{
+	"api_id":    "--api-id",
+	"user_id":   "--user-id",
+	"is_bot":    "--is-bot",
+	"test_mode": "--test-mode",
+}
+
+func missingOption(to Target, field, why string) error {
+	flag := optionFlags[field]
+	if flag == "" {
+		return fmt.Errorf("compat: %s needs %s, which the source does not hold: %w", to, field, codec.ErrMissingField)
+	}
+	return &MissingOptionError{Target: to.String(), Field: field, Option: flag, Why: why}
+}
+
+// holds lists, per file kind, the session fields it stores (the names of
+// codec.Changes).
+var fileHolds = map[FileKind][]string{
+	TelethonSQLite:   {"server_address", "port", "ipv6"},
+	TelethonV2SQLite: {"server_address", "port", "ipv6", "user_id", "is_bot"},
+	PyrogramSQLite:   {"api_id", "test_mode", "user_id", "is_bot"},
+	PyroforkSQLite:   {"api_id", "test_mode", "user_id", "is_bot"},
+	KurigramSQLite:   {"server_address", "port", "ipv6", "api_id", "test_mode", "user_id", "is_bot"},
+}
+
+// Which string formats need an address, a test-mode value, a user id, an
+// api id (see each codec encoder).
+func needsAddress(to Target) bool {
+	if to.IsFile() {
+		return to.File == TelethonSQLite || to.File == TelethonV2SQLite || to.File == KurigramSQLite
+	}
+	return to.Format == codec.Telethon || to.Format == codec.GramJS || to.Format == codec.Mtcute
+}
+
+func storesTestMode(to Target) bool {
+	if to.IsFile() {
+		return to.File.pyrogramFamily()
+	}
+	switch to.Format {
+	case codec.Pyrogram, codec.PyrogramLegacy, codec.Mtcute, codec.Gotd:
+		return true
+	}
+	return false
+}
+
+// plan turns a copy of f into what the target will hold, and reports how.
+func plan(src *File, source string, to Target, opts Options) (*File, *Report, error) {
+	f := src.clone()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Wipe()
+		}
+	}()
+	s := f.Session
+	rep := &Report{Source: source, From: f.Library, Schema: f.Schema, To: to.String(), EntitiesRead: len(f.Entities) + f.cacheCount}
+	if rep.Source == "" {
+		rep.Source = "string"
+	}
+	rep.Notes = append(rep.Notes, f.Notes...)
+	from := libraryName(f.Library)
+
+	// 1. Values supplied by the caller.
+	if err := supply(&s.APIID, opts.APIID, "api_id", rep); err != nil {
+		return nil, nil, err
+	}
+	if err := supply(&s.UserID, opts.UserID, "user_id", rep); err != nil {
+		return nil, nil, err
+	}
+	if err := supply(&s.IsBot, opts.IsBot, "is_bot", rep); err != nil {
+		return nil, nil, err
+	}
+	if err := supply(&s.TestMode, opts.TestMode, "test_mode", rep); err != nil {
+		return nil, nil, err
+	}
+
+	// 2. Test mode, where the target stores it.
+	if storesTestMode(to) && !s.TestMode.Known() && s.ServerAddress != "" {
+		if d, found := dcOfAddress(s.ServerAddress); found && d.ID == s.DC {
+			s.TestMode = codec.Some(d.Test)
+			kind := "a production"
+			if d.Test {
+				kind = "a test"
+			}
+			rep.change("test_mode", codec.Defaulted, strconv.FormatBool(d.Test),
+				fmt.Sprintf("not stored by %s; %s is %s DC %d address in the DC table", from, s.ServerAddress, kind, d.ID))
+		}
+	}
+
+	// 3. The address.
+	if needsAddress(to) {
+		if err := fillAddress(s, to, from, rep); err != nil {
+			return nil, nil, err
+		}
+	}
+
+	// 4. Required values.
+	needUser := to.Format == codec.Pyrogram || to.Format == codec.PyrogramLegacy || to.File.pyrogramFamily() ||
+		(to.File == TelethonV2SQLite && s.DC != 2)
+	if needUser && !s.UserID.Known() {
+		why := "Pyrogram discards a session without one and logs in again"
+		if to.File == TelethonV2SQLite {
+			why = fmt.Sprintf("without a user row Telethon v2 starts on DC 2, not on DC %d", s.DC)
+		}
+		if to.Format == codec.Pyrogram || to.Format == codec.PyrogramLegacy {
+			why = "the Pyrogram string packs it"
+		}
+		return nil, nil, missingOption(to, "user_id", why)
+	}
+	if to.Format == codec.Pyrogram && !s.APIID.Known() {
+		return nil, nil, missingOption(to, "api_id", "the Pyrogram 2.x string packs it")
+	}
+
+	if to.IsFile() {
+		fileDefaults(f, to.File, from, rep)
+		dropFields(s, fileHolds[to.File], to.File.String(), rep)
+		if s.Media != nil {
+			rep.change("media_dc", codec.Dropped, fmt.Sprintf("dc %d", s.Media.ID), to.File.String()+" stores no separate media DC")
+		}
+	}
+	carryEntities(f, to, opts, rep)
+	carryState(f, to, rep)
+	if v6, _ := s.IPv6.Get(); v6 && (to.Format == codec.Telethon || to.File == TelethonSQLite) {
+		rep.note("the address is IPv6: Telethon 1.x keeps it only with TelegramClient(use_ipv6=True); otherwise it switches to DC 2's default IPv4 address and this key stops working on DC %d", s.DC)
+	}
+	if len(f.otherKeys) > 0 {
+		rep.change("other_dc_keys", codec.Dropped, fmt.Sprintf("DCs %v", f.otherKeys), "only the key of the chosen DC is converted")
+	}
+	ok = true
+	return f, rep, nil
+}
+
+// libraryName is the human name of a File.Library or format name.
+func libraryName(lib string) string {
+	switch lib {
+	case LibTelethon:
+		return "Telethon"
+	case LibTelethonV2:
+		return "Telethon v2"
+	case LibPyrogram, "pyrogram-legacy":
+		return "Pyrogram"
+	case LibPyrofork:
+		return "pyrofork"
+	case LibKurigram:
+		return "kurigram"
+	case LibHydrogram:
+		return "hydrogram"
+	case "gramjs":
+		return "GramJS"
+	case "mtcute":
+		return "mtcute"
+	case "gotd":
+		return "gotd"
+	}
+	return lib
+}
+
+// supply applies an option to a session field, refusing contradictions.
+func supply[T comparable](field *codec.Optional[T], opt codec.Optional[T], name string, rep *Report) error {
+	want, ok := opt.Get()
+	if !ok {
+		return nil
+	}
+	if have, known := field.Get(); known {
+		if have != want {
+			return fmt.Errorf("compat: %s %v contradicts the source's %s %v: %w", optionFlags[name], want, name, have, ErrOptionConflict)
+		}
+		return nil
+	}
+	*field = opt
+	rep.change(name, codec.Supplied, fmt.Sprint(want), "given with "+optionFlags[name])
+	return nil
+}
+
+// fillAddress gives s an address the target can hold.
+func fillAddress(s *codec.Session, to Target, from string, rep *Report) error {
+	test := s.TestMode.Or(false)
+	table := func(ipv6 bool) (string, uint16, error) {
+		a, p, ok := LookupDC(s.DC, test, ipv6)
+		if !ok {
+			return "", 0, fmt.Errorf("compat: %s needs a server address, the source has none and DC %d (test %v) is not in the DC table: %w", to, s.DC, test, codec.ErrMissingField)
+		}
+		return a, p, nil
+	}
+	hostName := s.ServerAddress != "" && !isIPLiteral(s.ServerAddress)
+	switch {
+	case s.ServerAddress == "" || (hostName && to.Format == codec.Telethon):
+		a, p, err := table(false)
+		if err != nil {
+			return err
+		}
+		reason := fmt.Sprintf("not stored by %s; taken from the DC table (Pyrogram's data_center.py) for DC %d", from, s.DC)
+		if hostName {
+			reason = fmt.Sprintf("the source's host name %s cannot be stored in a Telethon string; taken from the DC table for DC %d", s.ServerAddress, s.DC)
+		}
+		rep.change("server_address", codec.Defaulted, a, reason)
+		s.ServerAddress, s.IPv6 = a, codec.Some(false)
+		if s.Port == 0 || hostName {
+			rep.change("port", codec.Defaulted, strconv.Itoa(int(p)), "taken from the DC table with the address")
+			s.Port = p
+		}
+	case s.Port == 0:
+		_, p, err := table(isIPv6(s))
+		if err != nil {
+			return err
+		}
+		rep.change("port", codec.Defaulted, strconv.Itoa(int(p)), fmt.Sprintf("not stored by %s; taken from the DC table", from))
+		s.Port = p
+	}
+	if !s.IPv6.Known() {
+		s.IPv6 = codec.Some(strings.Contains(s.ServerAddress, ":"))
+	}
+	if to.File == TelethonV2SQLite && isIPv6(s) {
+		if a, p, ok := LookupDC(s.DC, test, false); ok {
+			rep.change("ipv4_addr", codec.Defaulted, joinHostPort(a, p),
+				"Telethon v2 connects through ipv4_addr only; taken from the DC table (the IPv6 address is kept in ipv6_addr)")
+		} else {
+			rep.note("ipv4_addr is NULL: Telethon v2 will use its own address for DC %d", s.DC)
+		}
+	}
+	return nil
+}
+
+func isIPLiteral(s string) bool {
+	for _, c := range s {
+		if c == ':' {
+			return true
+		}
+		if !(c == '.' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// fileDefaults fills the values a file kind needs and the source lacks.
+func fileDefaults(f *File, kind FileKind, from string, rep *Report) {
+	s := f.Session
+	if kind.pyrogramFamily() {
+		if !s.TestMode.Known() {
+			s.TestMode = codec.Some(false)
+			rep.change("test_mode", codec.Defaulted, "false", fmt.Sprintf("not stored by %s; a production session is assumed (pass --test-mode for a test DC session)", from))
+		}
+		if !s.IsBot.Known() {
+			s.IsBot = codec.Some(false)
+			rep.change("is_bot", codec.Defaulted, "false", fmt.Sprintf("not stored by %s; a user account is assumed (pass --is-bot for a bot)", from))
+		}
+		if !s.APIID.Known() {
+			rep.change("api_id", codec.Defaulted, "NULL", "not known; Pyrogram reads NULL as unset and takes Client(api_id=…) (or asks for it) on start")
+		}
+	}
+	if kind == TelethonV2SQLite && s.UserID.Known() && !s.IsBot.Known() {
+		s.IsBot = codec.Some(false)
+		rep.change("is_bot", codec.Defaulted, "false", fmt.Sprintf("not stored by %s; Telethon v2's user.bot is NOT NULL and a user account is assumed", from))
+	}
+	if kind == TelethonV2SQLite && !s.UserID.Known() {
+		rep.note("no user row: Telethon v2 starts on its default DC 2, which is this session's DC")
+	}
+	if kind != TelethonSQLite {
+		if v, ok := f.TakeoutID.Get(); ok {
+			rep.change("takeout_id", codec.Dropped, strconv.FormatInt(v, 10), kind.String()+" stores no takeout session")
+		}
+	}
+	if kind != TelethonV2SQLite && f.selfUsername != "" {
+		rep.change("user.username", codec.Dropped, f.selfUsername, kind.String()+" stores no username of its own account")
+	}
+}
+
+// dropFields reports the session fields s knows that a file kind cannot hold.
+func dropFields(s *codec.Session, holds []string, target string, rep *Report) {
+	has := func(n string) bool {
+		for _, h := range holds {
+			if h == n {
+				return true
+			}
+		}
+		return false
+	}
+	drop := func(name, value, reason string) {
+		if !has(name) {
+			rep.change(name, codec.Dropped, value, reason)
+		}
+	}
+	if s.ServerAddress != "" {
+		drop("server_address", s.ServerAddress, target+" stores no address; the library derives one from the DC id")
+	}
+	if s.Port != 0 {
+		drop("port", strconv.Itoa(int(s.Port)), target+" stores no port")
+	}
+	if v, ok := s.IPv6.Get(); ok {
+		drop("ipv6", strconv.FormatBool(v), target+" stores no IPv6 flag")
+	}
+	if v, ok := s.TestMode.Get(); ok {
+		drop("test_mode", strconv.FormatBool(v), target+" does not store test mode")
+	}
+	if v, ok := s.APIID.Get(); ok {
+		drop("api_id", strconv.FormatUint(uint64(v), 10), target+" does not store the api_id")
+	}
+	if v, ok := s.UserID.Get(); ok {
+		drop("user_id", strconv.FormatInt(v, 10), target+" does not store the user id")
+	}
+	if v, ok := s.IsBot.Get(); ok {
+		drop("is_bot", strconv.FormatBool(v), target+" does not store whether the account is a bot")
+	}
+}
+
+// usernameTTL is Pyrogram's SQLiteStorage.USERNAME_TTL.
+const usernameTTL = 8 * 60 * 60
+
+// carryEntities reports (and, where the writer's rules need it, adjusts)
+// the entity cache for the target.
+func carryEntities(f *File, to Target, opts Options, rep *Report) {
+	n := len(f.Entities) + f.cacheCount
+	if n == 0 {
+		return
+	}
+	if !to.IsFile() || to.File == TelethonV2SQLite {
+		why := "string sessions carry no entity cache"
+		if to.IsFile() {
+			why = "Telethon v2 keeps no entity cache in its session file"
+		}
+		rep.change("entities", codec.Dropped, fmt.Sprintf("%d entities", n), why)
+		f.Entities = nil
+		return
+	}
+	var noHash, extraNames, names, types, defaulted, undated, expired int
+	byType := map[PeerType]int{}
+	mapped := map[PeerType]int{}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	kept := f.Entities[:0]
+	for _, e := range f.Entities {
+		if to.File == TelethonSQLite {
+			if _, ok := telethonHash(e); !ok {
+				noHash++
+				continue
+			}
+			extraNames += len(e.Usernames)
+			switch e.Type {
+			case PeerUnknown, PeerUser, PeerGroup, PeerChannel:
+			default:
+				types++
+			}
+			kept = append(kept, e)
+			continue
+		}
+		if _, ok := pyrogramHash(e); !ok {
+			noHash++
+			continue
+		}
+		if e.Name != "" {
+			names++
+		}
+		if to.File == PyrogramSQLite {
+			extraNames += len(e.Usernames)
+		}
+		typ, byRule := pyrogramPeerType(e, to.File)
+		if byRule && e.Type == PeerUnknown {
+			byType[typ]++
+			defaulted++
+		} else if byRule {
+			mapped[e.Type]++
+		}
+		if !e.Date.Known() {
+			undated++
+		} else if d, _ := e.Date.Get(); e.Username != "" && now().Unix()-d > usernameTTL {
+			expired++
+		}
+		kept = append(kept, e)
+	}
+	f.Entities = kept
+	rep.EntitiesWritten = len(kept)
+	target := to.String()
+	if noHash > 0 {
+		rep.change("entities", codec.Dropped, fmt.Sprintf("%d entities", noHash), "users or channels without an access hash, which "+target+" cannot resolve")
+	}
+	if extraNames > 0 {
+		rep.change("usernames", codec.Dropped, fmt.Sprintf("%d extra usernames", extraNames), target+" stores one username per peer")
+	}
+	if to.File == TelethonSQLite {
+		if types > 0 {
+			rep.change("peers.type", codec.Dropped, fmt.Sprintf("%d types", types), "Telethon's entities table has no type column; it derives user/chat/channel from the id, so bots and supergroups are no longer marked as such")
+		}
+		return
+	}
+	if names > 0 {
+		rep.change("entities.name", codec.Dropped, fmt.Sprintf("%d names", names), "the Pyrogram family's peers table has no name column")
+	}
+	for _, t := range []PeerType{PeerUser, PeerGroup, PeerChannel} {
+		if c := byType[t]; c > 0 {
+			rep.change("peers.type", codec.Defaulted, string(t), fmt.Sprintf("%d entities of unknown type, chosen from the id (%s)", c, typeRule(t)))
+		}
+	}
+	for _, t := range []PeerType{"forum", "direct", "community"} {
+		if c := mapped[t]; c > 0 {
+			w, _ := pyrogramPeerType(Entity{ID: -channelMark - 1, Type: t}, to.File)
+			rep.change("peers.type", codec.Defaulted, string(w), fmt.Sprintf("%d %q peers: %s does not know that type; it resolves %q identically (InputPeerChannel)", c, t, target, w))
+		}
+	}
+	if undated > 0 {
+		rep.change("peers.last_update_on", codec.Defaulted, "time of writing", fmt.Sprintf("%d entities have no date; the column default applies", undated))
+	}
+	if expired > 0 {
+		rep.note("%d cached usernames are older than 8 hours: the Pyrogram family treats them as expired and resolves those usernames through the API again (ids still resolve from the cache)", expired)
+	}
+}
+
+func typeRule(t PeerType) string {
+	switch t {
+	case PeerUser:
+		return "Telethon does not record bot vs user; Pyrogram resolves \"user\" and \"bot\" to the same InputPeerUser"
+	case PeerGroup:
+		return "a basic group id"
+	default:
+		return "Telethon does not record channel vs supergroup; Pyrogram resolves both to the same InputPeerChannel"
+	}
+}
+
+// carryState reports what happens to the update state and adjusts it.
+func carryState(f *File, to Target, rep *Report) {
+	u := f.UpdateState
+	if u == nil {
+		if f.stateCount > 0 {
+			rep.change("update_state", codec.Dropped, fmt.Sprintf("%d rows", f.stateCount), to.String()+" does not carry Telethon's update state; the client starts from a fresh state and does not replay updates missed while offline")
+		}
+		return
+	}
+	switch to.File {
+	case TelethonSQLite:
+		undated := 0
+		for _, c := range u.Channels {
+			if !c.Date.Known() {
+				undated++
+			}
+		}
+		if undated > 0 {
+			rep.change("update_state", codec.Dropped, fmt.Sprintf("%d channel states", undated), "Telethon 1.x needs a date for each channel state and the source stores none")
+		}
+	case TelethonV2SQLite:
+		dated := 0
+		for _, c := range u.Channels {
+			if c.Date.Known() {
+				dated++
+			}
+		}
+		if dated > 0 {
+			rep.change("update_state", codec.Dropped, fmt.Sprintf("%d channel dates", dated), "Telethon v2's channelstate stores only pts")
+		}
+	default:
+		rep.change("update_state", codec.Dropped, fmt.Sprintf("pts %d, %d channels", u.PTS, len(u.Channels)), to.String()+" does not carry Telethon's update state; the client starts from a fresh state and does not replay updates missed while offline")
+		f.UpdateState = nil
+	}
+}

@@ -1,0 +1,393 @@
+// Package fuzzcheck implements the invariant checks shared by tgsession's
+// fuzz targets: whether a text (an error message, a fmt or JSON rendering)
+// leaks input bytes or key material, whether an error is typed, and how two
+// decoded sessions differ. It is for tests only.
+package fuzzcheck
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tgsession/tgsession/codec"
+)
+
+// The leak checks below decide whether a text that the library produced (an
+// error message, a fmt or JSON rendering) reveals input bytes or key material.
+// They must catch a real echo of a session string, a key's hex or base64, or
+// an identity, and must never fire on the library's own prose, whatever the
+// fuzzer feeds in. Four rules:
+//
+//   - whole input: the trimmed input, if at least MinWholeInput bytes long and
+//     not made only of lowercase letters and spaces (the words error messages
+//     are written in), must not appear in the text;
+//   - secret-looking windows: no window of WindowLen bytes of the text that
+//     looks like encoded key material (only base64/hex alphabet bytes, with
+//     upper- and lowercase letters and a digit or one of "+/-_") may appear in
+//     the input. Random base64 passes that filter 96% of the time, so an echo
+//     of any 25 or more characters of a session string is caught, while
+//     constant strings in messages (TGSESSION_AGE_KEY, AGE-SECRET-KEY-1,
+//     DCTxtDomainName) never pass it;
+//   - known secrets: no WindowLen window of a secret's raw bytes, lowercase
+//     or uppercase hex, or standard or URL-safe base64 (at each of the three
+//     byte alignments, so a key embedded at any offset of a payload is
+//     covered, padded or not) may appear in the text;
+//   - secret strings (age identities, passphrases): no WindowLen window of
+//     the string may appear in the text, compared case-insensitively.
+//
+// A match that lies entirely inside one of the [PublicConstants] quoted in
+// the text (a format prefix, a variable name) does not count.
+const (
+	WindowLen     = 16
+	MinWholeInput = 9
+)
+
+// Leak holds the material a text must not reveal.
+type Leak struct {
+	input     string
+	encodings []string // raw, hex and base64 renderings of secret bytes
+	strs      []string // lowercased secret strings
+}
+
+func NewLeak(input string) *Leak {
+	return &Leak{input: input}
+}
+
+// secret adds secret bytes: every WindowLen window of their raw, hex and
+// base64 forms is forbidden. Secrets shorter than 8 bytes are ignored: their
+// encodings are too short to tell apart from chance.
+func (c *Leak) Secret(b []byte) *Leak {
+	if len(b) < 8 {
+		return c
+	}
+	c.encodings = append(c.encodings, string(b), hex.EncodeToString(b), strings.ToUpper(hex.EncodeToString(b)))
+	for i := 0; i < 3 && i < len(b); i++ {
+		c.encodings = append(c.encodings,
+			base64.StdEncoding.EncodeToString(b[i:]),
+			base64.URLEncoding.EncodeToString(b[i:]))
+	}
+	return c
+}
+
+// secretString adds a secret string (an identity, a passphrase).
+func (c *Leak) SecretString(s string) *Leak {
+	if len(s) >= WindowLen {
+		c.strs = append(c.strs, strings.ToLower(s))
+	}
+	return c
+}
+
+// PublicConstants are fixed strings that error messages may quote and that
+// inputs legitimately contain: format prefixes, identity and recipient
+// prefixes, armor lines, variable names. A match of any rule that lies
+// entirely inside such a constant in the text is not a leak.
+var PublicConstants = []string{
+	"tgsession-age-v1:", "tgsession-age-", "age-encryption.org/v1", "age-encryption.org/",
+	"-----BEGIN AGE ENCRYPTED FILE-----", "-----END AGE ENCRYPTED FILE-----",
+	"-----BEGIN OPENSSH PRIVATE KEY-----", "-----BEGIN",
+	"AGE-SECRET-KEY-PQ-1", "AGE-SECRET-KEY-1", "AGE-SECRET-KEY-", "AGE-PLUGIN-", "age1pq1", "age1",
+	"TGSESSION_AGE_KEY_FILE", "TGSESSION_AGE_KEY_CMD", "TGSESSION_AGE_KEY", "TGSESSION_ALLOW_NO_MLOCK",
+	"TGSESSION_FUZZ_SEALED", "TGSESSION_VAULT_DIR", "mlkem768x25519", "SQLite format 3",
+}
+
+// publicMask marks the bytes of text covered by a public constant
+// (case-insensitively).
+func publicMask(text string) []bool {
+	mask := make([]bool, len(text))
+	lt := strings.ToLower(text)
+	for _, k := range PublicConstants {
+		lk := strings.ToLower(k)
+		for off := 0; ; {
+			i := strings.Index(lt[off:], lk)
+			if i < 0 {
+				break
+			}
+			for j := off + i; j < off+i+len(lk); j++ {
+				mask[j] = true
+			}
+			off += i + 1
+		}
+	}
+	return mask
+}
+
+// covered reports whether text[i:i+n] lies entirely under the mask.
+func covered(mask []bool, i, n int) bool {
+	for j := i; j < i+n; j++ {
+		if !mask[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// check returns "" if text reveals nothing, or a description of the rule
+// that fired. The description never contains the text or the secret.
+func (c *Leak) Check(text string) string {
+	mask := publicMask(text)
+	if in := strings.TrimSpace(c.input); len(in) >= MinWholeInput && !lowerWords(in) {
+		for off := 0; ; {
+			i := strings.Index(text[off:], in)
+			if i < 0 {
+				break
+			}
+			if !covered(mask, off+i, len(in)) {
+				return "text contains the whole input"
+			}
+			off += i + 1
+		}
+	}
+	for i := 0; i+WindowLen <= len(text); i++ {
+		if covered(mask, i, WindowLen) {
+			continue
+		}
+		w := text[i : i+WindowLen]
+		if secretLooking(w) && strings.Contains(c.input, w) {
+			return "text contains a secret-looking window of the input"
+		}
+		for _, e := range c.encodings {
+			if strings.Contains(e, w) {
+				return "text contains a window of a secret's raw, hex or base64 form"
+			}
+		}
+	}
+	if len(c.strs) > 0 {
+		lt := strings.ToLower(text)
+		for i := 0; i+WindowLen <= len(lt); i++ {
+			if covered(mask, i, WindowLen) {
+				continue
+			}
+			w := lt[i : i+WindowLen]
+			for _, s := range c.strs {
+				if strings.Contains(s, w) {
+					return "text contains a window of a secret string"
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// lowerWords reports whether s is made only of lowercase ASCII letters and
+// spaces.
+func lowerWords(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != ' ' && (c < 'a' || c > 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// secretLooking reports whether w could be a piece of encoded key material:
+// base64 or hex alphabet bytes only, upper- and lowercase letters, and a
+// digit or a base64 symbol.
+func secretLooking(w string) bool {
+	var upper, lower, other bool
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case c >= '0' && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_':
+			other = true
+		default:
+			return false
+		}
+	}
+	return upper && lower && other
+}
+
+// LenientPayloads decodes s the way a careless decoder would (dropping every
+// byte outside both base64 alphabets and any padding), with and without a
+// one-character version prefix, so that a failing input's would-be payload
+// (and the key in it) can be added to a Leak.
+func LenientPayloads(s string) [][]byte {
+	var out [][]byte
+	for _, skip := range []int{0, 1} {
+		if len(s) <= skip {
+			break
+		}
+		var b strings.Builder
+		for i := skip; i < len(s); i++ {
+			c := s[i]
+			switch {
+			case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
+				b.WriteByte(c)
+			case c == '-':
+				b.WriteByte('+')
+			case c == '_':
+				b.WriteByte('/')
+			}
+		}
+		t := b.String()
+		if len(t)%4 == 1 {
+			t = t[:len(t)-1]
+		}
+		p := make([]byte, base64.RawStdEncoding.DecodedLen(len(t)))
+		n, _ := base64.RawStdEncoding.Decode(p, []byte(t))
+		if n >= WindowLen {
+			out = append(out, p[:n])
+		}
+	}
+	return out
+}
+
+// NoLeak fails t if text reveals anything c forbids. what names the
+// text ("error", "%+v of the session"); the failure message never holds the
+// text itself.
+func NoLeak(t testing.TB, c *Leak, what, text string) {
+	t.Helper()
+	if rule := c.Check(text); rule != "" {
+		t.Fatalf("%s (%d bytes) leaks: %s", what, len(text), rule)
+	}
+}
+
+// Typed fails t unless err wraps one of sentinels. The message names
+// the error's Go type, never its text.
+func Typed(t testing.TB, err error, what string, sentinels ...error) {
+	t.Helper()
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			return
+		}
+	}
+	t.Fatalf("%s: error of type %T wraps none of the package's sentinel errors", what, err)
+}
+
+// CodecSentinels are the sentinel errors codec documents; every error a
+// codec decoder or encoder returns must wrap one of them.
+var CodecSentinels = []error{
+	codec.ErrEmpty, codec.ErrTooLarge, codec.ErrBadCharacter, codec.ErrBadPadding,
+	codec.ErrBadLength, codec.ErrUnsupportedVersion, codec.ErrBadField, codec.ErrZeroKey,
+	codec.ErrBadKey, codec.ErrUnknownFormat, codec.ErrAmbiguous, codec.ErrCannotEncode,
+	codec.ErrMissingField,
+}
+
+// ErrClass names the sentinel (of sentinels, default [CodecSentinels]) that
+// err wraps, for failure messages that must not print the error text.
+func ErrClass(err error, sentinels ...error) string {
+	if len(sentinels) == 0 {
+		sentinels = CodecSentinels
+	}
+	for _, s := range sentinels {
+		if errors.Is(err, s) {
+			return s.Error()
+		}
+	}
+	return fmt.Sprintf("untyped %T", err)
+}
+
+// SharedDiffer returns "" if a and b agree on every field both know (IPv6
+// excepted if skipIPv6), or the name of the first field they disagree on. Addresses are compared as IP
+// addresses when both parse as one, so that the compressed and expanded
+// forms of an IPv6 address agree.
+func SharedDiffer(a, b *codec.Session, skipIPv6 bool) string {
+	switch {
+	case a.DC != b.DC:
+		return "the DC id"
+	case !a.Key.Equal(b.Key):
+		return "the auth key"
+	case a.ServerAddress != "" && b.ServerAddress != "" && !sameAddr(a.ServerAddress, b.ServerAddress):
+		return "the server address"
+	case a.Port != 0 && b.Port != 0 && a.Port != b.Port:
+		return "the port"
+	case !skipIPv6 && bothKnownDiffer(a.IPv6, b.IPv6):
+		return "IPv6"
+	case bothKnownDiffer(a.TestMode, b.TestMode):
+		return "test mode"
+	case bothKnownDiffer(a.APIID, b.APIID):
+		return "the API id"
+	case bothKnownDiffer(a.UserID, b.UserID):
+		return "the user id"
+	case bothKnownDiffer(a.IsBot, b.IsBot):
+		return "is_bot"
+	case a.Media != nil && b.Media != nil && (a.Media.ID != b.Media.ID || a.Media.Port != b.Media.Port ||
+		!sameAddr(a.Media.ServerAddress, b.Media.ServerAddress) || a.Media.TestMode != b.Media.TestMode):
+		return "the media DC"
+	}
+	return ""
+}
+
+func sameAddr(a, b string) bool {
+	if a == b {
+		return true
+	}
+	x, err1 := netip.ParseAddr(a)
+	y, err2 := netip.ParseAddr(b)
+	return err1 == nil && err2 == nil && x == y
+}
+
+func bothKnownDiffer[T comparable](a, b codec.Optional[T]) bool {
+	x, ok1 := a.Get()
+	y, ok2 := b.Get()
+	return ok1 && ok2 && x != y
+}
+
+// DescribeDiff names the fields in which two sessions differ (names only,
+// no values).
+func DescribeDiff(a, b *codec.Session) string {
+	var d []string
+	if a.DC != b.DC {
+		d = append(d, "DC")
+	}
+	if a.ServerAddress != b.ServerAddress {
+		d = append(d, "ServerAddress")
+	}
+	if a.Port != b.Port {
+		d = append(d, "Port")
+	}
+	if a.IPv6 != b.IPv6 {
+		d = append(d, "IPv6")
+	}
+	if a.TestMode != b.TestMode {
+		d = append(d, "TestMode")
+	}
+	if a.APIID != b.APIID {
+		d = append(d, "APIID")
+	}
+	if a.UserID != b.UserID {
+		d = append(d, "UserID")
+	}
+	if a.IsBot != b.IsBot {
+		d = append(d, "IsBot")
+	}
+	if (a.Media == nil) != (b.Media == nil) || a.Media != nil && *a.Media != *b.Media {
+		d = append(d, "Media")
+	}
+	if !a.Key.Equal(b.Key) {
+		d = append(d, "Key")
+	}
+	if len(d) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" in %v", d)
+}
+
+// HangTimeout is how long one input may take before [Watchdog] crashes the
+// fuzzing worker, which makes Go record the input as a failure (Go's fuzzer
+// has no per-input timeout of its own: a hung worker just stalls the run).
+// FUZZ_HANG_TIMEOUT (a Go duration) overrides it.
+var HangTimeout = func() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("FUZZ_HANG_TIMEOUT")); err == nil && d > 0 {
+		return d
+	}
+	return 20 * time.Second
+}()
+
+// Watchdog panics (from its own goroutine, so the whole worker dies and the
+// input is saved) if the call it guards has not returned within
+// [HangTimeout]. Use it as defer fuzzcheck.Watchdog("ReadFile")().
+func Watchdog(what string) (stop func()) {
+	t := time.AfterFunc(HangTimeout, func() {
+		panic("fuzz: " + what + " still running after " + HangTimeout.String() + " (hang)")
+	})
+	return func() { t.Stop() }
+}

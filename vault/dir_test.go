@@ -1,0 +1,256 @@
+package vault_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"filippo.io/age"
+	"github.com/stretchr/testify/require"
+	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/safefile"
+	"github.com/tgsession/tgsession/vault"
+)
+
+func newVault(t *testing.T) (*vault.Dir, *age.X25519Identity) {
+	t.Helper()
+	d, err := vault.InitDir(filepath.Join(t.TempDir(), "vault"))
+	require.NoError(t, err)
+	return d, newX25519(t)
+}
+
+func mode(t *testing.T, p string) os.FileMode {
+	t.Helper()
+	st, err := os.Lstat(p)
+	require.NoError(t, err)
+	return st.Mode().Perm()
+}
+
+func TestDirLifecycle(t *testing.T) {
+	d, x := newVault(t)
+	recs := []age.Recipient{x.Recipient()}
+	idOpt := vault.WithIdentities(x)
+
+	warns, err := d.Add("bot-prod", testSession(t, 'a', 2), recs, vault.WithLabels(map[string]string{"env": "prod"}))
+	require.NoError(t, err)
+	require.Empty(t, warns)
+	_, err = d.Add("bot-prod", testSession(t, 'b', 4), recs)
+	require.ErrorIs(t, err, vault.ErrExists)
+	_, err = d.Add("bot-dev", testSession(t, 'b', 4), recs)
+	require.NoError(t, err)
+
+	for _, bad := range []string{"", ".hidden", "-x", "a/b", "../x", "a b", strings.Repeat("a", 65), safefile.TempPrefix + "x"} {
+		_, err = d.Add(bad, testSession(t, 'a', 2), recs)
+		require.ErrorIs(t, err, vault.ErrMalformed, bad)
+	}
+
+	s, warns, err := d.Get("bot-prod", idOpt)
+	require.NoError(t, err)
+	require.Empty(t, warns)
+	requireKey(t, s, testKey('a'))
+	require.Equal(t, map[string]string{"env": "prod"}, s.Labels)
+	require.Equal(t, 2, s.DC)
+	s.Destroy()
+	_, _, err = d.Get("nope", idOpt)
+	require.ErrorIs(t, err, vault.ErrNotFound)
+	_, _, err = d.Get("bot-prod", vault.WithIdentities(newX25519(t)))
+	require.ErrorIs(t, err, vault.ErrWrongKey)
+	require.Contains(t, err.Error(), "entry bot-prod")
+
+	// Overwrite.
+	_, err = d.Add("bot-prod", testSession(t, 'c', 5), recs, vault.Overwrite())
+	require.NoError(t, err)
+	s, _, err = d.Get("bot-prod", idOpt)
+	require.NoError(t, err)
+	requireKey(t, s, testKey('c'))
+	s.Destroy()
+
+	entries, err := d.List()
+	require.NoError(t, err)
+	require.Len(t, entries, 2)
+	require.Equal(t, "bot-dev", entries[0].Name)
+	require.Equal(t, "bot-prod", entries[1].Name)
+	require.Equal(t, testSession(t, 'c', 5).AuthKeyID(), entries[1].KeyID)
+
+	require.NoError(t, d.Remove("bot-dev"))
+	require.ErrorIs(t, d.Remove("bot-dev"), vault.ErrNotFound)
+	entries, err = d.List()
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+
+	// Entries are plain age files.
+	raw, err := os.ReadFile(filepath.Join(d.Path(), "bot-prod.age"))
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(raw), "age-encryption.org/v1\n"))
+}
+
+func TestDirPut(t *testing.T) {
+	d, x := newVault(t)
+	sealed, err := vault.Seal(fullSession(t), vault.FormText, []age.Recipient{x.Recipient()})
+	require.NoError(t, err)
+	s, err := vault.Open(sealed, vault.WithIdentities(x))
+	require.NoError(t, err)
+	defer s.Destroy()
+	_, err = d.Put("full", s, []age.Recipient{x.Recipient()})
+	require.NoError(t, err)
+	got, _, err := d.Get("full", vault.WithIdentities(x))
+	require.NoError(t, err)
+	defer got.Destroy()
+	a, err := got.ToCodec()
+	require.NoError(t, err)
+	defer a.Wipe()
+	require.True(t, a.Equal(fullSession(t)), "fields or key changed through Put")
+	require.Equal(t, codec.Mtcute, got.Source)
+}
+
+func TestDirPermissions(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	d, x := newVault(t)
+	_, err := d.Add("bot", testSession(t, 'a', 2), []age.Recipient{x.Recipient()})
+	require.NoError(t, err)
+	_, _, err = d.Get("bot", vault.WithIdentities(x), vault.WithExportLabel("prod"))
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o700), mode(t, d.Path()))
+	for _, f := range []string{"bot.age", ".lock", "exports.json"} {
+		require.Equal(t, os.FileMode(0o600), mode(t, filepath.Join(d.Path(), f)), f)
+	}
+
+	// Refused: group/other-accessible directory, symlink, non-directory.
+	loose := filepath.Join(t.TempDir(), "loose")
+	require.NoError(t, os.Mkdir(loose, 0o755))
+	_, err = vault.OpenDir(loose)
+	require.ErrorIs(t, err, vault.ErrInsecure)
+	link := filepath.Join(t.TempDir(), "link")
+	require.NoError(t, os.Symlink(d.Path(), link))
+	_, err = vault.OpenDir(link)
+	require.ErrorIs(t, err, vault.ErrInsecure)
+	_, err = vault.OpenDir(filepath.Join(d.Path(), "bot.age"))
+	require.ErrorIs(t, err, vault.ErrInsecure)
+	_, err = vault.OpenDir(filepath.Join(t.TempDir(), "missing"))
+	require.ErrorIs(t, err, vault.ErrNotFound)
+
+	// Refused entries: a symlink, a FIFO, a huge file.
+	require.NoError(t, os.Symlink(filepath.Join(d.Path(), "bot.age"), filepath.Join(d.Path(), "sym.age")))
+	_, _, err = d.Get("sym", vault.WithIdentities(x))
+	require.ErrorIs(t, err, vault.ErrInsecure)
+	require.NoError(t, syscall.Mkfifo(filepath.Join(d.Path(), "fifo.age"), 0o600))
+	_, _, err = d.Get("fifo", vault.WithIdentities(x))
+	require.ErrorIs(t, err, vault.ErrInsecure)
+	require.NoError(t, os.WriteFile(filepath.Join(d.Path(), "huge.age"), make([]byte, vault.MaxFileSize+1), 0o600))
+	_, _, err = d.Get("huge", vault.WithIdentities(x))
+	require.ErrorIs(t, err, vault.ErrTooLarge)
+	entries, err := d.List()
+	require.NoError(t, err)
+	names := []string{}
+	for _, e := range entries {
+		names = append(names, e.Name)
+	}
+	require.Equal(t, []string{"bot", "huge"}, names, "symlinks and FIFOs are not entries")
+
+	// A group-readable entry is read with a warning.
+	require.NoError(t, os.Chmod(filepath.Join(d.Path(), "bot.age"), 0o640))
+	var warns []string
+	s, _, err := d.Get("bot", vault.WithIdentities(x), vault.WithWarnings(func(m string) { warns = append(warns, m) }))
+	require.NoError(t, err)
+	s.Destroy()
+	require.Len(t, warns, 1)
+}
+
+func TestDirStaleTempFiles(t *testing.T) {
+	d, x := newVault(t)
+	_, err := d.Add("bot", testSession(t, 'a', 2), []age.Recipient{x.Recipient()})
+	require.NoError(t, err)
+	stale := filepath.Join(d.Path(), safefile.TempPrefix+"bot.age-123")
+	require.NoError(t, os.WriteFile(stale, []byte("age-encryption.org/v1\ntorn"), 0o600))
+	entries, err := d.List()
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	// The next writer removes it.
+	_, err = d.Add("other", testSession(t, 'b', 2), []age.Recipient{x.Recipient()})
+	require.NoError(t, err)
+	_, err = os.Stat(stale)
+	require.ErrorIs(t, err, os.ErrNotExist)
+}
+
+func TestDirExportWarnings(t *testing.T) {
+	d, x := newVault(t)
+	recs := []age.Recipient{x.Recipient()}
+	_, err := d.Add("bot", testSession(t, 'a', 2), recs)
+	require.NoError(t, err)
+	get := func(label string) []vault.Warning {
+		s, w, err := d.Get("bot", vault.WithIdentities(x), vault.WithExportLabel(label))
+		require.NoError(t, err)
+		s.Destroy()
+		return w
+	}
+	require.Empty(t, get("prod"))
+	require.Empty(t, get("prod"), "same label again is fine")
+	w := get("laptop")
+	require.Len(t, w, 1)
+	require.Contains(t, w[0].Message, `"prod"`)
+	require.Contains(t, w[0].Message, "AUTH_KEY_DUPLICATED")
+	require.Equal(t, testSession(t, 'a', 2).AuthKeyID(), w[0].KeyID)
+	requireNoSecret(t, w[0].Message, testKey('a'))
+
+	// The same key added under a second name warns too.
+	w, err = d.Add("bot-copy", testSession(t, 'a', 2), recs)
+	require.NoError(t, err)
+	require.Len(t, w, 1)
+	require.Contains(t, w[0].Message, "also stored in entry bot")
+
+	entries, err := d.List()
+	require.NoError(t, err)
+	require.Len(t, entries[0].Exports, 2)
+
+	// The index holds no secret.
+	idx, err := os.ReadFile(filepath.Join(d.Path(), "exports.json"))
+	require.NoError(t, err)
+	requireNoSecret(t, string(idx), testKey('a'))
+	require.Contains(t, string(idx), testSession(t, 'a', 2).AuthKeyID().String())
+
+	_, _, err = d.Get("bot", vault.WithIdentities(x), vault.WithExportLabel("bad label"))
+	require.ErrorIs(t, err, vault.ErrMalformed)
+
+	// A corrupt index is reported, not silently replaced.
+	require.NoError(t, os.WriteFile(filepath.Join(d.Path(), "exports.json"), []byte("{"), 0o600))
+	_, err = d.Add("x", testSession(t, 'c', 2), recs)
+	require.ErrorIs(t, err, vault.ErrMalformed)
+}
+
+func TestDirRekey(t *testing.T) {
+	d, x := newVault(t)
+	for i, name := range []string{"a", "b", "c"} {
+		_, err := d.Add(name, testSession(t, byte('a'+i), 2), []age.Recipient{x.Recipient()},
+			vault.WithLabels(map[string]string{"n": name}), vault.WithCreatedAt(fixedTime))
+		require.NoError(t, err)
+	}
+	h := newHybrid(t)
+	// Wrong identity: nothing changes.
+	before, err := os.ReadFile(filepath.Join(d.Path(), "a.age"))
+	require.NoError(t, err)
+	_, err = d.Rekey([]age.Recipient{h.Recipient()}, vault.WithIdentities(newX25519(t)))
+	require.ErrorIs(t, err, vault.ErrWrongKey)
+	after, err := os.ReadFile(filepath.Join(d.Path(), "a.age"))
+	require.NoError(t, err)
+	require.Equal(t, before, after)
+
+	_, err = d.Rekey([]age.Recipient{x.Recipient()}, vault.WithIdentities(x), vault.RequirePQ())
+	require.ErrorIs(t, err, vault.ErrUnsupported)
+
+	n, err := d.Rekey([]age.Recipient{h.Recipient()}, vault.WithIdentities(x))
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	for i, name := range []string{"a", "b", "c"} {
+		_, _, err := d.Get(name, vault.WithIdentities(x))
+		require.ErrorIs(t, err, vault.ErrWrongKey)
+		s, _, err := d.Get(name, vault.WithIdentities(h))
+		require.NoError(t, err)
+		requireKey(t, s, testKey(byte('a'+i)))
+		require.Equal(t, name, s.Labels["n"])
+		require.True(t, fixedTime.Equal(s.CreatedAt), "envelope kept as is")
+		s.Destroy()
+	}
+}

@@ -1,0 +1,85 @@
+package vault_test
+
+import (
+	"bytes"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+	"github.com/stretchr/testify/require"
+	"github.com/tgsession/tgsession/vault"
+)
+
+// renderAll formats v every way a program might log it.
+func renderAll(t *testing.T, v any) string {
+	t.Helper()
+	var b strings.Builder
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
+		fmt.Fprintf(&b, verb+"\n", v)
+	}
+	fmt.Fprintf(&b, "%v\n", struct{ V any }{v})
+	fmt.Fprintf(&b, "%+v\n", []any{v})
+	fmt.Fprintf(&b, "%v\n", map[string]any{"k": v})
+	if j, err := json.Marshal(v); err == nil {
+		b.Write(j)
+	}
+	if j, err := json.Marshal(map[string]any{"k": v}); err == nil {
+		b.Write(j)
+	}
+	var gb bytes.Buffer
+	_ = gob.NewEncoder(&gb).Encode(v)
+	b.Write(gb.Bytes())
+	for _, h := range []slog.Handler{slog.NewTextHandler(&b, nil), slog.NewJSONHandler(&b, nil)} {
+		slog.New(h).Info("msg", "v", v, slog.Any("any", v))
+	}
+	log.New(&b, "", 0).Printf("%v %+v", v, v)
+	wrapped := fmt.Errorf("wrap: %v", v)
+	b.WriteString(errors.Join(wrapped, errors.New("x")).Error())
+	func() {
+		defer func() { fmt.Fprint(&b, recover()) }()
+		panic(fmt.Sprint(v))
+	}()
+	return b.String()
+}
+
+func TestRedaction(t *testing.T) {
+	x := newX25519(t)
+	h := newHybrid(t)
+	secrets := append(append(idSecrets(x), idSecrets(h)...), testKey('m'))
+	sealed, err := vault.Seal(fullSession(t), vault.FormText, []age.Recipient{x.Recipient()}, vault.WithLabels(map[string]string{"env": "prod"}))
+	require.NoError(t, err)
+	s, err := vault.Open(sealed, vault.WithIdentities(x))
+	require.NoError(t, err)
+	defer s.Destroy()
+
+	out := renderAll(t, s)
+	out += renderAll(t, *s)
+	requireNoSecret(t, out, secrets...)
+	require.Contains(t, out, "AuthKey(id="+fullSession(t).AuthKeyID().String()+")")
+	j, err := json.Marshal(s)
+	require.NoError(t, err)
+	require.Contains(t, string(j), `"auth_key_id":"`+fullSession(t).AuthKeyID().String()+`"`)
+	require.Contains(t, string(j), `"user_id":5000000001`)
+
+	t.Setenv(vault.EnvKey, x.String()+"\n"+h.String())
+	ids, err := vault.FindIdentities(vault.WithoutDefaultKeys())
+	require.NoError(t, err)
+	out = renderAll(t, ids) + renderAll(t, *ids)
+	requireNoSecret(t, out, secrets...)
+	require.Contains(t, out, "2 identities")
+
+	if codecReady(t) {
+		t.Setenv("SEALED", string(sealed))
+		res, err := vault.ExecEnv(nil, []string{"OUT=env:SEALED"}, 0)
+		require.NoError(t, err)
+		exported := strings.TrimPrefix(res.Environ()[len(res.Environ())-1], "OUT=")
+		out = renderAll(t, res) + renderAll(t, *res)
+		requireNoSecret(t, out, append(secrets, []byte(exported))...)
+	}
+}
