@@ -40,6 +40,11 @@ func Detect(text string) (Format, error) {
 	return detect(s, buf[:0])
 }
 
+// maxAnyPayload bounds the decoded length of any base64 string session
+// (the longest, an mtcute string with two DC blobs and self, is about 400
+// bytes), so that Detect never decodes long text.
+const maxAnyPayload = 1024
+
 // detect implements Detect on normalized text, decoding into buf.
 func detect(s string, buf []byte) (Format, error) {
 	var cands []Format
@@ -89,7 +94,7 @@ func detect(s string, buf []byte) (Format, error) {
 			n, telethonLenV4, telethonLenV6)
 	}
 
-	if err := checkMaxDecoded(s, FormatUnknown, 0, MaxInputLen); err != nil {
+	if err := checkMaxDecoded(s, FormatUnknown, 0, maxAnyPayload); err != nil {
 		return FormatUnknown, err
 	}
 	b, _, err := decodeBase64(s, FormatUnknown, 0, buf)
@@ -103,7 +108,7 @@ func detect(s string, buf []byte) (Format, error) {
 	if f := pyrogramCandidate(len(b)); f != FormatUnknown {
 		return f, nil
 	}
-	if b[0] == mtcuteVersion {
+	if len(b) > 0 && b[0] == mtcuteVersion {
 		sess, err := decodeMtcutePayload(b)
 		if err == nil {
 			sess.Wipe()

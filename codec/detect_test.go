@@ -174,7 +174,7 @@ func TestDetectErrors(t *testing.T) {
 		{"too large", strings.Repeat("A", codec.MaxInputLen+1), codec.ErrTooLarge},
 		{"mixed alphabets", "1" + strings.Repeat("-", 10) + strings.Repeat("+", 10) + strings.Repeat("A", 332), codec.ErrBadCharacter},
 		{"extra padding", tel + "=", codec.ErrBadPadding},
-		{"long base64", strings.Repeat("QUFB", 1000), codec.ErrUnknownFormat},
+		{"long base64", strings.Repeat("QUFB", 1000), codec.ErrBadLength},
 		{"long 1-prefixed", "1" + strings.Repeat("QUFB", 1000), codec.ErrBadLength},
 	}
 	for _, c := range cases {

@@ -91,10 +91,13 @@ func Diagnose(text string) *Diagnosis {
 		sess.Wipe()
 	} else {
 		d.Err = err
-		d.Format = guessFormat(body)
 		var amb *AmbiguousError
-		if errors.As(err, &amb) && len(amb.Candidates) > 0 {
+		if f, derr := Detect(text); derr == nil {
+			d.Format = f // the layout fits; a field value does not
+		} else if errors.As(derr, &amb) && len(amb.Candidates) > 0 {
 			d.Format = amb.Candidates[0]
+		} else {
+			d.Format = guessFormat(body)
 		}
 	}
 	d.Library = d.Format.Library()
@@ -123,16 +126,15 @@ func trimFindings(text string, d *Diagnosis) string {
 	}
 	s = t
 	t = strings.TrimRight(s, " \t\r\n")
-	if len(t) != len(s) {
-		tail := s[len(t):]
-		what := "whitespace"
-		if strings.Trim(tail, "\r\n") == "" {
-			what = "a trailing newline"
-			if len(tail) > 1 {
-				what = "trailing newlines"
-			}
+	if tail := s[len(t):]; tail != "" {
+		switch {
+		case tail == "\n" || tail == "\r\n":
+			d.Findings = append(d.Findings, "removed a trailing newline, as saving to a file or pasting into an env var often adds (Telethon then fails on an IPv4 string, and Pyrogram with 'Incorrect padding')")
+		case strings.Trim(tail, "\r\n") == "":
+			d.Findings = append(d.Findings, fmt.Sprintf("removed %d trailing newline characters", len(tail)))
+		default:
+			d.Findings = append(d.Findings, fmt.Sprintf("removed %d whitespace characters after the text", len(tail)))
 		}
-		d.Findings = append(d.Findings, fmt.Sprintf("removed %s after the text (%d characters), as pasting into a file or env var often adds", what, len(tail)))
 	}
 	s = t
 	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') && s[len(s)-1] == s[0] {
@@ -178,12 +180,14 @@ func guessFormat(s string) Format {
 		switch {
 		case std && !url:
 			return GramJS
-		case url && !std:
+		case url:
 			return Telethon
 		case rest >= 350 && rest <= 354 || rest >= 366 && rest <= 370:
 			return Telethon
+		case looksGramJS(s[1:]):
+			return GramJS
 		}
-		return GramJS
+		return Telethon
 	}
 	if strings.HasPrefix(s, "Aw") {
 		return Mtcute
@@ -199,6 +203,22 @@ func guessFormat(s string) Format {
 		return Mtcute
 	}
 	return FormatUnknown
+}
+
+// looksGramJS reports whether the start of the (possibly damaged) base64
+// text s decodes to a GramJS address length of 1–100 followed by that many
+// printable bytes, or as many as there are.
+func looksGramJS(s string) bool {
+	b := nodeBase64Decode(s)
+	defer clear(b)
+	if len(b) < 4 {
+		return false
+	}
+	l := int(binary.BigEndian.Uint16(b[1:]))
+	if l == 0 || l > gramjsMaxAddr {
+		return false
+	}
+	return isPrintable(string(b[3:min(len(b), 3+l)]))
 }
 
 // base64Shape counts the base64 data characters of s (not '=' or
@@ -245,7 +265,11 @@ func textFindings(s string, d *Diagnosis) {
 		n--
 	}
 	pad := len(body) - n
-	add("%d characters after trimming (%d base64 characters and %d '=' of padding after the prefix, if any)", len(s), n, pad)
+	if prefixed {
+		add("%d characters after trimming: the prefix, %d base64 characters and %d '='", len(s), n, pad)
+	} else {
+		add("%d characters after trimming: %d base64 characters and %d '='", len(s), n, pad)
+	}
 	_, url, std := base64Shape(body)
 	switch {
 	case url && std:
@@ -265,7 +289,7 @@ func textFindings(s string, d *Diagnosis) {
 	if len(body) <= (maxStringPayload+2)/3*4 {
 		if b, _, err := decodeBase64(body, FormatUnknown, 0, buf[:0]); err == nil {
 			add("the base64 decodes to %d bytes%s", len(b), lengthHint(len(b), prefixed))
-			if prefixed && len(b) >= 3 {
+			if prefixed && len(b) >= 3 && d.Format == GramJS {
 				if l := int(binary.BigEndian.Uint16(b[1:])); l > 0 && l < len(b) && !gramjsStructureValid(b) && len(b) != telethonLenV4 && len(b) != telethonLenV6 {
 					add("read as GramJS, the address length field says %d bytes, which needs %d decoded bytes", l, 1+2+l+2+AuthKeySize)
 				}
@@ -803,7 +827,7 @@ func mtcuteLenientRead(b []byte) string {
 			return rangeErr
 		}
 		if v != tlBoolTrue && v != tlBoolFalse {
-			return fmt.Sprintf("Error: Expected either boolTrue or boolFalse, got 0x%x", v)
+			return "Error: Expected either boolTrue or boolFalse, got 0x… (the value is not shown: it may be key bytes)"
 		}
 	}
 	tlBytes(b, &pos)

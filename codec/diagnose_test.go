@@ -301,11 +301,15 @@ func TestDiagnoseFindings(t *testing.T) {
 	require.Equal(t, "struct.error: unpack requires a buffer of 271 bytes", peer(t, d, "Pyrogram 2").Result)
 	require.True(t, peer(t, codec.Diagnose(old), "Pyrogram 2").OK)
 
-	// Failures: the likely library.
+	// Failures: the likely library, also for texts that use neither
+	// alphabet's special characters.
 	d = codec.Diagnose(tel[:200])
 	require.False(t, d.Decodes)
 	require.Error(t, d.Err)
 	require.Equal(t, codec.Telethon, d.Format)
+	require.Equal(t, codec.Telethon, codec.Diagnose(fakeTelethon[:200]).Format)
+	require.Equal(t, codec.GramJS, codec.Diagnose(fakeGramJS[:200]).Format)
+	require.Equal(t, codec.Pyrogram, codec.Diagnose(fakePyrogram[:360]).Format)
 	v2, err := (&codec.Session{DC: 2, UserID: codec.Some[int64](1), APIID: codec.Some[uint32](5), Key: key}).EncodePyrogram()
 	require.NoError(t, err)
 	d = codec.Diagnose(v2[:361])

@@ -86,9 +86,11 @@ type gotdDCOption struct {
 // and AuthKeyID, if present, SHA-1(key)[12:20], which gotd checks before
 // using the key ([ErrBadField]). TestMode is known when Config.TestMode is
 // true or the Config was filled in by a client (Date, ThisDC or DCOptions
-// set; [Session.EncodeGotd] sets ThisDC). Config.DCOptions and Salt are runtime caches that a session in
-// another format does not need; they are not kept. JSON errors never quote
-// the input.
+// set; [Session.EncodeGotd] sets ThisDC). Salt and the rest of Config
+// (DCOptions, Date, Expires, ThisDC, DCTxtDomainName, TmpSessions,
+// WebfileDCID, BlockedMode, ForceTryIpv6) are runtime caches that gotd
+// refetches and other formats cannot hold; they are checked for type, as
+// gotd does, but not kept. JSON errors never quote the input.
 func ParseGotd(text string) (*Session, error) {
 	t, base, err := normalizeJSON(text)
 	if err != nil {
@@ -308,14 +310,8 @@ func (s *Session) EncodeGotd() (string, error) {
 	if err := s.Validate(); err != nil {
 		return "", err
 	}
-	addr := s.ServerAddress
-	if addr != "" {
-		if !validAddress(addr) {
-			return "", encodeErrorf(Gotd, "address is not an IP address or host name")
-		}
-		if s.Port != 0 {
-			addr = net.JoinHostPort(addr, strconv.Itoa(int(s.Port)))
-		}
+	if s.ServerAddress != "" && !validAddress(s.ServerAddress) {
+		return "", encodeErrorf(Gotd, "address is not an IP address or host name")
 	}
 	test, testKnown := s.TestMode.Get()
 	thisDC := 0
@@ -337,11 +333,25 @@ func (s *Session) EncodeGotd() (string, error) {
 	b = append(b, mid...)
 	b = strconv.AppendInt(b, int64(s.DC), 10)
 	b = append(b, `,"Addr":"`...)
-	b = append(b, addr...) // validated: nothing to escape
+	b = gotdAppendAddr(b, s.ServerAddress, s.Port) // validated: nothing to escape
 	b = append(b, `","AuthKey":"`...)
 	b = base64.StdEncoding.AppendEncode(b, s.Key.p[:])
 	b = append(b, `","AuthKeyID":"`...)
 	b = base64.StdEncoding.AppendEncode(b, id[:])
 	b = append(b, `","Salt":0}}`...)
 	return string(b), nil
+}
+
+// gotdAppendAddr appends net.JoinHostPort(host, port) (brackets around a
+// host with a colon), or host alone if port is 0.
+func gotdAppendAddr(b []byte, host string, port uint16) []byte {
+	if host == "" || port == 0 {
+		return append(b, host...)
+	}
+	if strings.IndexByte(host, ':') >= 0 {
+		b = append(append(append(b, '['), host...), ']')
+	} else {
+		b = append(b, host...)
+	}
+	return strconv.AppendUint(append(b, ':'), uint64(port), 10)
 }

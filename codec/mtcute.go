@@ -80,12 +80,14 @@ const (
 //
 // The payload is checked completely: the version byte must be 3 (else
 // [ErrUnsupportedVersion]), no unknown flag bits, canonical TL framing with
-// zero padding, DC blobs of version 1 or 2 with no trailing bytes, a DC id,
-// port and IP address or host name that are valid, a user id in 0…2⁵³−1
-// and a valid TL Bool, a
-// 256-byte non-zero key and nothing after it. Where mtcute is more lenient
-// (it ignores unknown flags, padding contents and trailing bytes) this
-// parser refuses, so that every accepted text re-encodes to itself.
+// zero padding, DC blobs of version 1 or 2 with no trailing bytes, a valid
+// DC id, port and IP address or host name, a user id in 0…2⁵³−1, a valid
+// TL Bool, a 256-byte non-zero key and nothing after it. Where mtcute is
+// more lenient (it ignores unknown flags, padding contents, trailing bytes,
+// the key's length and a zero key) this parser refuses, so that every
+// accepted text is a real session that re-encodes to a stable canonical
+// text. Legacy-flag and version-1-blob texts, which mtcute still reads,
+// are accepted and re-encode in the current form.
 //
 // The main DC fills DC, ServerAddress, Port, IPv6 and TestMode; a separate
 // media DC fills Media; self fills UserID and IsBot (unknown without it).

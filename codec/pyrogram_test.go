@@ -305,3 +305,46 @@ func TestPyrogramChanges(t *testing.T) {
 	require.Equal(t, codec.Dropped, ch[3].Kind)
 	require.Equal(t, "6", ch[3].Value)
 }
+
+// TestPyrogramGenerated checks both encoders against strings made by
+// Pyrogram's own export lines (pyrogram_generated.json) over the whole
+// field ranges, including the 32/64-bit boundary.
+func TestPyrogramGenerated(t *testing.T) {
+	var f struct {
+		StringSessions []struct {
+			Inputs struct {
+				DC       int    `json:"dc_id"`
+				APIID    uint32 `json:"api_id"`
+				TestMode bool   `json:"test_mode"`
+				UserID   int64  `json:"user_id"`
+				IsBot    bool   `json:"is_bot"`
+				KeyHex   string `json:"auth_key_hex"`
+			} `json:"inputs"`
+			V2        string `json:"v2"`
+			Old       string `json:"old"`
+			OldFormat string `json:"old_format"`
+		} `json:"string_sessions"`
+	}
+	readJSON(t, "testdata/pyrogram_generated.json", &f)
+	require.Len(t, f.StringSessions, 60)
+	for _, v := range f.StringSessions {
+		in := v.Inputs
+		s := &codec.Session{DC: in.DC, APIID: codec.Some(in.APIID), TestMode: codec.Some(in.TestMode),
+			UserID: codec.Some(in.UserID), IsBot: codec.Some(in.IsBot), Key: newKey(t, hexKey(t, in.KeyHex))}
+		out, err := s.EncodePyrogram()
+		require.NoError(t, err)
+		require.True(t, out == v.V2, "v2 encoding differs")
+		out, err = s.EncodePyrogramLegacy()
+		require.NoError(t, err)
+		require.True(t, out == v.Old, "old encoding differs")
+
+		got, err := codec.Decode(v.V2)
+		require.NoError(t, err)
+		requireSameSession(t, s, got)
+		got, err = codec.Decode(v.Old)
+		require.NoError(t, err)
+		require.Equal(t, map[string]string{">B?256sI?": "old-32", ">B?256sQ?": "old-64"}[v.OldFormat], got.Layout)
+		s.APIID = codec.None[uint32]()
+		requireSameSession(t, s, got)
+	}
+}

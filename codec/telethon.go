@@ -211,7 +211,11 @@ func checkMaxDecoded(s string, f Format, base, max int) error {
 	if url && std {
 		return errorf(f, -1, ErrBadCharacter, "mixes the standard and URL-safe base64 alphabets")
 	}
-	return errorf(f, -1, ErrBadLength, "%d base64 characters, more than a %s string has (%d)", n, f, limit)
+	what := "a " + f.String() + " string"
+	if f == FormatUnknown {
+		what = "any session string"
+	}
+	return errorf(f, -1, ErrBadLength, "%d base64 characters, more than %s has (%d)", n, what, limit)
 }
 
 // ipFromPacked returns the address held in 4 or 16 packed bytes.

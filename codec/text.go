@@ -69,16 +69,21 @@ func decodeBase64(s string, f Format, base int, dst []byte) ([]byte, alphabet, e
 	}
 	pad := len(s) - n
 	a.padded = pad > 0
+	// One branch-free pass classifies the text; a second one, only for
+	// bad text, finds the offending character.
+	var class byte
 	for i := 0; i < n; i++ {
-		switch c := s[i]; {
-		case c == '-' || c == '_':
-			a.url = true
-		case c == '+' || c == '/':
-			a.std = true
-		case c == '=':
-			return nil, a, errorf(f, base+i, ErrBadPadding, "'=' before the end")
-		case b64val[c] == 0xff:
-			return nil, a, errorf(f, base+i, ErrBadCharacter, "not a base64 character")
+		class |= b64class[s[i]]
+	}
+	a.url, a.std = class&classURL != 0, class&classStd != 0
+	if class&classBad != 0 {
+		for i := 0; i < n; i++ {
+			switch c := s[i]; {
+			case c == '=':
+				return nil, a, errorf(f, base+i, ErrBadPadding, "'=' before the end")
+			case b64class[c]&classBad != 0:
+				return nil, a, errorf(f, base+i, ErrBadCharacter, "not a base64 character")
+			}
 		}
 	}
 	if a.url && a.std {
@@ -115,6 +120,26 @@ func decodeBase64(s string, f Format, base int, dst []byte) ([]byte, alphabet, e
 	}
 	return out, a, nil
 }
+
+// b64class flags each byte: classURL for '-' and '_', classStd for '+'
+// and '/', classBad for anything that is not a base64 data character
+// (including '=').
+var b64class = func() (t [256]byte) {
+	for i := range t {
+		if b64val[i] == 0xff {
+			t[i] = classBad
+		}
+	}
+	t['-'], t['_'] = classURL, classURL
+	t['+'], t['/'] = classStd, classStd
+	return t
+}()
+
+const (
+	classURL = 1 << iota
+	classStd
+	classBad
+)
 
 // b64val maps a character of either base64 alphabet to its 6-bit value, and
 // every other byte to 0xff.

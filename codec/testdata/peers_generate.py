@@ -269,6 +269,32 @@ def main():
         f.write("\n")
 
 
+def pyrogram_generated():
+    """pyrogram_generated.json: strings made by Pyrogram's export lines
+    (2.x Storage.export_session_string; 1.3 MemoryStorage with
+    MAX_USER_ID_OLD), transcribed and run on CPython's struct and base64."""
+    r = random.Random(77)
+    out = []
+    for n in range(60):
+        dc = r.choice([1, 2, 3, 4, 5, r.randint(1, 255)])
+        test = r.random() < 0.2
+        bot = r.random() < 0.3
+        user = r.choice([r.randint(1, 2147483646), 2147483646, 2147483647, 2147483648, r.randint(1, 2**63 - 1),
+                         2**63 - 1, 0, 4294967295, 4294967296])
+        api_id = r.choice([2040, 6, 611335, r.randint(0, 2**32 - 1)])
+        key = make_key(3000 + n)
+        v2 = base64.urlsafe_b64encode(struct.pack(">BI?256sQ?", dc, api_id, test, key, user, bot)).decode().rstrip("=")
+        fmt = ">B?256sI?" if user < 2147483647 else ">B?256sQ?"
+        old = base64.urlsafe_b64encode(struct.pack(fmt, dc, test, key, user, bot)).decode().rstrip("=")
+        out.append({"inputs": {"dc_id": dc, "api_id": api_id, "test_mode": test, "user_id": user, "is_bot": bot,
+                               "auth_key_recipe": f"make_key({3000 + n})", "auth_key_hex": key.hex()},
+                    "v2": v2, "old": old, "old_format": fmt})
+    with open(os.path.join(HERE, "pyrogram_generated.json"), "w") as f:
+        json.dump({"library": "Pyrogram (export lines transcribed: 2.x export_session_string, 1.3 MAX_USER_ID_OLD)",
+                   "python": sys.version.split()[0], "string_sessions": out}, f, indent=1)
+        f.write("\n")
+
+
 def base64_probes():
     """base64_probes.json: what CPython's urlsafe_b64decode and (added by
     peers_generate.mjs) Node's Buffer.from(s, "base64") make of short
@@ -293,4 +319,5 @@ def base64_probes():
 
 if __name__ == "__main__":
     main()
+    pyrogram_generated()
     base64_probes()

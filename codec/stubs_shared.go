@@ -1,5 +1,0 @@
-package codec
-
-import "errors"
-
-var errNotImplemented = errors.New("not implemented yet")
