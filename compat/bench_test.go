@@ -2,12 +2,13 @@ package compat_test
 
 import (
 	"context"
-	"syscall"
-	"time"
 	"crypto/sha256"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
@@ -47,9 +48,18 @@ func benchKey(tb testing.TB, i int) codec.AuthKey {
 
 // BenchmarkConvertTelethonFilesToPyrogram converts 2,000 Telethon .session
 // files to Pyrogram strings per iteration (see docs/benchmarks-compat.md).
+//
+// With $COMPAT_BENCH_DIR set, the files are made there (if it is empty) and
+// kept, so that compat/bench/baseline.py can convert the same files.
 func BenchmarkConvertTelethonFilesToPyrogram(b *testing.B) {
-	dir := b.TempDir()
-	makeTelethonFiles(b, dir, benchFiles)
+	dir := os.Getenv("COMPAT_BENCH_DIR")
+	if dir == "" {
+		dir = b.TempDir()
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) == 0 {
+		require.NoError(b, os.MkdirAll(dir, 0o700))
+		makeTelethonFiles(b, dir, benchFiles)
+	}
 	opts := compat.Options{APIID: codec.Some[uint32](2040), UserID: codec.Some[int64](123456789)}
 	to := compat.Target{Format: codec.Pyrogram}
 	for _, c := range []int{1, 0} {
@@ -72,13 +82,4 @@ func BenchmarkConvertTelethonFilesToPyrogram(b *testing.B) {
 			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(benchFiles*b.N), "cpu-µs/file")
 		})
 	}
-}
-
-// cpuTime returns the process's user + system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -105,7 +106,7 @@ func (s Source) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String()))
 // Options adjusts [Convert] and [ConvertBatch].
 type Options struct {
 	// APIID, UserID, IsBot and TestMode supply values the source does not
-	// hold (CLI --api-id, --user-id, --is-bot, --test-mode). A supplied
+	// hold (CLI --api-id, --user-id, --bot, --test-mode). A supplied
 	// value that contradicts the source is an error ([ErrOptionConflict]).
 	APIID    codec.Optional[uint32]
 	UserID   codec.Optional[int64]
@@ -134,7 +135,8 @@ type Result struct {
 	Target Target
 	// Path is the file written, for a file target.
 	Path string
-	// Session is the session as it was encoded or written.
+	// Session is the session as it was encoded or written, with its own
+	// copy of the key: call Session.Wipe when done with it.
 	Session *codec.Session
 	text    string
 }
@@ -319,7 +321,7 @@ func ConvertFile(f *File, source string, to Target, opts Options) (*Result, *Rep
 var optionFlags = map[string]string{
 	"api_id":    "--api-id",
 	"user_id":   "--user-id",
-	"is_bot":    "--is-bot",
+	"is_bot":    "--bot",
 	"test_mode": "--test-mode",
 }
 
@@ -436,6 +438,7 @@ func plan(src *File, source string, to Target, opts Options) (*File, *Report, er
 			rep.change("media_dc", codec.Dropped, fmt.Sprintf("dc %d", s.Media.ID), to.File.String()+" stores no separate media DC")
 		}
 	}
+	dropExtras(f, to, rep)
 	carryEntities(f, to, opts, rep)
 	carryState(f, to, rep)
 	if v6, _ := s.IPv6.Get(); v6 && (to.Format == codec.Telethon || to.File == TelethonSQLite) {
@@ -540,15 +543,8 @@ func fillAddress(s *codec.Session, to Target, from string, rep *Report) error {
 }
 
 func isIPLiteral(s string) bool {
-	for _, c := range s {
-		if c == ':' {
-			return true
-		}
-		if !(c == '.' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 // fileDefaults fills the values a file kind needs and the source lacks.
@@ -561,7 +557,7 @@ func fileDefaults(f *File, kind FileKind, from string, rep *Report) {
 		}
 		if !s.IsBot.Known() {
 			s.IsBot = codec.Some(false)
-			rep.change("is_bot", codec.Defaulted, "false", fmt.Sprintf("not stored by %s; a user account is assumed (pass --is-bot for a bot)", from))
+			rep.change("is_bot", codec.Defaulted, "false", fmt.Sprintf("not stored by %s; a user account is assumed (pass --bot for a bot)", from))
 		}
 		if !s.APIID.Known() {
 			rep.change("api_id", codec.Defaulted, "NULL", "not known; Pyrogram reads NULL as unset and takes Client(api_id=…) (or asks for it) on start")
@@ -574,13 +570,17 @@ func fileDefaults(f *File, kind FileKind, from string, rep *Report) {
 	if kind == TelethonV2SQLite && !s.UserID.Known() {
 		rep.note("no user row: Telethon v2 starts on its default DC 2, which is this session's DC")
 	}
-	if kind != TelethonSQLite {
-		if v, ok := f.TakeoutID.Get(); ok {
-			rep.change("takeout_id", codec.Dropped, strconv.FormatInt(v, 10), kind.String()+" stores no takeout session")
-		}
+}
+
+// dropExtras reports the Telethon-only session extras the target cannot
+// hold.
+func dropExtras(f *File, to Target, rep *Report) {
+	if v, ok := f.TakeoutID.Get(); ok && to.File != TelethonSQLite {
+		rep.change("takeout_id", codec.Dropped, strconv.FormatInt(v, 10), to.String()+" stores no takeout session id")
+		f.TakeoutID = codec.None[int64]()
 	}
-	if kind != TelethonV2SQLite && f.selfUsername != "" {
-		rep.change("user.username", codec.Dropped, f.selfUsername, kind.String()+" stores no username of its own account")
+	if f.selfUsername != "" && to.File != TelethonV2SQLite {
+		rep.change("user.username", codec.Dropped, f.selfUsername, to.String()+" stores no username of its own account")
 	}
 }
 

@@ -1,1 +1,72 @@
+// Package compat implements reading, writing and converting the SQLite
+// .session files of Telethon (schema versions 1–7, and Telethon v2's
+// version 10) and of the Pyrogram family (Pyrogram 1–3, pyrofork 4, kurigram
+// 4–7, irenogram 7, hydrogram), as specified in the project's FORMATS.md
+// §2 and §3a, with every field the target cannot hold, has to default, or
+// takes from the caller listed in a [Report].
+//
+// [ReadFile] reads any of these files; [WriteFile] writes the layouts named
+// by [FileKind]; [Convert] turns a file or a string session into another
+// file or string, and [ConvertBatch] does that for many files at once.
+//
+// # Schema history
+//
+// The library is recognised by probing tables and columns; the version
+// number alone is not trusted (the Pyrogram forks number independently) and
+// every table is read by column name, because migrated files append columns
+// where fresh files declare them elsewhere.
+//
+//	library         version  recognised by / schema change
+//	Telethon 0.16   1        sessions(dc_id, server_address, port, auth_key), entities(id, hash, username, phone, name)
+//	Telethon 0.16.1 2        + old sent_files(md5_digest, file_size, file_id, part_count)
+//	Telethon 0.16.2 3        sent_files recreated with type, id, hash
+//	Telethon 0.19   4        + update_state(id, pts, qts, date, seq)
+//	Telethon 1.6    5        + sessions.takeout_id
+//	Telethon 1.10.2 6        (entities emptied)
+//	Telethon 1.17   7        + entities.date               (written by WriteFile: telethon-sqlite)
+//	Telethon v2     10       datacenter(id, ipv4_addr, ipv6_addr, auth), user, state, channelstate
+//	                         (the first alphas: datacenter(id, addr, auth))   (telethon-v2-sqlite)
+//	Pyrogram 0.15   1        sessions(dc_id, test_mode, auth_key, date, user_id, is_bot), peers, version(number)
+//	Pyrogram 0.16   2        (peers emptied)
+//	Pyrogram 2.x    3        + sessions.api_id (2nd column fresh, last migrated)   (pyrogram-sqlite)
+//	hydrogram       3        Pyrogram's schema 3 in WAL mode
+//	pyrofork        4        + update_state, usernames(id = username, peer_id)    (pyrofork-sqlite)
+//	kurigram        4        + usernames(id = peer id, username); fresh files drop peers.username
+//	kurigram        5        + update_state
+//	kurigram        6        + index idx_usernames_id
+//	kurigram        7        + sessions.server_address, port (irenogram 7: same)  (kurigram-sqlite)
+//
+// # Reading without writing
+//
+// An input file and its -wal, -shm and -journal companions are opened
+// read-only and never modified, yet data that lives only in the -wal file is
+// read. [ReadFile] takes SQLite's SHARED lock on the database file
+// (open-file-description locks on Linux), copies the file into memory,
+// applies the WAL's committed frames (or rolls back a hot journal left by a
+// crashed writer) in memory, exactly as SQLite's recovery would, and lets
+// SQLite (modernc.org/sqlite, pure Go) read that image through a read-only
+// in-memory VFS. The -shm file is never opened. A writer that holds the
+// database lock for longer than the busy timeout gives [ErrLocked].
+//
+// # Writing
+//
+// [WriteFile] builds the database in memory with the exact CREATE statements
+// of the target library, serializes it, and writes the bytes through an
+// O_EXCL, 0600 temporary file in the destination directory that is fsynced
+// and moved into place (never over an existing file unless asked). SQLite
+// never opens the destination, so no -journal file holding the auth key is
+// ever created.
+//
+// # Security
+//
+// Errors name files, tables, columns and DC ids, never key bytes. The auth
+// key passes through memory this package does not control: SQLite's page
+// cache copies the pages it reads into its own heap and frees them without
+// clearing them; Go strings of converted sessions cannot be wiped. Buffers
+// this package owns (file images, key copies) are cleared after use.
+//
+// A process that has the input database open itself through SQLite with
+// POSIX locks (the default of modernc.org/sqlite and of C SQLite) loses those
+// locks when ReadFile closes its own descriptor of the same file (a POSIX
+// rule); ReadFile is meant for files other processes own.
 package compat

@@ -13,20 +13,19 @@ import (
 	"modernc.org/sqlite"
 )
 
-// memDB is one in-memory SQLite connection (modernc.org/sqlite, pure Go).
-// Reads deserialize a snapshot into it; writes build a database in it and
-// serialize the result. No SQLite file is ever opened on disk.
+// memDB is one SQLite connection (modernc.org/sqlite, pure Go): an
+// in-memory database that a writer builds and serializes, or a reader
+// connection on an image (see imagevfs.go). No SQLite connection is ever
+// opened on a file on disk.
 type memDB struct {
-	c interface {
-		driver.Conn
-		driver.ExecerContext
-		driver.QueryerContext
-	}
+	c     sqliteConn
+	stmts map[string]driver.Stmt // prepared queries, reused while the schema holds
 }
 
-type serializer interface {
-	Serialize() ([]byte, error)
-	Deserialize([]byte) error
+type sqliteConn interface {
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
 }
 
 var sqliteDriver = &sqlite.Driver{}
@@ -38,58 +37,23 @@ func openMem() (*memDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	dc, ok := c.(interface {
-		driver.Conn
-		driver.ExecerContext
-		driver.QueryerContext
-	})
-	if _, ok2 := c.(serializer); !ok || !ok2 {
-		c.Close()
-		return nil, errors.New("compat: the sqlite driver lacks Exec/Query/Serialize")
-	}
-	m := &memDB{c: dc}
-	if err := m.exec("PRAGMA trusted_schema = OFF"); err != nil {
-		m.close()
-		return nil, err
-	}
-	return m, nil
+	return wrapConn(c)
 }
 
-func (m *memDB) close() { m.c.Close() }
-
-// memPool keeps a few reader connections open between reads: opening one
-// costs more than reading a small session file. A pooled connection still
-// holds the last database it read until the next load replaces it; that
-// exposure is the same as for a closed one, whose memory SQLite frees
-// without clearing (see the package documentation).
-var memPool = make(chan *memDB, 16)
-
-func getMem() (*memDB, error) {
-	select {
-	case m := <-memPool:
-		return m, nil
-	default:
-		return openMem()
+func (m *memDB) close() {
+	for _, s := range m.stmts {
+		s.Close()
 	}
+	m.c.Close()
 }
 
-// putMem returns a healthy connection to the pool.
-func putMem(m *memDB) {
-	select {
-	case memPool <- m:
-	default:
-		m.close()
-	}
-}
-
-// load replaces the database with image (copied by SQLite).
-func (m *memDB) load(image []byte) error {
-	return m.c.(serializer).Deserialize(image)
-}
-
-// bytes returns the database file image.
+// bytes returns the database file image (sqlite3_serialize).
 func (m *memDB) bytes() ([]byte, error) {
-	return m.c.(serializer).Serialize()
+	s, ok := m.c.(interface{ Serialize() ([]byte, error) })
+	if !ok {
+		return nil, errors.New("compat: the sqlite driver cannot serialize")
+	}
+	return s.Serialize()
 }
 
 func named(args []any) []driver.NamedValue {
@@ -112,8 +76,21 @@ type table struct {
 	rows [][]driver.Value
 }
 
+// query runs query, through a prepared statement kept for reuse.
 func (m *memDB) query(query string, args ...any) (*table, error) {
-	rows, err := m.c.QueryContext(context.Background(), query, named(args))
+	st, ok := m.stmts[query]
+	if !ok {
+		var err error
+		if st, err = m.c.Prepare(query); err != nil {
+			return nil, err
+		}
+		m.stmts[query] = st
+	}
+	q, ok := st.(driver.StmtQueryContext)
+	if !ok {
+		return nil, errors.New("compat: the sqlite driver lacks StmtQueryContext")
+	}
+	rows, err := q.QueryContext(context.Background(), named(args))
 	if err != nil {
 		return nil, err
 	}

@@ -50,22 +50,22 @@ func readFile(path string, opts ReadOptions, countOnly bool) (*File, error) {
 		return nil, err
 	}
 	defer snap.wipe()
-	db, err := getMem()
+	conn, err := getReadConn()
 	if err != nil {
-		return nil, fmt.Errorf("compat: %w", err)
-	}
-	if err := db.load(snap.image); err != nil {
-		db.close()
-		return nil, sqliteError(path, err)
-	}
-	r := &reader{path: path, db: db, opts: opts, countOnly: countOnly}
-	defer r.wipe()
-	f, err := r.read()
-	if err != nil {
-		db.close()
 		return nil, err
 	}
-	putMem(db)
+	if err := conn.load(snap.image, snap.pageSize); err != nil {
+		conn.release(true)
+		return nil, sqliteError(path, err)
+	}
+	r := &reader{path: path, db: conn.db, opts: opts, countOnly: countOnly}
+	defer r.wipe()
+	f, err := r.read()
+	// A connection whose read failed may hold odd state: do not reuse it.
+	conn.release(err != nil)
+	if err != nil {
+		return nil, err
+	}
 	f.WAL = snap.wal
 	if snap.walFrames > 0 {
 		f.Notes = append(f.Notes, fmt.Sprintf("applied %d committed frames from the -wal file", snap.walFrames))
@@ -81,14 +81,14 @@ func readFile(path string, opts ReadOptions, countOnly bool) (*File, error) {
 }
 
 type reader struct {
-	path   string
-	db     *memDB
-	opts   ReadOptions
+	path string
+	db   *memDB
+	opts ReadOptions
 	// countOnly counts the entity cache instead of reading it (string
 	// targets, which drop it anyway).
 	countOnly bool
-	tables map[string]bool   // table name (lower case) → exists (views are not tables)
-	data   map[string]*table // SELECT * results, loaded on first use
+	tables    map[string]bool   // table name (lower case) → exists (views are not tables)
+	data      map[string]*table // SELECT * results, loaded on first use
 }
 
 func (r *reader) errorf(sentinel error, format string, args ...any) error {
@@ -224,7 +224,7 @@ type keyRow struct {
 
 // pickRow chooses the row to read among rows with a non-empty key: the DC
 // the caller asked for, else the only one. Rows with an empty or NULL key
-// are placeholders (Telethon writes X'' for "no key") and are skipped.
+// are placeholders (Telethon writes X” for "no key") and are skipped.
 func (r *reader) pickRow(t *table, dcCol, keyCol string) (*keyRow, []int, error) {
 	var keyed []keyRow
 	for _, row := range t.rows {
@@ -410,15 +410,16 @@ func (r *reader) fastTelethon() (f *File, ok bool, err error) {
 			return nil, false, nil
 		}
 	}
-	x, err := r.db.query("SELECT (SELECT version FROM version), (SELECT count(*) FROM entities), (SELECT count(*) FROM update_state)")
+	x, err := r.db.query("SELECT (SELECT version FROM version), (SELECT count(*) FROM entities), (SELECT count(*) FROM update_state), " +
+		"(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('sessions', 'version', 'entities', 'update_state'))")
 	if err != nil {
 		return nil, false, nil
 	}
 	v, ok1 := asInt(x.rows[0][0])
 	n, ok2 := asInt(x.rows[0][1])
 	u, ok3 := asInt(x.rows[0][2])
-	if !ok1 || !ok2 || !ok3 {
-		return nil, false, nil
+	if tables, _ := asInt(x.rows[0][3]); !ok1 || !ok2 || !ok3 || tables != 4 {
+		return nil, false, nil // views, or missing tables
 	}
 	f = &File{Library: LibTelethon, Schema: int(v), cacheCount: int(n), stateCount: int(u)}
 	if err := r.telethonSession(t, f); err != nil {

@@ -22,10 +22,12 @@ const DefaultBusyTimeout = time.Second
 var sqliteMagic = []byte("SQLite format 3\x00")
 
 // snapshot is a consistent, in-memory image of a database file with its
-// journal or WAL already applied, in rollback-journal mode, ready for
-// sqlite3_deserialize. The input files are only ever opened read-only.
+// journal or WAL already applied, in rollback-journal mode, ready for SQLite
+// to read through the image VFS. The input files are only ever opened
+// read-only.
 type snapshot struct {
 	image      []byte
+	pageSize   int
 	wal        bool // the file is in WAL mode
 	walFrames  int  // committed WAL frames applied
 	hotJournal bool // a hot rollback journal was rolled back
@@ -141,6 +143,7 @@ func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 		return nil, fileError(path, ErrCorrupt, "invalid page size %d in the header", pageSize)
 	}
 
+	s.pageSize = pageSize
 	if s.wal {
 		err = s.readWAL(f, path, pageSize, deadline)
 	} else {

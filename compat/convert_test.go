@@ -1,0 +1,393 @@
+package compat_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/compat"
+)
+
+func target(t testing.TB, name string) compat.Target {
+	t.Helper()
+	to, err := compat.ParseTarget(name)
+	require.NoError(t, err)
+	return to
+}
+
+// findChange returns the report's change for field (and kind), or fails.
+func findChange(t testing.TB, rep *compat.Report, field string, kind codec.ChangeKind) codec.Change {
+	t.Helper()
+	for _, c := range rep.Changes {
+		if c.Field == field && c.Kind == kind {
+			return c
+		}
+	}
+	require.Failf(t, "change not reported", "%s %s in:\n%s", field, kind, rep)
+	return codec.Change{}
+}
+
+func noChange(t testing.TB, rep *compat.Report, field string) {
+	t.Helper()
+	for _, c := range rep.Changes {
+		require.NotEqual(t, field, c.Field, "unexpected change %s", c)
+	}
+}
+
+func TestConvertTelethonFileToPyrogramString(t *testing.T) {
+	src := compat.FileSource("testdata/telethon_v7.session")
+	to := target(t, "pyrogram")
+
+	_, _, err := compat.Convert(src, to, compat.Options{})
+	var mo *compat.MissingOptionError
+	require.ErrorAs(t, err, &mo)
+	require.Equal(t, "--user-id", mo.Option)
+	require.ErrorIs(t, err, codec.ErrMissingField)
+	require.Contains(t, err.Error(), "pass --user-id")
+
+	_, _, err = compat.Convert(src, to, compat.Options{UserID: codec.Some[int64](123456789)})
+	require.ErrorAs(t, err, &mo)
+	require.Equal(t, "--api-id", mo.Option)
+
+	res, rep, err := compat.Convert(src, to, compat.Options{UserID: codec.Some[int64](123456789), APIID: codec.Some[uint32](2040)})
+	require.NoError(t, err)
+	s, err := codec.ParsePyrogram(res.Text())
+	require.NoError(t, err)
+	require.Equal(t, 2, s.DC)
+	require.True(t, keyIs(s.Key, 101), "key")
+	require.Equal(t, codec.Some[uint32](2040), s.APIID)
+	require.Equal(t, codec.Some[int64](123456789), s.UserID)
+	require.Equal(t, codec.Some(false), s.TestMode)
+	require.Equal(t, codec.Some(false), s.IsBot)
+
+	require.Equal(t, "telethon", rep.From)
+	require.Equal(t, 7, rep.Schema)
+	require.Equal(t, "pyrogram", rep.To)
+	require.Equal(t, "123456789", findChange(t, rep, "user_id", codec.Supplied).Value)
+	require.Equal(t, "2040", findChange(t, rep, "api_id", codec.Supplied).Value)
+	c := findChange(t, rep, "test_mode", codec.Defaulted)
+	require.Equal(t, "false", c.Value)
+	require.Contains(t, c.Reason, "149.154.167.51 is a production DC 2 address")
+	require.Equal(t, "149.154.167.51", findChange(t, rep, "server_address", codec.Dropped).Value)
+	findChange(t, rep, "port", codec.Dropped)
+	findChange(t, rep, "is_bot", codec.Defaulted)
+	require.Equal(t, "7 entities", findChange(t, rep, "entities", codec.Dropped).Value)
+	findChange(t, rep, "update_state", codec.Dropped)
+	require.Equal(t, "77", findChange(t, rep, "takeout_id", codec.Dropped).Value)
+	require.Equal(t, 7, rep.EntitiesRead)
+	require.Zero(t, rep.EntitiesWritten)
+
+	// Nothing prints the session string or the key.
+	js, err := json.Marshal(struct {
+		R *compat.Result
+		P *compat.Report
+	}{res, rep})
+	require.NoError(t, err)
+	out := fmt.Sprintf("%v %+v %#v %s %s %v", res, *res, res, rep, js, compat.StringSource(res.Text(), codec.Pyrogram))
+	require.NotContains(t, out, res.Text())
+	require.NotContains(t, out, res.Text()[:40])
+	requireNoSecret(t, out, 101)
+}
+
+func TestConvertPyrogramFileToTelethonFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "t.session")
+	res, rep, err := compat.Convert(compat.FileSource("testdata/pyrogram_v3.session"), target(t, "telethon-sqlite"), compat.Options{Output: out})
+	require.NoError(t, err)
+	require.Equal(t, out, res.Path)
+	c := findChange(t, rep, "server_address", codec.Defaulted)
+	require.Equal(t, "149.154.167.91", c.Value, "DC 4 from the table")
+	require.Contains(t, c.Reason, "DC table")
+	require.Equal(t, "443", findChange(t, rep, "port", codec.Defaulted).Value)
+	require.Equal(t, "2040", findChange(t, rep, "api_id", codec.Dropped).Value)
+	require.Equal(t, "123456789", findChange(t, rep, "user_id", codec.Dropped).Value)
+	findChange(t, rep, "is_bot", codec.Dropped)
+	findChange(t, rep, "test_mode", codec.Dropped)
+	require.Equal(t, "2 types", findChange(t, rep, "peers.type", codec.Dropped).Value, "the bot and the supergroup")
+	require.Equal(t, 5, rep.EntitiesWritten)
+
+	f, err := compat.ReadFile(out)
+	require.NoError(t, err)
+	defer f.Wipe()
+	require.Equal(t, 4, f.Session.DC)
+	require.Equal(t, "149.154.167.91", f.Session.ServerAddress)
+	require.Len(t, f.Entities, 5)
+}
+
+func TestConvertTelethonFileToPyrogramFiles(t *testing.T) {
+	now := func() time.Time { return time.Unix(1717243200+9*3600, 0) }
+	for _, name := range []string{"pyrogram-sqlite", "pyrofork-sqlite", "kurigram-sqlite"} {
+		t.Run(name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "p.session")
+			_, _, err := compat.Convert(compat.FileSource("testdata/telethon_v7.session"), target(t, name), compat.Options{Output: out})
+			require.ErrorIs(t, err, codec.ErrMissingField)
+			require.Contains(t, err.Error(), "--user-id")
+
+			_, rep, err := compat.Convert(compat.FileSource("testdata/telethon_v7.session"), target(t, name),
+				compat.Options{Output: out, UserID: codec.Some[int64](5555), Now: now})
+			require.NoError(t, err)
+			c := findChange(t, rep, "peers.type", codec.Defaulted)
+			require.Equal(t, "user", c.Value)
+			require.Contains(t, c.Reason, "4 entities of unknown type")
+			var channel bool
+			for _, c := range rep.Changes {
+				channel = channel || (c.Field == "peers.type" && c.Value == "channel" && strings.Contains(c.Reason, "2 entities"))
+			}
+			require.True(t, channel, "two channel ids defaulted to channel:\n%s", rep)
+			require.Equal(t, "6 names", findChange(t, rep, "entities.name", codec.Dropped).Value)
+			require.Equal(t, "NULL", findChange(t, rep, "api_id", codec.Defaulted).Value)
+			findChange(t, rep, "is_bot", codec.Defaulted)
+			findChange(t, rep, "test_mode", codec.Defaulted)
+			findChange(t, rep, "update_state", codec.Dropped)
+			findChange(t, rep, "takeout_id", codec.Dropped)
+			require.Contains(t, strings.Join(rep.Notes, "\n"), "older than 8 hours")
+			require.Equal(t, 7, rep.EntitiesWritten)
+
+			f, err := compat.ReadFile(out)
+			require.NoError(t, err)
+			defer f.Wipe()
+			require.True(t, keyIs(f.Session.Key, 101))
+			require.Equal(t, codec.Some[int64](5555), f.Session.UserID)
+			require.False(t, f.Session.APIID.Known())
+			if name == "kurigram-sqlite" {
+				require.Equal(t, "149.154.167.51", f.Session.ServerAddress, "the source address is kept")
+				noChange(t, rep, "server_address")
+			} else {
+				findChange(t, rep, "server_address", codec.Dropped)
+			}
+		})
+	}
+}
+
+func TestConvertToTelethonV2(t *testing.T) {
+	dir := t.TempDir()
+	// DC 4 without a user id: Telethon v2 would start on DC 2.
+	_, _, err := compat.Convert(compat.FileSource("testdata/telethon_v7_ipv6.session"), target(t, "telethon-v2-sqlite"),
+		compat.Options{Output: filepath.Join(dir, "a.session")})
+	var mo *compat.MissingOptionError
+	require.ErrorAs(t, err, &mo)
+	require.Equal(t, "--user-id", mo.Option)
+	require.Contains(t, mo.Why, "DC 2")
+
+	out := filepath.Join(dir, "b.session")
+	_, rep, err := compat.Convert(compat.FileSource("testdata/telethon_v7_ipv6.session"), target(t, "telethon-v2-sqlite"),
+		compat.Options{Output: out, UserID: codec.Some[int64](77)})
+	require.NoError(t, err)
+	require.Equal(t, "149.154.167.91:443", findChange(t, rep, "ipv4_addr", codec.Defaulted).Value)
+	require.Equal(t, []string{"4 149.154.167.91:443 2001:67c:4e8:f004::a:443"}, sqlRows(t, out, "SELECT id, ipv4_addr, ipv6_addr FROM datacenter"))
+	require.Equal(t, []string{"77 4 0 <nil>"}, sqlRows(t, out, "SELECT * FROM user"))
+
+	// DC 2 needs no user row; update state carried.
+	out = filepath.Join(dir, "c.session")
+	_, rep, err = compat.Convert(compat.FileSource("testdata/telethon_v7.session"), target(t, "telethon-v2-sqlite"), compat.Options{Output: out})
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(rep.Notes, "\n"), "no user row")
+	require.Equal(t, "1 channel dates", findChange(t, rep, "update_state", codec.Dropped).Value)
+	require.Equal(t, "7 entities", findChange(t, rep, "entities", codec.Dropped).Value)
+	require.Equal(t, []string{"1000 5 1717243200 42"}, sqlRows(t, out, "SELECT * FROM state"))
+	require.Equal(t, []string{"1234567890 777"}, sqlRows(t, out, "SELECT * FROM channelstate"))
+	require.Empty(t, sqlRows(t, out, "SELECT * FROM user"))
+
+	// And back: the channel state has no date for Telethon 1.x.
+	back := filepath.Join(dir, "d.session")
+	_, rep, err = compat.Convert(compat.FileSource(out), target(t, "telethon-sqlite"), compat.Options{Output: back})
+	require.NoError(t, err)
+	require.Equal(t, "1 channel states", findChange(t, rep, "update_state", codec.Dropped).Value)
+	require.Equal(t, []string{"0 1000 5 1717243200 42"}, sqlRows(t, back, "SELECT * FROM update_state"))
+}
+
+func TestConvertStrings(t *testing.T) {
+	// A GramJS browser session holds a host name, which a Telethon string
+	// cannot: the table's address is used and reported.
+	s := &codec.Session{DC: 4, ServerAddress: "vesta.web.telegram.org", Port: 443, Key: authKey(t, 5)}
+	gramjs, err := s.EncodeGramJS()
+	require.NoError(t, err)
+	res, rep, err := compat.Convert(compat.StringSource(gramjs, codec.GramJS), target(t, "telethon"), compat.Options{})
+	require.NoError(t, err)
+	c := findChange(t, rep, "server_address", codec.Defaulted)
+	require.Equal(t, "149.154.167.91", c.Value)
+	require.Contains(t, c.Reason, "vesta.web.telegram.org")
+	got, err := codec.ParseTelethon(res.Text())
+	require.NoError(t, err)
+	require.Equal(t, "149.154.167.91", got.ServerAddress)
+	require.True(t, keyIs(got.Key, 5))
+
+	// A Pyrogram string to a Telethon file: address from the table.
+	p := &codec.Session{DC: 1, APIID: codec.Some[uint32](6), TestMode: codec.Some(true), UserID: codec.Some[int64](9), IsBot: codec.Some(true), Key: authKey(t, 6)}
+	pyro, err := p.EncodePyrogram()
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "t.session")
+	_, rep, err = compat.Convert(compat.StringSource(pyro, codec.FormatUnknown), target(t, "telethon-sqlite"), compat.Options{Output: out})
+	require.NoError(t, err)
+	require.Equal(t, "149.154.175.10", findChange(t, rep, "server_address", codec.Defaulted).Value, "test DC 1")
+	require.Equal(t, "80", findChange(t, rep, "port", codec.Defaulted).Value)
+	require.Equal(t, "true", findChange(t, rep, "test_mode", codec.Dropped).Value)
+	require.Equal(t, "string session", rep.Source)
+	require.Equal(t, "pyrogram", rep.From)
+}
+
+func TestConvertDerivesTestMode(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "test.session")
+	require.NoError(t, compat.WriteFile(in, &compat.File{Session: &codec.Session{DC: 2, ServerAddress: "149.154.167.40", Port: 80, Key: authKey(t, 7)}},
+		compat.TelethonSQLite, compat.WriteOptions{}))
+	res, rep, err := compat.Convert(compat.FileSource(in), target(t, "pyrogram"), compat.Options{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1)})
+	require.NoError(t, err)
+	c := findChange(t, rep, "test_mode", codec.Defaulted)
+	require.Equal(t, "true", c.Value)
+	require.Contains(t, c.Reason, "a test DC 2 address")
+	s, err := codec.ParsePyrogram(res.Text())
+	require.NoError(t, err)
+	require.Equal(t, codec.Some(true), s.TestMode)
+
+	// An explicit option wins over derivation, and is reported as supplied.
+	_, rep, err = compat.Convert(compat.FileSource(in), target(t, "pyrogram"), compat.Options{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1), TestMode: codec.Some(true)})
+	require.NoError(t, err)
+	findChange(t, rep, "test_mode", codec.Supplied)
+}
+
+func TestConvertOptionConflict(t *testing.T) {
+	src := compat.FileSource("testdata/pyrogram_v3.session")
+	_, _, err := compat.Convert(src, target(t, "pyrogram"), compat.Options{UserID: codec.Some[int64](5)})
+	require.ErrorIs(t, err, compat.ErrOptionConflict)
+	require.Contains(t, err.Error(), "--user-id")
+
+	// The same value is no conflict and no change.
+	_, rep, err := compat.Convert(src, target(t, "pyrogram"), compat.Options{UserID: codec.Some[int64](123456789)})
+	require.NoError(t, err)
+	noChange(t, rep, "user_id")
+}
+
+// TestConvertMatrix converts every vector to every target with every
+// option supplied, and checks that the key and DC survive.
+func TestConvertMatrix(t *testing.T) {
+	var names []string
+	for _, f := range codec.Formats {
+		names = append(names, f.String())
+	}
+	for _, k := range compat.FileKinds {
+		names = append(names, k.String())
+	}
+	for _, v := range vectors {
+		for _, name := range names {
+			to := target(t, name)
+			opts := compat.Options{UserID: codec.Some[int64](42), APIID: codec.Some[uint32](4), IsBot: codec.Some(false), TestMode: codec.Some(false)}
+			src, err := compat.ReadFile(filepath.Join("testdata", v.file))
+			require.NoError(t, err)
+			// Do not contradict what the file knows.
+			if src.Session.UserID.Known() {
+				opts.UserID = codec.None[int64]()
+			}
+			if src.Session.APIID.Known() {
+				opts.APIID = codec.None[uint32]()
+			}
+			if src.Session.IsBot.Known() {
+				opts.IsBot = codec.None[bool]()
+			}
+			if src.Session.TestMode.Known() {
+				opts.TestMode = codec.None[bool]()
+			}
+			if to.IsFile() {
+				opts.Output = filepath.Join(t.TempDir(), "out.session")
+			}
+			res, rep, err := compat.Convert(compat.FileSource(filepath.Join("testdata", v.file)), to, opts)
+			require.NoError(t, err, "%s -> %s", v.file, name)
+			var got *codec.Session
+			if to.IsFile() {
+				g, err := compat.ReadFile(res.Path)
+				require.NoError(t, err, "%s -> %s: reading the output", v.file, name)
+				got = g.Session
+			} else {
+				got, err = codec.DecodeAs(to.Format, res.Text())
+				require.NoError(t, err, "%s -> %s: decoding the output", v.file, name)
+			}
+			require.Equal(t, src.Session.DC, got.DC, "%s -> %s", v.file, name)
+			require.True(t, src.Session.Key.Equal(got.Key), "%s -> %s: key differs", v.file, name)
+			requireNoSecret(t, rep.String(), max(v.key, 1))
+			src.Wipe()
+			got.Wipe()
+		}
+	}
+}
+
+func TestConvertForkPeerTypes(t *testing.T) {
+	in := copyFile(t, "testdata/kurigram_v7.session", t.TempDir())
+	sqlExec(t, in,
+		"INSERT INTO peers (id, access_hash, type, phone_number, last_update_on) VALUES (-1002000000001, 1, 'forum', NULL, 1717243200)",
+		"INSERT INTO peers (id, access_hash, type, phone_number, last_update_on) VALUES (-1002000000002, 2, 'direct', NULL, 1717243200)",
+		"INSERT INTO peers (id, access_hash, type, phone_number, last_update_on) VALUES (-1002000000003, 3, 'community', NULL, 1717243200)",
+		"INSERT INTO peers (id, access_hash, type, phone_number, last_update_on) VALUES (777, NULL, 'user', NULL, 1717243200)",
+	)
+	dir := t.TempDir()
+	py := filepath.Join(dir, "py.session")
+	_, rep, err := compat.Convert(compat.FileSource(in), target(t, "pyrogram-sqlite"), compat.Options{Output: py})
+	require.NoError(t, err)
+	require.Equal(t, []string{"-1002000000003 channel", "-1002000000002 channel", "-1002000000001 supergroup"},
+		sqlRows(t, py, "SELECT id, type FROM peers WHERE id < -1002000000000 ORDER BY id"))
+	var mapped []string
+	for _, c := range rep.Changes {
+		if c.Field == "peers.type" {
+			mapped = append(mapped, c.Value+": "+c.Reason[:strings.Index(c.Reason, ":")])
+		}
+	}
+	require.Equal(t, []string{`supergroup: 1 "forum" peers`, `channel: 1 "direct" peers`, `channel: 1 "community" peers`}, mapped)
+	require.Equal(t, "1 entities", findChange(t, rep, "entities", codec.Dropped).Value, "the user without an access hash")
+	require.Equal(t, "1 extra usernames", findChange(t, rep, "usernames", codec.Dropped).Value, "alice_alt: Pyrogram 3 keeps one")
+
+	ku := filepath.Join(dir, "ku.session")
+	_, rep, err = compat.Convert(compat.FileSource(in), target(t, "kurigram-sqlite"), compat.Options{Output: ku})
+	require.NoError(t, err)
+	require.Equal(t, []string{"-1002000000003 community", "-1002000000002 direct", "-1002000000001 forum"},
+		sqlRows(t, ku, "SELECT id, type FROM peers WHERE id < -1002000000000 ORDER BY id"))
+	noChange(t, rep, "peers.type")
+	noChange(t, rep, "usernames")
+	require.Equal(t, []string{"123456789 alice_example", "123456789 alice_alt"}, sqlRows(t, ku, "SELECT id, username FROM usernames WHERE id > 0 ORDER BY rowid"))
+}
+
+func TestTargetsAndDCs(t *testing.T) {
+	for _, name := range []string{"telethon", "pyrogram", "pyrogram-legacy", "gramjs", "mtcute", "gotd",
+		"telethon-sqlite", "telethon-v2-sqlite", "pyrogram-sqlite", "pyrofork-sqlite", "kurigram-sqlite"} {
+		to, err := compat.ParseTarget(name)
+		require.NoError(t, err)
+		require.Equal(t, name, to.String())
+		b, err := to.MarshalText()
+		require.NoError(t, err)
+		require.Equal(t, name, string(b))
+	}
+	_, err := compat.ParseTarget("telethon-sqlite-v7")
+	require.ErrorIs(t, err, codec.ErrUnknownFormat)
+	var k compat.FileKind
+	require.NoError(t, k.UnmarshalText([]byte("kurigram-sqlite")))
+	require.Equal(t, compat.KurigramSQLite, k)
+	require.Equal(t, 7, k.Schema())
+	require.Error(t, k.UnmarshalText([]byte("kurigram")))
+
+	for _, c := range []struct {
+		id         int
+		test, ipv6 bool
+		addr       string
+		port       uint16
+	}{
+		{2, false, false, "149.154.167.51", 443}, // agrees with Telethon 1.x's DC 2 default
+		{2, false, true, "2001:67c:4e8:f002::a", 443},
+		{4, false, false, "149.154.167.91", 443},
+		{5, false, false, "91.108.56.130", 443},
+		{1, true, false, "149.154.175.10", 80},
+		{3, true, true, "2001:b28:f23d:f003::e", 80},
+	} {
+		addr, port, ok := compat.LookupDC(c.id, c.test, c.ipv6)
+		require.True(t, ok)
+		require.Equal(t, c.addr, addr)
+		require.Equal(t, c.port, port)
+	}
+	_, _, ok := compat.LookupDC(4, true, false)
+	require.False(t, ok, "there is no test DC 4")
+	require.Equal(t, compat.KindChannel, compat.KindOf(-1001234567890))
+	require.Equal(t, compat.KindChat, compat.KindOf(-987654))
+	require.Equal(t, compat.KindUser, compat.KindOf(5000000001))
+}
