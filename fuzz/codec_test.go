@@ -19,11 +19,14 @@ import (
 //     re-encoding round trip, no key in fmt/JSON renderings), and its
 //     canonical encoding is detected as the same format again;
 //   - a refused text gets a typed error without input bytes; a text that
-//     fits two formats is refused with a *codec.AmbiguousError.
+//     fits two formats is refused with a *codec.AmbiguousError;
+//   - codec.Diagnose agrees with Decode (Decodes, Format) and nothing in its
+//     report (findings, peer results, error) shows the input or its key.
 func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		s, err := codec.Decode(in)
 		d, derr := codec.Detect(in)
+		checkDiagnosis(t, in, s, err)
 		if err != nil {
 			checkRefused(t, "Decode", in, err)
 			if derr != nil {
@@ -205,6 +208,31 @@ func FuzzConvert(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkDiagnosis checks codec.Diagnose(in) against Decode's result.
+func checkDiagnosis(t *testing.T, in string, s *codec.Session, err error) {
+	t.Helper()
+	d := codec.Diagnose(in)
+	if d.Decodes != (err == nil) {
+		t.Fatalf("Diagnose says Decodes=%v, Decode's error is %v", d.Decodes, err != nil)
+	}
+	if err == nil && d.Format != s.Source {
+		t.Fatalf("Diagnose says %v, Decode says %v", d.Format, s.Source)
+	}
+	c := fc.NewLeak(in)
+	for _, p := range fc.LenientPayloads(in) {
+		c.Secret(p)
+	}
+	if s != nil {
+		key := s.Key.Reveal()
+		defer clear(key)
+		c.Secret(key)
+	}
+	fc.NoLeak(t, c, "Diagnose report", fmt.Sprintf("%+v", d))
+	if d.Err != nil {
+		fc.NoLeak(t, c, "Diagnose error", d.Err.Error())
+	}
 }
 
 // checkAccepted checks a session that format's decoder accepted from in and

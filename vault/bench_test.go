@@ -160,3 +160,11 @@ func BenchmarkStageEnclaveOpen(b *testing.B) {
 		lb.Destroy()
 	}
 }
+
+func BenchmarkStageScrubEnviron(b *testing.B) {
+	for b.Loop() {
+		if err := vault.ScrubEnviron("BENCH_NOT_IN_BLOCK"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

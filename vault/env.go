@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync"
 )
 
 // OpenEnv opens the sealed session in the environment variable name, for
@@ -37,7 +38,7 @@ func OpenEnv(name string, opts ...Option) (*Session, error) {
 		ids, tried, err := loadIdentities(cfg)
 		if _, ok := os.LookupEnv(EnvKey); ok {
 			os.Unsetenv(EnvKey)
-			if serr := scrubEnviron(EnvKey); serr != nil {
+			if serr := scrubEnviron(EnvKey); serr != nil && !errors.Is(serr, errScrubUnsupported) {
 				cfg.warnf("could not scrub $%s from the initial environment block: %v", EnvKey, serr)
 			}
 		}
@@ -78,10 +79,22 @@ func takeEnv(name string, cfg *config) ([]byte, error) {
 		return nil, err
 	}
 	if err := scrubEnviron(name); err != nil {
-		cfg.warnf("could not scrub $%s from the initial environment block (/proc/self/environ): %v", name, err)
+		if !errors.Is(err, errScrubUnsupported) {
+			cfg.warnf("could not scrub $%s from the initial environment block (/proc/self/environ): %v", name, err)
+		} else {
+			scrubWarnOnce.Do(func() {
+				cfg.warnf("$%s was unset, but this platform offers no way to overwrite the process's initial copy of the environment", name)
+			})
+		}
 	}
 	return data, nil
 }
+
+// errScrubUnsupported is returned by scrubEnviron where the initial
+// environment block cannot be reached; OpenEnv warns about it once.
+var errScrubUnsupported = errors.New("not supported on this platform")
+
+var scrubWarnOnce sync.Once
 
 // whereError names the source an error came from: "$NAME", "entry NAME".
 type whereError struct {

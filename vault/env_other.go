@@ -2,9 +2,9 @@
 
 package vault
 
-// scrubEnviron is a no-op outside Linux: there is no /proc/self/mem to
-// reach the initial environment block through.
-func scrubEnviron(name string) error { return nil }
+// scrubEnviron cannot reach the initial environment block outside Linux
+// (there is no /proc/self/mem): the variable is only unset.
+func scrubEnviron(name string) error { return errScrubUnsupported }
 
 // setUndumpable is a no-op outside Linux.
 func setUndumpable() error { return nil }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -213,4 +216,55 @@ func FuzzEnvelope(f *testing.F) {
 			t.Fatal("accepted envelope is not canonical")
 		}
 	})
+}
+
+// TestEnvelopeDocExample decodes the example in docs/envelope.md §2.5.
+func TestEnvelopeDocExample(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "envelope.md"))
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(doc), "```envelope-hex\n")
+	require.True(t, ok, "no envelope-hex block in docs/envelope.md")
+	block, _, ok := strings.Cut(rest, "```")
+	require.True(t, ok)
+	var b []byte
+	for i, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		off, hexPart, ok := strings.Cut(line, "  ")
+		require.True(t, ok, "line %d", i)
+		require.Equal(t, fmt.Sprintf("%04x", len(b)), off)
+		chunk, err := hex.DecodeString(hexPart)
+		require.NoError(t, err)
+		b = append(b, chunk...)
+	}
+	m, err := vault.UnmarshalEnvelope(b)
+	require.NoError(t, err)
+	require.Equal(t, codec.Pyrogram, m.Source)
+	require.Equal(t, "v2", m.Layout)
+	require.Equal(t, 2, m.DC)
+	require.Equal(t, uint16(0), m.Port)
+	require.Equal(t, "", m.ServerAddress)
+	require.Equal(t, codec.Some(false), m.TestMode)
+	require.Equal(t, codec.Some(true), m.IsBot)
+	require.False(t, m.IPv6.Known())
+	require.Equal(t, codec.Some(uint32(12345)), m.APIID)
+	require.Equal(t, codec.Some(int64(777000)), m.UserID)
+	require.Equal(t, map[string]string{"env": "prod"}, m.Labels)
+	require.True(t, fixedTime.Equal(m.CreatedAt))
+	require.True(t, bytes.Equal(b[vault.KeyOffset:vault.KeyOffset+256], testKey(0x61)))
+	again, err := vault.MarshalEnvelope(m, testKey(0x61))
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(again, b), "doc example is not what the encoder writes")
+}
+
+func TestEnvelopeLargest(t *testing.T) {
+	long := strings.Repeat("x", 255)
+	m := &vault.Session{DC: 1, ServerAddress: long, Layout: long, Media: &codec.DCOption{ID: 1, ServerAddress: long},
+		Labels: map[string]string{}}
+	for i := 0; i < vault.MaxLabels; i++ {
+		m.Labels[fmt.Sprintf("%064d", i)] = long
+	}
+	b, err := vault.MarshalEnvelope(m, testKey(1))
+	require.NoError(t, err)
+	require.Len(t, b, 6202, "docs/envelope.md §2.4")
+	_, err = vault.UnmarshalEnvelope(b)
+	require.NoError(t, err)
 }

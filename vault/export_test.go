@@ -31,3 +31,6 @@ const MemlockPages = memlockPages
 
 // IdentitiesSlice returns the identities in ids.
 func IdentitiesSlice(ids *Identities) []age.Identity { return ids.ids }
+
+// ScrubEnviron overwrites name in the initial environment block.
+func ScrubEnviron(name string) error { return scrubEnviron(name) }

@@ -37,8 +37,8 @@ func fullSession(t testing.TB) *codec.Session {
 	return &codec.Session{
 		Source: codec.Mtcute, Layout: "v3", DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443,
 		IPv6: codec.Some(true), TestMode: codec.Some(false),
-		Media:  &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
-		APIID:  codec.Some(uint32(611335)), UserID: codec.Some(int64(5000000001)), IsBot: codec.Some(true),
+		Media: &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
+		APIID: codec.Some(uint32(611335)), UserID: codec.Some(int64(5000000001)), IsBot: codec.Some(true),
 		Key: k,
 	}
 }

@@ -110,7 +110,7 @@ func TestIdentitySourceErrors(t *testing.T) {
 	require.NoError(t, err)
 	cases := []struct {
 		name, env, value string
-		want              error
+		want             error
 	}{
 		{"bad checksum", vault.EnvKey, key[:len(key)-1] + flip(key[len(key)-1]), vault.ErrMalformed},
 		{"lowercase", vault.EnvKey, strings.ToLower(key), vault.ErrMalformed},

@@ -84,6 +84,7 @@ func Open(data []byte, opts ...Option) (*Session, error) {
 // opens it as [Open] does.
 func OpenReader(r io.Reader, opts ...Option) (*Session, error) {
 	b, err := readCapped(r, MaxFileSize)
+	defer clear(b)
 	if err != nil {
 		return nil, fmt.Errorf("vault: reading sealed value: %w", err)
 	}
@@ -106,6 +107,7 @@ func openFile(path string, cfg *config) (*Session, error) {
 	}
 	defer f.Close()
 	b, err := readCapped(f, MaxFileSize)
+	defer clear(b)
 	if err != nil {
 		return nil, at(path, err)
 	}

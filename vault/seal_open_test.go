@@ -340,30 +340,30 @@ func TestOpenNotSealed(t *testing.T) {
 		in   string
 		want error
 	}{
-		"empty":             {"", vault.ErrNotSealed},
-		"garbage":           {"hello world", vault.ErrNotSealed},
-		"identity":          {x.String(), vault.ErrMalformed},
-		"identity newline":  {"  " + x.String() + "\n", vault.ErrMalformed},
-		"recipient":         {x.Recipient().String(), vault.ErrMalformed},
-		"pem":               {"-----BEGIN PGP MESSAGE-----\n", vault.ErrMalformed},
-		"unknown prefix":    {"tgsession-age-x:AAAA", vault.ErrMalformed},
-		"future version":    {"tgsession-age-v2:AAAA", vault.ErrUnsupported},
-		"future age":        {"age-encryption.org/v2\n", vault.ErrUnsupported},
-		"telethon-like":     {"1" + strings.Repeat("A", 352), vault.ErrNotSealed},
-		"base64 only":       {strings.Repeat("QUFB", 100), vault.ErrNotSealed},
-		"too large":         {strings.Repeat("a", vault.MaxFileSize+1), vault.ErrTooLarge},
-		"text too large":    {vault.TextPrefix + strings.Repeat("A", vault.MaxTextSize), vault.ErrTooLarge},
-		"text empty body":   {vault.TextPrefix, vault.ErrMalformed},
-		"text newline":      {vault.TextPrefix + "AAAA\nAAAA", vault.ErrMalformed},
-		"text space":        {vault.TextPrefix + "AAAA AAAA", vault.ErrMalformed},
-		"text tab":          {vault.TextPrefix + "AAAA\tAAAA", vault.ErrMalformed},
-		"text cr":           {vault.TextPrefix + "AAAA\rAAAA", vault.ErrMalformed},
-		"text padding":      {vault.TextPrefix + "AAA=", vault.ErrMalformed},
-		"text std alphabet": {vault.TextPrefix + "AA+/", vault.ErrMalformed},
-		"text bad length":   {vault.TextPrefix + "AAAAA", vault.ErrMalformed},
+		"empty":              {"", vault.ErrNotSealed},
+		"garbage":            {"hello world", vault.ErrNotSealed},
+		"identity":           {x.String(), vault.ErrMalformed},
+		"identity newline":   {"  " + x.String() + "\n", vault.ErrMalformed},
+		"recipient":          {x.Recipient().String(), vault.ErrMalformed},
+		"pem":                {"-----BEGIN PGP MESSAGE-----\n", vault.ErrMalformed},
+		"unknown prefix":     {"tgsession-age-x:AAAA", vault.ErrMalformed},
+		"future version":     {"tgsession-age-v2:AAAA", vault.ErrUnsupported},
+		"future age":         {"age-encryption.org/v2\n", vault.ErrUnsupported},
+		"telethon-like":      {"1" + strings.Repeat("A", 352), vault.ErrNotSealed},
+		"base64 only":        {strings.Repeat("QUFB", 100), vault.ErrNotSealed},
+		"too large":          {strings.Repeat("a", vault.MaxFileSize+1), vault.ErrTooLarge},
+		"text too large":     {vault.TextPrefix + strings.Repeat("A", vault.MaxTextSize), vault.ErrTooLarge},
+		"text empty body":    {vault.TextPrefix, vault.ErrMalformed},
+		"text newline":       {vault.TextPrefix + "AAAA\nAAAA", vault.ErrMalformed},
+		"text space":         {vault.TextPrefix + "AAAA AAAA", vault.ErrMalformed},
+		"text tab":           {vault.TextPrefix + "AAAA\tAAAA", vault.ErrMalformed},
+		"text cr":            {vault.TextPrefix + "AAAA\rAAAA", vault.ErrMalformed},
+		"text padding":       {vault.TextPrefix + "AAA=", vault.ErrMalformed},
+		"text std alphabet":  {vault.TextPrefix + "AA+/", vault.ErrMalformed},
+		"text bad length":    {vault.TextPrefix + "AAAAA", vault.ErrMalformed},
 		"text trailing bits": {vault.TextPrefix + "AB", vault.ErrMalformed},
-		"text two newlines": {vault.TextPrefix + "AAAA\n\n", vault.ErrMalformed},
-		"armor garbage":     {"-----BEGIN AGE ENCRYPTED FILE-----\nnot base64\n-----END AGE ENCRYPTED FILE-----\n", vault.ErrMalformed},
+		"text two newlines":  {vault.TextPrefix + "AAAA\n\n", vault.ErrMalformed},
+		"armor garbage":      {"-----BEGIN AGE ENCRYPTED FILE-----\nnot base64\n-----END AGE ENCRYPTED FILE-----\n", vault.ErrMalformed},
 		"binary header only": {"age-encryption.org/v1\n", vault.ErrMalformed},
 	}
 	for name, c := range cases {
@@ -408,16 +408,56 @@ func TestPayloadNotASession(t *testing.T) {
 		plain []byte
 		want  error
 	}{
-		"empty":            {nil, vault.ErrMalformed},
-		"binary":           {[]byte{0xff, 0xfe, 0}, vault.ErrMalformed},
-		"text":             {[]byte("not a session"), vault.ErrMalformed},
-		"envelope v9":      {[]byte("TGSE\x09"), vault.ErrUnsupported},
+		"empty":              {nil, vault.ErrMalformed},
+		"binary":             {[]byte{0xff, 0xfe, 0}, vault.ErrMalformed},
+		"text":               {[]byte("not a session"), vault.ErrMalformed},
+		"envelope v9":        {[]byte("TGSE\x09"), vault.ErrUnsupported},
 		"truncated envelope": {[]byte("TGSE\x01\x00\x00\x00"), vault.ErrMalformed},
-		"too large":        {make([]byte, vault.MaxEnvelopeSize+1), vault.ErrTooLarge},
+		"too large":          {make([]byte, vault.MaxEnvelopeSize+1), vault.ErrTooLarge},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := vault.Open(enc(c.plain), vault.WithIdentities(x))
 			require.ErrorIs(t, err, c.want)
 		})
 	}
+}
+
+// telethonVector is Telethon 1.25.1's StringSession for DC 2,
+// 149.154.167.51:443 and make_key(2) (FORMATS.md vectors/telethon.json).
+const telethonVector = "1ApWapzMBu1pP8UP96vgXwmxNOsXe4tRPux4DnvXTxvZ3o4JisQIIXY-MsIiX4GWPFXgYJxA7eN_cjZLgLDGgWjV_GkjQTDNJzMI9ffgGxI9TKdJ4GJdUq0jtvB2KYzDuWuXpMleOncAmFWIZ7yzKL9On4ixQbhF79wDEHB1lvAU1bjg60zTY5K4wRBeHUT8iKcRfagP4rsRwpu39X9Sh0rHB9_9zP6d0D-S6-BZyYLa80TUY6KUtA_9eVDVAqAB-mZ0OFpMjKJHMc3T0WmkoVIb5gS1J6ID0Gw3xeVKA6agpIuFXtnLsDJ83dWpBUJFhSFYr-dNV6D5mH2bBbAHnseKuAJ9rOos="
+
+func TestOpenAgeEncryptedString(t *testing.T) {
+	want, err := codec.ParseTelethon(telethonVector)
+	require.NoError(t, err)
+	x := newX25519(t)
+	for _, text := range []string{telethonVector, telethonVector + "\n"} {
+		var b bytes.Buffer
+		w, err := age.Encrypt(&b, x.Recipient())
+		require.NoError(t, err)
+		_, err = w.Write([]byte(text))
+		require.NoError(t, err)
+		require.NoError(t, w.Close())
+		s, err := vault.Open(b.Bytes(), vault.WithIdentities(x))
+		require.NoError(t, err)
+		require.Equal(t, codec.Telethon, s.Source)
+		require.Equal(t, want.AuthKeyID(), s.KeyID())
+		require.Equal(t, 2, s.DC)
+		out, err := s.Export(codec.FormatUnknown)
+		require.NoError(t, err)
+		require.True(t, out == telethonVector, "exported string differs from the original")
+		s.Destroy()
+	}
+
+	// Unsealed: fail closed, naming the format, without echoing it.
+	_, err = vault.Open([]byte(telethonVector), vault.WithIdentities(x))
+	require.ErrorIs(t, err, vault.ErrNotSealed)
+	require.Contains(t, err.Error(), "plain telethon session")
+	require.NotContains(t, err.Error(), telethonVector[10:40])
+	s, err := vault.Open([]byte(telethonVector), vault.AllowPlaintext())
+	require.NoError(t, err)
+	require.Equal(t, want.AuthKeyID(), s.KeyID())
+	s.Destroy()
+	_, err = vault.Open([]byte(telethonVector), vault.AllowPlaintext(), vault.AsFormat(codec.Pyrogram))
+	require.ErrorIs(t, err, vault.ErrMalformed)
+	require.NotContains(t, err.Error(), telethonVector[10:40])
 }

@@ -117,8 +117,10 @@ func (s *Session) KeyID() codec.KeyID {
 // memory it wipes. WithKey returns ErrDestroyed after [Session.Destroy],
 // otherwise f's error.
 //
-// At most a few WithKey calls (across all Sessions) hold a locked buffer at
-// once; further calls wait, which bounds the locked memory used.
+// At most 4 WithKey calls (across all Sessions) hold a locked buffer at
+// once; further calls wait, which bounds the locked memory used. So f must
+// not call WithKey itself (nested calls from several goroutines could wait
+// for each other forever).
 func (s *Session) WithKey(f func(key *[codec.AuthKeySize]byte) error) error {
 	if s == nil || s.key == nil {
 		return errorf(ErrDestroyed, "session holds no key")
@@ -234,6 +236,17 @@ func (s *Session) Export(f codec.Format) (string, error) {
 		return "", fmt.Errorf("vault: export as %s: %w", f, err)
 	}
 	return out, nil
+}
+
+// NewSession returns a Session holding the fields and key of cs, with the
+// key moved into memguard memory. cs is not modified: the caller should
+// [codec.Session.Wipe] it. It fails with ErrMalformed for a session that
+// does not validate, and with ErrMemlockTooLow as [Open] does.
+func NewSession(cs *codec.Session, opts ...Option) (*Session, error) {
+	if cs == nil {
+		return nil, errorf(ErrMalformed, "nil session")
+	}
+	return sessionFromCodec(cs, newConfig(opts))
 }
 
 // sessionFromCodec builds a Session from the metadata of cs (strings

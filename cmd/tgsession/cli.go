@@ -131,13 +131,16 @@ const usageHeader = `tgsession inspects, converts and protects Telegram client s
 Usage:
     tgsession inspect [--json] [--from FORMAT] [--in FILE | FILE...]
     tgsession convert --to FORMAT [--from FORMAT] [--api-id N] [--user-id N] [--bot]
-                      [--in FILE | FILE...] [--out PATH] [--force]
+                      [--test-mode] [--in FILE | FILE...] [--out PATH] [--force] [--json]
     tgsession doctor [--json] [--in FILE]
     tgsession doctor --explain [--in FILE]
     tgsession seal -r RECIPIENT... [-R FILE] [--age | --armor] [-o FILE] [--in FILE]
-    tgsession open [-i FILE] [--to FORMAT] [-o FILE] [--in FILE]
-    tgsession exec --env NAME=SOURCE... --as FORMAT [-i FILE] [--vault DIR] -- COMMAND [ARG...]
-    tgsession vault add|get|list|rm|rekey ...
+    tgsession open [-i FILE]... [--to FORMAT] [-o FILE] [--in FILE]
+    tgsession exec --env NAME=SOURCE... [--as FORMAT] [--label LABEL] [-i FILE]
+                   [--vault DIR] -- COMMAND [ARG...]
+    tgsession vault add NAME (-r RECIPIENT | -R FILE)... [--in FILE | FILE]
+    tgsession vault get NAME [--label LABEL] [--to FORMAT] [-o FILE] [-i FILE]
+    tgsession vault list | rm NAME | rekey (-r RECIPIENT | -R FILE)...
     tgsession version
     tgsession help [COMMAND]
 
@@ -218,17 +221,24 @@ func (c *cli) warnf(format string, args ...any)  { c.line("warning: ", format, a
 func (c *cli) hintf(format string, args ...any)  { c.line("hint: ", format, args...) }
 func (c *cli) infof(format string, args ...any)  { c.line("", format, args...) }
 
-// secretRun matches runs of base64, base64url, hex or bech32 text long
-// enough to be a session, a key or an identity (the shortest session is 351
-// characters, an age identity 74). Public age recipients are let through.
-var secretRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{40,}`)
+// secretRun matches runs of base64, base64url, hex or bech32 text. A run is
+// taken for secret material (the shortest session is 351 characters, an
+// age identity 74) if it has 32 or more characters without a '/': a run
+// whose '/'-separated parts are all shorter is a file path.
+var (
+	secretRun  = regexp.MustCompile(`[A-Za-z0-9+/=_-]{32,}`)
+	secretPart = regexp.MustCompile(`[A-Za-z0-9+=_-]{32,}`)
+)
 
 // scrub replaces anything in msg that looks like secret material with
 // "[redacted]". Library errors never contain such text; this is a last line
 // of defence against, for example, a session pasted where a file name was
-// expected.
+// expected. Public age recipients (age1…) are let through.
 func scrub(msg string) string {
 	return secretRun.ReplaceAllStringFunc(msg, func(s string) string {
+		if !secretPart.MatchString(s) {
+			return s
+		}
 		if strings.HasPrefix(s, "age1") && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789") == "" {
 			return s
 		}
@@ -239,5 +249,5 @@ func scrub(msg string) string {
 // looksLikeSecret reports whether a command-line argument is probably a
 // session or key pasted in place of a file name.
 func looksLikeSecret(arg string) bool {
-	return secretRun.MatchString(arg) && !strings.ContainsAny(arg, `/\`)
+	return scrub(arg) != arg
 }

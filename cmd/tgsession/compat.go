@@ -5,20 +5,8 @@ package main
 import (
 	"errors"
 
-	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
 )
-
-// fileFormat is a .session file format (a --to name).
-type fileFormat = compat.FileKind
-
-// fileFormats lists the .session file formats, in --to order.
-var fileFormats = compat.FileKinds
-
-func parseFileFormat(name string) (fileFormat, bool) {
-	k, err := compat.ParseFileKind(name)
-	return k, err == nil
-}
 
 // fileFormatName returns the --to name of the file format that library
 // writes.
@@ -45,7 +33,6 @@ func (c *cli) loadFile(src source) (*loaded, error) {
 	return &loaded{
 		src:  src,
 		sess: f.Session,
-		cf:   f,
 		file: &fileMeta{
 			Format:        fileFormatName(f),
 			Library:       f.Library,
@@ -68,18 +55,4 @@ func fileError(err error) error {
 		return withHints(failf("%v", err), "stop the program that is using the session, then try again")
 	}
 	return failf("%v", err)
-}
-
-// writeSessionFile writes l's session to path as a .session file of kind
-// f. The entity cache and update state of a .session input are carried
-// over.
-func writeSessionFile(path string, l *loaded, f fileFormat, force bool) ([]codec.Change, error) {
-	file := l.cf
-	if file == nil {
-		file = &compat.File{Session: l.sess}
-	}
-	if err := compat.WriteFile(path, file, f, compat.WriteOptions{Force: force}); err != nil {
-		return nil, err
-	}
-	return nil, nil
 }

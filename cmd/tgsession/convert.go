@@ -5,14 +5,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
+	"github.com/tgsession/tgsession/internal/safefile"
 )
 
 var convertCmd = &command{
@@ -91,12 +95,38 @@ func registerOverrides(fs *flag.FlagSet) *overrides {
 	return ov
 }
 
-// flagForField maps a codec field name to the flag that supplies it.
+// options returns the compat options for the values given.
+func (ov *overrides) options() compat.Options {
+	var o compat.Options
+	if ov.set["api-id"] {
+		o.APIID = codec.Some(ov.apiID)
+	}
+	if ov.set["user-id"] {
+		o.UserID = codec.Some(ov.userID)
+	}
+	if ov.set["bot"] {
+		o.IsBot = codec.Some(ov.bot)
+	}
+	if ov.set["test-mode"] {
+		o.TestMode = codec.Some(ov.testMode)
+	}
+	return o
+}
+
+// flagForField maps a session field to the flag that supplies it.
 var flagForField = map[string]string{
 	"api_id":    "--api-id N",
 	"user_id":   "--user-id N",
 	"is_bot":    "--bot or --bot=false",
 	"test_mode": "--test-mode or --test-mode=false",
+}
+
+// suppliedBy names the flag that supplied a field.
+var suppliedBy = map[string]string{
+	"api_id":    "--api-id",
+	"user_id":   "--user-id",
+	"is_bot":    "--bot",
+	"test_mode": "--test-mode",
 }
 
 type convertOpts struct {
@@ -152,95 +182,68 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		return err
 	}
 	o := &convertOpts{to: tgt, from: f, ov: *ov, out: out, force: force, asJSON: *asJSON, jobs: *jobs}
-	if len(srcs) == 1 && !isDir(out) {
+	if len(srcs) == 1 && !isDir(out) && !isDir(srcs[0].path) {
 		return c.convertOne(srcs[0], o)
 	}
 	if out == "" || out == "-" {
-		return withHints(usageErrorf("convert: %d inputs need --out DIR", len(srcs)),
-			"create the directory first; each input is written there under its own name")
+		return withHints(usageErrorf("convert: several inputs need --out DIR"),
+			"each input is written into DIR under its own name")
 	}
 	if !isDir(out) {
 		return failf("convert: --out %s: not a directory", out)
 	}
-	return c.convertBatch(srcs, o)
+	return c.convertBatch(expandDirs(srcs), o)
+}
+
+// expandDirs replaces each directory among srcs by its *.session files,
+// in name order.
+func expandDirs(srcs []source) []source {
+	var out []source
+	for _, s := range srcs {
+		if s.path == "" || !isDir(s.path) {
+			out = append(out, s)
+			continue
+		}
+		des, err := os.ReadDir(s.path)
+		if err != nil {
+			out = append(out, s) // fails as an item
+			continue
+		}
+		var names []string
+		for _, de := range des {
+			n := de.Name()
+			if de.Type().IsRegular() && strings.HasSuffix(n, ".session") && !strings.HasPrefix(n, safefile.TempPrefix) {
+				names = append(names, n)
+			}
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			out = append(out, source{path: filepath.Join(s.path, n)})
+		}
+	}
+	return out
 }
 
 // target is a --to format: a string format or a .session file format.
-type target struct {
-	str  codec.Format
-	file fileFormat
-}
-
-func (t target) String() string {
-	if t.str != codec.FormatUnknown {
-		return t.str.String()
-	}
-	return t.file.String()
-}
-
-func (t target) isFile() bool { return t.file != 0 }
+type target = compat.Target
 
 func targetNames() []string {
 	var names []string
 	for _, f := range codec.Formats {
 		names = append(names, f.String())
 	}
-	for _, f := range fileFormats {
+	for _, f := range compat.FileKinds {
 		names = append(names, f.String())
 	}
 	return names
 }
 
 func parseTarget(name string) (target, error) {
-	if f, err := codec.ParseFormat(name); err == nil {
-		return target{str: f}, nil
+	t, err := compat.ParseTarget(name)
+	if err != nil {
+		return target{}, usageErrorf("unknown format (want one of %s)", strings.Join(targetNames(), ", "))
 	}
-	if ff, ok := parseFileFormat(name); ok {
-		return target{file: ff}, nil
-	}
-	return target{}, withHints(usageErrorf("unknown format (want one of %s)", strings.Join(targetNames(), ", ")))
-}
-
-// apply sets the values given on the command line and returns the
-// changes this makes.
-func (ov overrides) apply(s *codec.Session) []codec.Change {
-	var ch []codec.Change
-	note := func(field, value string, had bool) {
-		c := codec.Change{Field: field, Kind: codec.Supplied, Value: value, Reason: "given on the command line"}
-		if had {
-			c.Reason = "given on the command line, replacing the session's value"
-		}
-		ch = append(ch, c)
-	}
-	if ov.set["api-id"] {
-		old, had := s.APIID.Get()
-		if !had || old != ov.apiID {
-			note("api_id", strconv.FormatUint(uint64(ov.apiID), 10), had)
-		}
-		s.APIID = codec.Some(ov.apiID)
-	}
-	if ov.set["user-id"] {
-		old, had := s.UserID.Get()
-		if !had || old != ov.userID {
-			note("user_id", strconv.FormatInt(ov.userID, 10), had)
-		}
-		s.UserID = codec.Some(ov.userID)
-	}
-	if ov.set["bot"] {
-		old, had := s.IsBot.Get()
-		if !had || old != ov.bot {
-			note("is_bot", strconv.FormatBool(ov.bot), had)
-		}
-		s.IsBot = codec.Some(ov.bot)
-	}
-	if ov.set["test-mode"] {
-		old, had := s.TestMode.Get()
-		if !had || old != ov.testMode {
-			note("test_mode", strconv.FormatBool(ov.testMode), had)
-		}
-		s.TestMode = codec.Some(ov.testMode)
-	}
-	return ch
+	return t, nil
 }
 
 // result is the outcome of converting one input.
@@ -250,128 +253,207 @@ type result struct {
 	OK      bool           `json:"ok"`
 	Error   string         `json:"error,omitempty"`
 	Changes []codec.Change `json:"changes,omitempty"`
+	Notes   []string       `json:"notes,omitempty"`
 	err     error
 }
 
-// encodeError explains an encoder failure, naming the flags that supply
-// the missing values.
-func encodeError(src source, s *codec.Session, t target, err error) error {
-	var mf *codec.MissingFieldError
-	var mo *compat.MissingOptionError
-	var fields []string
+// isDecodeError reports whether err is codec refusing the input text.
+func isDecodeError(err error) bool {
+	var pe *codec.ParseError
+	var amb *codec.AmbiguousError
+	return errors.As(err, &pe) || errors.As(err, &amb) ||
+		errors.Is(err, codec.ErrEmpty) || errors.Is(err, codec.ErrTooLarge)
+}
+
+// conversion is one input to convert: a string or a .session file, or an
+// already decoded session (vault).
+type conversion struct {
+	src  source
+	text string         // string input
+	file bool           // .session file input (src.path)
+	sess *codec.Session // decoded input (vault)
+}
+
+// run converts cv to o.to, writing a file target to outPath. It returns
+// the string (with a newline) for a string target.
+func (cv *conversion) run(o *convertOpts, outPath string) ([]byte, *compat.Report, error) {
+	opts := o.ov.options()
+	opts.Output, opts.Force = outPath, o.force
+	res, rep, err := cv.convert(o.to, opts)
+	if err != nil {
+		var mo *compat.MissingOptionError
+		if errors.As(err, &mo) {
+			return nil, nil, cv.missingError(o.to, opts, mo)
+		}
+		if errors.Is(err, compat.ErrOptionConflict) {
+			return nil, nil, withHints(failf("%s: %v", cv.src, err),
+				"a value the session holds is never replaced; drop the flag")
+		}
+		if isDecodeError(err) {
+			return nil, nil, decodeError(cv.src, err)
+		}
+		if errors.Is(err, safefile.ErrExists) {
+			return nil, nil, outputError(outPath, err)
+		}
+		if cv.file || o.to.IsFile() {
+			return nil, nil, fileError(err)
+		}
+		return nil, nil, prefixErr(cv.src, err)
+	}
+	res.Session.Wipe()
+	if o.to.IsFile() {
+		return nil, rep, nil
+	}
+	return []byte(res.Text() + "\n"), rep, nil
+}
+
+func (cv *conversion) convert(t target, opts compat.Options) (*compat.Result, *compat.Report, error) {
 	switch {
-	case errors.As(err, &mo):
-		fields = []string{mo.Field}
-	case errors.As(err, &mf):
-		fields = missingFields(s, t)
-	default:
-		return prefixErr(src, err)
+	case cv.sess != nil:
+		f := &compat.File{Library: cv.sess.Source.String(), Session: cv.sess}
+		return compat.ConvertFile(f, cv.src.String(), t, opts)
+	case cv.file:
+		return compat.Convert(compat.FileSource(cv.src.path), t, opts)
+	}
+	return compat.Convert(compat.StringSource(cv.text, codec.FormatUnknown), t, opts)
+}
+
+// missingError names every flag the conversion needs, not only the first:
+// for a string target, it converts again with a placeholder for each
+// missing value until nothing more is missing (the output is discarded).
+func (cv *conversion) missingError(t target, opts compat.Options, mo *compat.MissingOptionError) error {
+	fields := []string{mo.Field}
+	if !t.IsFile() {
+		for range 4 {
+			switch fields[len(fields)-1] {
+			case "api_id":
+				opts.APIID = codec.Some[uint32](1)
+			case "user_id":
+				opts.UserID = codec.Some[int64](1)
+			case "is_bot":
+				opts.IsBot = codec.Some(false)
+			case "test_mode":
+				opts.TestMode = codec.Some(false)
+			}
+			res, _, err := cv.convert(t, opts)
+			if res != nil {
+				res.Session.Wipe()
+			}
+			var next *compat.MissingOptionError
+			if !errors.As(err, &next) || slices.Contains(fields, next.Field) {
+				break
+			}
+			fields = append(fields, next.Field)
+		}
 	}
 	var flags []string
 	for _, f := range fields {
 		fl, ok := flagForField[f]
 		if !ok {
-			return failf("%s: %s needs %s, which this %s session does not hold", src, t, strings.Join(fields, " and "), s.Source)
+			return failf("%s: %v", cv.src, mo)
 		}
 		flags = append(flags, fl)
 	}
-	return withHints(failf("%s: %s needs %s, which this %s session does not hold: pass %s",
-		src, t, strings.Join(fields, " and "), s.Source, strings.Join(flags, " and ")),
+	return withHints(failf("%s: %s needs %s, which the source does not hold: pass %s",
+		cv.src, t, strings.Join(fields, " and "), strings.Join(flags, " and ")),
 		"values are never invented; the target library would refuse the session without them")
 }
 
-// missingFields lists every field that encoding s as t is missing, not
-// only the first one the encoder reports: it encodes a copy, filling each
-// missing field with a placeholder, until the encoder stops asking. The
-// placeholder output is discarded.
-func missingFields(s *codec.Session, t target) []string {
-	if t.isFile() {
-		return nil
+// printReport prints a conversion report on stderr: each dropped or
+// defaulted field as a warning, supplied fields and notes as information.
+func (c *cli) printReport(prefix string, rep *compat.Report, isFile bool) {
+	if rep == nil {
+		return
 	}
-	cp := s.Clone()
-	defer cp.Wipe()
-	var out []string
-	for range 8 {
-		_, err := cp.Encode(t.str)
-		var mf *codec.MissingFieldError
-		if !errors.As(err, &mf) {
-			break
-		}
-		out = append(out, mf.Field)
-		switch mf.Field {
-		case "api_id":
-			cp.APIID = codec.Some[uint32](1)
-		case "user_id":
-			cp.UserID = codec.Some[int64](1)
-		case "is_bot":
-			cp.IsBot = codec.Some(false)
-		case "test_mode":
-			cp.TestMode = codec.Some(false)
-		default:
-			return out
-		}
-	}
-	return out
-}
-
-// convert converts one loaded input and returns the output bytes (for a
-// string target) or writes the file (for a file target, to outPath), and
-// the list of changes.
-func (c *cli) convert(l *loaded, o *convertOpts, outPath string) ([]byte, []codec.Change, error) {
-	s := l.sess
-	changes := o.ov.apply(s)
-	if !o.to.isFile() {
-		text, err := s.Encode(o.to.str)
-		if err != nil {
-			return nil, nil, encodeError(l.src, s, o.to, err)
-		}
-		changes = append(changes, codec.Changes(s, o.to.str)...)
-		return []byte(text + "\n"), changes, nil
-	}
-	fch, err := writeSessionFile(outPath, l, o.to.file, o.force)
-	if err != nil {
-		if errors.Is(err, codec.ErrMissingField) {
-			return nil, nil, encodeError(l.src, s, o.to, err)
-		}
-		return nil, nil, fileError(err)
-	}
-	return nil, append(changes, fch...), nil
-}
-
-func (c *cli) printChanges(prefix string, changes []codec.Change) {
-	for _, ch := range changes {
+	for _, ch := range rep.Changes {
 		if ch.Kind == codec.Supplied {
+			// Name this CLI's flag (compat's reason names its own).
+			if fl, ok := suppliedBy[ch.Field]; ok {
+				ch.Reason = "given with " + fl
+			}
 			c.infof("%s%s", prefix, ch)
 		} else {
 			c.warnf("%s%s", prefix, ch)
 		}
 	}
+	if isFile && (rep.EntitiesRead > 0 || rep.EntitiesWritten > 0) {
+		c.infof("%sentities: %d read, %d written", prefix, rep.EntitiesRead, rep.EntitiesWritten)
+	}
+	for _, n := range rep.Notes {
+		c.infof("%snote: %s", prefix, n)
+	}
+}
+
+// prepare reads src into a conversion.
+func (c *cli) prepare(src source, from codec.Format) (*conversion, error) {
+	data, isSQLite, err := c.readText(src)
+	if err != nil {
+		return nil, err
+	}
+	if isSQLite {
+		if from != codec.FormatUnknown {
+			return nil, usageErrorf("%s: --from names a string format, but this is a .session file", src)
+		}
+		return &conversion{src: src, file: true}, nil
+	}
+	text := string(data)
+	clear(data)
+	if from != codec.FormatUnknown {
+		// Decode here so that --from applies; compat then converts the
+		// decoded session.
+		s, err := codec.DecodeAs(from, text)
+		if err != nil {
+			return nil, decodeError(src, err)
+		}
+		return &conversion{src: src, sess: s}, nil
+	}
+	return &conversion{src: src, text: text}, nil
+}
+
+func (cv *conversion) wipe() {
+	if cv.sess != nil {
+		cv.sess.Wipe()
+	}
 }
 
 func (c *cli) convertOne(src source, o *convertOpts) error {
-	if o.to.isFile() && (o.out == "" || o.out == "-") {
+	if o.to.IsFile() && (o.out == "" || o.out == "-") {
 		return withHints(usageErrorf("convert: --to %s writes a file: give --out FILE", o.to),
 			"a .session file is binary and is never written to standard output")
 	}
 	if o.out != "" && o.out != "-" && src.path != "" && samePath(src.path, o.out) {
 		return failf("convert: --out is the input file; refusing to overwrite it")
 	}
-	l, err := c.load(src, o.from)
+	cv, err := c.prepare(src, o.from)
 	if err != nil {
 		return err
 	}
-	defer l.sess.Wipe()
-	data, changes, err := c.convert(l, o, o.out)
+	defer cv.wipe()
+	return c.finish(cv, o, o.out)
+}
+
+// finish converts cv and writes the result to out.
+func (c *cli) finish(cv *conversion, o *convertOpts, out string) error {
+	if o.to.IsFile() {
+		if out == "" || out == "-" {
+			return withHints(usageErrorf("--to %s writes a file: give -o FILE", o.to),
+				"a .session file is binary and is never written to standard output")
+		}
+		if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+			return failf("%s: is a directory", out)
+		}
+	}
+	data, rep, err := cv.run(o, out)
 	if err != nil {
 		return err
 	}
-	c.printChanges("", changes)
-	if !o.to.isFile() {
-		c.secretToTerminal(o.out)
-		defer clear(data)
-		return c.writeOutput(o.out, data, o.force)
+	c.printReport("", rep, o.to.IsFile())
+	if data == nil {
+		return nil
 	}
-	return nil
+	defer clear(data)
+	c.secretToTerminal(out)
+	return c.writeOutput(out, data, o.force)
 }
 
 // batchOutPath names the output for src in dir.
@@ -380,10 +462,10 @@ func batchOutPath(dir string, src source, t target) string {
 	if src.path != "" {
 		name = stem(src.path)
 	}
-	if t.isFile() {
+	if t.IsFile() {
 		return filepath.Join(dir, name+".session")
 	}
-	return filepath.Join(dir, name+"."+t.str.String()+".txt")
+	return filepath.Join(dir, name+"."+t.Format.String()+".txt")
 }
 
 // progressThreshold is the batch size above which a progress line is drawn
@@ -419,7 +501,7 @@ func (c *cli) convertBatch(srcs []source, o *convertOpts) error {
 			r.Error = scrub(r.err.Error())
 			c.report(r.err)
 		} else {
-			c.printChanges(srcs[i].String()+": ", r.Changes)
+			c.printReport(srcs[i].String()+": ", &compat.Report{Changes: r.Changes, Notes: r.Notes}, false)
 			c.infof("%s: written to %s", srcs[i], r.Output)
 		}
 		if o.asJSON {
@@ -433,6 +515,13 @@ func (c *cli) convertBatch(srcs []source, o *convertOpts) error {
 
 	// Workers convert; this goroutine reports results in input order as
 	// they become available.
+	// ready[i]: results[i] may be read. Items that failed before
+	// conversion are ready now; the others once a worker reports them.
+	ready := make([]bool, n)
+	for i := range results {
+		ready[i] = results[i] != nil
+	}
+	pre := slices.Clone(ready)
 	work := make(chan int)
 	doneCh := make(chan int)
 	var wg sync.WaitGroup
@@ -448,7 +537,7 @@ func (c *cli) convertBatch(srcs []source, o *convertOpts) error {
 	}
 	go func() {
 		for i := range srcs {
-			if results[i] == nil {
+			if !pre[i] {
 				work <- i
 			}
 		}
@@ -456,10 +545,6 @@ func (c *cli) convertBatch(srcs []source, o *convertOpts) error {
 		wg.Wait()
 		close(doneCh)
 	}()
-	ready := make([]bool, n)
-	for i := range results {
-		ready[i] = results[i] != nil
-	}
 	next := 0
 	flush := func() {
 		for next < n && ready[next] {
@@ -490,14 +575,17 @@ func (c *cli) convertItem(src source, out string, o *convertOpts) (r *result) {
 			r.err = failf("%s: internal error while converting (please report it)", src)
 		}
 	}()
-	l, err := c.load(src, o.from)
+	cv, err := c.prepare(src, o.from)
 	if err != nil {
 		r.err = err
 		return r
 	}
-	defer l.sess.Wipe()
-	data, changes, err := c.convert(l, o, out)
+	defer cv.wipe()
+	data, rep, err := cv.run(o, out)
 	if err != nil {
+		if !strings.Contains(err.Error(), src.String()) {
+			err = prefixErr(src, err)
+		}
 		r.err = err
 		return r
 	}
@@ -508,7 +596,10 @@ func (c *cli) convertItem(src source, out string, o *convertOpts) (r *result) {
 			return r
 		}
 	}
-	r.OK, r.Output, r.Changes = true, out, changes
+	r.OK, r.Output = true, out
+	if rep != nil {
+		r.Changes, r.Notes = rep.Changes, rep.Notes
+	}
 	return r
 }
 

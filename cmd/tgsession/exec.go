@@ -1,8 +1,8 @@
 package main
 
 import (
-	"errors"
 	"os/exec"
+	"slices"
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
@@ -15,9 +15,9 @@ var execCmd = &command{
 	help: `Usage: tgsession exec --env NAME=SOURCE... [--as FORMAT] [--label LABEL]
                       [-i FILE]... [--vault DIR] -- COMMAND [ARG...]
 
-Opens sealed sessions, converts them to the format the program expects and
-runs COMMAND with each one in its environment variable NAME, like
-"sops exec-env". On Unix tgsession replaces itself with COMMAND, so the
+Opens sealed sessions, converts them to the format the program expects (as
+convert does, listing what the format drops or defaults) and runs COMMAND
+with each one in its environment variable NAME, like "sops exec-env". On Unix tgsession replaces itself with COMMAND, so the
 exit status is COMMAND's.
 
 SOURCE is a vault entry name, or env:VAR for a sealed value in the
@@ -34,6 +34,10 @@ Flags:
     --label LABEL        record, for vault entries, that the key is exported
                          to LABEL; a key exported to a second label warns
                          (AUTH_KEY_DUPLICATED)
+    --api-id N, --user-id N, --bot, --test-mode
+                         supply values the format needs (see convert)
+    -q, --quiet          do not list the fields each conversion drops or
+                         defaults
     -i, --identity FILE  an identity file; repeatable
     --vault DIR          the vault directory (see "tgsession help vault")
 
@@ -58,10 +62,14 @@ func runExec(c *cli, cmd *command, args []string) error {
 	as := fs.String("as", "", "")
 	label := fs.String("label", "", "")
 	dirPath := fs.String("vault", "", "")
+	quiet := fs.Bool("quiet", false, "")
+	fs.BoolVar(quiet, "q", false, "")
+	ov := registerOverrides(fs)
 	argv, err := c.parseFlags(cmd, fs, args, false)
 	if err != nil {
 		return err
 	}
+	ov.set = flagsSet(fs)
 	if len(specs) == 0 {
 		return withHints(usageErrorf("exec: at least one --env NAME=SOURCE is required"), `run "tgsession help exec" for usage`)
 	}
@@ -79,58 +87,158 @@ func runExec(c *cli, cmd *command, args []string) error {
 	if *label != "" && !vault.ValidExportLabel(*label) {
 		return usageErrorf("exec: invalid --label (want 1–64 of A–Z a–z 0–9 . _ - : @ / +)")
 	}
-	var full []string
-	needVault := false
-	for _, s := range specs {
-		name, src, ok := strings.Cut(s, "=")
-		if !ok || name == "" || src == "" {
-			return usageErrorf("exec: --env takes NAME=SOURCE (SOURCE: a vault entry name, env:VAR or file:PATH)")
-		}
-		if looksLikeSecret(src) {
-			return withHints(usageErrorf("exec: --env %s: the source looks like a session or key, not a name", name),
-				"sealed values are passed by name: --env NAME=env:VAR, with the value in $VAR")
-		}
-		if !strings.Contains(src, ":") {
-			src = "vault:" + src
-		}
-		if strings.HasPrefix(src, "vault:") {
-			needVault = true
-		}
-		full = append(full, name+"="+src)
+	parsed, err := parseExecSpecs(specs)
+	if err != nil {
+		return err
 	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
 		return failf("exec: %s: command not found", argv[0])
 	}
+
 	opts := c.vaultOptions(ids)
-	if needVault {
-		vf := vaultFlags{dir: *dirPath}
-		d, err := vf.open(false)
+	var dir *vault.Dir
+	for _, sp := range parsed {
+		if sp.kind == "vault" && dir == nil {
+			vf := vaultFlags{dir: *dirPath}
+			if dir, err = vf.open(false); err != nil {
+				return err
+			}
+		}
+	}
+	// Search for identities once, for every source.
+	found, err := vault.FindIdentities(opts...)
+	if err != nil {
+		return vaultError(err)
+	}
+	opts = append(opts, found.Option())
+
+	drop := append([]string(nil), keyEnv...)
+	var values []string
+	for _, sp := range parsed {
+		v, err := c.execValue(sp, dir, to, ov, *label, *quiet, opts)
+		if sp.kind == "env" {
+			drop = append(drop, sp.arg) // removed from our environment too
+		}
 		if err != nil {
 			return err
 		}
-		opts = append(opts, vault.WithDir(d))
+		drop = append(drop, sp.name)
+		values = append(values, sp.name+"="+v)
 	}
-	if *label != "" {
-		opts = append(opts, vault.WithExportLabel(*label))
-	}
-	base := dropEnv(c.environ(), keyEnv)
-	res, err := vault.ExecEnv(base, full, to, opts...)
-	if err != nil {
-		var mf *codec.MissingFieldError
-		if errors.As(err, &mf) {
-			return withHints(failf("%v", err), "exec converts sealed sessions as they are; for a format that needs more values, seal a session that has them (convert first)")
-		}
-		return vaultError(err)
-	}
-	c.printWarnings(res.Warnings)
-	env := res.Environ()
+	env := append(dropEnv(c.environ(), drop), values...)
 	// Nothing of ours is needed after exec; wipe memguard's buffers now,
 	// since deferred calls do not run when the process is replaced.
 	purge()
-	err = c.execve(path, argv, env)
-	// Only reached if exec failed (or, off Unix, after the child exits).
-	return err
+	// Only returns if exec failed (or, off Unix, after the child exits).
+	return c.execve(path, argv, env)
+}
+
+// execSpec is one --env NAME=SOURCE.
+type execSpec struct {
+	name, kind, arg string
+}
+
+func (sp execSpec) String() string { return sp.kind + ":" + sp.arg }
+
+// parseExecSpecs parses the --env flags. A SOURCE without a kind is a
+// vault entry name.
+func parseExecSpecs(specs []string) ([]execSpec, error) {
+	var out []execSpec
+	seen := map[string]bool{}
+	for _, s := range specs {
+		name, src, ok := strings.Cut(s, "=")
+		if !ok || !validEnvName(name) || src == "" {
+			return nil, usageErrorf("exec: --env takes NAME=SOURCE, NAME a variable name (SOURCE: a vault entry name, env:VAR or file:PATH)")
+		}
+		if looksLikeSecret(src) {
+			return nil, withHints(usageErrorf("exec: --env %s: the source looks like a session or key, not a name", name),
+				"sealed values are passed by name: --env NAME=env:VAR, with the value in $VAR")
+		}
+		if seen[name] {
+			return nil, usageErrorf("exec: --env %s given twice", name)
+		}
+		seen[name] = true
+		kind, arg, ok := strings.Cut(src, ":")
+		if !ok {
+			kind, arg = "vault", src
+		}
+		switch kind {
+		case "env":
+			if !validEnvName(arg) {
+				return nil, usageErrorf("exec: --env %s: env:VAR needs a variable name", name)
+			}
+		case "vault":
+			if !vault.ValidName(arg) {
+				return nil, usageErrorf("exec: --env %s: invalid vault entry name", name)
+			}
+		case "file":
+			if arg == "" {
+				return nil, usageErrorf("exec: --env %s: file:PATH needs a path", name)
+			}
+		default:
+			return nil, usageErrorf("exec: --env %s: unknown source kind %q (want a vault entry name, env:VAR or file:PATH)", name, kind)
+		}
+		out = append(out, execSpec{name: name, kind: kind, arg: arg})
+	}
+	return out, nil
+}
+
+func validEnvName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c == '_' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || i > 0 && '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// execValue opens one source and converts it as convert does (the DC
+// table fills a missing address; the value flags supply the rest).
+func (c *cli) execValue(sp execSpec, dir *vault.Dir, to codec.Format, ov *overrides, label string, quiet bool, opts []vault.Option) (string, error) {
+	var vs *vault.Session
+	var err error
+	switch sp.kind {
+	case "env":
+		vs, err = vault.OpenEnv(sp.arg, opts...)
+	case "file":
+		vs, err = vault.OpenFile(sp.arg, opts...)
+	case "vault":
+		o := opts
+		if label != "" {
+			o = append(slices.Clip(o), vault.WithExportLabel(label))
+		}
+		var warns []vault.Warning
+		vs, warns, err = dir.Get(sp.arg, o...)
+		c.printWarnings(warns)
+	}
+	if err != nil {
+		return "", vaultError(prefixErr(source{path: sp.name}, err))
+	}
+	defer vs.Destroy()
+	cs, err := vs.ToCodec()
+	if err != nil {
+		return "", vaultError(err)
+	}
+	defer cs.Wipe()
+	f := to
+	if f == codec.FormatUnknown {
+		f = cs.Source
+	}
+	cv := &conversion{src: source{path: sp.name + " (" + sp.String() + ")"}, sess: cs}
+	data, rep, err := cv.run(&convertOpts{to: target{Format: f}, ov: *ov}, "")
+	if err != nil {
+		return "", err
+	}
+	defer clear(data)
+	if !quiet {
+		c.printReport(sp.name+": ", rep, false)
+	}
+	return strings.TrimSuffix(string(data), "\n"), nil
 }
 
 // dropEnv returns env without the variables named in names.
@@ -138,14 +246,7 @@ func dropEnv(env []string, names []string) []string {
 	out := make([]string, 0, len(env))
 	for _, kv := range env {
 		k, _, _ := strings.Cut(kv, "=")
-		drop := false
-		for _, n := range names {
-			if k == n {
-				drop = true
-				break
-			}
-		}
-		if !drop {
+		if !slices.Contains(names, k) {
 			out = append(out, kv)
 		}
 	}

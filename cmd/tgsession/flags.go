@@ -112,7 +112,11 @@ func exclusive(cmd string, set map[string]bool, names ...string) error {
 	var given []string
 	for _, n := range names {
 		if set[n] {
-			given = append(given, "--"+n)
+			if len(n) == 1 {
+				given = append(given, "-"+n)
+			} else {
+				given = append(given, "--"+n)
+			}
 		}
 	}
 	if len(given) > 1 {

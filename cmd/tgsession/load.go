@@ -6,15 +6,13 @@ import (
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
-	"github.com/tgsession/tgsession/compat"
 )
 
 // loaded is one decoded input.
 type loaded struct {
 	src  source
 	sess *codec.Session
-	file *fileMeta    // set for .session (SQLite) files
-	cf   *compat.File // the .session file as read
+	file *fileMeta // set for .session (SQLite) files
 }
 
 // fileMeta describes a .session file.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,12 +18,39 @@ func TestMain(m *testing.M) {
 
 func TestScript(t *testing.T) {
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata",
+		Dir:   "testdata",
+		Setup: copySessionFiles,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"filemode": cmdFileMode,
 			"envfile":  cmdEnvFile,
 		},
 	})
+}
+
+// sessionFiles are .session vectors from package compat's testdata (made
+// by executing each library's schema SQL; fake keys), copied into every
+// script's $WORK/sessions.
+var sessionFiles = []string{
+	"telethon_v7.session", "telethon_v10.session", "pyrogram_v3.session",
+	"pyrofork_v4.session", "kurigram_v7.session", "telethon_v7_nokey.session",
+	"hydrogram_wal.session", "hydrogram_wal.session-wal", "hydrogram_wal.session-shm",
+}
+
+func copySessionFiles(e *testscript.Env) error {
+	dir := filepath.Join(e.WorkDir, "sessions")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return err
+	}
+	for _, name := range sessionFiles {
+		b, err := os.ReadFile(filepath.Join("..", "..", "compat", "testdata", name))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // cmdFileMode checks a file's permission bits: filemode 0600 FILE...

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
@@ -105,9 +104,9 @@ func runSeal(c *cli, cmd *command, args []string) error {
 	case armor:
 		form = vault.FormArmor
 	}
-	if form == vault.FormBinary && (out == "" || out == "-") && c.isTerminal(c.stdout) {
+	if form == vault.FormBinary && (out == "" || out == "-") && !force && c.isTerminal(c.stdout) {
 		return withHints(failf("seal: refusing to write binary output to the terminal"),
-			"use --armor for text, or -o FILE")
+			"use --armor for text, or -o FILE (or --force to write it anyway)")
 	}
 	var ropts []vault.Option
 	if *ssh {
@@ -247,6 +246,9 @@ func runOpen(c *cli, cmd *command, args []string) error {
 	}
 	var vs *vault.Session
 	if src.path == "" {
+		if c.isTerminal(c.stdin) {
+			c.infof("reading the sealed value from the terminal: paste it, then press Ctrl-D")
+		}
 		vs, err = vault.OpenReader(c.stdin, opts...)
 		err = prefixErr(src, err)
 	} else {
@@ -258,7 +260,7 @@ func runOpen(c *cli, cmd *command, args []string) error {
 	}
 	defer vs.Destroy()
 	if *to == "" {
-		tgt = target{str: vs.Source}
+		tgt = target{Format: vs.Source}
 	}
 	return c.exportSession(src, vs, tgt, ov, out, force)
 }
@@ -266,31 +268,18 @@ func runOpen(c *cli, cmd *command, args []string) error {
 // exportSession converts an opened session to t and writes it to out, as
 // convert does.
 func (c *cli) exportSession(src source, vs *vault.Session, t target, ov *overrides, out string, force bool) error {
-	if t.isFile() && (out == "" || out == "-") {
+	if !t.IsFile() && t.Format == codec.FormatUnknown {
+		return failf("%s: the sealed value does not record its format: name one with --to", src)
+	}
+	if t.IsFile() && (out == "" || out == "-") {
 		return withHints(usageErrorf("--to %s writes a file: give -o FILE", t),
 			"a .session file is binary and is never written to standard output")
-	}
-	if !t.isFile() && t.str == codec.FormatUnknown {
-		return failf("%s: the sealed value does not record its format: name one with --to", src)
 	}
 	cs, err := vs.ToCodec()
 	if err != nil {
 		return vaultError(err)
 	}
 	defer cs.Wipe()
-	l := &loaded{src: src, sess: cs}
-	data, changes, err := c.convert(l, &convertOpts{to: t, ov: *ov, force: force}, out)
-	if err != nil {
-		if errors.Is(err, vault.ErrDestroyed) {
-			return vaultError(err)
-		}
-		return err
-	}
-	c.printChanges("", changes)
-	if data == nil {
-		return nil
-	}
-	defer clear(data)
-	c.secretToTerminal(out)
-	return c.writeOutput(out, data, force)
+	cv := &conversion{src: src, sess: cs}
+	return c.finish(cv, &convertOpts{to: t, ov: *ov, force: force}, out)
 }

@@ -260,7 +260,7 @@ func (c *cli) vaultGet(cmd *command, args []string) error {
 			return err
 		}
 	}
-	if tgt.isFile() && (out == "" || out == "-") {
+	if tgt.IsFile() && (out == "" || out == "-") {
 		return usageErrorf("vault get: --to %s writes a file: give -o FILE", tgt)
 	}
 	d, err := vf.open(false)
@@ -278,7 +278,7 @@ func (c *cli) vaultGet(cmd *command, args []string) error {
 	defer vs.Destroy()
 	c.printWarnings(warns)
 	if *to == "" {
-		tgt = target{str: vs.Source}
+		tgt = target{Format: vs.Source}
 	}
 	return c.exportSession(source{path: "vault:" + name}, vs, tgt, ov, out, force)
 }
@@ -325,6 +325,10 @@ func (c *cli) vaultList(cmd *command, args []string) error {
 			b, _ := json.Marshal(j)
 			fmt.Fprintf(c.stdout, "%s\n", b)
 		}
+		return nil
+	}
+	if len(entries) == 0 {
+		c.infof("the vault %s is empty", d.Path())
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)

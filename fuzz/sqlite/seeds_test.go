@@ -118,6 +118,13 @@ func sqliteSeeds(t *testing.T) []seed {
 		wal := slices.Clone(first)
 		wal[18], wal[19] = 2, 2
 		out = append(out, seed{"wal-flag", wal})
+		// The same file declaring UTF-16le and an invalid text encoding
+		// (header bytes 56–59).
+		for _, enc := range []byte{2, 3, 0x68} {
+			b := slices.Clone(first)
+			b[56], b[57], b[58], b[59] = 0, 0, 0, enc
+			out = append(out, seed{fmt.Sprintf("text-encoding-%d", enc), b})
+		}
 	}
 	return out
 }

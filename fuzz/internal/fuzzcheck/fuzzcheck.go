@@ -51,7 +51,8 @@ const (
 // Leak holds the material a text must not reveal.
 type Leak struct {
 	input     string
-	encodings []string // raw, hex and base64 renderings of secret bytes
+	raws      []string // secret bytes
+	encodings []string // hex and base64 renderings of secret bytes
 	strs      []string // lowercased secret strings
 }
 
@@ -66,7 +67,8 @@ func (c *Leak) Secret(b []byte) *Leak {
 	if len(b) < 8 {
 		return c
 	}
-	c.encodings = append(c.encodings, string(b), hex.EncodeToString(b), strings.ToUpper(hex.EncodeToString(b)))
+	c.raws = append(c.raws, string(b))
+	c.encodings = append(c.encodings, hex.EncodeToString(b), strings.ToUpper(hex.EncodeToString(b)))
 	for i := 0; i < 3 && i < len(b); i++ {
 		c.encodings = append(c.encodings,
 			base64.StdEncoding.EncodeToString(b[i:]),
@@ -78,7 +80,7 @@ func (c *Leak) Secret(b []byte) *Leak {
 // secretString adds a secret string (an identity, a passphrase).
 func (c *Leak) SecretString(s string) *Leak {
 	if len(s) >= WindowLen {
-		c.strs = append(c.strs, strings.ToLower(s))
+		c.strs = append(c.strs, asciiLower(s))
 	}
 	return c
 }
@@ -100,9 +102,9 @@ var PublicConstants = []string{
 // (case-insensitively).
 func publicMask(text string) []bool {
 	mask := make([]bool, len(text))
-	lt := strings.ToLower(text)
+	lt := asciiLower(text)
 	for _, k := range PublicConstants {
-		lk := strings.ToLower(k)
+		lk := asciiLower(k)
 		for off := 0; ; {
 			i := strings.Index(lt[off:], lk)
 			if i < 0 {
@@ -151,14 +153,25 @@ func (c *Leak) Check(text string) string {
 		if secretLooking(w) && strings.Contains(c.input, w) {
 			return "text contains a secret-looking window of the input"
 		}
+		// Raw windows count only when they hold a non-printable byte:
+		// payloads hold printable non-secret text (a GramJS address) that
+		// reports may quote, while 16 bytes of a random key are all
+		// printable with probability 1e-7.
+		if !isPrintable(w) {
+			for _, r := range c.raws {
+				if strings.Contains(r, w) {
+					return "text contains a window of a secret's raw bytes"
+				}
+			}
+		}
 		for _, e := range c.encodings {
 			if strings.Contains(e, w) {
-				return "text contains a window of a secret's raw, hex or base64 form"
+				return "text contains a window of a secret's hex or base64 form"
 			}
 		}
 	}
 	if len(c.strs) > 0 {
-		lt := strings.ToLower(text)
+		lt := asciiLower(text)
 		for i := 0; i+WindowLen <= len(lt); i++ {
 			if covered(mask, i, WindowLen) {
 				continue
@@ -172,6 +185,16 @@ func (c *Leak) Check(text string) string {
 		}
 	}
 	return ""
+}
+
+// isPrintable reports whether w is printable ASCII only.
+func isPrintable(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < 0x20 || w[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // lowerWords reports whether s is made only of lowercase ASCII letters and
@@ -208,36 +231,51 @@ func secretLooking(w string) bool {
 // LenientPayloads decodes s the way a careless decoder would (dropping every
 // byte outside both base64 alphabets and any padding), with and without a
 // one-character version prefix, so that a failing input's would-be payload
-// (and the key in it) can be added to a Leak.
+// (and the key in it) can be added to a Leak. For JSON text (gotd), whose
+// field names are not secret, it decodes each run of base64 characters
+// between quotes instead.
 func LenientPayloads(s string) [][]byte {
 	var out [][]byte
+	if t := strings.TrimLeft(s, " \t\r\n\ufeff"); strings.HasPrefix(t, "{") {
+		parts := strings.Split(t, `"`)
+		for i := 1; i < len(parts); i += 2 {
+			if p := lenientDecode(parts[i]); len(p) >= WindowLen {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
 	for _, skip := range []int{0, 1} {
 		if len(s) <= skip {
 			break
 		}
-		var b strings.Builder
-		for i := skip; i < len(s); i++ {
-			c := s[i]
-			switch {
-			case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
-				b.WriteByte(c)
-			case c == '-':
-				b.WriteByte('+')
-			case c == '_':
-				b.WriteByte('/')
-			}
-		}
-		t := b.String()
-		if len(t)%4 == 1 {
-			t = t[:len(t)-1]
-		}
-		p := make([]byte, base64.RawStdEncoding.DecodedLen(len(t)))
-		n, _ := base64.RawStdEncoding.Decode(p, []byte(t))
-		if n >= WindowLen {
-			out = append(out, p[:n])
+		if p := lenientDecode(s[skip:]); len(p) >= WindowLen {
+			out = append(out, p)
 		}
 	}
 	return out
+}
+
+func lenientDecode(s string) []byte {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
+			b.WriteByte(c)
+		case c == '-':
+			b.WriteByte('+')
+		case c == '_':
+			b.WriteByte('/')
+		}
+	}
+	t := b.String()
+	if len(t)%4 == 1 {
+		t = t[:len(t)-1]
+	}
+	p := make([]byte, base64.RawStdEncoding.DecodedLen(len(t)))
+	n, _ := base64.RawStdEncoding.Decode(p, []byte(t))
+	return p[:n]
 }
 
 // NoLeak fails t if text reveals anything c forbids. what names the
@@ -390,4 +428,16 @@ func Watchdog(what string) (stop func()) {
 		panic("fuzz: " + what + " still running after " + HangTimeout.String() + " (hang)")
 	})
 	return func() { t.Stop() }
+}
+
+// asciiLower lowercases ASCII letters only, keeping every byte offset (and
+// invalid UTF-8) as it is, unlike strings.ToLower.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
