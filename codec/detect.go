@@ -1,6 +1,9 @@
 package codec
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Detect returns the format of text, from its structure alone: it never
 // tries one decoder after another and never guesses.
@@ -29,6 +32,15 @@ import "errors"
 // [ErrUnsupportedVersion] or a text error from normalization and base64
 // decoding, or an [*AmbiguousError].
 func Detect(text string) (Format, error) {
+	// gotd session JSON may be pretty-printed (gotd's loader accepts any
+	// JSON layout), so it is recognised before normalize, which refuses
+	// whitespace inside the text; ParseGotd applies its own limits.
+	if t := strings.TrimLeft(strings.TrimPrefix(text, "\uFEFF"), " \t\r\n"); strings.HasPrefix(t, "{") {
+		if len(text) > MaxInputLen {
+			return FormatUnknown, errorf(FormatUnknown, -1, ErrTooLarge, "%d bytes, limit %d", len(text), MaxInputLen)
+		}
+		return Gotd, nil
+	}
 	s, err := normalize(text, FormatUnknown)
 	if err != nil {
 		return FormatUnknown, err

@@ -1,10 +1,13 @@
 package codec_test
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
@@ -294,4 +297,20 @@ func TestDetectGramJSShapes(t *testing.T) {
 	require.Equal(t, codec.Telethon, f)
 	_, err = codec.Decode(text)
 	require.ErrorIs(t, err, codec.ErrBadField)
+}
+
+func TestDetectPrettyGotdJSON(t *testing.T) {
+	pretty, err := os.ReadFile("testdata/gotd_vectors.json")
+	require.NoError(t, err)
+	var doc map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(pretty, &doc))
+	var buf bytes.Buffer
+	require.NoError(t, json.Indent(&buf, doc["loader_json_example"], "", "  "))
+	text := "\n" + buf.String() + "\n"
+	f, err := codec.Detect(text)
+	require.NoError(t, err)
+	require.Equal(t, codec.Gotd, f)
+	s, err := codec.Decode(text)
+	require.NoError(t, err)
+	require.Equal(t, 1, s.DC)
 }

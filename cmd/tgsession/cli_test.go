@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	_ "modernc.org/sqlite"
 )
 
 // fakeSession is a real Telethon vector with a fake key (make_key(2) in
@@ -109,8 +110,6 @@ func TestNoSecretInHelp(t *testing.T) {
 		require.Equal(t, out, scrub(out), "help for %v contains a long base64-like run", a)
 	}
 }
-
-var _ = io.Discard
 
 func TestPastedCRLF(t *testing.T) {
 	for _, in := range []string{
@@ -383,4 +382,36 @@ func TestExitCodes(t *testing.T) {
 			require.Contains(t, stderr.String(), "tgsession: error: ", "%v", tc.args)
 		}
 	}
+}
+
+// TestMultiDCFile checks --dc on a Telethon file that holds keys for two
+// DCs (made here from compat's vector by adding a row).
+func TestMultiDCFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "multi.session")
+	b, err := os.ReadFile(filepath.Join("..", "..", "compat", "testdata", "telethon_v7.session"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	key := bytes.Repeat([]byte{'a'}, 256) // fake key, as in gotd's tests
+	_, err = db.Exec("insert into sessions values (4, '149.154.167.91', 443, ?, NULL)", key)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	c, stdout, stderr := testCLI("", nil)
+	require.Equal(t, exitFail, c.run([]string{"inspect", path}))
+	require.Contains(t, stderr.String(), "tgsession: hint: choose one with --dc N")
+	require.Empty(t, stdout.String())
+
+	c, stdout, stderr = testCLI("", nil)
+	require.Equal(t, exitOK, c.run([]string{"inspect", "--json", "--dc", "4", path}), stderr.String())
+	require.Contains(t, stdout.String(), `"dc_id":4,"server_address":"149.154.167.91"`)
+
+	c, stdout, stderr = testCLI("", nil)
+	require.Equal(t, exitOK, c.run([]string{"convert", "--to", "telethon", "--dc", "2", path}), stderr.String())
+	require.Contains(t, stderr.String(), "other_dc_keys: dropped")
+	c2, stdout2, _ := testCLI(stdout.String(), nil)
+	require.Equal(t, exitOK, c2.run([]string{"inspect", "--json"}))
+	require.Contains(t, stdout2.String(), `"auth_key_id":"19680f57549f0ca9"`)
 }

@@ -25,8 +25,8 @@ func fileFormatName(f *compat.File) string {
 }
 
 // loadFile reads a .session file.
-func (c *cli) loadFile(src source) (*loaded, error) {
-	f, err := compat.ReadFile(src.path)
+func (c *cli) loadFile(src source, dc int) (*loaded, error) {
+	f, err := compat.ReadFileWith(src.path, compat.ReadOptions{DC: dc})
 	if err != nil {
 		return nil, fileError(err)
 	}
@@ -48,7 +48,7 @@ func fileError(err error) error {
 	var ms *compat.MultipleSessionsError
 	switch {
 	case errors.As(err, &ms):
-		return withHints(failf("%v", err), "the file holds keys for several DCs; converting one of them is not supported by the CLI yet")
+		return withHints(failf("%v", err), "choose one with --dc N")
 	case errors.Is(err, compat.ErrExists):
 		return withHints(failf("%v", err), "pass --force to replace it")
 	case errors.Is(err, compat.ErrLocked):

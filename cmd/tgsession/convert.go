@@ -52,6 +52,8 @@ Flags:
     -f, --force       replace existing output files
     --json            print one JSON result per input on stdout (batch)
     --jobs N          convert up to N inputs at a time (default: CPUs)
+    --dc N            for a .session file holding keys for several DCs,
+                      convert the one for DC N
 
 Examples:
     tgsession convert --to pyrogram --api-id 12345 --user-id 777000 < telethon.txt
@@ -137,6 +139,7 @@ type convertOpts struct {
 	force  bool
 	asJSON bool
 	jobs   int
+	dc     int // DC row of a multi-DC .session file
 }
 
 func runConvert(c *cli, cmd *command, args []string) error {
@@ -152,6 +155,7 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	fs.BoolVar(&force, "f", false, "")
 	asJSON := fs.Bool("json", false, "")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "")
+	dc := fs.Int("dc", 0, "")
 	ov := registerOverrides(fs)
 	pos, err := c.parseFlags(cmd, fs, args, true)
 	if err != nil {
@@ -181,7 +185,7 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	o := &convertOpts{to: tgt, from: f, ov: *ov, out: out, force: force, asJSON: *asJSON, jobs: *jobs}
+	o := &convertOpts{to: tgt, from: f, ov: *ov, out: out, force: force, asJSON: *asJSON, jobs: *jobs, dc: *dc}
 	if len(srcs) == 1 && !isDir(out) && !isDir(srcs[0].path) {
 		return c.convertOne(srcs[0], o)
 	}
@@ -278,7 +282,7 @@ type conversion struct {
 // the string (with a newline) for a string target.
 func (cv *conversion) run(o *convertOpts, outPath string) ([]byte, *compat.Report, error) {
 	opts := o.ov.options()
-	opts.Output, opts.Force = outPath, o.force
+	opts.Output, opts.Force, opts.DC = outPath, o.force, o.dc
 	res, rep, err := cv.convert(o.to, opts)
 	if err != nil {
 		var mo *compat.MissingOptionError

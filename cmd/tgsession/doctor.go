@@ -146,7 +146,7 @@ func writeDiagnosis(w io.Writer, d *codec.Diagnosis) {
 
 // doctorFile reports on a .session file.
 func (c *cli) doctorFile(src source, asJSON bool) error {
-	l, err := c.loadFile(src)
+	l, err := c.loadFile(src, 0)
 	if err != nil {
 		return err
 	}

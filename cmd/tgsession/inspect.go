@@ -29,6 +29,8 @@ Flags:
                     values are null
     --from FORMAT   decode as FORMAT, skipping detection (for ambiguous text)
     --in FILE       read the session from FILE
+    --dc N          for a .session file holding keys for several DCs,
+                    show the one for DC N
 
 Examples:
     tgsession inspect < session.txt
@@ -43,6 +45,7 @@ func runInspect(c *cli, cmd *command, args []string) error {
 	asJSON := fs.Bool("json", false, "")
 	from := fs.String("from", "", "")
 	in := fs.String("in", "", "")
+	dc := fs.Int("dc", 0, "")
 	pos, err := c.parseFlags(cmd, fs, args, true)
 	if err != nil {
 		return err
@@ -57,7 +60,7 @@ func runInspect(c *cli, cmd *command, args []string) error {
 	}
 	failed := 0
 	for i, src := range srcs {
-		l, err := c.load(src, f)
+		l, err := c.loadDC(src, f, *dc)
 		if err != nil {
 			if len(srcs) == 1 {
 				return err

@@ -46,6 +46,12 @@ func formatList(fs []codec.Format) string {
 
 // load reads and decodes one input. from forces a string format.
 func (c *cli) load(src source, from codec.Format) (*loaded, error) {
+	return c.loadDC(src, from, 0)
+}
+
+// loadDC is load, choosing the DC row dc (0: the only one) of a .session
+// file that holds keys for several.
+func (c *cli) loadDC(src source, from codec.Format, dc int) (*loaded, error) {
 	data, isSQLite, err := c.readText(src)
 	if err != nil {
 		return nil, err
@@ -54,7 +60,7 @@ func (c *cli) load(src source, from codec.Format) (*loaded, error) {
 		if from != codec.FormatUnknown {
 			return nil, usageErrorf("%s: --from names a string format, but this is a .session file", src)
 		}
-		return c.loadFile(src)
+		return c.loadFile(src, dc)
 	}
 	defer clear(data)
 	s, err := decodeText(string(data), from)
