@@ -74,8 +74,12 @@
 // attacker swapping in their own session matters, and keep the identity in
 // a different secret store from the sealed value. Memory protection is
 // defence in depth against swap, core dumps and logs, not against code
-// running in the process: age's internal buffers, Go strings and the
-// process's initial copy of the environment hold copies that cannot be
-// wiped. Builds with GOEXPERIMENT=runtimesecret run decryption under
-// runtime/secret.Do, which erases age's buffers once they are freed.
+// running in the process. Opening decrypts the age payload in place into
+// one buffer that is wiped once the key is in memguard, so no copy of the
+// session is left in age's buffers; what age and x/crypto leave in memory is
+// key material (identity secret keys, the file key, the payload key). Go
+// strings (from Export, ToCodec, ExecEnv) and the process's initial copy of
+// the environment cannot be wiped. Builds with GOEXPERIMENT=runtimesecret
+// run decryption under runtime/secret.Do, which erases that key material
+// once it is freed.
 package vault

@@ -235,42 +235,44 @@ func describeByte(c byte) string {
 }
 
 // decryptAge decrypts an age file (armored for FormArmor) and returns its
-// payload, at most maxPlain bytes, in a buffer the caller must wipe. Only a
-// clean end of the age stream counts as success: a truncated stream is an
-// error, never a short payload. age authenticates each 64 KiB chunk before
-// releasing it, so for the payloads here nothing is released before
-// authentication.
+// payload, at most maxPlain bytes, in a buffer the caller must wipe.
+//
+// age's public low-level API does the header: ExtractHeader parses it and
+// DecryptHeader unwraps the file key with ids and checks the header MAC.
+// The payload is decrypted by decryptPayload, straight into a buffer this
+// package owns, rather than by age's stream reader, whose internal chunk
+// buffers would keep a copy of the plaintext (the auth key) in the heap.
+// Only a clean end of the payload counts as success, and nothing is
+// returned on any failure. What age still leaves in the heap is key
+// material: the identities' secret keys and copies of the file key and
+// the header MAC key, none of which this package can wipe.
 func decryptAge(form Form, data []byte, ids []age.Identity, tried []string, maxPlain int) ([]byte, error) {
-	var src io.Reader = bytes.NewReader(data)
+	bin := data
 	if form == FormArmor {
-		src = armor.NewReader(src)
+		// The ciphertext is not secret: de-armor it into memory. The
+		// decoding is shorter than data, which is capped by the caller.
+		var err error
+		if bin, err = io.ReadAll(armor.NewReader(bytes.NewReader(data))); err != nil {
+			return nil, errorf(ErrMalformed, "invalid armor")
+		}
 	}
-	r, err := age.Decrypt(src, ids...)
+	hdr, err := age.ExtractHeader(bytes.NewReader(bin))
+	if err != nil {
+		return nil, errorf(ErrMalformed, "malformed age header")
+	}
+	// ExtractHeader returns the header re-marshalled. age's parser accepts
+	// only the canonical encoding, so this is the exact prefix of bin; the
+	// check makes sure the payload starts where age's own Decrypt would
+	// start it.
+	if !bytes.HasPrefix(bin, hdr) {
+		return nil, errorf(ErrMalformed, "age header is not in canonical form")
+	}
+	fileKey, err := age.DecryptHeader(hdr, ids...)
 	if err != nil {
 		return nil, classifyDecrypt(err, tried)
 	}
-	buf := make([]byte, maxPlain+1)
-	n := 0
-	for {
-		m, err := r.Read(buf[n:])
-		n += m
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			clear(buf)
-			var ae *armor.Error
-			if errors.As(err, &ae) {
-				return nil, errorf(ErrMalformed, "invalid armor")
-			}
-			return nil, errorf(ErrTampered, "payload authentication failed")
-		}
-		if n == len(buf) {
-			clear(buf)
-			return nil, errorf(ErrTooLarge, "decrypted payload above %d bytes", maxPlain)
-		}
-	}
-	return buf[:n], nil
+	defer clear(fileKey)
+	return decryptPayload(fileKey, bin[len(hdr):], maxPlain)
 }
 
 // knownStanzas are the recipient types named in errors; others are shown as
@@ -283,11 +285,11 @@ var knownStanzas = map[string]string{
 	"ssh-rsa":        "ssh-rsa",
 }
 
-// classifyDecrypt maps an age.Decrypt error to this package's errors. age's
-// own messages may quote header lines, so they are not included.
+// classifyDecrypt maps an error of age.DecryptHeader to this package's
+// errors. age's own messages may quote header lines, so they are not
+// included.
 func classifyDecrypt(err error, tried []string) error {
 	var nm *age.NoIdentityMatchError
-	var ae *armor.Error
 	var oe *ownError
 	switch {
 	case errors.As(err, &oe):
@@ -306,12 +308,8 @@ func classifyDecrypt(err error, tried []string) error {
 			}
 		}
 		return we
-	case errors.As(err, &ae):
-		return errorf(ErrMalformed, "invalid armor")
 	case err.Error() == "bad header MAC":
 		return errorf(ErrTampered, "age header MAC does not match")
-	case strings.HasPrefix(err.Error(), "failed to read nonce"):
-		return errorf(ErrTampered, "age payload truncated")
 	case strings.HasPrefix(err.Error(), "failed to read header"):
 		return errorf(ErrMalformed, "malformed age header")
 	}
