@@ -278,6 +278,12 @@ func TestDetectGramJSShapes(t *testing.T) {
 		require.NoError(t, err, "%d", l)
 		require.Equal(t, codec.GramJS, f, "%d", l)
 		s, err := codec.Decode(text)
+		if l < 4 {
+			// GramJS itself reads these as Telethon strings: refused as a
+			// field error, never decoded as something else.
+			require.ErrorIs(t, err, codec.ErrBadField, "%d", l)
+			continue
+		}
 		require.NoError(t, err)
 		require.Equal(t, addr, s.ServerAddress)
 	}

@@ -53,7 +53,8 @@ const (
 // "vesta.web.telegram.org" from a browser session), Port and IPv6 (whether
 // the address contains ':'). TestMode, UserID, APIID and IsBot are unknown.
 //
-// The address must be ASCII and an IP literal (not unspecified, not in
+// The address must be 4 to 100 bytes long (GramJS reads any other length
+// as a Telethon string), ASCII, and an IP literal (not unspecified, not in
 // 0.0.0.0/8 or ::/8 except IPv4-mapped and ::1) or a host name of
 // letters, digits, hyphens and dots; the key must be exactly 256 bytes and
 // not all zeros. The port is read as unsigned, like mtcute does: GramJS
@@ -92,6 +93,12 @@ func gramjsFromPayload(b []byte) (*Session, error) {
 			hint = " (the length of a Telethon string)"
 		}
 		return nil, payloadErrorf(GramJS, 1, ErrBadLength, "address length field says %d bytes, which needs %d decoded bytes, but there are %d%s", l, want, len(b), hint)
+	}
+	if l < gramjsMinAddr || l > gramjsMaxAddr {
+		// GramJS itself reads such a string as a Telethon one (see
+		// gramjsMinAddr), so it cannot be a working GramJS session, and
+		// EncodeGramJS refuses to write it.
+		return nil, payloadErrorf(GramJS, 1, ErrBadField, "%d-byte address: GramJS reads strings with addresses shorter than %d or longer than %d bytes as Telethon strings", l, gramjsMinAddr, gramjsMaxAddr)
 	}
 	if b[0] == 0 {
 		return nil, payloadErrorf(GramJS, 0, ErrBadField, "DC id 0")

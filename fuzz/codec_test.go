@@ -21,7 +21,8 @@ import (
 //   - a refused text gets a typed error without input bytes; a text that
 //     fits two formats is refused with a *codec.AmbiguousError;
 //   - codec.Diagnose agrees with Decode (Decodes, Format) and nothing in its
-//     report (findings, peer results, error) shows the input or its key.
+//     report (findings, peer results, error) shows the input or its key;
+//     nor does codec.ExplainLibraryError's explanation of the text.
 func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		s, err := codec.Decode(in)
@@ -232,6 +233,14 @@ func checkDiagnosis(t *testing.T, in string, s *codec.Session, err error) {
 	fc.NoLeak(t, c, "Diagnose report", fmt.Sprintf("%+v", d))
 	if d.Err != nil {
 		fc.NoLeak(t, c, "Diagnose error", d.Err.Error())
+	}
+	// The same text pasted where an error message belongs.
+	if out, ok := codec.ExplainLibraryError(in); ok {
+		w := fc.NewLeak(in).WindowsOnly()
+		for _, p := range fc.LenientPayloads(in) {
+			w.Secret(p)
+		}
+		fc.NoLeak(t, w, "ExplainLibraryError output", out)
 	}
 }
 

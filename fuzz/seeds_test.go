@@ -64,13 +64,15 @@ var formatTargets = map[string]codec.Format{
 	"FuzzParseMtcute": codec.Mtcute, "FuzzParseGotd": codec.Gotd,
 }
 
-// stringCorpora distributes the string seeds: FuzzDecode and
-// FuzzDifferential get every one; FuzzConvert the ones Decode accepts; each
+// stringCorpora distributes the string seeds: FuzzDecode gets every one;
+// FuzzDifferential the ones at least one decoder accepts (the neighbours of
+// the texts two decoders might accept); FuzzConvert the ones Decode
+// accepts; each
 // per-format target the ones its decoder accepts, the ones whose name names
 // its library (the probes made for it, which it mostly refuses), its
 // framing variants, and the first accepted text of every other format.
 func stringCorpora(all []seed) map[string][]seed {
-	out := map[string][]seed{"FuzzDecode": all, "FuzzDifferential": all}
+	out := map[string][]seed{"FuzzDecode": all}
 	firstOf := map[codec.Format]seed{}
 	for _, sd := range all {
 		text := sd.value.(string)
@@ -80,6 +82,13 @@ func stringCorpora(all []seed) map[string][]seed {
 				firstOf[s.Source] = sd
 			}
 			s.Wipe()
+		}
+		for _, f := range codec.Formats {
+			if s, err := codec.DecodeAs(f, text); err == nil {
+				s.Wipe()
+				out["FuzzDifferential"] = append(out["FuzzDifferential"], sd)
+				break
+			}
 		}
 	}
 	for target, f := range formatTargets {

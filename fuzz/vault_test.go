@@ -77,21 +77,9 @@ var vaultSentinels = []error{
 func identityLeakChecker(input string) *fc.Leak {
 	c := fc.NewLeak(input)
 	for _, s := range fixtureIdentityStrings {
-		c.SecretString(identityData(s))
+		c.SecretString(fc.IdentityData(s))
 	}
 	return c
-}
-
-// identityData strips the constant prefix of an identity string, leaving
-// the bech32 data part, which is the secret.
-func identityData(s string) string {
-	u := strings.ToUpper(s)
-	for _, p := range []string{"AGE-SECRET-KEY-PQ-1", "AGE-SECRET-KEY-1", "AGE-PLUGIN-"} {
-		if strings.HasPrefix(u, p) {
-			return s[len(p):]
-		}
-	}
-	return s
 }
 
 // FuzzOpen fuzzes vault.Open on sealed values in all three forms: the
@@ -225,23 +213,31 @@ func FuzzOpenEnv(f *testing.F) {
 }
 
 // FuzzParseIdentities fuzzes vault.ParseIdentities (identity files and the
-// TGSESSION_AGE_KEY value), with SSH keys enabled when the text is PEM.
-// Invariants: a refused text gets a typed error that holds no input bytes
-// and none of its identity data (compared case-insensitively); every
-// accepted identity has a recipient, and a value sealed to that recipient
-// opens with that identity alone.
+// TGSESSION_AGE_KEY value), with SSH keys enabled when the text is PEM, and
+// vault.ParseRecipients on the same text. Invariants: a refused text gets a
+// typed error that holds no input bytes and none of its identity data
+// (compared case-insensitively); every accepted identity has a recipient,
+// and a value sealed to that recipient opens with that identity alone;
+// accepted recipients can be sealed to.
 func FuzzParseIdentities(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		var opts []vault.Option
 		if strings.Contains(text, "-----BEGIN") {
 			opts = append(opts, vault.WithSSH())
 		}
+		checkRecipients(t, text)
 		ids, err := vault.ParseIdentities(strings.NewReader(text), opts...)
 		if err != nil {
 			fc.Typed(t, err, "ParseIdentities", vaultSentinels...)
 			c := fc.NewLeak(text)
 			for _, line := range strings.Split(text, "\n") {
-				c.SecretString(identityData(strings.TrimSpace(line)))
+				// Identity data is bech32: letters and digits only. Other
+				// lines ("-----BEGIN SSH PRIVATE KEY") are prose the error
+				// may legitimately share words with; PEM bodies are
+				// covered by the secret-looking-window rule.
+				if d := fc.IdentityData(strings.TrimSpace(line)); isAlnum(d) {
+					c.SecretString(d)
+				}
 			}
 			fc.NoLeak(t, c, "ParseIdentities error", err.Error())
 			return
@@ -454,4 +450,34 @@ func sampleSession(t *testing.T) *codec.Session {
 	}
 	return &codec.Session{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443,
 		IPv6: codec.Some(false), Key: key}
+}
+
+func isAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// checkRecipients parses text as a recipients file (with and without SSH
+// recipients enabled): refusals are typed and hold no input bytes, and a
+// session can be sealed to what is accepted.
+func checkRecipients(t *testing.T, text string) {
+	t.Helper()
+	for _, opts := range [][]vault.Option{nil, {vault.WithSSH()}} {
+		rs, err := vault.ParseRecipients(strings.NewReader(text), opts...)
+		if err != nil {
+			fc.Typed(t, err, "ParseRecipients", vaultSentinels...)
+			fc.NoLeak(t, fc.NewLeak(text), "ParseRecipients error", err.Error())
+			continue
+		}
+		cs := sampleSession(t)
+		_, err = vault.Seal(cs, vault.FormBinary, rs)
+		cs.Wipe()
+		if err != nil {
+			fc.Typed(t, err, "Seal to parsed recipients", vaultSentinels...)
+		}
+	}
 }

@@ -44,23 +44,29 @@ import (
 // A match that lies entirely inside one of the [PublicConstants] quoted in
 // the text (a format prefix, a variable name) does not count.
 const (
-	WindowLen     = 16
+	// WindowLen is the length of the windows the rules compare.
+	WindowLen = 16
+	// MinWholeInput is the shortest input the whole-input rule applies to.
 	MinWholeInput = 9
 )
 
-// Leak holds the material a text must not reveal.
+// Leak holds the material a text must not reveal; [Leak.Check] applies the
+// rules above.
 type Leak struct {
 	input     string
+	noWhole   bool     // rule 1 off
 	raws      []string // secret bytes
 	encodings []string // hex and base64 renderings of secret bytes
 	strs      []string // lowercased secret strings
 }
 
+// NewLeak returns a Leak for texts produced from input (the input of a
+// parser, or "" when only the secrets added later matter).
 func NewLeak(input string) *Leak {
 	return &Leak{input: input}
 }
 
-// secret adds secret bytes: every WindowLen window of their raw, hex and
+// Secret adds secret bytes: every WindowLen window of their raw, hex and
 // base64 forms is forbidden. Secrets shorter than 8 bytes are ignored: their
 // encodings are too short to tell apart from chance.
 func (c *Leak) Secret(b []byte) *Leak {
@@ -77,7 +83,7 @@ func (c *Leak) Secret(b []byte) *Leak {
 	return c
 }
 
-// secretString adds a secret string (an identity, a passphrase).
+// SecretString adds a secret string (an identity, a passphrase).
 func (c *Leak) SecretString(s string) *Leak {
 	if len(s) >= WindowLen {
 		c.strs = append(c.strs, asciiLower(s))
@@ -129,11 +135,11 @@ func covered(mask []bool, i, n int) bool {
 	return true
 }
 
-// check returns "" if text reveals nothing, or a description of the rule
+// Check returns "" if text reveals nothing, or a description of the rule
 // that fired. The description never contains the text or the secret.
 func (c *Leak) Check(text string) string {
 	mask := publicMask(text)
-	if in := strings.TrimSpace(c.input); len(in) >= MinWholeInput && !lowerWords(in) {
+	if in := strings.TrimSpace(c.input); !c.noWhole && len(in) >= MinWholeInput && !lowerWords(in) {
 		for off := 0; ; {
 			i := strings.Index(text[off:], in)
 			if i < 0 {
@@ -145,6 +151,10 @@ func (c *Leak) Check(text string) string {
 			off += i + 1
 		}
 	}
+	// Only windows made entirely of bytes that occur in some encoding can
+	// match one: in prose (spaces, punctuation) that is rare, which makes
+	// the check cheap enough to run on every fuzzing input.
+	encRun := runs(text, c.encAlphabet())
 	for i := 0; i+WindowLen <= len(text); i++ {
 		if covered(mask, i, WindowLen) {
 			continue
@@ -164,16 +174,19 @@ func (c *Leak) Check(text string) string {
 				}
 			}
 		}
-		for _, e := range c.encodings {
-			if strings.Contains(e, w) {
-				return "text contains a window of a secret's hex or base64 form"
+		if encRun[i+WindowLen-1] >= WindowLen {
+			for _, e := range c.encodings {
+				if strings.Contains(e, w) {
+					return "text contains a window of a secret's hex or base64 form"
+				}
 			}
 		}
 	}
 	if len(c.strs) > 0 {
 		lt := asciiLower(text)
+		strRun := runs(lt, c.strAlphabet())
 		for i := 0; i+WindowLen <= len(lt); i++ {
-			if covered(mask, i, WindowLen) {
+			if covered(mask, i, WindowLen) || strRun[i+WindowLen-1] < WindowLen {
 				continue
 			}
 			w := lt[i : i+WindowLen]
@@ -185,6 +198,45 @@ func (c *Leak) Check(text string) string {
 		}
 	}
 	return ""
+}
+
+// WindowsOnly turns the whole-input rule off, for texts that may quote a
+// short input on purpose (an explanation of a pasted error message); the
+// window rules still catch any echo of encoded material.
+func (c *Leak) WindowsOnly() *Leak {
+	c.noWhole = true
+	return c
+}
+
+// encAlphabet returns the bytes that occur in c's hex and base64
+// encodings; strAlphabet those in its (lowercased) secret strings.
+func (c *Leak) encAlphabet() *[256]bool { return alphabetOf(c.encodings) }
+func (c *Leak) strAlphabet() *[256]bool { return alphabetOf(c.strs) }
+
+func alphabetOf(ss []string) *[256]bool {
+	var t [256]bool
+	for _, s := range ss {
+		for i := 0; i < len(s); i++ {
+			t[s[i]] = true
+		}
+	}
+	return &t
+}
+
+// runs returns, for each byte of text, the number of consecutive bytes in
+// alphabet ending there.
+func runs(text string, alphabet *[256]bool) []int {
+	r := make([]int, len(text))
+	n := 0
+	for i := 0; i < len(text); i++ {
+		if alphabet[text[i]] {
+			n++
+		} else {
+			n = 0
+		}
+		r[i] = n
+	}
+	return r
 }
 
 // isPrintable reports whether w is printable ASCII only.
@@ -440,4 +492,17 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// IdentityData strips the constant prefix of an age identity string
+// (AGE-SECRET-KEY-1, AGE-SECRET-KEY-PQ-1, AGE-PLUGIN-), leaving the bech32
+// data part, which is the secret. Other strings are returned as they are.
+func IdentityData(s string) string {
+	u := strings.ToUpper(s)
+	for _, p := range []string{"AGE-SECRET-KEY-PQ-1", "AGE-SECRET-KEY-1", "AGE-PLUGIN-"} {
+		if strings.HasPrefix(u, p) {
+			return s[len(p):]
+		}
+	}
+	return s
 }

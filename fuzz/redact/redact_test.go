@@ -1,0 +1,297 @@
+package redact_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/compat"
+	fc "github.com/tgsession/tgsession/fuzz/internal/fuzzcheck"
+	"github.com/tgsession/tgsession/vault"
+)
+
+// The redaction audit: every exported type of codec, compat and vault that
+// can hold a secret (an auth key, a session string, an age identity) is
+// rendered every way a program might render it, and no rendering may show
+// the key (raw, hex in either case, standard or URL-safe base64, padded or
+// not, at any alignment), the session strings it was parsed from or
+// converted to, or the identity.
+
+// hidden holds a value in an unexported field: fmt prints such fields by
+// reflection, without calling their String or Format methods, so a secret
+// kept in a plain field of an unexported-field value is printed as is.
+type hidden[T any] struct{ v T }
+
+// exported holds a value in an exported field of its concrete type.
+type exported[T any] struct{ V T }
+
+// auditFixture is one session in every form the three packages produce.
+type auditFixture struct {
+	key       []byte
+	texts     []string // session strings holding the key
+	identity  string   // an age identity that opens the sealed values
+	subjects  []subject
+	leakCheck *fc.Leak
+}
+
+type subject struct {
+	name string
+	v    any
+	// forms renders the value nested in typed containers (slices, maps,
+	// pointers, struct fields); see nest.
+	forms []any
+}
+
+func nest[T any](v T) []any {
+	p := &v
+	return []any{
+		v, p, []T{v}, []*T{p}, map[string]T{"k": v}, map[string]*T{"k": p},
+		exported[T]{v}, &exported[T]{v}, exported[*T]{p}, []exported[T]{{v}},
+		hidden[T]{v}, &hidden[T]{v}, hidden[*T]{p}, []any{v}, map[string]any{"k": v},
+	}
+}
+
+func add[T any](f *auditFixture, name string, v T) {
+	f.subjects = append(f.subjects, subject{name: name, v: v, forms: nest(v)})
+}
+
+// newAuditFixture builds the fixture. The key is fixed, so that a child
+// process (TestRedactionPanics) builds the same one.
+func newAuditFixture(t *testing.T) *auditFixture {
+	t.Helper()
+	f := &auditFixture{}
+	for i := byte(0); len(f.key) < codec.AuthKeySize; i++ {
+		sum := sha256.Sum256([]byte{'r', 'e', 'd', 'a', 'c', 't', i})
+		f.key = append(f.key, sum[:]...)
+	}
+	key, err := codec.NewAuthKey(f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &codec.Session{Source: codec.Pyrogram, Layout: "v2", DC: 2, ServerAddress: "149.154.167.51", Port: 443,
+		IPv6: codec.Some(false), TestMode: codec.Some(false), APIID: codec.Some(uint32(2040)),
+		UserID: codec.Some(int64(777000)), IsBot: codec.Some(false), Key: key}
+	for _, format := range codec.Formats {
+		if text, err := cs.Encode(format); err == nil {
+			f.texts = append(f.texts, text)
+		}
+	}
+	if len(f.texts) < 4 {
+		t.Fatalf("the fixture session encodes in only %d formats", len(f.texts))
+	}
+
+	// codec
+	parsed, err := codec.Decode(f.texts[0])
+	if err != nil {
+		t.Fatalf("codec cannot decode its own Telethon encoding (%v)", fc.ErrClass(err))
+	}
+	add(f, "codec.AuthKey", key)
+	add(f, "codec.Session", *cs)
+	add(f, "*codec.Session (decoded)", parsed)
+	add(f, "*codec.Diagnosis (ok)", codec.Diagnose(f.texts[1]))
+	broken := f.texts[1][:100] + "!" + f.texts[1][101:]
+	add(f, "*codec.Diagnosis (broken)", codec.Diagnose(broken))
+	_, decodeErr := codec.Decode(broken)
+	if decodeErr == nil {
+		t.Fatal("a string with '!' inside decodes")
+	}
+	add(f, "codec error", decodeErr)
+	add(f, "wrapped codec error", fmt.Errorf("loading session: %w", decodeErr))
+	_, gotdErr := codec.ParseGotd(strings.Replace(f.texts[len(f.texts)-1], `"DC":2`, `"DC":"x"`, 1))
+	add(f, "joined codec errors", errors.Join(decodeErr, gotdErr))
+
+	// compat
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "s.session")
+	if err := compat.WriteFile(dbPath, &compat.File{Session: cs}, compat.TelethonSQLite, compat.WriteOptions{}); err != nil {
+		t.Fatalf("compat.WriteFile: %v", fc.ErrClass(err, compatSentinelsForAudit...))
+	}
+	file, err := compat.ReadFile(dbPath)
+	if err != nil {
+		t.Fatalf("compat.ReadFile: %v", fc.ErrClass(err, compatSentinelsForAudit...))
+	}
+	add(f, "*compat.File", file)
+	add(f, "compat.Source (string)", compat.StringSource(f.texts[0], codec.FormatUnknown))
+	res, rep, err := compat.Convert(compat.StringSource(f.texts[0], codec.FormatUnknown), compat.Target{Format: codec.GramJS}, compat.Options{})
+	if err != nil {
+		t.Fatalf("compat.Convert: %v", fc.ErrClass(err, compatSentinelsForAudit...))
+	}
+	f.texts = append(f.texts, res.Text())
+	add(f, "*compat.Result (string)", res)
+	add(f, "*compat.Report", rep)
+	add(f, "compat.ItemResult", compat.ItemResult{Input: "in", Result: res, Report: rep})
+	fileRes, _, err := compat.Convert(compat.StringSource(f.texts[1], codec.FormatUnknown),
+		compat.Target{File: compat.PyrogramSQLite}, compat.Options{Output: filepath.Join(dir, "out.session")})
+	if err != nil {
+		t.Fatalf("compat.Convert to a file: %v", fc.ErrClass(err, compatSentinelsForAudit...))
+	}
+	add(f, "*compat.Result (file)", fileRes)
+
+	// vault
+	// The child of TestRedactionPanics reuses its parent's identity.
+	var id *age.X25519Identity
+	if s := os.Getenv("TGSESSION_AUDIT_IDENTITY"); s != "" {
+		id, err = age.ParseX25519Identity(s)
+	} else {
+		id, err = age.GenerateX25519Identity()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.identity = id.String()
+	sealed, err := vault.Seal(cs, vault.FormText, []age.Recipient{id.Recipient()})
+	if err != nil {
+		t.Fatalf("vault.Seal: %v", fc.ErrClass(err, vaultSentinels...))
+	}
+	vs, err := vault.Open(sealed, vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	if err != nil {
+		t.Fatalf("vault.Open: %v", fc.ErrClass(err, vaultSentinels...))
+	}
+	t.Cleanup(vs.Destroy)
+	add(f, "*vault.Session", vs)
+	t.Setenv(vault.EnvKey, f.identity)
+	ids, err := vault.FindIdentities(vault.WithoutDefaultKeys())
+	if err != nil {
+		t.Fatalf("vault.FindIdentities: %v", fc.ErrClass(err, vaultSentinels...))
+	}
+	add(f, "*vault.Identities", ids)
+	t.Setenv("TGSESSION_AUDIT_SEALED", string(sealed))
+	ex, err := vault.ExecEnv([]string{"PATH=/bin"}, []string{"SESSION=env:TGSESSION_AUDIT_SEALED"}, codec.Telethon,
+		vault.WithIdentities(id), vault.WithoutDefaultKeys(), vault.WithWarnings(func(string) {}))
+	if err != nil {
+		t.Fatalf("vault.ExecEnv: %v", fc.ErrClass(err, vaultSentinels...))
+	}
+	add(f, "*vault.ExecResult", ex)
+	other, _ := age.GenerateX25519Identity()
+	_, wrongErr := vault.Open(sealed, vault.WithIdentities(other), vault.WithoutDefaultKeys())
+	add(f, "vault wrong-key error", wrongErr)
+	t.Setenv("TGSESSION_AUDIT_SWAPPED", f.identity)
+	_, swappedErr := vault.OpenEnv("TGSESSION_AUDIT_SWAPPED", vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	add(f, "vault swapped-variable error", swappedErr)
+	_, plainErr := vault.Open([]byte(f.texts[0]), vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	add(f, "vault not-sealed error", plainErr)
+	_, idErr := vault.ParseIdentities(strings.NewReader(f.identity[:len(f.identity)-1] + "Q"))
+	add(f, "vault bad-identity error", idErr)
+
+	f.leakCheck = fc.NewLeak("").Secret(f.key).SecretString(fc.IdentityData(f.identity))
+	for _, text := range f.texts {
+		// The gotd JSON's secret is the key, covered above; its field
+		// names are not (Session's own JSON shares them).
+		if !strings.HasPrefix(text, "{") {
+			f.leakCheck.SecretString(text)
+		}
+	}
+	return f
+}
+
+var vaultSentinels = []error{
+	vault.ErrWrongKey, vault.ErrTampered, vault.ErrMalformed, vault.ErrTooLarge, vault.ErrUnsupported,
+	vault.ErrNoIdentity, vault.ErrMemlockTooLow, vault.ErrNotSealed, vault.ErrNotFound, vault.ErrExists,
+	vault.ErrDestroyed, vault.ErrInsecure,
+}
+
+var compatSentinelsForAudit = []error{compat.ErrNotSQLite, compat.ErrCorrupt, compat.ErrUnknownSchema, codec.ErrMissingField}
+
+// TestRedaction renders every subject through fmt (every verb, nested in
+// typed and untyped containers), errors, encoding/json, encoding/gob,
+// log/slog (text and JSON handlers), log and a recovered panic.
+func TestRedaction(t *testing.T) {
+	f := newAuditFixture(t)
+	verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"}
+	for _, s := range f.subjects {
+		t.Run(s.name, func(t *testing.T) {
+			check := func(how, text string) {
+				t.Helper()
+				if rule := f.leakCheck.Check(text); rule != "" {
+					t.Errorf("%s: %s", how, rule)
+				}
+			}
+			for i, form := range s.forms {
+				for _, verb := range verbs {
+					check(fmt.Sprintf("fmt %s of form %d (%T)", verb, i, form), fmt.Sprintf(verb, form))
+				}
+				check(fmt.Sprintf("fmt.Errorf %%v of form %d", i), fmt.Errorf("context: %v", form).Error())
+				check(fmt.Sprintf("fmt.Sprint of form %d", i), fmt.Sprint(form))
+				check(fmt.Sprintf("fmt.Sprintln of form %d", i), fmt.Sprintln(form))
+				if j, err := json.Marshal(form); err == nil {
+					check(fmt.Sprintf("json.Marshal of form %d (%T)", i, form), string(j))
+				}
+				if j, err := json.MarshalIndent(form, "", " "); err == nil {
+					check(fmt.Sprintf("json.MarshalIndent of form %d", i), string(j))
+				}
+				var g bytes.Buffer
+				if err := gob.NewEncoder(&g).Encode(form); err == nil {
+					check(fmt.Sprintf("gob of form %d (%T)", i, form), g.String())
+				}
+				var tb, jb bytes.Buffer
+				slog.New(slog.NewTextHandler(&tb, nil)).Info("msg", "v", form, slog.Group("g", "v", form))
+				slog.New(slog.NewJSONHandler(&jb, nil)).Info("msg", "v", form, slog.Group("g", "v", form))
+				check(fmt.Sprintf("slog text of form %d (%T)", i, form), tb.String())
+				check(fmt.Sprintf("slog JSON of form %d (%T)", i, form), jb.String())
+				var lb bytes.Buffer
+				log.New(&lb, "", 0).Printf("v=%v %+v", form, form)
+				check(fmt.Sprintf("log.Printf of form %d", i), lb.String())
+			}
+			if err, ok := s.v.(error); ok {
+				check("Error()", err.Error())
+				check("errors.Join", errors.Join(err, errors.New("other")).Error())
+				check("%w wrap", fmt.Errorf("outer: %w", err).Error())
+				for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(u) {
+					check("unwrapped error", u.Error())
+				}
+			}
+			func() {
+				defer func() {
+					r := recover()
+					check("recovered panic value", fmt.Sprint(r))
+					check("recovered panic value %+v", fmt.Sprintf("%+v", r))
+				}()
+				panic(s.v)
+			}()
+		})
+	}
+}
+
+// TestRedactionPanics checks what the Go runtime itself prints for an
+// unrecovered panic whose value is a secret-holding value (it calls Error
+// or String, or prints the type and address), in a child process.
+func TestRedactionPanics(t *testing.T) {
+	if name := os.Getenv("TGSESSION_AUDIT_PANIC"); name != "" {
+		f := newAuditFixture(t)
+		for _, s := range f.subjects {
+			if s.name == name {
+				panic(s.v)
+			}
+		}
+		t.Fatalf("no subject %q", name)
+	}
+	if testing.Short() {
+		t.Skip("runs a child process per subject")
+	}
+	f := newAuditFixture(t)
+	for _, s := range f.subjects {
+		t.Run(s.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestRedactionPanics$")
+			cmd.Env = append(os.Environ(), "TGSESSION_AUDIT_PANIC="+s.name, "TGSESSION_AUDIT_IDENTITY="+f.identity)
+			out, _ := cmd.CombinedOutput()
+			if !bytes.Contains(out, []byte("panic: ")) {
+				t.Fatalf("the child did not panic")
+			}
+			if rule := f.leakCheck.Check(string(out)); rule != "" {
+				t.Errorf("runtime panic output (%d bytes): %s", len(out), rule)
+			}
+		})
+	}
+}
