@@ -93,6 +93,7 @@ if [ -n "${FUZZ_PARALLEL:-}" ]; then parallel=(-test.parallel "$FUZZ_PARALLEL");
 margin=180
 
 failed=()
+flaked=()
 rows=()
 for i in "${!targets[@]}"; do
 	t=${targets[$i]} pkg=${dirs[$i]} bin=${bins[$i]}
@@ -120,29 +121,39 @@ for i in "${!targets[@]}"; do
 	execs=$(sed -nE 's/.*execs: ([0-9]+).*/\1/p' <<<"$last")
 	# Average rate over the fuzzing phase (the last line's own rate is
 	# only its last interval's).
-	fuzz_secs=$(sed -nE 's/^fuzz: elapsed: ([0-9]+)s, execs.*/\1/p' <<<"$last")
-	base_secs=$(grep -E 'now fuzzing' "$log" | sed -nE 's/^fuzz: elapsed: ([0-9]+)s.*/\1/p' | tail -n 1 || true)
+	fuzz_el=$(sed -nE 's/^fuzz: elapsed: ([0-9hms.]+), execs.*/\1/p' <<<"$last")
+	base_el=$(grep -E 'now fuzzing' "$log" | sed -nE 's/^fuzz: elapsed: ([0-9hms.]+),.*/\1/p' | tail -n 1 || true)
 	rate=
-	if [ -n "$execs" ] && [ -n "$fuzz_secs" ]; then
-		rate=$((execs / (fuzz_secs - ${base_secs:-0} > 0 ? fuzz_secs - ${base_secs:-0} : 1)))
+	if [ -n "$execs" ] && [ -n "$fuzz_el" ]; then
+		fuzz_secs=$(seconds "$fuzz_el") base_secs=$(seconds "${base_el:-0s}")
+		rate=$((execs / (fuzz_secs - base_secs > 0 ? fuzz_secs - base_secs : 1)))
 	fi
 	newint=$(sed -nE 's/.*new interesting: ([0-9]+).*/\1/p' <<<"$last")
 	total=$(sed -nE 's/.*\(total: ([0-9]+)\).*/\1/p' <<<"$last")
 	baseline=$(grep -Eo 'gathering baseline coverage: [0-9]+/[0-9]+' "$log" | tail -n 1 | sed -E 's/.*\///' || true)
 	status=ok
 	if [ $rc -ne 0 ]; then
-		status=FAIL
-		failed+=("$t")
+		if grep -q 'context deadline exceeded' "$log" && ! grep -qE 'Failing input written|failure while testing seed corpus|_test\.go:[0-9]+:' "$log"; then
+			# Go 1.26's fuzz coordinator can report its own -fuzztime
+			# deadline as a failure, with no input (golang/go#75804,
+			# fixed in Go 1.27): not a finding.
+			status=flake
+			flaked+=("$t")
+			rc=0
+		else
+			status=FAIL
+			failed+=("$t")
+		fi
 	fi
 	rows+=("$(printf '%-26s %-5s %5ss %12s %8s %8s %8s %8s' "$t" "$status" $((t1 - t0)) \
 		"${execs:--}" "${rate:--}" "${newint:--}" "${total:--}" "${baseline:--}")")
-	if [ $long -eq 1 ] || [ $rc -ne 0 ]; then
+	if [ $long -eq 1 ] || [ "$status" = FAIL ]; then
 		echo "--- $t: $status in $((t1 - t0))s, execs ${execs:--} (${rate:--}/s), new interesting ${newint:--}, corpus ${total:--} (seeds+cache ${baseline:--})"
 	fi
-	if [ $rc -ne 0 ]; then
+	if [ "$status" = FAIL ]; then
 		# Go prints the failure and the path of the saved input; never
 		# more than that (inputs are synthetic, but keep logs short).
-		grep -E -- '--- FAIL|Failing input written to|To re-run:|go test -run=|_test\.go:[0-9]+:|panic:|fuzz: elapsed' "$log" | tail -n 20 || true
+		grep -E -- '--- FAIL|Failing input written to|To re-run:|go test -run=|_test\.go:[0-9]+:|panic:|failure while|minimizing' "$log" | tail -n 20 || true
 		echo "    full log: $log"
 	fi
 done
@@ -152,6 +163,9 @@ echo
 printf '%-26s %-5s %6s %12s %8s %8s %8s %8s\n' target result time execs "execs/s" "new" corpus baseline
 for r in "${rows[@]}"; do echo "$r"; done
 echo "total $((end - start))s (build $((build_end - start))s)"
+if [ ${#flaked[@]} -gt 0 ]; then
+	echo "fuzz/run.sh: ignored Go's fuzztime deadline race (golang/go#75804, no input) in: ${flaked[*]}"
+fi
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "fuzz/run.sh: FAILED: ${failed[*]}" >&2
 	echo "fuzz/run.sh: the failing inputs are in fuzz/testdata/fuzz/<Target>/ (fuzz/sqlite/testdata/… for FuzzReadSQLite);" >&2
