@@ -73,7 +73,7 @@ type Source struct {
 	Path string
 
 	format   codec.Format // the string's format; FormatUnknown: detect
-	text     string
+	text     *string // behind a pointer so fmt never prints it, even from an unexported field
 	isString bool
 }
 
@@ -83,7 +83,7 @@ func FileSource(path string) Source { return Source{Path: path} }
 // StringSource returns a Source holding a string session in format f
 // (codec.FormatUnknown: detect it, see [codec.Decode]).
 func StringSource(text string, f codec.Format) Source {
-	return Source{text: text, format: f, isString: true}
+	return Source{text: &text, format: f, isString: true}
 }
 
 // String describes the source without its secret.
@@ -138,19 +138,24 @@ type Result struct {
 	// Session is the session as it was encoded or written, with its own
 	// copy of the key: call Session.Wipe when done with it.
 	Session *codec.Session
-	text    string
+	text    *string // behind a pointer so fmt never prints it, even from an unexported field
 }
 
 // Text returns the encoded string session (empty for a file target). It is
 // a secret: write it only where the user asked for it.
-func (r *Result) Text() string { return r.text }
+func (r *Result) Text() string {
+	if r == nil || r.text == nil {
+		return ""
+	}
+	return *r.text
+}
 
 // String describes the result without the session string.
 func (r Result) String() string {
 	if r.Target.IsFile() {
 		return "Result{" + r.Target.String() + " " + r.Path + "}"
 	}
-	return "Result{" + r.Target.String() + " string, " + strconv.Itoa(len(r.text)) + " chars}"
+	return "Result{" + r.Target.String() + " string, " + strconv.Itoa(len(r.Text())) + " chars}"
 }
 
 // GoString implements fmt.GoStringer with the same text as String.
@@ -267,9 +272,9 @@ func load(src Source, to Target, opts Options) (*File, error) {
 	var s *codec.Session
 	var err error
 	if src.format == codec.FormatUnknown {
-		s, err = codec.Decode(src.text)
+		s, err = codec.Decode(*src.text)
 	} else {
-		s, err = codec.DecodeAs(src.format, src.text)
+		s, err = codec.DecodeAs(src.format, *src.text)
 	}
 	if err != nil {
 		return nil, err
@@ -314,7 +319,7 @@ func ConvertFile(f *File, source string, to Target, opts Options) (*Result, *Rep
 		}
 		return nil, nil, fmt.Errorf("compat: %s: %w", to, err)
 	}
-	res.text = text
+	res.text = &text
 	return res, rep, nil
 }
 

@@ -244,6 +244,10 @@ func sqliteError(path string, err error) error {
 		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
 			return fileError(path, ErrLocked, "%s", se.Error())
 		}
+		// Any other SQLite error while reading a file image (a UTF-16
+		// database, a malformed schema, …) means a database this package
+		// cannot read as a session: typed as corrupt, never untyped.
+		return fileError(path, ErrCorrupt, "%s", se.Error())
 	}
 	return fmt.Errorf("compat: %s: %w", path, err)
 }

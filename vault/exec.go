@@ -15,7 +15,7 @@ import (
 // process, which holds plain session strings, and what was opened. It never
 // prints the environment.
 type ExecResult struct {
-	env []string
+	env *[]string // behind a pointer so fmt never prints it, even from an unexported field
 	// Opened describes each variable set, without secrets.
 	Opened []ExecOpened
 	// Warnings report keys exported to more than one place.
@@ -33,13 +33,18 @@ type ExecOpened struct {
 // Environ returns the child environment ("NAME=value" strings). It holds
 // session strings: pass it to the child (exec.Cmd.Env, syscall.Exec) and
 // nowhere else.
-func (r *ExecResult) Environ() []string { return r.env }
+func (r *ExecResult) Environ() []string {
+	if r == nil || r.env == nil {
+		return nil
+	}
+	return *r.env
+}
 
 // String returns a summary without secrets.
 func (r ExecResult) String() string {
 	var b strings.Builder
 	b.WriteString("vault.ExecResult{")
-	b.WriteString(strconv.Itoa(len(r.env)))
+	b.WriteString(strconv.Itoa(len(r.Environ())))
 	b.WriteString(" variables; set:")
 	for _, o := range r.Opened {
 		fmt.Fprintf(&b, " %s=%s(%s, key %s)", o.Name, o.Source, o.Format, o.KeyID)
@@ -194,12 +199,14 @@ func ExecEnv(base []string, specs []string, to codec.Format, opts ...Option) (*E
 		res.Opened = append(res.Opened, ExecOpened{Name: p.name, Source: p.source, Format: f, KeyID: id})
 		drop[p.name] = true
 	}
+	var env []string
 	for _, kv := range base {
 		k, _, _ := strings.Cut(kv, "=")
 		if !drop[k] {
-			res.env = append(res.env, kv)
+			env = append(env, kv)
 		}
 	}
-	res.env = append(res.env, values...)
+	env = append(env, values...)
+	res.env = &env
 	return res, nil
 }
