@@ -73,7 +73,7 @@ type Source struct {
 	Path string
 
 	format   codec.Format // the string's format; FormatUnknown: detect
-	text     *string // behind a pointer so fmt never prints it, even from an unexported field
+	text     *string      // behind a pointer so fmt never prints it, even from an unexported field
 	isString bool
 }
 

@@ -64,6 +64,10 @@ targets=() dirs=() bins=()
 # (Go warns about it) but still checks every invariant.
 instrument_sqlite=${FUZZ_INSTRUMENT_SQLITE:-$long}
 for pkg in "${packages[@]}"; do
+	# Skip building a package none of whose targets match.
+	if ! grep -ho '^func Fuzz[A-Za-z0-9_]*' "$pkg"/*_test.go | sed 's/^func //' | grep -qE -- "$filter"; then
+		continue
+	fi
 	bin="$logdir/$(tr / _ <<<"$pkg").test"
 	if [ "$pkg" = fuzz/sqlite ] && [ "$instrument_sqlite" != 1 ]; then
 		go test -c -o "$bin" "./$pkg"

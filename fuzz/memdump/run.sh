@@ -49,7 +49,7 @@ GOEXPERIMENT=${MEMDUMP_GOEXPERIMENT:-${GOEXPERIMENT:-}} CGO_ENABLED=0 go build -
 # its memory map, stop it, and print the search report. Sets $hits_file.
 dump() {
 	local mode=$1 out="$tmp/$1.out" pid i
-	TGSESSION_AGE_KEY=$(cat "$tmp/identity.txt") TGSESSION_MEMDUMP_SEALED=$(cat "$tmp/sealed.txt") \
+	GOTRACEBACK=crash TGSESSION_AGE_KEY=$(cat "$tmp/identity.txt") TGSESSION_MEMDUMP_SEALED=$(cat "$tmp/sealed.txt") \
 		"$holder" "$mode" >"$out" 2>"$tmp/$mode.err" &
 	pid=$!
 	pids+=("$pid")
@@ -63,7 +63,13 @@ dump() {
 		sleep 0.1
 	done
 	if ! grep -qx ready "$out"; then
-		echo "memdump: holder $mode did not get ready" >&2
+		echo "memdump: holder $mode did not get ready; its output and state:" >&2
+		cat "$out" "$tmp/$mode.err" >&2
+		grep -E '^(State|VmLck)' "/proc/$pid/status" >&2 || true
+		# A Go program prints its goroutines on SIGQUIT.
+		kill -QUIT "$pid" 2>/dev/null || true
+		sleep 1
+		cat "$tmp/$mode.err" >&2
 		exit 2
 	fi
 	cp "/proc/$pid/maps" "$tmp/$mode.maps"

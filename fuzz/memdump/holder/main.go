@@ -47,6 +47,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"filippo.io/age"
 	"github.com/tgsession/tgsession/codec"
@@ -133,10 +134,13 @@ func seal(dir string) error {
 var plainCopies [][]byte
 
 func hold(plain bool) error {
+	// Timings go to stderr, which run.sh shows only when something fails.
+	start := time.Now()
 	s, err := vault.OpenEnv(sealedVar, vault.ScrubKeyEnv())
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(os.Stderr, "holder: opened in %v\n", time.Since(start))
 	// Use the key once, as a program would (a locked buffer is opened and
 	// destroyed around the call).
 	var sum byte
@@ -168,6 +172,7 @@ func hold(plain bool) error {
 	// it erases what was allocated under runtime/secret.Do).
 	runtime.GC()
 	runtime.GC()
+	fmt.Fprintf(os.Stderr, "holder: ready after %v\n", time.Since(start))
 	id := s.KeyID()
 	fmt.Printf("auth_key_id=%s sum=%d\nready\n", id, sum)
 	sig := make(chan os.Signal, 1)
