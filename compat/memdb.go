@@ -232,22 +232,25 @@ func asBlob(v driver.Value) ([]byte, bool) {
 	return nil, false
 }
 
-// sqliteError maps SQLite result codes to this package's sentinels.
+// sqliteError maps SQLite result codes to this package's sentinels. SQLite's
+// own messages can quote the file's schema text, which an attacker shapes,
+// so only the result code is kept.
 func sqliteError(path string, err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
-		switch se.Code() & 0xff {
+		code := se.Code()
+		switch code & 0xff {
 		case 26: // SQLITE_NOTADB
-			return fileError(path, ErrNotSQLite, "%s", se.Error())
+			return fileError(path, ErrNotSQLite, "SQLite result code %d", code)
 		case 11: // SQLITE_CORRUPT
-			return fileError(path, ErrCorrupt, "%s", se.Error())
+			return fileError(path, ErrCorrupt, "database is malformed (SQLite result code %d)", code)
 		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
-			return fileError(path, ErrLocked, "%s", se.Error())
+			return fileError(path, ErrLocked, "SQLite result code %d", code)
 		}
 		// Any other SQLite error while reading a file image (a UTF-16
 		// database, a malformed schema, …) means a database this package
 		// cannot read as a session: typed as corrupt, never untyped.
-		return fileError(path, ErrCorrupt, "%s", se.Error())
+		return fileError(path, ErrCorrupt, "SQLite cannot read it (result code %d)", code)
 	}
 	return fmt.Errorf("compat: %s: %w", path, err)
 }

@@ -94,7 +94,9 @@ func TestOpenEnvScrubsEnvironment(t *testing.T) {
 			}, nil, 30*time.Second)
 			require.NoError(t, err, "child output: %s", out)
 			require.Contains(t, out, "CHILD OK")
-			require.NotContains(t, out, "warning")
+			// A -cover build of the child prints its own GOCOVERDIR
+			// warning; only vault's warnings matter here.
+			require.NotContains(t, strings.ReplaceAll(out, "warning: GOCOVERDIR not set, no coverage data emitted", ""), "warning")
 			requireNoSecret(t, out, append(idSecrets(x), testKey('a'))...)
 		})
 	}
