@@ -131,8 +131,9 @@ func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 	switch {
 	case hdr[18] == 1 && hdr[19] == 1, s.wal:
 	default:
+		w, r := hdr[18], hdr[19] // read before wipe clears the image
 		s.wipe()
-		return nil, fileError(path, ErrCorrupt, "unknown file format versions %d/%d in the header", hdr[18], hdr[19])
+		return nil, fileError(path, ErrCorrupt, "unknown file format versions %d/%d in the header", w, r)
 	}
 	pageSize := int(binary.BigEndian.Uint16(hdr[16:18]))
 	if pageSize == 1 {

@@ -642,10 +642,13 @@ func (w *writer) pyrogram(key []byte) error {
 		}
 		switch w.kind {
 		case KurigramSQLite:
+			seen := make(map[string]bool, 1+len(e.Usernames))
 			for _, u := range append([]string{e.Username}, e.Usernames...) {
-				if u == "" {
+				u = strings.ToLower(u)
+				if u == "" || seen[u] {
 					continue
 				}
+				seen[u] = true
 				if err := w.db.exec("REPLACE INTO usernames (id, username) VALUES (?, ?)", e.ID, strings.ToLower(u)); err != nil {
 					return err
 				}
