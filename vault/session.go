@@ -182,6 +182,9 @@ func (s *Session) Alive() bool {
 // [Session.Export]) leaves further copies that cannot be wiped; this is
 // unavoidable when a session string must be handed to another program.
 func (s *Session) ToCodec() (*codec.Session, error) {
+	if s == nil {
+		return nil, ErrDestroyed
+	}
 	cs := s.metaCodec()
 	err := s.WithKey(func(k *[codec.AuthKeySize]byte) error {
 		var err error
