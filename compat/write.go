@@ -1,8 +1,10 @@
 package compat
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
@@ -234,7 +236,7 @@ func (w *writer) telethon(key []byte) error {
 		int64(s.DC), s.ServerAddress, int64(s.Port), key, optional(w.f.TakeoutID)); err != nil {
 		return err
 	}
-	for _, e := range w.f.Entities {
+	for _, e := range w.entities() {
 		hash, ok := telethonHash(e)
 		if !ok {
 			continue
@@ -617,7 +619,7 @@ func (w *writer) pyrogram(key []byte) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range w.f.Entities {
+	for _, e := range w.entities() {
 		hash, ok := pyrogramHash(e)
 		if !ok {
 			continue
@@ -665,4 +667,14 @@ func (w *writer) pyrogram(key []byte) error {
 		}
 	}
 	return nil
+}
+
+// entities returns the entities to write ordered by id (stable, so that of
+// two entities with one id the later still replaces the earlier), so that
+// the bytes written do not depend on the order in which a reader returned
+// the rows: Marshal of a file it wrote reproduces it byte for byte.
+func (w *writer) entities() []Entity {
+	es := slices.Clone(w.f.Entities)
+	slices.SortStableFunc(es, func(a, b Entity) int { return cmp.Compare(a.ID, b.ID) })
+	return es
 }
