@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
 )
 
@@ -73,8 +74,26 @@ func FuzzReadSQLite(f *testing.F) {
 		key := file.Session.Key.Reveal()
 		defer clear(key)
 		leak := fc.NewLeak("").Secret(key)
+		// The same File with another key: a key window that also shows up
+		// there comes from attacker-chosen non-secret fields (a username
+		// whose bytes the fuzzer copied from the key blob), not from the key.
+		other := *file
+		other.Session = file.Session.Clone()
+		otherKey := make([]byte, codec.AuthKeySize)
+		for i := range otherKey {
+			otherKey[i] = ^key[i]
+		}
+		other.Session.Key, err = codec.NewAuthKey(otherKey)
+		if err != nil {
+			t.Fatal("complement of a valid key refused")
+		}
+		defer other.Session.Wipe()
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x"} {
-			fc.NoLeak(t, leak, verb+" of a File", fmt.Sprintf(verb, file))
+			text := fmt.Sprintf(verb, file)
+			if leak.Check(text) != "" && leak.Check(fmt.Sprintf(verb, &other)) != "" {
+				continue // present without the key: not a leak of the key
+			}
+			fc.NoLeak(t, leak, verb+" of a File", text)
 		}
 		if j, err := json.Marshal(file); err == nil {
 			fc.NoLeak(t, leak, "JSON of a File", string(j))
