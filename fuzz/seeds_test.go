@@ -1,17 +1,15 @@
 package fuzz_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	fc "github.com/tgsession/tgsession/fuzz/internal/fuzzcheck"
 
 	"github.com/tgsession/tgsession/codec"
 )
@@ -121,56 +119,14 @@ type seed struct {
 	value any
 }
 
-// writeCorpus replaces the seed-* files of target's corpus directory.
+// writeCorpus replaces the seed-* files of target's corpus directory
+// (see fuzzcheck.WriteCorpus).
 func writeCorpus(t *testing.T, target string, seeds []seed) {
-	dir := filepath.Join("testdata", "fuzz", target)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
+	out := make([]fc.Seed, len(seeds))
+	for i, s := range seeds {
+		out[i] = fc.Seed{Name: s.name, Value: s.value}
 	}
-	old, _ := filepath.Glob(filepath.Join(dir, "seed-*"))
-	for _, p := range old {
-		if err := os.Remove(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	seen := map[string]bool{}
-	for _, s := range seeds {
-		values, ok := s.value.([]any)
-		if !ok {
-			values = []any{s.value}
-		}
-		body := "go test fuzz v1\n"
-		for _, v := range values {
-			switch v := v.(type) {
-			case string:
-				body += fmt.Sprintf("string(%q)\n", v)
-			case []byte:
-				body += fmt.Sprintf("[]byte(%q)\n", v)
-			default:
-				t.Fatalf("seed %s: unsupported type %T", s.name, v)
-			}
-		}
-		sum := sha256.Sum256([]byte(body))
-		if seen[string(sum[:])] {
-			continue
-		}
-		seen[string(sum[:])] = true
-		name := "seed-" + sanitize(s.name) + "-" + hex.EncodeToString(sum[:4])
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Logf("%s: %d seeds", target, len(seen))
-}
-
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
-func sanitize(s string) string {
-	s = unsafeName.ReplaceAllString(s, "_")
-	if len(s) > 60 {
-		s = s[:60]
-	}
-	return strings.Trim(s, "_")
+	fc.WriteCorpus(t, target, out)
 }
 
 // vectorDirs lists the directories searched for string vectors.
