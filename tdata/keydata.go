@@ -33,6 +33,9 @@ const maxAccounts = 6
 // The passcode key comes from [passcodeKey]: one PBKDF2 for the whole
 // folder, whatever the number of accounts.
 
+// deriveKey is passcodeKey; tests count its calls.
+var deriveKey = passcodeKey
+
 // keyDataOuter is key_datas before any decryption.
 type keyDataOuter struct {
 	salt, keyEnc, infoEnc []byte
@@ -64,7 +67,7 @@ type keyInfo struct {
 
 // unwrapLocalKey derives the passcode key (once) and decrypts the local key.
 func (o keyDataOuter) unwrapLocalKey(passcode []byte) (*localKey, error) {
-	pk := passcodeKey(passcode, o.salt)
+	pk := deriveKey(passcode, o.salt)
 	defer pk.wipe()
 	data, err := decryptLocal(o.keyEnc, pk)
 	if errors.Is(err, errDecrypt) {
