@@ -294,6 +294,7 @@ func TestMTPBlock(t *testing.T) {
 		{"key DC -3", block(append(append(append(be32(-1, -1, 0, 1, 2), be32(1)...), keyBytes(-3, 9)...), be32(0)...)), ErrCorrupt},
 		{"zero key", block(append(append(append(be32(-1, -1, 0, 1, 2), be32(1)...), keyBytes(2, 0)...), be32(0)...)), ErrCorrupt},
 		{"no destroy count", block(wide(1, 2, 2)), ErrCorrupt},
+		{"two keys for one DC", block(append(append(append(append(be32(-1, -1, 0, 1, 2), be32(2)...), keyBytes(2, 9)...), keyBytes(2, 8)...), be32(0)...)), ErrCorrupt},
 		{"empty", nil, ErrCorrupt},
 	}
 	for _, c := range cases {

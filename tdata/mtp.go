@@ -109,6 +109,13 @@ func parseAuthorization(inner []byte) (*mtpAuth, error) {
 		if err != nil {
 			return nil, err
 		}
+		for _, prev := range m.keys {
+			if prev.DC == dc {
+				// Telegram Desktop never writes two keys for one DC;
+				// which one it would use is not specified.
+				return nil, wrap(ErrCorrupt, "two auth keys for DC "+strconv.Itoa(dc))
+			}
+		}
 		k, err := codec.NewAuthKey(raw)
 		if err != nil {
 			return nil, wrap(ErrCorrupt, "auth key "+strconv.Itoa(len(m.keys))+" is all zeros")
