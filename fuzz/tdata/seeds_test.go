@@ -24,7 +24,9 @@ func TestWriteSeeds(t *testing.T) {
 		t.Skip("set TGSESSION_WRITE_SEEDS=1 to regenerate the seed corpora")
 	}
 	corpus := map[string][]fc.Seed{}
-	add := func(target, name string, v any) { corpus[target] = append(corpus[target], fc.Seed{Name: name, Value: v}) }
+	add := func(target, name string, v any) {
+		corpus[target] = append(corpus[target], fc.Seed{Name: name, Value: v})
+	}
 
 	for _, v := range loadVectors(t) {
 		key, err := hex.DecodeString(v.LocalKey)
