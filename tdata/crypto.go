@@ -40,12 +40,12 @@ func passcodeKey(passcode, salt []byte) *localKey {
 	if len(passcode) > 0 {
 		iter = strongIterations
 	}
-	h := sha512.New()
-	h.Write(salt)
-	h.Write(passcode)
-	h.Write(salt)
-	var pw [sha512.Size]byte
-	h.Sum(pw[:0])
+	// One buffer, cleared after use, rather than a hash.Hash that would
+	// keep the passcode in its internal block buffer.
+	buf := make([]byte, 0, 2*len(salt)+len(passcode))
+	buf = append(append(append(buf, salt...), passcode...), salt...)
+	pw := sha512.Sum512(buf)
+	clear(buf)
 	k := new(localKey)
 	pbkdf2SHA512(k[:], pw[:], salt, iter)
 	clear(pw[:])

@@ -24,8 +24,9 @@
 // session ([SlotError]).
 //
 // With a passcode, the folder costs one PBKDF2-HMAC-SHA512 of 100 000
-// rounds (about 0.1 s), whatever the number of accounts; a wrong passcode
-// fails after that one derivation with [ErrWrongPasscode].
+// rounds (about half a second on a small machine), whatever the number of
+// accounts; a wrong passcode fails after that one derivation with
+// [ErrWrongPasscode].
 //
 // # Writing
 //

@@ -170,3 +170,44 @@ func TestInteropTDesktopLoads(t *testing.T) {
 		require.NotRegexp(t, readKeysLine, log)
 	})
 }
+
+// TestInteropMtcuteVectors: on every vector folder with sessions, mtcute
+// and this package read the same version, list, accounts and keys.
+func TestInteropMtcuteVectors(t *testing.T) {
+	node := peer.StartNode(t)
+	for _, v := range vectors(t) {
+		if v.Name == "tdesktop-4.6.5/fresh-nologin" {
+			continue // no MTP file: mtcute's readMtpAuthorization throws
+		}
+		t.Run(v.Name, func(t *testing.T) {
+			abs, err := filepath.Abs(v.root)
+			require.NoError(t, err)
+			var got mtcuteFolder
+			require.NoError(t, node.Call("tdata_read", map[string]any{"path": abs, "passcode": v.Passcode}, &got))
+			f, err := tdata.Read(v.root, []byte(v.Passcode))
+			require.NoError(t, err)
+			defer f.Wipe()
+			require.Equal(t, f.Version, got.Version)
+			require.Equal(t, f.Active, got.Active)
+			require.Len(t, got.Accounts, len(f.Accounts))
+			for i, a := range f.Accounts {
+				g := got.Accounts[i]
+				require.Equal(t, a.Index, g.Index)
+				require.Equal(t, strconv.FormatInt(a.UserID, 10), g.UserID)
+				require.Equal(t, a.MainDC, g.MainDC)
+				require.Equal(t, a.KeysToDestroy, g.ToDestroy)
+				require.Len(t, g.Keys, len(a.Keys))
+				for j, k := range a.Keys {
+					b, err := hex.DecodeString(g.Keys[j].Hex)
+					require.NoError(t, err)
+					raw := k.Key.Reveal()
+					same := bytes.Equal(b, raw) && g.Keys[j].DC == k.DC
+					clear(raw)
+					if !same {
+						t.Fatalf("account %d key %d (id %v): mtcute disagrees", a.Index, j, k.Key.ID())
+					}
+				}
+			}
+		})
+	}
+}
