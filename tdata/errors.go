@@ -25,7 +25,7 @@ var (
 	// ErrTooLarge is returned for a file larger than [MaxFileSize], before
 	// it is read, and for a count (keys, lsk entries) above this package's
 	// caps.
-	ErrTooLarge = errors.New("file too large")
+	ErrTooLarge = errors.New("too large")
 	// ErrLegacyKeyScheme is returned for a folder written by Telegram
 	// Desktop 2.1.13 or older (before June 2020): the local key is wrapped
 	// in the first account's map with PBKDF2-HMAC-SHA1, and there is no

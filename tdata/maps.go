@@ -78,9 +78,8 @@ func skipLsk(r *qreader, t uint32) bool {
 
 // mapInfo is what the map tells about an account.
 type mapInfo struct {
-	legacySalt bool     // a 2.1.13-or-older map: salt and wrapped key inside
-	types      []uint32 // lsk types in stored order, up to the first unknown one
-	unknown    int64    // the first unknown lsk type, or −1
+	types   []uint32 // lsk types in stored order, up to the first unknown one
+	unknown int64    // the first unknown lsk type, or −1
 }
 
 // parseMapOuter reads the map's three byte arrays.

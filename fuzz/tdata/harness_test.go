@@ -156,9 +156,8 @@ func authBlock(userID uint64, mainDC int32, dcs ...int32) []byte {
 // accounts 0..5 a valid MTP file and empty map unless overridden.
 func folder(info []byte, files map[string][]byte) fstest.MapFS {
 	fsys := fstest.MapFS{"key_datas": {Data: keyDatas(info)}}
-	for i, fk := range fileKeys {
-		fsys[fk+"s"] = &fstest.MapFile{Data: encryptedFile(authBlock(uint64(1000+i), 2, 2, 4))}
-		fsys[fk+"/maps"] = &fstest.MapFile{Data: mapFile(nil)}
+	for name, f := range baseFiles() {
+		fsys[name] = f // shared, never modified
 	}
 	for name, b := range files {
 		if b == nil {
@@ -169,6 +168,16 @@ func folder(info []byte, files map[string][]byte) fstest.MapFS {
 	}
 	return fsys
 }
+
+// baseFiles are the MTP files and maps of accounts 0..5, built once.
+var baseFiles = sync.OnceValue(func() fstest.MapFS {
+	fsys := fstest.MapFS{}
+	for i, fk := range fileKeys {
+		fsys[fk+"s"] = &fstest.MapFile{Data: encryptedFile(authBlock(uint64(1000+i), 2, 2, 4))}
+		fsys[fk+"/maps"] = &fstest.MapFile{Data: mapFile(nil)}
+	}
+	return fsys
+})
 
 var sentinels = []error{tdata.ErrCorrupt, tdata.ErrTooLarge, tdata.ErrWrongPasscode, tdata.ErrNoAccounts,
 	tdata.ErrTooManyAccounts, tdata.ErrUnsupported, tdata.ErrLegacyKeyScheme, tdata.ErrInvalid, tdata.ErrExists, fs.ErrNotExist}
