@@ -2,6 +2,8 @@ package tdata
 
 import (
 	"errors"
+	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -95,8 +97,31 @@ func (e *SlotError) Error() string {
 
 // fileErr wraps err for file rel under the folder root dir.
 func fileErr(dir, rel string, err error) error {
-	return &FileError{Path: joinPath(dir, rel), Err: err}
+	return &FileError{Path: joinPath(dir, rel), Err: scrubPath(err)}
 }
+
+// scrubPath drops the paths that os errors carry (they would reach the
+// message unescaped; FileError.Path names the file instead), keeping the
+// operation and the underlying error for errors.Is.
+func scrubPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &opError{op: pe.Op, err: pe.Err}
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return &opError{op: le.Op, err: le.Err}
+	}
+	return err
+}
+
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
 
 // wrap returns an error whose text is msg followed by the sentinel's text.
 func wrap(sentinel error, msg string) error {

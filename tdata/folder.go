@@ -538,12 +538,12 @@ func prepareDir(dir string, force bool) error {
 	info, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return &FileError{Path: dir, Err: err}
+			return &FileError{Path: dir, Err: scrubPath(err)}
 		}
 		return nil
 	}
 	if err != nil {
-		return &FileError{Path: dir, Err: err}
+		return &FileError{Path: dir, Err: scrubPath(err)}
 	}
 	if !info.IsDir() {
 		return &FileError{Path: dir, Err: wrap(ErrExists, "not a directory")}

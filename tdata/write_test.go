@@ -274,3 +274,20 @@ func TestWriteRefusals(t *testing.T) {
 	a.UserID = 0
 	require.NoError(t, tdata.Write(t.TempDir(), []tdata.Account{a}, tdata.WriteOptions{}))
 }
+
+// TestWriteErrorEscapes: a write error names the directory escaped, and the
+// os error inside does not repeat the raw path.
+func TestWriteErrorEscapes(t *testing.T) {
+	parent := filepath.Join(t.TempDir(), "evil\n\x1b[31m")
+	require.NoError(t, os.Mkdir(parent, 0o500)) // not writable: MkdirAll fails
+	if os.Geteuid() == 0 {
+		// root ignores the mode: make the parent a file instead.
+		require.NoError(t, os.Remove(parent))
+		require.NoError(t, os.WriteFile(parent, nil, 0o600))
+	}
+	err := tdata.Write(filepath.Join(parent, "tdata"), sixAccounts(t)[1:2], tdata.WriteOptions{})
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "\n")
+	require.NotContains(t, err.Error(), "\x1b")
+	require.Contains(t, err.Error(), `evil\n\x1b[31m`)
+}
