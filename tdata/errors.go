@@ -55,7 +55,7 @@ var (
 	// ErrExists is returned by [Write] when the directory already holds a
 	// tdata folder (a key_datas file) and [WriteOptions.Force] is false, and
 	// when a destination path exists and is not a regular file.
-	ErrExists = errors.New("tdata folder exists")
+	ErrExists = errors.New("destination exists")
 )
 
 // FileError reports a problem with one file of the folder. Path is the

@@ -205,12 +205,10 @@ func check(t *testing.T, fsys fstest.MapFS, input []byte) *tdata.Folder {
 		fc.NoLeak(t, leak, "error", err.Error())
 		return nil
 	}
-	for _, w := range f.Warnings {
-		fc.NoLeak(t, leak, "warning", w)
-	}
 	if len(f.Accounts) == 0 || len(f.Accounts) > 6 {
 		t.Fatalf("%d accounts", len(f.Accounts))
 	}
+	keys := fc.NewLeak("").Secret(fixedLocalKey).WindowsOnly()
 	seen := map[int]bool{}
 	for _, a := range f.Accounts {
 		if a.Index < 0 || a.Index > 5 || seen[a.Index] {
@@ -231,12 +229,21 @@ func check(t *testing.T, fsys fstest.MapFS, input []byte) *tdata.Folder {
 			dcs[k.DC] = true
 			raw := k.Key.Reveal()
 			leak.Secret(raw)
+			keys.Secret(raw)
 			clear(raw)
 		}
 	}
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
-		fc.NoLeak(t, fc.NewLeak("").Secret(fixedLocalKey).WindowsOnly(), "fmt "+verb+" of the folder", fmt.Sprintf(verb, f))
+	for _, w := range f.Warnings {
+		fc.NoLeak(t, leak, "warning", w)
 	}
+	// Every fmt rendering of the folder at once: no window of any key (the
+	// accounts' keys included) or of the local key.
+	var text strings.Builder
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
+		text.WriteString(fmt.Sprintf(verb, f))
+		text.WriteByte('\n')
+	}
+	fc.NoLeak(t, keys, "fmt of the folder", text.String())
 	return f
 }
 
