@@ -162,6 +162,13 @@ func TestInteropTDesktopLoads(t *testing.T) {
 		require.Len(t, got, 1)
 		require.Equal(t, []string{"3", "0"}, got[0][1:])
 	})
+	t.Run("wrong passcode typed", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "tdata")
+		require.NoError(t, tdata.Write(dir, interopAccounts(t, 1), tdata.WriteOptions{Passcode: []byte("tgsession")}))
+		log := loadInTDesktop(t, dir, "not-the-passcode")
+		require.Contains(t, log, "could not decrypt pass-protected key")
+		require.NotRegexp(t, readKeysLine, log, "keys read without the right passcode")
+	})
 	t.Run("tag newer than TDesktop", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "tdata")
 		require.NoError(t, tdata.Write(dir, interopAccounts(t, 1), tdata.WriteOptions{Version: 9000000}))
