@@ -54,7 +54,7 @@ mkdir -p "$logdir"
 # ./fuzz/sqlite (compat's SQLite readers), kept apart because the fuzzing
 # build instruments every linked package and modernc.org/sqlite is huge.
 # Each package is built once (go test -fuzz would relink per target).
-packages=(fuzz fuzz/sqlite)
+packages=(fuzz fuzz/sqlite fuzz/tdata)
 start=$(date +%s)
 targets=() dirs=() bins=()
 # Instrumenting modernc.org/sqlite for coverage takes minutes on a clean

@@ -78,6 +78,11 @@
 //	convert                     {from, to, text, api_id?} → {text}: convertFrom<from>
 //	                            then convertTo<to>; from/to in telethon, gramjs,
 //	                            pyrogram, mtkruto, mtcute.
+//	tdata_read                  {path, passcode?} → {version, count, order, active,
+//	                            accounts: [{index, user_id (decimal string), main_dc,
+//	                            keys: [{dc, auth_key_hex}], to_destroy}]}
+//	                            @mtcute/convert Tdata.open + readMtpAuthorization per
+//	                            listed index (AES-IGE from node:crypto, see node_ops.mjs).
 package peer
 
 import (

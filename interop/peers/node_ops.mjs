@@ -35,7 +35,15 @@
 //   convert                 {from, to, text, api_id?} -> {text}: convertFrom<From>
 //                           then convertTo<To> (from/to: telethon, gramjs, pyrogram,
 //                           mtkruto, mtcute; mtcute = read/writeStringSession)
+//   tdata_read              {path, passcode?} -> @mtcute/convert Tdata.open (default
+//                           node:fs, TDF version check on; crypto: tdataCrypto below,
+//                           since mtcute's default provider needs @mtcute/node and
+//                           its native better-sqlite3) then readMtpAuthorization
+//                           for every index of keyData.order: {version, count, order,
+//                           active, accounts: [{index, user_id (decimal string),
+//                           main_dc, keys: [{dc, auth_key_hex}], to_destroy}]}
 
+import nodeCrypto from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 
@@ -102,6 +110,49 @@ function telethonLikeIn(a) {
     port: a.port,
     authKey: unhex(a.auth_key_hex),
   }
+}
+
+// tdataCrypto is the crypto provider @mtcute/convert's Tdata is given: node:crypto
+// for the hashes, PBKDF2 and randomness, and AES-256-IGE built on node:crypto's
+// AES-256-ECB (mtcute's own provider, @mtcute/node, pulls in native
+// better-sqlite3). Everything tdata-specific (TDF$, MD5, QByteArray, the
+// passcode and MTProto 1.0 key derivations) stays mtcute's code.
+function ige(key, iv, data, encrypt) {
+  if (data.length % 16 !== 0) throw new RangeError('IGE data is not a multiple of 16 bytes')
+  const c = encrypt ? nodeCrypto.createCipheriv('aes-256-ecb', key, null) : nodeCrypto.createDecipheriv('aes-256-ecb', key, null)
+  c.setAutoPadding(false)
+  const out = new Uint8Array(data.length)
+  let prevC = Buffer.from(iv.subarray(0, 16))
+  let prevP = Buffer.from(iv.subarray(16, 32))
+  for (let i = 0; i < data.length; i += 16) {
+    const block = Buffer.from(data.subarray(i, i + 16))
+    const x = Buffer.alloc(16)
+    const pre = encrypt ? prevC : prevP
+    const post = encrypt ? prevP : prevC
+    for (let j = 0; j < 16; j++) x[j] = block[j] ^ pre[j]
+    const y = c.update(x)
+    for (let j = 0; j < 16; j++) y[j] ^= post[j]
+    out.set(y, i)
+    if (encrypt) { prevP = block; prevC = y } else { prevC = block; prevP = y }
+  }
+  return out
+}
+
+const tdataCrypto = {
+  sha1: (d) => new Uint8Array(nodeCrypto.createHash('sha1').update(d).digest()),
+  sha256: (d) => new Uint8Array(nodeCrypto.createHash('sha256').update(d).digest()),
+  createHash: (algo) => {
+    const h = nodeCrypto.createHash(algo)
+    return { update: (d) => { h.update(d) }, digest: () => new Uint8Array(h.digest()) }
+  },
+  pbkdf2: (password, salt, iterations, keylen = 64, algo = 'sha512') =>
+    new Uint8Array(nodeCrypto.pbkdf2Sync(password, salt, iterations, keylen, algo)),
+  randomFill: (buf) => { nodeCrypto.randomFillSync(buf) },
+  randomBytes: (n) => new Uint8Array(nodeCrypto.randomBytes(n)),
+  createAesIge: (key, iv) => ({
+    encrypt: (d) => ige(key, iv, d, true),
+    decrypt: (d) => ige(key, iv, d, false),
+  }),
 }
 
 const fromFns = {
@@ -204,6 +255,23 @@ export const ops = {
       authKey: unhex(a.auth_key_hex),
     }),
   }),
+
+  tdata_read: async (a) => {
+    const td = await convert.Tdata.open({ path: a.path, passcode: a.passcode ?? '', crypto: tdataCrypto })
+    const kd = td.keyData
+    const accounts = []
+    for (const index of kd.order) {
+      const auth = await td.readMtpAuthorization(index)
+      accounts.push({
+        index,
+        user_id: auth.userId.toString(),
+        main_dc: auth.mainDcId,
+        keys: auth.authKeys.map((k) => ({ dc: k.dcId, auth_key_hex: hex(k.key) })),
+        to_destroy: auth.authKeysToDestroy.length,
+      })
+    }
+    return { version: kd.version, count: kd.count, order: kd.order, active: kd.active, accounts }
+  },
 
   convert: (a) => {
     const from = fromFns[a.from]

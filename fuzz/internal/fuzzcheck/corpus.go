@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// Seed is one corpus entry: a string or a []byte value, or a []any of them
+// Seed is one corpus entry: a string, []byte or bool value, or a []any of them
 // for a target with several arguments.
 type Seed struct {
 	Name  string
@@ -46,6 +46,8 @@ func WriteCorpus(t testing.TB, target string, seeds []Seed) {
 				body += fmt.Sprintf("string(%q)\n", v)
 			case []byte:
 				body += fmt.Sprintf("[]byte(%q)\n", v)
+			case bool:
+				body += fmt.Sprintf("bool(%t)\n", v)
 			default:
 				t.Fatalf("seed %s: unsupported type %T", s.Name, v)
 			}
