@@ -3,7 +3,7 @@
 # DURATION each (default 8s), and prints a summary table: executions, new
 # interesting inputs (coverage Go's fuzzer had not seen) and the corpus size
 # per target. Exits non-zero if any target fails; the failing input is then
-# in fuzz/testdata/fuzz/<Target>/ or fuzz/sqlite/testdata/fuzz/<Target>/
+# in fuzz/testdata/fuzz/<Target>/ or fuzz/<pkg>/testdata/fuzz/<Target>/ (sqlite, tdata)
 # (commit it: it becomes a regression test).
 #
 #   bash fuzz/run.sh                 # 8s per target, as CI does
@@ -172,7 +172,7 @@ if [ ${#flaked[@]} -gt 0 ]; then
 fi
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "fuzz/run.sh: FAILED: ${failed[*]}" >&2
-	echo "fuzz/run.sh: the failing inputs are in fuzz/testdata/fuzz/<Target>/ (fuzz/sqlite/testdata/… for FuzzReadSQLite);" >&2
+	echo "fuzz/run.sh: the failing inputs are in fuzz/testdata/fuzz/<Target>/ (fuzz/sqlite/testdata/… for FuzzReadSQLite, fuzz/tdata/testdata/… for the tdata targets);" >&2
 	echo "fuzz/run.sh: re-run one with: go test ./fuzz -run '<Target>/<file>'" >&2
 	exit 1
 fi

@@ -3,8 +3,9 @@
 # generator, on a Debian machine, as root. Idempotent and non-interactive:
 #
 #   - Debian packages: python3-telethon (Telethon 1.25.1, imported by
-#     /usr/bin/python3), age (the age CLI, for the vault suites) and gdb
-#     (gcore, for the memory-dump test);
+#     /usr/bin/python3), age (the age CLI, for the vault suites), gdb
+#     (gcore, for the memory-dump test), telegram-desktop 4.6.5 with xvfb,
+#     xauth and xdotool (the tdata suite runs it headless and offline);
 #   - npm packages pinned in interop/package.json + package-lock.json:
 #     telegram (GramJS) 2.26.22, @mtcute/core 0.29.7, @mtcute/convert 0.29.7,
 #     installed with `npm ci` into interop/node_modules.
@@ -20,6 +21,10 @@ command -v age >/dev/null 2>&1 || need_apt+=(age)
 command -v gcore >/dev/null 2>&1 || need_apt+=(gdb)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+# Real Telegram Desktop 4.6.5, run headless and offline by the tdata live suite.
+command -v telegram-desktop >/dev/null 2>&1 || need_apt+=(telegram-desktop)
+command -v xvfb-run >/dev/null 2>&1 || need_apt+=(xvfb xauth)
+command -v xdotool >/dev/null 2>&1 || need_apt+=(xdotool)
 
 if ((${#need_apt[@]})); then
 	export DEBIAN_FRONTEND=noninteractive
