@@ -316,6 +316,11 @@ type Stale struct {
 // process id, it is older than [StaleAfter]). Temporary files of live
 // processes, including this one, are left alone. Errors removing one file
 // do not stop the others; the first is returned.
+//
+// Process ids are those of this process's PID namespace: in a directory
+// shared with a container where tgsession writes at the same moment, that
+// writer's temporary file may be taken for stale (its commit then fails;
+// nothing else is lost).
 func RemoveStale(dir string) ([]Stale, error) {
 	des, err := os.ReadDir(dir)
 	if err != nil {
