@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"database/sql"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -159,46 +158,6 @@ func TestSealBinaryToTerminal(t *testing.T) {
 	c.isTerminal = func(v any) bool { return v == c.stdout }
 	require.Equal(t, exitOK, c.run([]string{"seal", "-r", testRecipient, "--age", "--force"}))
 	require.True(t, strings.HasPrefix(stdout.String(), "age-encryption.org/v1\n"))
-}
-
-func TestBatchProgress(t *testing.T) {
-	dir := t.TempDir()
-	in := filepath.Join(dir, "in")
-	out := filepath.Join(dir, "out")
-	require.NoError(t, os.Mkdir(in, 0o700))
-	require.NoError(t, os.Mkdir(out, 0o700))
-	n := progressThreshold + 2
-	args := []string{"convert", "--to", "gramjs", "--out", out}
-	for i := range n {
-		p := filepath.Join(in, fmt.Sprintf("s%03d.txt", i))
-		body := fakeSession
-		if i == 7 {
-			body = fakeSession[:100] // one bad input
-		}
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
-		args = append(args, p)
-	}
-	c, stdout, stderr := testCLI("", nil)
-	c.isTerminal = func(v any) bool { return v == c.stderr }
-	require.Equal(t, exitFail, c.run(args))
-	require.Empty(t, stdout.String())
-	e := stderr.String()
-	require.Contains(t, e, fmt.Sprintf("\ntgsession: %d/%d done, 1 failed\r\033[K", n, n))
-	require.Contains(t, e, fmt.Sprintf("tgsession: %d converted, 1 failed\n", n-1))
-	require.Equal(t, n-1, strings.Count(e, ": written to "), "one result line per good item")
-	require.Equal(t, 1, strings.Count(e, "tgsession: error: "))
-	require.NotContains(t, e, fakeSession[:40])
-	des, err := os.ReadDir(out)
-	require.NoError(t, err)
-	require.Len(t, des, n-1)
-
-	// Without a terminal there is no progress line.
-	out2 := filepath.Join(dir, "out2")
-	require.NoError(t, os.Mkdir(out2, 0o700))
-	args[4] = out2
-	c, _, stderr = testCLI("", nil)
-	require.Equal(t, exitFail, c.run(args))
-	require.NotContains(t, stderr.String(), "\r")
 }
 
 // TestNoEchoOfFlagValues passes a session as the value of every flag of
@@ -375,6 +334,32 @@ func TestExitCodes(t *testing.T) {
 		{"tgsession-age-v1:AAAA", []string{"open"}, exitFail},
 		{"", []string{"vault", "list"}, exitFail},
 		{"", []string{"exec", "--env", "A=env:UNSET_VAR_X", "--", "true"}, exitFail},
+
+		// Issue 8: every flag acts or is refused (usage errors), and what
+		// an input is is said before decoding (input errors).
+		{fakeSession, []string{"convert", "--to", "gramjs", "--dc", "2"}, exitUsage},
+		{fakeSession, []string{"inspect", "--dc", "2"}, exitUsage},
+		{fakeSession, []string{"convert", "--to", "gramjs", "--json"}, exitUsage},
+		{fakeSession, []string{"convert", "--to", "gramjs", "--force"}, exitUsage},
+		{fakeSession, []string{"convert", "--to", "gramjs", "--skip-existing"}, exitUsage},
+		{fakeSession, []string{"convert", "--to", "gramjs", "-o", "x", "--force", "--skip-existing"}, exitUsage},
+		{fakeSession, []string{"convert", "--to", "pyrogram", "--user-id", "1", "--user-ids", "f"}, exitUsage},
+		{fakeSession, []string{"convert", "--to", "pyrogram", "--user-ids", "missing.txt", "-o", "x"}, exitUsage},
+		{"", []string{"convert", "--to", "pyrogram", "--user-id", "1", "--out", "d", "exists.txt", "exists.txt"}, exitUsage},
+		{fakeSession, []string{"inspect", "--from", "telethon-sqlite"}, exitUsage},
+		{"", []string{"exec", "--env", "A=env:X", "--label", "l", "--", "true"}, exitUsage},
+		{"", []string{"exec", "--env", "A=file:x", "--vault", "v", "--", "true"}, exitUsage},
+		{"", []string{"conver"}, exitUsage},
+		{"", []string{"formats", "x"}, exitUsage},
+		{"", []string{"completion"}, exitUsage},
+		{"", []string{"completion", "tcsh"}, exitUsage},
+		{"", []string{"-v"}, exitOK},
+		{"", []string{"formats"}, exitOK},
+		{"", []string{"completion", "bash"}, exitOK},
+		{"tgsession-age-v1:AAAA", []string{"inspect"}, exitFail},
+		{"\x89PNG\r\n\x1a\n", []string{"convert", "--to", "gramjs"}, exitFail},
+		{fakeSession, []string{"convert", "--to", "gramjs", "-o", "/dev/stdout"}, exitFail},
+		{"", []string{"inspect", "/dev/zero"}, exitFail},
 	} {
 		c, _, stderr := testCLI(tc.stdin, nil)
 		require.Equal(t, tc.code, c.run(tc.args), "%v: %s", tc.args, stderr.String())

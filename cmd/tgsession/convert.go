@@ -5,14 +5,18 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
@@ -23,7 +27,8 @@ var convertCmd = &command{
 	name:    "convert",
 	summary: "convert a session to another library's format",
 	help: `Usage: tgsession convert --to FORMAT [--from FORMAT] [--api-id N] [--user-id N] [--bot]
-                         [--in FILE | FILE...] [--out PATH] [--force]
+                         [--in FILE | FILE...] [--out PATH] [--force | --skip-existing]
+                         [--json] [-q]
 
 Converts a session and writes it in FORMAT: a string on standard output (or
 --out FILE), or a .session file (--out FILE). Every field the target drops
@@ -34,32 +39,57 @@ id and API id) fails with an error naming the flag that supplies it.
 String formats: telethon, pyrogram, pyrogram-legacy, gramjs, mtcute, gotd.
 File formats:   telethon-sqlite, telethon-v2-sqlite, pyrogram-sqlite,
                 pyrofork-sqlite, kurigram-sqlite.
+("tgsession formats" lists what each holds.)
 
-With several input FILEs (a batch), --out names a directory; each input
-gets its own result line, one bad file does not stop the others, and the
-exit status is 1 if any failed.
+With several inputs, a directory input, or --out ending in "/" (a batch),
+--out names a directory, created (mode 0700) if it does not exist; its
+parent must exist. Each input gets its own result line, one bad file does
+not stop the others, a summary line ends the run ("N converted, M failed",
+and ", K skipped"), and the exit status is 1 if any failed. A directory
+input is read for its *.session files; every other entry is listed as
+skipped, with the reason. An interrupted batch (Ctrl-C, SIGTERM) finishes
+the items in progress, removes any temporary file, says
+"interrupted: N written, M not started" and exits 130 (143 on SIGTERM);
+run it again with --skip-existing to do the rest.
+
+A user id differs per account, so a batch of several inputs refuses
+--user-id: give --user-ids FILE, lines of "INPUT USER_ID", INPUT being
+the input's name as the batch prints it (or its file name, if no other
+input has it). --api-id, --bot and --test-mode apply to every input that
+lacks the value, and the summary says how many took it.
 
 Flags:
     --to FORMAT       target format (required)
     --from FORMAT     decode string input as FORMAT, skipping detection
     --api-id N        API id to write when the source has none
-    --user-id N       user id to write when the source has none
+    --user-id N       user id to write when the source has none (one input)
+    --user-ids FILE   user ids per input: lines "INPUT USER_ID" ("#" starts
+                      a comment)
     --bot             the account is a bot (--bot=false: it is a user)
     --test-mode       the session belongs to Telegram's test DCs
                       (--test-mode=false: production)
     --in FILE         read the session from FILE
     -o, --out PATH    output file ("-" for stdout) or, for a batch, directory
-    -f, --force       replace existing output files
-    --json            print one JSON result per input on stdout (batch)
+    -f, --force       replace existing output files (regular files only)
+    --skip-existing   leave existing output files alone and count them as
+                      skipped (to resume an interrupted batch)
+    --json            print a JSON result object per input on stdout
+                      (keys: input, output, ok, error, changes, notes,
+                      skipped, reason); never the session itself, so a
+                      string target needs --out FILE
+    -q, --quiet       print only errors, warnings that need attention and
+                      the summary: no per-input lines, no list of dropped
+                      and defaulted fields, no progress
     --jobs N          convert up to N inputs at a time (default: CPUs)
     --dc N            for a .session file holding keys for several DCs,
-                      convert the one for DC N
+                      convert the one for DC N (refused for strings)
 
 Examples:
     tgsession convert --to pyrogram --api-id 12345 --user-id 777000 < telethon.txt
     tgsession convert --to telethon --in pyrogram.txt --out telethon.txt
     tgsession convert --to telethon-sqlite pyrogram.session --out telethon.session
     tgsession convert --to kurigram-sqlite sessions/*.session --out converted/
+    tgsession convert --to pyrogram-sqlite sessions/ --out converted/ --user-ids ids.txt -q
 `,
 	run: runConvert,
 }
@@ -132,14 +162,29 @@ var suppliedBy = map[string]string{
 }
 
 type convertOpts struct {
-	to     target
-	from   codec.Format
-	ov     overrides
-	out    string
-	force  bool
-	asJSON bool
-	jobs   int
-	dc     int // DC row of a multi-DC .session file
+	to           target
+	from         codec.Format
+	ov           overrides
+	out          string
+	force        bool
+	skipExisting bool
+	asJSON       bool
+	jobs         int
+	dc           int  // DC row of a multi-DC .session file
+	batch        bool // several inputs into a directory
+	userIDs      *userIDMap
+}
+
+// flagFor names what supplies a missing field, in this command's context.
+func (o *convertOpts) flagFor(field string) (string, bool) {
+	if field == "user_id" && o.batch {
+		if o.userIDs != nil {
+			return "a line for this input in " + o.userIDs.path + " (--user-ids)", true
+		}
+		return "--user-ids FILE (user ids differ per account)", true
+	}
+	fl, ok := flagForField[field]
+	return fl, ok
 }
 
 func runConvert(c *cli, cmd *command, args []string) error {
@@ -153,9 +198,13 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	var force bool
 	fs.BoolVar(&force, "force", false, "")
 	fs.BoolVar(&force, "f", false, "")
+	skipExisting := fs.Bool("skip-existing", false, "")
 	asJSON := fs.Bool("json", false, "")
 	jobs := fs.Int("jobs", runtime.GOMAXPROCS(0), "")
 	dc := fs.Int("dc", 0, "")
+	userIDsFile := fs.String("user-ids", "", "")
+	fs.BoolVar(&c.quiet, "quiet", false, "")
+	fs.BoolVar(&c.quiet, "q", false, "")
 	ov := registerOverrides(fs)
 	pos, err := c.parseFlags(cmd, fs, args, true)
 	if err != nil {
@@ -163,8 +212,10 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	}
 	set := flagsSet(fs)
 	ov.set = set
-	if err := exclusive(cmd.name, set, "out", "o"); err != nil {
-		return err
+	for _, pair := range [][]string{{"out", "o"}, {"user-id", "user-ids"}, {"force", "skip-existing"}, {"f", "skip-existing"}} {
+		if err := exclusive(cmd.name, set, pair...); err != nil {
+			return err
+		}
 	}
 	if *to == "" {
 		return withHints(usageErrorf("convert: --to is required"),
@@ -181,28 +232,90 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	if *jobs < 1 {
 		return usageErrorf("convert: --jobs must be at least 1")
 	}
+	if set["dc"] && *dc <= 0 {
+		return usageErrorf("convert: --dc takes a DC id (1 or more)")
+	}
 	srcs, err := sources(cmd.name, *in, pos)
 	if err != nil {
 		return err
 	}
-	o := &convertOpts{to: tgt, from: f, ov: *ov, out: out, force: force, asJSON: *asJSON, jobs: *jobs, dc: *dc}
-	if len(srcs) == 1 && !isDir(out) && !isDir(srcs[0].path) {
+	o := &convertOpts{to: tgt, from: f, ov: *ov, out: out, force: force, skipExisting: *skipExisting,
+		asJSON: *asJSON, jobs: *jobs, dc: *dc}
+	if *userIDsFile != "" {
+		if o.userIDs, err = readUserIDs(*userIDsFile); err != nil {
+			return err
+		}
+	}
+	batch := len(srcs) > 1 || isDir(out) || strings.HasSuffix(out, "/") || isDir(srcs[0].path)
+	if !batch {
 		return c.convertOne(srcs[0], o)
 	}
+	o.batch = true
 	if out == "" || out == "-" {
 		return withHints(usageErrorf("convert: several inputs need --out DIR"),
 			"each input is written into DIR under its own name")
 	}
-	if !isDir(out) {
-		return failf("convert: --out %s: not a directory", out)
+	inputs, skips := expandInputs(srcs)
+	if set["user-id"] && len(inputs) > 1 {
+		return withHints(usageErrorf("convert: --user-id would give all %d inputs the same user id", len(inputs)),
+			"user ids differ per account: give them with --user-ids FILE, one line \"INPUT USER_ID\" per input (INPUT as the batch prints it)")
 	}
-	return c.convertBatch(expandDirs(srcs), o)
+	if o.userIDs != nil {
+		if err := o.userIDs.resolve(inputs); err != nil {
+			return err
+		}
+	}
+	if err := makeOutDir(out); err != nil {
+		return err
+	}
+	return c.convertBatch(inputs, skips, o)
 }
 
-// expandDirs replaces each directory among srcs by its *.session files,
-// in name order.
-func expandDirs(srcs []source) []source {
+// makeOutDir creates a batch's output directory (mode 0700) if it does
+// not exist. Its parent must exist: a mistyped path should not create a
+// tree of directories.
+func makeOutDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err == nil {
+		if !fi.IsDir() {
+			return failf("convert: --out %s: not a directory", dir)
+		}
+		return nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return failf("convert: --out %s: %v", dir, unwrapPath(err))
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return withHints(failf("convert: --out %s: its parent directory does not exist", dir),
+				"tgsession creates the output directory, not its parents: mkdir -p the parent first")
+		}
+		return failf("convert: --out %s: %v", dir, unwrapPath(err))
+	}
+	return safefile.SyncDir(filepath.Dir(filepath.Clean(dir)))
+}
+
+// unwrapPath returns the system error inside a *fs.PathError.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// skipEntry is a directory entry a batch does not convert, and why.
+type skipEntry struct {
+	path, why string
+}
+
+// expandInputs replaces each directory among srcs by its *.session files
+// (regular files, or links to them), in name order, and lists every other
+// entry with the reason it is skipped. The -wal, -shm and -journal
+// companions of a listed .session file are read with it, not skipped.
+func expandInputs(srcs []source) ([]source, []skipEntry) {
 	var out []source
+	var skips []skipEntry
 	for _, s := range srcs {
 		if s.path == "" || !isDir(s.path) {
 			out = append(out, s)
@@ -213,19 +326,67 @@ func expandDirs(srcs []source) []source {
 			out = append(out, s) // fails as an item
 			continue
 		}
-		var names []string
+		names := map[string]bool{}
+		for _, de := range des {
+			names[de.Name()] = true
+		}
 		for _, de := range des {
 			n := de.Name()
-			if de.Type().IsRegular() && strings.HasSuffix(n, ".session") && !strings.HasPrefix(n, safefile.TempPrefix) {
-				names = append(names, n)
+			p := filepath.Join(s.path, n)
+			if strings.HasPrefix(n, safefile.TempPrefix) {
+				skips = append(skips, skipEntry{p, "a tgsession temporary file (of a write in progress, or of an interrupted run)"})
+				continue
+			}
+			fi, err := os.Lstat(p)
+			if err != nil {
+				skips = append(skips, skipEntry{p, fmt.Sprintf("cannot be read: %v", unwrapPath(err))})
+				continue
+			}
+			mode := fi.Mode()
+			if mode&fs.ModeSymlink != 0 {
+				ti, err := os.Stat(p)
+				switch {
+				case errors.Is(err, fs.ErrNotExist):
+					skips = append(skips, skipEntry{p, "a dangling symbolic link (its target does not exist)"})
+					continue
+				case err != nil:
+					skips = append(skips, skipEntry{p, fmt.Sprintf("a symbolic link that cannot be followed: %v", unwrapPath(err))})
+					continue
+				case ti.IsDir():
+					skips = append(skips, skipEntry{p, "a symbolic link to a directory (directories inside are not read)"})
+					continue
+				case !ti.Mode().IsRegular():
+					skips = append(skips, skipEntry{p, "a symbolic link to " + safefile.KindOf(ti.Mode().Type()) + ", not to a regular file"})
+					continue
+				}
+				mode = ti.Mode()
+			}
+			switch {
+			case mode.IsDir():
+				skips = append(skips, skipEntry{p, "a directory (directories inside are not read)"})
+			case !mode.IsRegular():
+				skips = append(skips, skipEntry{p, safefile.KindOf(mode.Type()) + ", not a regular file"})
+			case strings.HasSuffix(n, ".session"):
+				out = append(out, source{path: p})
+			case isCompanion(n, names):
+				// Read with its .session file.
+			default:
+				skips = append(skips, skipEntry{p, "not a .session file (string sessions in a directory are not read: name them as inputs)"})
 			}
 		}
-		sort.Strings(names)
-		for _, n := range names {
-			out = append(out, source{path: filepath.Join(s.path, n)})
+	}
+	return out, skips
+}
+
+// isCompanion reports whether name is the -wal, -shm or -journal file of a
+// .session file in names.
+func isCompanion(name string, names map[string]bool) bool {
+	for _, suf := range []string{"-wal", "-shm", "-journal"} {
+		if base, ok := strings.CutSuffix(name, suf); ok && strings.HasSuffix(base, ".session") && names[base] {
+			return true
 		}
 	}
-	return out
+	return false
 }
 
 // target is a --to format: a string format or a .session file format.
@@ -245,9 +406,17 @@ func targetNames() []string {
 func parseTarget(name string) (target, error) {
 	t, err := compat.ParseTarget(name)
 	if err != nil {
-		return target{}, usageErrorf("unknown format (want one of %s)", strings.Join(targetNames(), ", "))
+		return target{}, formatError(usageErrorf("unknown format (want one of %s)", strings.Join(targetNames(), ", ")), name, targetNames())
 	}
 	return t, nil
+}
+
+// formatError adds a "did you mean" hint to an unknown-format error.
+func formatError(err error, name string, names []string) error {
+	if s := suggest(name, names); s != "" {
+		return withHints(err, fmt.Sprintf("did you mean %q?", s))
+	}
+	return err
 }
 
 // result is the outcome of converting one input.
@@ -258,6 +427,11 @@ type result struct {
 	Error   string         `json:"error,omitempty"`
 	Changes []codec.Change `json:"changes,omitempty"`
 	Notes   []string       `json:"notes,omitempty"`
+	// Skipped is set for an input that was not converted on purpose:
+	// its output exists (--skip-existing) or it is not a session file
+	// of a directory input; Reason says which.
+	Skipped bool   `json:"skipped,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 	err     error
 }
 
@@ -286,17 +460,18 @@ func (cv *conversion) run(o *convertOpts, outPath string) ([]byte, *compat.Repor
 	res, rep, err := cv.convert(o.to, opts)
 	if err != nil {
 		var mo *compat.MissingOptionError
+		var nr *safefile.NotRegularError
 		if errors.As(err, &mo) {
-			return nil, nil, cv.missingError(o.to, opts, mo)
+			return nil, nil, cv.missingError(o, opts, mo)
 		}
 		if errors.Is(err, compat.ErrOptionConflict) {
 			return nil, nil, withHints(failf("%s: %v", cv.src, err),
 				"a value the session holds is never replaced; drop the flag")
 		}
 		if isDecodeError(err) {
-			return nil, nil, decodeError(cv.src, err)
+			return nil, nil, decodeErrorText(cv.src, err, cv.text)
 		}
-		if errors.Is(err, safefile.ErrExists) {
+		if errors.Is(err, safefile.ErrExists) || errors.As(err, &nr) || errors.Is(err, safefile.ErrClosed) {
 			return nil, nil, outputError(outPath, err)
 		}
 		if cv.file || o.to.IsFile() {
@@ -325,7 +500,8 @@ func (cv *conversion) convert(t target, opts compat.Options) (*compat.Result, *c
 // missingError names every flag the conversion needs, not only the first:
 // for a string target, it converts again with a placeholder for each
 // missing value until nothing more is missing (the output is discarded).
-func (cv *conversion) missingError(t target, opts compat.Options, mo *compat.MissingOptionError) error {
+func (cv *conversion) missingError(o *convertOpts, opts compat.Options, mo *compat.MissingOptionError) error {
+	t := o.to
 	fields := []string{mo.Field}
 	if !t.IsFile() {
 		for range 4 {
@@ -352,7 +528,7 @@ func (cv *conversion) missingError(t target, opts compat.Options, mo *compat.Mis
 	}
 	var flags []string
 	for _, f := range fields {
-		fl, ok := flagForField[f]
+		fl, ok := o.flagFor(f)
 		if !ok {
 			return failf("%s: %v", cv.src, mo)
 		}
@@ -365,8 +541,9 @@ func (cv *conversion) missingError(t target, opts compat.Options, mo *compat.Mis
 
 // printReport prints a conversion report on stderr: each dropped or
 // defaulted field as a warning, supplied fields and notes as information.
+// With -q it prints nothing.
 func (c *cli) printReport(prefix string, rep *compat.Report, isFile bool) {
-	if rep == nil {
+	if rep == nil || c.quiet {
 		return
 	}
 	for _, ch := range rep.Changes {
@@ -389,29 +566,38 @@ func (c *cli) printReport(prefix string, rep *compat.Report, isFile bool) {
 }
 
 // prepare reads src into a conversion.
-func (c *cli) prepare(src source, from codec.Format) (*conversion, error) {
+func (c *cli) prepare(src source, o *convertOpts) (*conversion, error) {
 	data, isSQLite, err := c.readText(src)
 	if err != nil {
 		return nil, err
 	}
 	if isSQLite {
-		if from != codec.FormatUnknown {
+		if o.from != codec.FormatUnknown {
 			return nil, usageErrorf("%s: --from names a string format, but this is a .session file", src)
 		}
 		return &conversion{src: src, file: true}, nil
 	}
 	text := string(data)
 	clear(data)
-	if from != codec.FormatUnknown {
+	if o.dc != 0 {
+		return nil, dcOnString(src)
+	}
+	if o.from != codec.FormatUnknown {
 		// Decode here so that --from applies; compat then converts the
 		// decoded session.
-		s, err := codec.DecodeAs(from, text)
+		s, err := codec.DecodeAs(o.from, text)
 		if err != nil {
-			return nil, decodeError(src, err)
+			return nil, decodeErrorText(src, err, text)
 		}
 		return &conversion{src: src, sess: s}, nil
 	}
 	return &conversion{src: src, text: text}, nil
+}
+
+// dcOnString refuses --dc for a string input, which holds one DC.
+func dcOnString(src source) error {
+	return withHints(usageErrorf("%s: --dc chooses among the DCs of a .session file, but this input is a string session (it holds one DC)", src),
+		"leave out --dc")
 }
 
 func (cv *conversion) wipe() {
@@ -421,43 +607,132 @@ func (cv *conversion) wipe() {
 }
 
 func (c *cli) convertOne(src source, o *convertOpts) error {
-	if o.to.IsFile() && (o.out == "" || o.out == "-") {
+	toStdout := o.out == "" || o.out == "-"
+	if o.to.IsFile() && toStdout {
 		return withHints(usageErrorf("convert: --to %s writes a file: give --out FILE", o.to),
 			"a .session file is binary and is never written to standard output")
 	}
-	if o.out != "" && o.out != "-" && src.path != "" && samePath(src.path, o.out) {
+	if toStdout && (o.force || o.skipExisting) {
+		fl := "--force"
+		if o.skipExisting {
+			fl = "--skip-existing"
+		}
+		return withHints(usageErrorf("convert: %s applies to output files, but the output goes to standard output", fl),
+			"give --out FILE, or leave out "+fl)
+	}
+	if toStdout && o.asJSON {
+		return withHints(usageErrorf("convert: --json prints the result object, never the session: give --out FILE for the session"),
+			"or leave out --json to print the session itself")
+	}
+	if !toStdout && src.path != "" && samePath(src.path, o.out) {
 		return failf("convert: --out is the input file; refusing to overwrite it")
 	}
-	cv, err := c.prepare(src, o.from)
+	r := &result{Input: src.String()}
+	if !toStdout {
+		r.Output = o.out
+	}
+	if o.skipExisting {
+		if fi, err := os.Lstat(o.out); err == nil && fi.Mode().IsRegular() {
+			r.OK, r.Skipped, r.Reason = true, true, "the output exists"
+			c.notef("%s: skipped: %s exists", src, o.out)
+			return c.printResult(o, r)
+		}
+	}
+	if o.userIDs != nil {
+		if err := o.userIDs.resolve([]source{src}); err != nil {
+			return err
+		}
+		o.ov = o.userIDs.apply(o.ov, 0)
+	}
+	cv, err := c.prepare(src, o)
+	if err == nil {
+		defer cv.wipe()
+		var rep *compat.Report
+		rep, err = c.finishReport(cv, o, o.out)
+		if err == nil {
+			r.OK = true
+			if rep != nil {
+				r.Changes, r.Notes = rep.Changes, rep.Notes
+			}
+		}
+	}
+	if err != nil {
+		r.Output = ""
+		r.Error = c.clean(err.Error())
+	}
+	if perr := c.printResult(o, r); perr != nil && err == nil {
+		return perr
+	}
+	return err
+}
+
+// printResult prints r as a JSON line if --json was given.
+func (c *cli) printResult(o *convertOpts, r *result) error {
+	if !o.asJSON {
+		return nil
+	}
+	return writeJSONLine(c.stdout, r)
+}
+
+// writeJSONLine writes v as one line of JSON. Besides what encoding/json
+// escapes, every non-printable rune (C1 controls, bidi overrides) is
+// written as \uXXXX, so that a JSON line shown on a terminal cannot
+// drive it either.
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	defer cv.wipe()
-	return c.finish(cv, o, o.out)
+	if !utf8.Valid(b) || strings.IndexFunc(string(b), func(r rune) bool { return !isShown(r) }) >= 0 {
+		var sb strings.Builder
+		for _, r := range string(b) {
+			switch {
+			case isShown(r):
+				sb.WriteRune(r)
+			case r > 0xffff:
+				r1, r2 := utf16.EncodeRune(r)
+				fmt.Fprintf(&sb, `\u%04x\u%04x`, r1, r2)
+			default:
+				fmt.Fprintf(&sb, `\u%04x`, r)
+			}
+		}
+		b = []byte(sb.String())
+	}
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		return failf("standard output: %w", err)
+	}
+	return nil
 }
 
 // finish converts cv and writes the result to out.
 func (c *cli) finish(cv *conversion, o *convertOpts, out string) error {
+	_, err := c.finishReport(cv, o, out)
+	return err
+}
+
+// finishReport is finish, returning the conversion report.
+func (c *cli) finishReport(cv *conversion, o *convertOpts, out string) (*compat.Report, error) {
 	if o.to.IsFile() {
 		if out == "" || out == "-" {
-			return withHints(usageErrorf("--to %s writes a file: give -o FILE", o.to),
+			return nil, withHints(usageErrorf("--to %s writes a file: give -o FILE", o.to),
 				"a .session file is binary and is never written to standard output")
 		}
 		if fi, err := os.Stat(out); err == nil && fi.IsDir() {
-			return failf("%s: is a directory", out)
+			return nil, failf("%s: is a directory", out)
 		}
+		c.removeStale(out)
 	}
 	data, rep, err := cv.run(o, out)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c.printReport("", rep, o.to.IsFile())
 	if data == nil {
-		return nil
+		return rep, nil
 	}
 	defer clear(data)
 	c.secretToTerminal(out)
-	return c.writeOutput(out, data, o.force)
+	return rep, c.writeOutput(out, data, o.force)
 }
 
 // batchOutPath names the output for src in dir.
@@ -472,12 +747,67 @@ func batchOutPath(dir string, src source, t target) string {
 	return filepath.Join(dir, name+"."+t.Format.String()+".txt")
 }
 
-// progressThreshold is the batch size above which a progress line is drawn
-// on a terminal.
-const progressThreshold = 300
+// Progress display: on a terminal (stderr), once a batch has run for
+// progressAfter, a status line is drawn and redrawn at most every
+// progressEvery; it is erased before every other line and at the end.
+const (
+	progressAfter = time.Second
+	progressEvery = 100 * time.Millisecond
+)
 
-func (c *cli) convertBatch(srcs []source, o *convertOpts) error {
+// progress is a batch's status line.
+type progress struct {
+	c           *cli
+	enabled     bool
+	start, last time.Time
+	shown       bool
+	n           int
+	done        int
+	failed      int
+}
+
+func (p *progress) draw() {
+	if !p.enabled {
+		return
+	}
+	now := p.c.now()
+	if now.Sub(p.start) < progressAfter || (!p.last.IsZero() && now.Sub(p.last) < progressEvery) {
+		return
+	}
+	p.last = now
+	fmt.Fprintf(p.c.stderr, "\r\033[Ktgsession: %d/%d done, %d failed", p.done, p.n, p.failed)
+	p.shown = true
+}
+
+func (p *progress) erase() {
+	if p.shown {
+		fmt.Fprint(p.c.stderr, "\r\033[K")
+		p.shown = false
+	}
+}
+
+// errInterrupted ends a batch stopped by a signal or by standard output
+// closing; main turns it into exit status 128+N after a signal.
+var errInterrupted = &cliError{code: exitFail, err: errors.New("interrupted"), silent: true}
+
+func (c *cli) convertBatch(srcs []source, skips []skipEntry, o *convertOpts) error {
+	defer interrupts.stoppable()()
 	n := len(srcs)
+	c.removeStale(o.out)
+	stdoutOK := true
+	var stdoutErr error
+	printJSON := func(r *result) {
+		if o.asJSON && stdoutOK {
+			if err := writeJSONLine(c.stdout, r); err != nil {
+				stdoutOK, stdoutErr = false, err
+			}
+		}
+	}
+	for _, s := range skips {
+		c.notef("skipped %s: %s", s.path, s.why)
+		printJSON(&result{Input: s.path, OK: true, Skipped: true, Reason: s.why})
+	}
+
 	results := make([]*result, n)
 	outs := make([]string, n)
 	seen := make(map[string]int)
@@ -490,37 +820,54 @@ func (c *cli) convertBatch(srcs []source, o *convertOpts) error {
 		seen[outs[i]] = i
 		if src.path != "" && samePath(src.path, outs[i]) {
 			results[i] = &result{Input: src.String(), err: failf("%s: the output would replace the input; refusing", src)}
+			continue
+		}
+		if o.skipExisting {
+			if fi, err := os.Lstat(outs[i]); err == nil && fi.Mode().IsRegular() {
+				results[i] = &result{Input: src.String(), Output: outs[i], OK: true, Skipped: true, Reason: "the output exists"}
+			}
 		}
 	}
 
-	progress := n > progressThreshold && c.isTerminal(c.stderr)
-	done, failed := 0, 0
+	prog := &progress{c: c, n: n, enabled: !c.quiet && c.isTerminal(c.stderr), start: c.now()}
+	written, failed, skipped, emitted := 0, 0, len(skips), 0
+	supplied := map[string]int{}
 	emit := func(i int, r *result) {
-		done++
-		if progress {
-			fmt.Fprint(c.stderr, "\r\033[K")
-		}
-		if r.err != nil {
+		emitted++
+		prog.done++
+		prog.erase()
+		switch {
+		case r.err != nil:
 			failed++
-			r.Error = scrub(r.err.Error())
+			prog.failed++
+			r.Error = c.clean(r.err.Error())
 			c.report(r.err)
-		} else {
+		case r.Skipped:
+			skipped++
+			c.notef("%s: skipped: %s exists", srcs[i], r.Output)
+		default:
+			written++
+			for _, ch := range r.Changes {
+				if ch.Kind == codec.Supplied {
+					supplied[ch.Field]++
+				}
+			}
 			c.printReport(srcs[i].String()+": ", &compat.Report{Changes: r.Changes, Notes: r.Notes}, false)
-			c.infof("%s: written to %s", srcs[i], r.Output)
+			c.notef("%s: written to %s", srcs[i], r.Output)
 		}
-		if o.asJSON {
-			b, _ := json.Marshal(r)
-			fmt.Fprintf(c.stdout, "%s\n", b)
+		printJSON(r)
+		if testHookEmitted != nil {
+			testHookEmitted(emitted)
 		}
-		if progress {
-			fmt.Fprintf(c.stderr, "tgsession: %d/%d done, %d failed", done, n, failed)
-		}
+		prog.draw()
 	}
 
 	// Workers convert; this goroutine reports results in input order as
-	// they become available.
-	// ready[i]: results[i] may be read. Items that failed before
-	// conversion are ready now; the others once a worker reports them.
+	// they become available, and stops handing out work when the process
+	// is interrupted or standard output closes: items in progress finish
+	// (or fail) and are reported, the others are not started.
+	// ready[i]: results[i] may be read. Items settled before conversion
+	// are ready now; the others once a worker reports them.
 	ready := make([]bool, n)
 	for i := range results {
 		ready[i] = results[i] != nil
@@ -528,26 +875,41 @@ func (c *cli) convertBatch(srcs []source, o *convertOpts) error {
 	pre := slices.Clone(ready)
 	work := make(chan int)
 	doneCh := make(chan int)
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	halt := func() { stopOnce.Do(func() { close(stop) }) }
 	var wg sync.WaitGroup
 	for w := 0; w < min(o.jobs, n); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				results[i] = c.convertItem(srcs[i], outs[i], o)
+				results[i] = c.convertItem(srcs[i], outs[i], i, o)
 				doneCh <- i
 			}
 		}()
 	}
 	go func() {
+		defer func() {
+			close(work)
+			wg.Wait()
+			close(doneCh)
+		}()
 		for i := range srcs {
-			if !pre[i] {
-				work <- i
+			if pre[i] {
+				continue
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			select {
+			case work <- i:
+			case <-stop:
+				return
 			}
 		}
-		close(work)
-		wg.Wait()
-		close(doneCh)
 	}()
 	next := 0
 	flush := func() {
@@ -556,36 +918,117 @@ func (c *cli) convertBatch(srcs []source, o *convertOpts) error {
 			next++
 		}
 	}
+	var tick <-chan time.Time
+	if prog.enabled {
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		tick = t.C
+	}
+	interrupted := c.interrupted
+	stopped := false
 	flush()
-	for i := range doneCh {
-		ready[i] = true
-		flush()
+loop:
+	for {
+		if !stopped {
+			// A stop takes priority over the results waiting (select
+			// would pick among ready cases at random).
+			select {
+			case <-interrupted:
+				interrupted = nil
+				stopped = true
+				halt()
+			default:
+				if !stdoutOK {
+					stopped = true
+					halt()
+				}
+			}
+		}
+		select {
+		case i, ok := <-doneCh:
+			if !ok {
+				break loop
+			}
+			ready[i] = true
+			flush()
+		case <-interrupted:
+			interrupted = nil
+			stopped = true
+			halt()
+		case <-tick:
+			prog.draw()
+		}
 	}
-	if progress {
-		fmt.Fprint(c.stderr, "\r\033[K")
+	// After a stop, report what finished beyond the first item that was
+	// never started.
+	for ; next < n; next++ {
+		if ready[next] {
+			emit(next, results[next])
+		}
 	}
-	c.infof("%d converted, %d failed", n-failed, failed)
+	prog.erase()
+	for _, f := range []string{"api_id", "is_bot", "test_mode", "user_id"} {
+		if k := supplied[f]; k > 0 {
+			from := suppliedBy[f]
+			if f == "user_id" && o.userIDs != nil {
+				from = "--user-ids " + o.userIDs.path
+			}
+			c.infof("%s from %s was supplied to %d of %d inputs", f, from, k, n)
+		}
+	}
+	if stopped {
+		parts := []string{fmt.Sprintf("%d written", written)}
+		if failed > 0 {
+			parts = append(parts, fmt.Sprintf("%d failed", failed))
+		}
+		if skipped > 0 {
+			parts = append(parts, fmt.Sprintf("%d skipped", skipped))
+		}
+		parts = append(parts, fmt.Sprintf("%d not started", n-emitted))
+		why := "interrupted"
+		if !stdoutOK {
+			why = "interrupted (standard output closed)"
+		}
+		c.infof("%s: %s", why, strings.Join(parts, ", "))
+		if isBrokenPipe(stdoutErr) {
+			return &cliError{code: exitBrokenPipe, err: stdoutErr, silent: true}
+		}
+		return errInterrupted
+	}
+	summary := fmt.Sprintf("%d converted, %d failed", written, failed)
+	if skipped > 0 {
+		summary += fmt.Sprintf(", %d skipped", skipped)
+	}
+	c.infof("%s", summary)
 	if failed > 0 {
 		return errSilent
 	}
 	return nil
 }
 
+// testHookEmitted, when set (by tests only), is called after a batch has
+// reported its k-th result.
+var testHookEmitted func(k int)
+
 // convertItem converts one batch input; it never panics the batch.
-func (c *cli) convertItem(src source, out string, o *convertOpts) (r *result) {
+func (c *cli) convertItem(src source, out string, i int, o *convertOpts) (r *result) {
 	r = &result{Input: src.String()}
 	defer func() {
 		if p := recover(); p != nil {
 			r.err = failf("%s: internal error while converting (please report it)", src)
 		}
 	}()
-	cv, err := c.prepare(src, o.from)
+	oi := *o
+	if o.userIDs != nil {
+		oi.ov = o.userIDs.apply(o.ov, i)
+	}
+	cv, err := c.prepare(src, &oi)
 	if err != nil {
 		r.err = err
 		return r
 	}
 	defer cv.wipe()
-	data, rep, err := cv.run(o, out)
+	data, rep, err := cv.run(&oi, out)
 	if err != nil {
 		if !strings.Contains(err.Error(), src.String()) {
 			err = prefixErr(src, err)

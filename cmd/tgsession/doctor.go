@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
@@ -105,7 +103,7 @@ func writeDiagnosisJSON(w io.Writer, d *codec.Diagnosis) {
 		j.Findings = []string{}
 	}
 	if d.Err != nil {
-		e := scrub(d.Err.Error())
+		e := cleanMessage(d.Err.Error())
 		j.Error = &e
 	}
 	for _, p := range d.Peers {
@@ -114,22 +112,21 @@ func writeDiagnosisJSON(w io.Writer, d *codec.Diagnosis) {
 	for i := range j.Findings {
 		j.Findings[i] = scrub(j.Findings[i])
 	}
-	b, _ := json.Marshal(j)
-	fmt.Fprintf(w, "%s\n", b)
+	_ = writeJSONLine(w, j)
 }
 
 func writeDiagnosis(w io.Writer, d *codec.Diagnosis) {
 	fmt.Fprintf(w, "format:  %s\n", d.Format)
-	fmt.Fprintf(w, "library: %s\n", d.Library)
+	fmt.Fprintf(w, "library: %s\n", escapeControls(d.Library))
 	if d.Decodes {
 		fmt.Fprintf(w, "decodes: yes\n")
 	} else {
-		fmt.Fprintf(w, "decodes: no: %s\n", scrub(fmt.Sprint(d.Err)))
+		fmt.Fprintf(w, "decodes: no: %s\n", cleanMessage(fmt.Sprint(d.Err)))
 	}
 	if len(d.Findings) > 0 {
 		fmt.Fprintf(w, "\nfindings:\n")
 		for _, f := range d.Findings {
-			fmt.Fprintf(w, "  - %s\n", scrub(f))
+			fmt.Fprintf(w, "  - %s\n", escapeControls(scrub(f)))
 		}
 	}
 	if len(d.Peers) > 0 {
@@ -139,7 +136,7 @@ func writeDiagnosis(w io.Writer, d *codec.Diagnosis) {
 			if p.OK {
 				mark = "loads"
 			}
-			fmt.Fprintf(w, "  - %s: %s: %s\n", p.Library, mark, scrub(p.Result))
+			fmt.Fprintf(w, "  - %s: %s: %s\n", p.Library, mark, escapeControls(scrub(p.Result)))
 		}
 	}
 }
@@ -162,7 +159,7 @@ func (c *cli) doctorFile(src source, asJSON bool) error {
 func (c *cli) explain(src source, asJSON bool) error {
 	var r io.Reader = c.stdin
 	if src.path != "" {
-		f, err := os.Open(src.path)
+		f, err := openInput(src.path)
 		if err != nil {
 			return openError(src.path, err)
 		}
@@ -190,10 +187,9 @@ func (c *cli) explain(src source, asJSON bool) error {
 			t := scrub(text)
 			out.Explanation = &t
 		}
-		jb, _ := json.Marshal(out)
-		fmt.Fprintf(c.stdout, "%s\n", jb)
+		_ = writeJSONLine(c.stdout, out)
 	} else if ok {
-		fmt.Fprintln(c.stdout, scrub(text))
+		fmt.Fprintln(c.stdout, escapeControls(scrub(text)))
 	}
 	if !ok {
 		return withHints(failf("%s: not a message tgsession recognises", src),

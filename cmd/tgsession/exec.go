@@ -33,13 +33,15 @@ Flags:
                          each session was sealed from)
     --label LABEL        record, for vault entries, that the key is exported
                          to LABEL; a key exported to a second label warns
-                         (AUTH_KEY_DUPLICATED)
+                         (AUTH_KEY_DUPLICATED); refused when no source is a
+                         vault entry
     --api-id N, --user-id N, --bot, --test-mode
                          supply values the format needs (see convert)
     -q, --quiet          do not list the fields each conversion drops or
                          defaults
     -i, --identity FILE  an identity file; repeatable
-    --vault DIR          the vault directory (see "tgsession help vault")
+    --vault DIR          the vault directory (see "tgsession help vault");
+                         refused when no source is a vault entry
 
 Examples:
     tgsession exec --env TG_SESSION=mybot --as telethon --label prod -- python3 bot.py
@@ -80,7 +82,11 @@ func runExec(c *cli, cmd *command, args []string) error {
 	if *as != "" {
 		f, err := codec.ParseFormat(*as)
 		if err != nil {
-			return usageErrorf("exec: --as takes a string format (one of %s)", formatList(codec.Formats))
+			var names []string
+			for _, f := range codec.Formats {
+				names = append(names, f.String())
+			}
+			return formatError(usageErrorf("exec: --as takes a string format (one of %s)", formatList(codec.Formats)), *as, names)
 		}
 		to = f
 	}
@@ -90,6 +96,15 @@ func runExec(c *cli, cmd *command, args []string) error {
 	parsed, err := parseExecSpecs(specs)
 	if err != nil {
 		return err
+	}
+	// --label and --vault act on vault entries only: with none among the
+	// sources they would be ignored, so they are refused.
+	fromVault := slices.ContainsFunc(parsed, func(sp execSpec) bool { return sp.kind == "vault" })
+	for _, fl := range []string{"label", "vault"} {
+		if ov.set[fl] && !fromVault {
+			return withHints(usageErrorf("exec: --%s applies to vault entries, and no --env source is one (env:VAR and file:PATH values are not in a vault)", fl),
+				"leave out --"+fl+", or name a vault entry: --env NAME=ENTRY")
+		}
 	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {

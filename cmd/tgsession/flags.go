@@ -24,6 +24,10 @@ func newFlagSet(cmd *command) *flag.FlagSet {
 // everything after "--" is positional. It returns the positional
 // arguments.
 func (c *cli) parseFlags(cmd *command, fs *flag.FlagSet, args []string, interspersed bool) ([]string, error) {
+	if c.flagCapture != nil {
+		c.flagCapture(cmd, fs)
+		return nil, errFlagsCaptured
+	}
 	var pos []string
 	for {
 		// Split off "--" ourselves so that we know where it was.
@@ -45,8 +49,15 @@ func (c *cli) parseFlags(cmd *command, fs *flag.FlagSet, args []string, interspe
 				fmt.Fprint(c.stdout, cmd.help)
 				return nil, flag.ErrHelp
 			}
-			return nil, withHints(usageErrorf("%s: %s", cmd.name, flagError(err)),
-				fmt.Sprintf(`run "tgsession help %s" for usage`, cmd.name))
+			var hints []string
+			if m := reUndefined.FindStringSubmatch(err.Error()); m != nil {
+				name, _, _ := strings.Cut(m[1], "=")
+				if s := suggest(name, flagNames(fs)); s != "" {
+					hints = append(hints, fmt.Sprintf("did you mean %s?", dashes(s)))
+				}
+			}
+			hints = append(hints, fmt.Sprintf(`run "tgsession help %s" for usage`, cmd.name))
+			return nil, withHints(usageErrorf("%s: %s", cmd.name, flagError(err)), hints...)
 		}
 		rest := fs.Args()
 		if !interspersed || len(rest) == 0 {
@@ -62,6 +73,25 @@ func (c *cli) parseFlags(cmd *command, fs *flag.FlagSet, args []string, interspe
 			args = append(append(args, "--"), tail...)
 		}
 	}
+}
+
+// errFlagsCaptured stops a command whose flags were captured (see
+// cli.flagCapture).
+var errFlagsCaptured = &cliError{code: exitOK, err: errors.New("flags captured"), silent: true}
+
+// flagNames returns the names of the flags defined in fs.
+func flagNames(fs *flag.FlagSet) []string {
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return names
+}
+
+// dashes returns a flag name as typed: -o, --out.
+func dashes(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }
 
 var (

@@ -8,8 +8,9 @@ import (
 
 var versionCmd = &command{
 	name:    "version",
-	summary: "print the version",
+	summary: "print the version (also -v, --version)",
 	help: `Usage: tgsession version
+       tgsession -v | --version
 
 Prints the tgsession version and the Go version it was built with.
 `,
@@ -55,7 +56,7 @@ Shows the list of commands, or a command's flags and examples.
 		case 1:
 			cmd := findCommand(args[0])
 			if cmd == nil {
-				return withHints(usageErrorf("help: unknown command %q", args[0]), `run "tgsession help" for the list of commands`)
+				return unknownCommand("help: ", args[0])
 			}
 			fmt.Fprint(c.stdout, cmd.help)
 			return nil

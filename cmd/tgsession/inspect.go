@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -30,7 +29,7 @@ Flags:
     --from FORMAT   decode as FORMAT, skipping detection (for ambiguous text)
     --in FILE       read the session from FILE
     --dc N          for a .session file holding keys for several DCs,
-                    show the one for DC N
+                    show the one for DC N (refused for strings)
 
 Examples:
     tgsession inspect < session.txt
@@ -76,7 +75,7 @@ func runInspect(c *cli, cmd *command, args []string) error {
 				if i > 0 {
 					fmt.Fprintln(c.stdout)
 				}
-				fmt.Fprintf(c.stdout, "%s:\n", src)
+				fmt.Fprintf(c.stdout, "%s:\n", escapeControls(src.String()))
 			}
 			writeInspectText(c.stdout, l)
 		}
@@ -177,12 +176,7 @@ func newInspectJSON(l *loaded, withFile bool) *inspectJSON {
 }
 
 func writeInspectJSON(w io.Writer, l *loaded, withFile bool) error {
-	b, err := json.Marshal(newInspectJSON(l, withFile))
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "%s\n", b)
-	return err
+	return writeJSONLine(w, newInspectJSON(l, withFile))
 }
 
 func optString[T comparable](o codec.Optional[T]) string {
@@ -194,7 +188,9 @@ func optString[T comparable](o codec.Optional[T]) string {
 
 func writeInspectText(w io.Writer, l *loaded) {
 	s := l.sess
-	row := func(k, v string) { fmt.Fprintf(w, "%-15s %s\n", k+":", v) }
+	// Values can come from an untrusted file (an address, a warning
+	// naming a table): escaped like every message.
+	row := func(k, v string) { fmt.Fprintf(w, "%-15s %s\n", k+":", escapeControls(v)) }
 	format := s.Source.String()
 	if s.Layout != "" {
 		format += " (" + s.Layout + ")"

@@ -1,13 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/internal/safefile"
@@ -18,9 +19,6 @@ import (
 // codec's own limit. Reading stops one byte later, so /dev/zero or an
 // endless FIFO cannot exhaust memory.
 const maxTextInput = codec.MaxInputLen
-
-// sqliteMagic starts every SQLite database file.
-var sqliteMagic = []byte("SQLite format 3\x00")
 
 // source is one input: standard input or a file.
 type source struct {
@@ -34,8 +32,27 @@ func (s source) String() string {
 	return s.path
 }
 
+// stdoutNames name standard output as a path (refused as -o: use "-").
+var stdoutNames = []string{"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"}
+
+// stdinNames name standard input as a path.
+var stdinNames = []string{"-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"}
+
+// isInheritedFD reports whether path names a descriptor this process
+// inherited (bash's <(cmd) gives /dev/fd/63): a pipe with a writer, read
+// like standard input rather than refused like a named pipe.
+func isInheritedFD(path string) bool {
+	for _, p := range []string{"/dev/fd/", "/proc/self/fd/"} {
+		if rest, ok := strings.CutPrefix(path, p); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // sources returns the inputs named by --in and the positional arguments;
-// standard input if there are none. "-" names standard input.
+// standard input if there are none. "-" (or /dev/stdin) names standard
+// input.
 func sources(cmd, in string, args []string) ([]source, error) {
 	if in != "" && len(args) > 0 {
 		return nil, usageErrorf("%s: --in and file arguments cannot be used together", cmd)
@@ -49,7 +66,7 @@ func sources(cmd, in string, args []string) ([]source, error) {
 	var out []source
 	stdin := 0
 	for _, a := range args {
-		if a == "-" {
+		if slices.Contains(stdinNames, a) {
 			stdin++
 			out = append(out, source{})
 			continue
@@ -65,12 +82,33 @@ func sources(cmd, in string, args []string) ([]source, error) {
 	return out, nil
 }
 
+// specialInputError is an input path that is not a regular file.
+type specialInputError struct {
+	path string
+	mode fs.FileMode
+}
+
+func (e *specialInputError) Error() string {
+	return fmt.Sprintf("%s: is %s, not a regular file", e.path, safefile.KindOf(e.mode))
+}
+
 // openError turns a failure to open an input path into a secret-free error
 // with a hint when the "path" is probably a pasted session.
 func openError(path string, err error) error {
 	if looksLikeSecret(path) {
 		return withHints(failf("cannot open input file (its name is not shown: it looks like a session or key)"),
 			"sessions are never taken from the command line: pipe them to standard input or use --in FILE")
+	}
+	var se *specialInputError
+	if errors.As(err, &se) {
+		switch {
+		case se.mode.IsDir():
+			return failf("%s: is a directory", path)
+		case se.mode&fs.ModeNamedPipe != 0:
+			return withHints(failf("%s: is a named pipe (FIFO), not a regular file: tgsession does not open named pipes, which can block forever", path),
+				fmt.Sprintf("if a program writes the session into it, redirect it: tgsession … < %s", path))
+		}
+		return failf("%v", se)
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
@@ -79,33 +117,54 @@ func openError(path string, err error) error {
 	return failf("%v", err)
 }
 
-// readText reads at most maxTextInput bytes of text from src. It returns
-// the bytes read; the caller clears them when done. If the file is an
-// SQLite database, it returns isSQLite and no data.
+// readText reads at most maxTextInput bytes of text from src and says
+// what it is. It returns the bytes of a session text; the caller clears
+// them when done. If src is an SQLite database file, it returns isSQLite
+// and no data. Anything else (a sealed value, an age file, an image, an
+// SQLite database on standard input…) is an error that names it and says
+// what to do (see recognize).
 func (c *cli) readText(src source) (data []byte, isSQLite bool, err error) {
+	var tooLarge bool
 	if src.path == "" {
 		data, err = c.readStdin()
-		return data, false, err
+	} else {
+		var f *os.File
+		f, err = openInput(src.path)
+		if err != nil {
+			return nil, false, openError(src.path, err)
+		}
+		data, err = readCapped(f, maxTextInput)
+		f.Close()
 	}
-	f, err := os.Open(src.path)
+	if errors.Is(err, errTooLarge) {
+		tooLarge, err = true, nil
+	}
 	if err != nil {
-		return nil, false, openError(src.path, err)
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, false, failf("%s: is a directory", src.path)
-	}
-	data, err = readCapped(f, maxTextInput)
-	if err != nil && !errors.Is(err, errTooLarge) {
+		clear(data)
+		if src.path == "" {
+			return nil, false, err
+		}
 		return nil, false, failf("%s: %v", src.path, err)
 	}
-	if bytes.HasPrefix(data, sqliteMagic) {
+	rec := recognize(data)
+	switch {
+	case rec.kind == kindSQLite && src.path != "":
 		clear(data)
 		return nil, true, nil
-	}
-	if err != nil {
+	case rec.kind == kindSQLite:
 		clear(data)
-		return nil, false, failf("%s: %v", src.path, err)
+		return nil, false, withHints(failf("%s is an SQLite database (a .session file), which is read from a file, not from standard input", src),
+			"pass it as a file argument: tgsession inspect FILE, tgsession convert --to FORMAT FILE")
+	case rec.kind == kindOther:
+		clear(data)
+		e := failf("%s is %s", src, rec.what)
+		if rec.hint != "" {
+			e = withHints(e, rec.hint)
+		}
+		return nil, false, e
+	case tooLarge:
+		clear(data)
+		return nil, false, failf("%s: %v", src, errTooLarge)
 	}
 	return data, false, nil
 }
@@ -143,50 +202,118 @@ func readCapped(r io.Reader, max int) ([]byte, error) {
 
 // readStdin reads a secret from standard input. On a terminal, it prompts
 // on stderr and reads one line without echo, so that the pasted session
-// does not stay on the screen.
+// does not stay on the screen. Too much input is returned with
+// errTooLarge (the caller may still recognise what it is).
 func (c *cli) readStdin() ([]byte, error) {
 	if f, ok := c.stdin.(*os.File); ok && c.isTerminal(f) {
 		fmt.Fprint(c.stderr, "tgsession: paste the session and press Enter (input is hidden): ")
-		b, err := term.ReadPassword(int(f.Fd()))
+		fd := int(f.Fd())
+		if st, err := term.GetState(fd); err == nil {
+			// A signal during the prompt exits without ReadPassword's
+			// deferred restore: give the terminal its echo back.
+			defer interrupts.onExit(func() { _ = term.Restore(fd, st) })()
+		}
+		b, err := term.ReadPassword(fd)
 		fmt.Fprintln(c.stderr)
 		if err != nil {
 			return nil, failf("reading from the terminal: %v", err)
 		}
 		if len(b) > maxTextInput {
-			clear(b)
-			return nil, failf("standard input: %v", errTooLarge)
+			return b, errTooLarge
 		}
 		return b, nil
 	}
 	b, err := readCapped(c.stdin, maxTextInput)
-	if err != nil {
+	if err != nil && !errors.Is(err, errTooLarge) {
 		clear(b)
 		return nil, failf("standard input: %v", err)
 	}
-	return b, nil
+	return b, err
 }
+
+// testHookBeforeCommit, when set (by tests only), is called by writeOutput
+// with the temporary file's path after the data is written and before it
+// is committed.
+var testHookBeforeCommit func(tmp string)
 
 // writeOutput writes data to path ("" or "-" for stdout). A file is
 // written atomically with mode 0600, and an existing file is replaced only
-// if force is set.
+// if force is set, and only if it is a regular file.
 func (c *cli) writeOutput(path string, data []byte, force bool) error {
 	if path == "" || path == "-" {
 		_, err := c.stdout.Write(data)
-		return err
+		if err != nil {
+			return failf("standard output: %w", err)
+		}
+		return nil
 	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return failf("%s: is a directory", path)
+	c.removeStale(path)
+	p, err := safefile.Create(path, force)
+	if err != nil {
+		return outputError(path, err)
 	}
-	if err := safefile.WriteFile(path, data, force); err != nil {
+	if _, err := p.Write(data); err != nil {
+		p.Abort()
+		return outputError(path, err)
+	}
+	if testHookBeforeCommit != nil {
+		testHookBeforeCommit(p.Name())
+	}
+	if err := p.Commit(); err != nil {
 		return outputError(path, err)
 	}
 	return nil
 }
 
+// removeStale removes the temporary files that an interrupted run left in
+// the directory of output path (or in path itself, for a batch's output
+// directory), with a one-line notice each. It runs once per directory.
+func (c *cli) removeStale(path string) {
+	dir := filepath.Dir(path)
+	if isDir(path) {
+		dir = filepath.Clean(path)
+	}
+	c.staleMu.Lock()
+	defer c.staleMu.Unlock()
+	if c.staleDone == nil {
+		c.staleDone = map[string]bool{}
+	}
+	if c.staleDone[dir] {
+		return
+	}
+	c.staleDone[dir] = true
+	removed, err := safefile.RemoveStale(dir)
+	for _, s := range removed {
+		if s.PID != 0 {
+			c.infof("removed %s, a temporary file left by an interrupted run (process %d)", s.Path, s.PID)
+		} else {
+			c.infof("removed %s, a temporary file left by an interrupted run", s.Path)
+		}
+	}
+	if err != nil {
+		c.warnf("%s: cannot remove a stale temporary file: %v", dir, err)
+	}
+}
+
 // outputError describes a failure to write path.
 func outputError(path string, err error) error {
-	if errors.Is(err, safefile.ErrExists) {
+	var nr *safefile.NotRegularError
+	switch {
+	case errors.Is(err, safefile.ErrExists):
 		return withHints(failf("%s: output file exists", path), "pass --force to replace it")
+	case errors.As(err, &nr) && nr.Mode.IsDir():
+		return failf("%s: is a directory", path)
+	case errors.As(err, &nr):
+		hint := "tgsession writes only regular files and never replaces anything else, even with --force"
+		if nr.Mode&fs.ModeSymlink != 0 {
+			hint = "tgsession does not write through or replace a symbolic link: name the file it points to, or remove the link"
+		}
+		if slices.Contains(stdoutNames, path) {
+			hint = "to write to standard output, use -o - (or leave out -o)"
+		}
+		return withHints(failf("%s: is %s, not a regular file", path, safefile.KindOf(nr.Mode)), hint)
+	case errors.Is(err, safefile.ErrClosed):
+		return failf("%s: not written: interrupted", path)
 	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

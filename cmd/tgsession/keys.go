@@ -6,29 +6,21 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 
 	"filippo.io/age"
 	"github.com/awnumar/memguard"
 	"github.com/tgsession/tgsession/vault"
 )
 
-var catchOnce sync.Once
-
-// guardMemory prepares the process for handling auth keys in memguard: on
-// SIGINT or SIGTERM memguard wipes its buffers and exits. The signals are
-// named explicitly: CatchSignal with none catches every signal, including
-// the runtime's SIGURG preemption signal (SECURITY-RESEARCH §2.4). It
-// returns memguard.Purge, for the command to defer. Importing memguard
-// also sets RLIMIT_CORE to 0 for the process and its children.
+// guardMemory returns memguard.Purge, for a command that handles auth
+// keys in memguard to defer. Signals are not memguard's business here:
+// memguard's CatchSignal handler exits at once, which skipped removing
+// temporary files; the process's own handler (signals.go) wipes memguard's
+// buffers after that cleanup. Importing memguard also sets RLIMIT_CORE to
+// 0 for the process and its children.
 func guardMemory() func() {
-	catchOnce.Do(func() {
-		memguard.CatchSignal(func(os.Signal) {}, os.Interrupt, syscall.SIGTERM)
-	})
 	return memguard.Purge
 }
 
@@ -60,7 +52,7 @@ func parseRecipients(cmd string, rs, files []string, opts ...vault.Option) ([]ag
 		out = append(out, rr...)
 	}
 	for _, path := range files {
-		f, err := os.Open(path)
+		f, err := openInput(path)
 		if err != nil {
 			return nil, openError(path, err)
 		}

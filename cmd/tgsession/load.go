@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/compat"
 )
 
 // loaded is one decoded input.
@@ -31,7 +32,15 @@ func parseFromFlag(cmd, name string) (codec.Format, error) {
 	}
 	f, err := codec.ParseFormat(name)
 	if err != nil {
-		return 0, usageErrorf("%s: unknown --from format (want one of %s)", cmd, formatList(codec.Formats))
+		if _, ferr := compat.ParseFileKind(name); ferr == nil {
+			return 0, withHints(usageErrorf("%s: --from takes a string format; %s is a file format", cmd, name),
+				"a .session file is recognised by itself: pass the file, without --from")
+		}
+		var names []string
+		for _, f := range codec.Formats {
+			names = append(names, f.String())
+		}
+		return 0, formatError(usageErrorf("%s: unknown --from format (want one of %s)", cmd, formatList(codec.Formats)), name, names)
 	}
 	return f, nil
 }
@@ -63,9 +72,13 @@ func (c *cli) loadDC(src source, from codec.Format, dc int) (*loaded, error) {
 		return c.loadFile(src, dc)
 	}
 	defer clear(data)
-	s, err := decodeText(string(data), from)
+	if dc != 0 {
+		return nil, dcOnString(src)
+	}
+	text := string(data)
+	s, err := decodeText(text, from)
 	if err != nil {
-		return nil, decodeError(src, err)
+		return nil, decodeErrorText(src, err, text)
 	}
 	return &loaded{src: src, sess: s}, nil
 }
@@ -75,6 +88,16 @@ func decodeText(text string, from codec.Format) (*codec.Session, error) {
 		return codec.Decode(text)
 	}
 	return codec.DecodeAs(from, text)
+}
+
+// decodeErrorText is decodeError with the text that failed: when the
+// mistake has a name (JSON that is not gotd's, a lost leading "1"), the
+// hint says so instead of pointing to doctor.
+func decodeErrorText(src source, err error, text string) error {
+	if h := afterDecodeFailure(text); h != "" {
+		return withHints(failf("%s: %v", src, err), h)
+	}
+	return decodeError(src, err)
 }
 
 // decodeError wraps a codec error for src with the hints that help.

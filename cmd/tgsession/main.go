@@ -11,7 +11,9 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+	installSignals()
+	code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	os.Exit(finish(code))
 }
 
 // run is main without the process: it parses args, runs the command and

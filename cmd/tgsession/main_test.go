@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -12,7 +14,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"tgsession": main,
+		"tgsession":        main,
+		"tgsession-hooked": hookedMain,
 	})
 }
 
@@ -23,8 +26,88 @@ func TestScript(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"filemode": cmdFileMode,
 			"envfile":  cmdEnvFile,
+			"mkfifo":   cmdMkfifo,
+			"mknod":    cmdMknod,
+			"mksock":   cmdMksock,
+			"filetype": cmdFileType,
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "mknod":
+				return canMknod(), nil
+			case "root":
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 	})
+}
+
+// cmdMkfifo makes a named pipe: mkfifo PATH.
+func cmdMkfifo(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mkfifo PATH")
+	}
+	ts.Check(syscall.Mkfifo(ts.MkAbs(args[0]), 0o600))
+}
+
+// cmdMknod makes a character device node like /dev/null (1:3): mknod PATH.
+// Scripts guard it with [mknod].
+func cmdMknod(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mknod PATH")
+	}
+	ts.Check(syscall.Mknod(ts.MkAbs(args[0]), syscall.S_IFCHR|0o600, 1<<8|3))
+}
+
+// canMknod reports whether this process may make device nodes.
+func canMknod() bool {
+	dir, err := os.MkdirTemp("", "mknod")
+	if err != nil {
+		return false
+	}
+	defer os.RemoveAll(dir)
+	return syscall.Mknod(filepath.Join(dir, "n"), syscall.S_IFCHR|0o600, 1<<8|3) == nil
+}
+
+// cmdMksock makes a Unix socket file: mksock PATH.
+func cmdMksock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mksock PATH")
+	}
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	ts.Check(err)
+	defer syscall.Close(fd)
+	ts.Check(syscall.Bind(fd, &syscall.SockaddrUnix{Name: ts.MkAbs(args[0])}))
+}
+
+// cmdFileType checks a path's type without following links: filetype
+// regular|symlink|fifo|chardev|dir PATH.
+func cmdFileType(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: filetype KIND PATH")
+	}
+	fi, err := os.Lstat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	m := fi.Mode()
+	var got string
+	switch {
+	case m&os.ModeSymlink != 0:
+		got = "symlink"
+	case m&os.ModeNamedPipe != 0:
+		got = "fifo"
+	case m&os.ModeCharDevice != 0:
+		got = "chardev"
+	case m.IsDir():
+		got = "dir"
+	case m.IsRegular():
+		got = "regular"
+	default:
+		got = m.Type().String()
+	}
+	if (got == args[0]) == neg {
+		ts.Fatalf("%s is %s", args[1], got)
+	}
 }
 
 // sessionFiles are .session vectors from package compat's testdata (made
