@@ -306,7 +306,9 @@ func binaryType(t string) bool {
 	return false
 }
 
-func integerType(t string) bool { return strings.Contains(t, "int") || t == "numeric" || t == "decimal" }
+func integerType(t string) bool {
+	return strings.Contains(t, "int") || t == "numeric" || t == "decimal"
+}
 
 // Read returns the session stored under name. It runs SELECTs only, in one
 // read-only transaction (PostgreSQL, MySQL) or on a read-only SQLite

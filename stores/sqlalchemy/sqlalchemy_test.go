@@ -466,7 +466,7 @@ func TestWriteRefusesExisting(t *testing.T) {
 			}
 			// A placeholder row without a key (alchemysession's first
 			// set_dc) is not a session: writing over it needs no replace.
-			if _, err := d.raw.Exec("INSERT INTO sessions (session_id, dc_id, server_address, port, auth_key) VALUES ('fresh', 2, '1.2.3.4', 443, "+emptyBlob(d)+")"); err != nil {
+			if _, err := d.raw.Exec("INSERT INTO sessions (session_id, dc_id, server_address, port, auth_key) VALUES ('fresh', 2, '1.2.3.4', 443, " + emptyBlob(d) + ")"); err != nil {
 				t.Fatal(err)
 			}
 			_, err = s.Read(ctx, "fresh")
