@@ -685,3 +685,54 @@ func keyField(doc bson.Raw) (codec.AuthKey, error) {
 	}
 	return check.Key("auth_key", data)
 }
+
+// Encode returns the documents [Store.Write] writes for r, as BSON: the
+// session document (telemongo's with a fresh ObjectId), the entities
+// (telemongo) or peers, pyrofork's usernames, and the update state. The
+// key copy in Session is the caller's to clear.
+func Encode(layout Layout, r *stores.Record, now int64) (Documents, error) {
+	if r == nil || r.Session == nil || !r.Session.Key.IsSet() {
+		return Documents{}, fmt.Errorf("the record holds no auth key: %w", stores.ErrBadValue)
+	}
+	var (
+		sess                bson.D
+		ents, names, states []any
+		err                 error
+	)
+	switch layout {
+	case Telemongo:
+		sess = telemongoSession(r, bson.NewObjectID())
+		ents, states = telemongoEntities(r.Entities), telemongoStates(r.States)
+	case Pyrogram:
+		if sess, err = pyrogramSession(r); err != nil {
+			return Documents{}, err
+		}
+		ents, names = pyrogramPeers(r.Entities, now)
+		states = pyrogramStates(r.States)
+	default:
+		return Documents{}, fmt.Errorf("unknown layout %d: %w", int(layout), stores.ErrLayout)
+	}
+	d := Documents{}
+	if d.Session, err = bson.Marshal(sess); err != nil {
+		return Documents{}, fmt.Errorf("encoding the session document: %w", stores.ErrBadValue)
+	}
+	wipeKey(sess)
+	for _, list := range []struct {
+		in  []any
+		out *[][]byte
+	}{{ents, &d.Entities}, {names, &d.Usernames}, {states, &d.States}} {
+		for _, doc := range list.in {
+			b, err := bson.Marshal(doc)
+			if err != nil {
+				return Documents{}, fmt.Errorf("encoding a document: %w", stores.ErrBadValue)
+			}
+			*list.out = append(*list.out, b)
+		}
+	}
+	if layout == Pyrogram {
+		d.Collections = []string{"peers", "session", "update_state", "usernames"}
+	} else {
+		d.Collections = []string{"telethon_entities", "telethon_sessions", "telethon_update_states", "version"}
+	}
+	return d, nil
+}

@@ -401,3 +401,36 @@ func decodeBase64(s string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// Encode returns the values [Store.Write] stores for r: the session value
+// and entity values (teleredis, exactly as teleredis 0.1.3 writes them) or
+// the hash fields (TG-UserBot). The key copies in the result are the
+// caller's to clear.
+func Encode(layout Layout, r *stores.Record) (Values, error) {
+	if r == nil || r.Session == nil || !r.Session.Key.IsSet() {
+		return Values{}, fmt.Errorf("the record holds no auth key: %w", stores.ErrBadValue)
+	}
+	switch layout {
+	case TeleRedis:
+		v := Values{DC: r.Session.DC, Session: encodeSession(r.Session)}
+		for _, e := range r.Entities {
+			if b, ok := encodeEntity(e); ok {
+				v.Entities = append(v.Entities, b)
+			}
+		}
+		return v, nil
+	case Hash:
+		pairs := encodeHash(r)
+		f := make(map[string][]byte, len(pairs)/2)
+		for i := 0; i < len(pairs); i += 2 {
+			switch x := pairs[i+1].(type) {
+			case string:
+				f[pairs[i].(string)] = []byte(x)
+			case []byte:
+				f[pairs[i].(string)] = x
+			}
+		}
+		return Values{Fields: f}, nil
+	}
+	return Values{}, fmt.Errorf("unknown layout %d: %w", int(layout), stores.ErrLayout)
+}
