@@ -15,8 +15,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	_ "modernc.org/sqlite"
 
-	fc "github.com/tgsession/tgsession/fuzz/internal/fuzzcheck"
 	"github.com/tgsession/tgsession/codec"
+	fc "github.com/tgsession/tgsession/fuzz/internal/fuzzcheck"
 	"github.com/tgsession/tgsession/stores"
 	"github.com/tgsession/tgsession/stores/mongo"
 	"github.com/tgsession/tgsession/stores/redis"
