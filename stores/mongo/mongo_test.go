@@ -13,3 +13,7 @@ import (
 func TestMongo(t *testing.T) {
 	mongotest.Run(t, storetest.ServerURL(t, storetest.EnvMongo))
 }
+
+func BenchmarkMongo(b *testing.B) {
+	mongotest.Bench(b, storetest.ServerURL(b, storetest.EnvMongo))
+}

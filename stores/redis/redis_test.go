@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -28,7 +29,9 @@ type env struct {
 
 // newEnv connects to the test Redis and registers the removal of every key
 // under a prefix of the test's own.
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvB(t) }
+
+func newEnvB(t testing.TB) *env {
 	t.Helper()
 	u := storetest.ServerURL(t, storetest.EnvRedis)
 	o, err := goredis.ParseURL(u.Reveal().String())
@@ -60,7 +63,11 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func (e *env) open(t *testing.T, l redis.Layout, dc int) *redis.Store {
+func (e *env) open(t *testing.T, l redis.Layout, dc int) *redis.Store { return e.openDC(t, l, dc) }
+
+func (e *env) openB(b *testing.B, l redis.Layout) *redis.Store { return e.openDC(b, l, 0) }
+
+func (e *env) openDC(t testing.TB, l redis.Layout, dc int) *redis.Store {
 	t.Helper()
 	pre := e.prefix + ":" + redis.DefaultTeleRedisPrefix
 	if l == redis.Hash {
@@ -560,4 +567,76 @@ func TestOpenRefusesOtherSchemes(t *testing.T) {
 	u, _ := stores.ParseURL("postgres://u:pw-secret-xyz@127.0.0.1/db")
 	_, err := redis.Open(context.Background(), u, redis.Options{Layout: redis.TeleRedis})
 	storetest.StoreError(t, err, "telethon-redis", stores.ErrBadURL, nil, "pw-secret-xyz")
+}
+
+func benchRecord(b *testing.B) *stores.Record {
+	return &stores.Record{Session: storetest.Session(b), Entities: storetest.Entities()}
+}
+
+// BenchmarkRead reads one session (with its 3 cached entities) per op.
+func BenchmarkRead(b *testing.B) {
+	for _, l := range []redis.Layout{redis.TeleRedis, redis.Hash} {
+		b.Run(l.Kind(), func(b *testing.B) {
+			e := newEnvB(b)
+			s := e.openB(b, l)
+			if err := s.Write(context.Background(), "bench", benchRecord(b), false); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := s.Read(context.Background(), "bench")
+				if err != nil {
+					b.Fatal(err)
+				}
+				r.Wipe()
+			}
+		})
+	}
+}
+
+// BenchmarkWrite replaces one session (with its 3 cached entities) per op.
+func BenchmarkWrite(b *testing.B) {
+	for _, l := range []redis.Layout{redis.TeleRedis, redis.Hash} {
+		b.Run(l.Kind(), func(b *testing.B) {
+			e := newEnvB(b)
+			s := e.openB(b, l)
+			rec := benchRecord(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Write(context.Background(), "bench", rec, true); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkList10k lists a store holding 10,000 sessions.
+func BenchmarkList10k(b *testing.B) {
+	for _, l := range []redis.Layout{redis.TeleRedis, redis.Hash} {
+		b.Run(l.Kind(), func(b *testing.B) {
+			e := newEnvB(b)
+			s := e.openB(b, l)
+			ctx := context.Background()
+			v, _ := redis.Encode(l, benchRecord(b))
+			p := e.raw.Pipeline()
+			for i := range 10000 {
+				if l == redis.TeleRedis {
+					p.Set(ctx, fmt.Sprintf("%s:%s:s%05d:sessions:2", e.prefix, redis.DefaultTeleRedisPrefix, i), v.Session, 0)
+				} else {
+					p.HSet(ctx, fmt.Sprintf("%s:%s:s%05d:auth", e.prefix, redis.DefaultHashPrefix, i), "dc_id", "2", "auth_key", v.Fields["auth_key"])
+				}
+			}
+			if _, err := p.Exec(ctx); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				names, err := s.List(ctx)
+				if err != nil || len(names) != 10000 {
+					b.Fatalf("%d names, %v", len(names), err)
+				}
+			}
+		})
+	}
 }

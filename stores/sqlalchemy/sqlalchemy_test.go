@@ -39,7 +39,7 @@ func dialects(t *testing.T) []*db {
 	t.Helper()
 	var out []*db
 	out = append(out, newSQLite(t))
-	for _, f := range []func(*testing.T) *db{newPostgres, newMySQL} {
+	for _, f := range []func(testing.TB) *db{newPostgresTB, newMySQLTB} {
 		if d := f(t); d != nil {
 			out = append(out, d)
 		}
@@ -47,7 +47,9 @@ func dialects(t *testing.T) []*db {
 	return out
 }
 
-func newSQLite(t *testing.T) *db {
+func newSQLite(t *testing.T) *db { return newSQLiteTB(t) }
+
+func newSQLiteTB(t testing.TB) *db {
 	path := filepath.Join(t.TempDir(), "bot.db")
 	raw, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
@@ -61,7 +63,9 @@ func newSQLite(t *testing.T) *db {
 	return &db{name: "sqlite", u: u, raw: raw, dump: "alchemy-sqlite-core.txt"}
 }
 
-func newPostgres(t *testing.T) *db {
+func newPostgres(t *testing.T) *db { return newPostgresTB(t) }
+
+func newPostgresTB(t testing.TB) *db {
 	raw := getenvURL(storetest.EnvPostgres)
 	if raw == "" {
 		t.Logf("PostgreSQL skipped: %s is not set", storetest.EnvPostgres)
@@ -95,7 +99,9 @@ func newPostgres(t *testing.T) *db {
 	return &db{name: "postgres", u: u, raw: conn, dump: "alchemy-postgres-core.txt"}
 }
 
-func newMySQL(t *testing.T) *db {
+func newMySQL(t *testing.T) *db { return newMySQLTB(t) }
+
+func newMySQLTB(t testing.TB) *db {
 	raw := getenvURL(storetest.EnvMySQL)
 	if raw == "" {
 		t.Logf("MySQL skipped: %s is not set", storetest.EnvMySQL)
@@ -181,7 +187,11 @@ func (d *db) load(t *testing.T, prefix string) storetest.SQLDump {
 	return dump
 }
 
-func (d *db) open(t *testing.T, opts sqlalchemy.Options) *sqlalchemy.Store {
+func (d *db) openTB(b testing.TB) *sqlalchemy.Store { return d.openOpts(b, sqlalchemy.Options{}) }
+
+func (d *db) open(t *testing.T, opts sqlalchemy.Options) *sqlalchemy.Store { return d.openOpts(t, opts) }
+
+func (d *db) openOpts(t testing.TB, opts sqlalchemy.Options) *sqlalchemy.Store {
 	t.Helper()
 	s, err := sqlalchemy.Open(context.Background(), d.u, opts)
 	if err != nil {
@@ -682,4 +692,89 @@ func TestBadURLs(t *testing.T) {
 	u, _ := stores.ParseURL("sqlite:///x.db")
 	_, err := sqlalchemy.Open(ctx, u, sqlalchemy.Options{TablePrefix: "a; DROP TABLE x"})
 	storetest.StoreError(t, err, sqlalchemy.Kind, stores.ErrBadURL, nil)
+}
+
+func benchDialects(b *testing.B) []*db {
+	var out []*db
+	out = append(out, newSQLiteTB(b))
+	for _, f := range []func(testing.TB) *db{newPostgresTB, newMySQLTB} {
+		if d := f(b); d != nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// BenchmarkRead reads one session (3 entities, 1 update state row) per op.
+func BenchmarkRead(b *testing.B) {
+	for _, d := range benchDialects(b) {
+		b.Run(d.name, func(b *testing.B) {
+			s := d.openTB(b)
+			rec := &stores.Record{Session: storetest.Session(b), Entities: storetest.Entities(), States: dumpState}
+			if err := s.Write(context.Background(), "bench", rec, false); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := s.Read(context.Background(), "bench")
+				if err != nil {
+					b.Fatal(err)
+				}
+				r.Wipe()
+			}
+		})
+	}
+}
+
+// BenchmarkWrite replaces one session (3 entities, 1 update state row) per
+// op, in one transaction.
+func BenchmarkWrite(b *testing.B) {
+	for _, d := range benchDialects(b) {
+		b.Run(d.name, func(b *testing.B) {
+			s := d.openTB(b)
+			rec := &stores.Record{Session: storetest.Session(b), Entities: storetest.Entities(), States: dumpState}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Write(context.Background(), "bench", rec, true); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkList10k lists a database holding 10,000 sessions.
+func BenchmarkList10k(b *testing.B) {
+	for _, d := range benchDialects(b) {
+		b.Run(d.name, func(b *testing.B) {
+			s := d.openTB(b)
+			ctx := context.Background()
+			if err := s.Write(ctx, "s00000", &stores.Record{Session: storetest.Session(b)}, false); err != nil {
+				b.Fatal(err)
+			}
+			q := "INSERT INTO sessions (session_id, dc_id, server_address, port, auth_key) SELECT ?, dc_id, server_address, port, auth_key FROM sessions WHERE session_id = 's00000'"
+			if d.name == "postgres" {
+				q = strings.Replace(q, "?", "$1", 1)
+			}
+			tx, err := d.raw.Begin()
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 1; i < 10000; i++ {
+				if _, err := tx.Exec(q, fmt.Sprintf("s%05d", i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := tx.Commit(); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				names, err := s.List(ctx)
+				if err != nil || len(names) != 10000 {
+					b.Fatalf("%d names, %v", len(names), err)
+				}
+			}
+		})
+	}
 }

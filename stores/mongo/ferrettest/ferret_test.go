@@ -68,3 +68,9 @@ func logOut() io.Writer {
 	}
 	return io.Discard
 }
+
+// BenchmarkFerretDB reads and writes one session per op on the embedded
+// FerretDB (SQLite backend), in both layouts.
+func BenchmarkFerretDB(b *testing.B) {
+	mongotest.Bench(b, ferretURL(b))
+}

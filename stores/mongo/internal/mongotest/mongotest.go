@@ -550,3 +550,51 @@ func unreachable(t *testing.T) {
 		t.Fatal(fmt.Sprint("not ErrBadURL"))
 	}
 }
+
+// Bench runs the read and write benchmarks against the server at u.
+func Bench(b *testing.B, u stores.URL) {
+	ctx := context.Background()
+	for _, l := range []mongo.Layout{mongo.Telemongo, mongo.Pyrogram} {
+		rec := &stores.Record{Session: storetest.Session(b), Entities: storetest.Entities(), States: telemongoState}
+		if l == mongo.Pyrogram {
+			rec = &stores.Record{Session: pyroforkSession(b), Entities: pyroforkEntities(), States: pyroforkStates}
+		}
+		open := func(b *testing.B) (*mongo.Store, string) {
+			c, err := gomongo.Connect(options.Client().ApplyURI(u.Reveal().String()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			name := "tgsbench_" + storetest.Suffix()
+			b.Cleanup(func() { _ = c.Database(name).Drop(ctx); _ = c.Disconnect(ctx) })
+			s, err := mongo.Open(ctx, u, mongo.Options{Layout: l})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { _ = s.Close() })
+			return s, name
+		}
+		b.Run("Read/"+l.Kind(), func(b *testing.B) {
+			s, name := open(b)
+			if err := s.Write(ctx, name, rec, false); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := s.Read(ctx, name)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r.Wipe()
+			}
+		})
+		b.Run("Write/"+l.Kind(), func(b *testing.B) {
+			s, name := open(b)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Write(ctx, name, rec, true); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
