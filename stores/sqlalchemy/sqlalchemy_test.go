@@ -189,7 +189,9 @@ func (d *db) load(t *testing.T, prefix string) storetest.SQLDump {
 
 func (d *db) openTB(b testing.TB) *sqlalchemy.Store { return d.openOpts(b, sqlalchemy.Options{}) }
 
-func (d *db) open(t *testing.T, opts sqlalchemy.Options) *sqlalchemy.Store { return d.openOpts(t, opts) }
+func (d *db) open(t *testing.T, opts sqlalchemy.Options) *sqlalchemy.Store {
+	return d.openOpts(t, opts)
+}
 
 func (d *db) openOpts(t testing.TB, opts sqlalchemy.Options) *sqlalchemy.Store {
 	t.Helper()
