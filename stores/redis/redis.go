@@ -78,7 +78,7 @@ type Store struct {
 var _ stores.Store = (*Store)(nil)
 
 // scanCount is the COUNT hint of every SCAN.
-const scanCount = 1000
+const scanCount = 5000
 
 // Open connects to the Redis server at u (redis:// or rediss://) and checks
 // that it answers (PING, with the URL's credentials).
