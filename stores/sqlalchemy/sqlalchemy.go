@@ -43,8 +43,9 @@ type Store struct {
 	dc      int
 	timeout time.Duration
 
-	mu sync.Mutex
-	rw *sql.DB // SQLite: opened read-write by the first Write
+	mu     sync.Mutex
+	rw     *sql.DB // SQLite: opened read-write by the first Write
+	probed *layout // the last layout found, reused by Read and List
 }
 
 var _ stores.Store = (*Store)(nil)
@@ -232,6 +233,26 @@ type noTables struct{}
 
 func (noTables) Error() string { return "" }
 
+// cachedProbe returns the layout found by an earlier probe of this Store,
+// or probes. A table dropped since makes the queries fail with
+// [stores.ErrLayout].
+func (s *Store) cachedProbe(ctx context.Context, q queryer) (*layout, error) {
+	s.mu.Lock()
+	l := s.probed
+	s.mu.Unlock()
+	if l != nil {
+		return l, nil
+	}
+	l, err := s.probe(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.probed = l
+	s.mu.Unlock()
+	return l, nil
+}
+
 // queryer is *sql.DB or *sql.Tx.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -338,7 +359,7 @@ func (s *Store) read(ctx context.Context, name string) (*stores.Record, error) {
 		defer func() { _ = tx.Rollback() }()
 		q = tx
 	}
-	l, err := s.probe(ctx, q)
+	l, err := s.cachedProbe(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -496,11 +517,11 @@ func (s *Store) list(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.probe(ctx, db); err != nil {
+	if _, err := s.cachedProbe(ctx, db); err != nil {
 		return nil, err
 	}
 	rows, err := db.QueryContext(ctx, "SELECT DISTINCT session_id FROM "+s.table("sessions")+
-		" WHERE auth_key IS NOT NULL AND LENGTH(auth_key) > 0 ORDER BY session_id LIMIT "+fmt.Sprint(stores.MaxNames+1))
+		" WHERE auth_key IS NOT NULL AND LENGTH(auth_key) > 0 LIMIT "+fmt.Sprint(stores.MaxNames+1))
 	if err != nil {
 		return nil, err
 	}

@@ -170,7 +170,13 @@ func (s *Store) write(ctx context.Context, db *sql.DB, name string, r *stores.Re
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.probed = l
+	s.mu.Unlock()
+	return nil
 }
 
 const rowsPerInsert = 500
