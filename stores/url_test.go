@@ -1,6 +1,7 @@
 package stores_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,7 +146,7 @@ func TestParseURLErrors(t *testing.T) {
 
 func TestDriverErrorScrubs(t *testing.T) {
 	u, _ := stores.ParseURL("mongodb://bot:" + secret + "@h/db?authMechanismProperties=AWS_SESSION_TOKEN:tok-" + secret)
-	err := stores.DriverError(nil, "pyrogram-mongo", "read", "bot", u, nil,
+	err := stores.DriverError(context.Background(), "pyrogram-mongo", "read", "bot", u, nil,
 		fmt.Errorf("driver said: dial mongodb://bot:%s@h/db failed\nsecond line\x00", secret))
 	check(t, err.Error(), "driver error")
 	if !errors.Is(err, stores.ErrServer) {
@@ -154,7 +155,7 @@ func TestDriverErrorScrubs(t *testing.T) {
 	if strings.ContainsAny(err.Error(), "\n\x00") {
 		t.Fatal("control characters kept")
 	}
-	long := stores.DriverError(nil, "k", "read", "", u, stores.ErrAuth, errors.New(strings.Repeat("x", 5000)))
+	long := stores.DriverError(context.Background(), "k", "read", "", u, stores.ErrAuth, errors.New(strings.Repeat("x", 5000)))
 	if len(long.Error()) > 600 || !errors.Is(long, stores.ErrAuth) {
 		t.Fatalf("message of %d bytes", len(long.Error()))
 	}

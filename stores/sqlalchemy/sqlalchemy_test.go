@@ -63,8 +63,6 @@ func newSQLiteTB(t testing.TB) *db {
 	return &db{name: "sqlite", u: u, raw: raw, dump: "alchemy-sqlite-core.txt"}
 }
 
-func newPostgres(t *testing.T) *db { return newPostgresTB(t) }
-
 func newPostgresTB(t testing.TB) *db {
 	raw := getenvURL(storetest.EnvPostgres)
 	if raw == "" {

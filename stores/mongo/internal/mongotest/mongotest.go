@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -547,7 +546,7 @@ func unreachable(t *testing.T) {
 	_, err := mongo.Open(ctx, u, mongo.Options{Layout: mongo.Telemongo})
 	storetest.StoreError(t, err, "telethon-mongo", stores.ErrBadURL, nil, pw)
 	if !errors.Is(err, stores.ErrBadURL) {
-		t.Fatal(fmt.Sprint("not ErrBadURL"))
+		t.Fatal("not ErrBadURL")
 	}
 }
 
