@@ -640,3 +640,21 @@ func BenchmarkList10k(b *testing.B) {
 		})
 	}
 }
+
+// A cancelled context ends every call with ErrUnreachable and
+// context.Canceled in the chain.
+func TestCancelledContext(t *testing.T) {
+	e := newEnv(t)
+	s := e.open(t, redis.TeleRedis, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.Read(ctx, "x")
+	se := storetest.StoreError(t, err, "telethon-redis", stores.ErrUnreachable, nil)
+	if !errors.Is(se, context.Canceled) {
+		t.Fatalf("no context.Canceled in the chain: %v", se)
+	}
+	err = s.Write(ctx, "x", &stores.Record{Session: storetest.Session(t)}, false)
+	storetest.StoreError(t, err, "telethon-redis", context.Canceled, keyBytes())
+	_, err = s.List(ctx)
+	storetest.StoreError(t, err, "telethon-redis", context.Canceled, nil)
+}

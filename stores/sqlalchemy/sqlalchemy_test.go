@@ -778,3 +778,23 @@ func BenchmarkList10k(b *testing.B) {
 		})
 	}
 }
+
+// A cancelled context ends every call with ErrUnreachable and
+// context.Canceled in the chain.
+func TestCancelledContext(t *testing.T) {
+	for _, d := range dialects(t) {
+		t.Run(d.name, func(t *testing.T) {
+			d.load(t, "")
+			s := d.open(t, sqlalchemy.Options{})
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			_, err := s.Read(ctx, "bot-1")
+			storetest.StoreError(t, err, sqlalchemy.Kind, stores.ErrUnreachable, keyBytes())
+			storetest.StoreError(t, err, sqlalchemy.Kind, context.Canceled, keyBytes())
+			err = s.Write(ctx, "new", &stores.Record{Session: storetest.Session(t)}, false)
+			storetest.StoreError(t, err, sqlalchemy.Kind, context.Canceled, keyBytes())
+			_, err = s.List(ctx)
+			storetest.StoreError(t, err, sqlalchemy.Kind, context.Canceled, nil)
+		})
+	}
+}

@@ -147,6 +147,21 @@ func Run(t *testing.T, u stores.URL) {
 	t.Run("LayoutConfusion", func(t *testing.T) { layoutConfusion(t, u) })
 	t.Run("List", func(t *testing.T) { list(t, u) })
 	t.Run("Unreachable", func(t *testing.T) { unreachable(t) })
+	t.Run("CancelledContext", func(t *testing.T) { cancelled(t, u) })
+}
+
+func cancelled(t *testing.T, u stores.URL) {
+	e := newEnv(t, u)
+	s := e.open(t, mongo.Pyrogram)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.Read(ctx, e.name)
+	storetest.StoreError(t, err, "pyrogram-mongo", stores.ErrUnreachable, keyBytes())
+	storetest.StoreError(t, err, "pyrogram-mongo", context.Canceled, keyBytes())
+	err = s.Write(ctx, e.name, &stores.Record{Session: pyroforkSession(t)}, false)
+	storetest.StoreError(t, err, "pyrogram-mongo", context.Canceled, keyBytes())
+	_, err = s.List(ctx)
+	storetest.StoreError(t, err, "pyrogram-mongo", context.Canceled, nil)
 }
 
 var (
