@@ -15,12 +15,15 @@ import (
 // This file is the one mapping between alchemysession's rows and
 // [stores.Record].
 
-// Holds is what the layout stores: the session's DC, address, port and key;
-// entities (id, hash, username, phone, name); update state rows for the
-// common state and each channel (pts, qts, date, seq, unread_count). No
-// takeout id, api id, user id, bot flag or test mode; no entity date.
-var Holds = stores.Holds{Address: true, Port: true, Entities: true, EntityUsername: true,
-	EntityPhone: true, EntityName: true, CommonState: true, ChannelState: true, ChannelFull: true}
+// Holds returns what the layout stores: the session's DC, address, port
+// and key; entities (id, hash, username, phone, name); update state rows
+// for the common state and each channel (pts, qts, date, seq,
+// unread_count). No takeout id, api id, user id, bot flag or test mode; no
+// entity date or type.
+func Holds() stores.Holds {
+	return stores.Holds{Address: true, Port: true, Entities: true, EntityUsername: true,
+		EntityPhone: true, EntityName: true, CommonState: true, ChannelState: true, ChannelFull: true}
+}
 
 // sessionRow is one {prefix}sessions row (session_id selected by the query).
 type sessionRow struct {

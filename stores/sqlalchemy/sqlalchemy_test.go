@@ -798,3 +798,11 @@ func TestCancelledContext(t *testing.T) {
 		})
 	}
 }
+
+func TestHolds(t *testing.T) {
+	r := &stores.Record{Session: storetest.Session(t), Entities: storetest.Entities(), TakeoutID: codec.Some[int64](1)}
+	r.Session.UserID = codec.Some[int64](5)
+	if got := sqlalchemy.Holds().Unheld(r); !slices.Equal(got, []string{"user_id", "takeout_id"}) {
+		t.Fatalf("Unheld = %q", got)
+	}
+}
