@@ -135,7 +135,7 @@ type Holds struct {
 	EntityUsername, EntityUsernames        bool // main username; further usernames
 	EntityPhone, EntityName                bool // phone; display name
 	EntityType, EntityDate                 bool // peer type; cache date
-	EntityNoHash                           bool // a basic group's missing access hash (else stored as 0)
+	EntityNoHash                           bool // a user or channel without an access hash (Telethon's layouts drop it)
 	CommonState, ChannelState, ChannelFull bool // update state: common; per channel pts; per channel qts/seq/date
 }
 
@@ -161,8 +161,9 @@ func (h Holds) Unheld(r *Record) []string {
 	add(h.Date, r.Date.Known(), "date")
 	add(h.Entities, len(r.Entities) > 0, "entities")
 	if h.Entities {
-		var user, users, phone, name, typ, date bool
+		var user, users, phone, name, typ, date, nohash bool
 		for _, e := range r.Entities {
+			nohash = nohash || (!e.AccessHash.Known() && compat.KindOf(e.ID) != compat.KindChat)
 			user = user || e.Username != ""
 			users = users || len(e.Usernames) > 0
 			phone = phone || e.Phone != ""
@@ -176,6 +177,9 @@ func (h Holds) Unheld(r *Record) []string {
 		add(h.EntityName, name, "entities.name")
 		add(h.EntityType, typ, "entities.type")
 		add(h.EntityDate, date, "entities.date")
+		// Telethon's layouts store a hash for every entity: users and
+		// channels without one are left out.
+		add(h.EntityNoHash, nohash, "entities.without_access_hash")
 	}
 	var common, channels, full bool
 	for _, s := range r.States {

@@ -38,7 +38,7 @@ func TestUnheld(t *testing.T) {
 	h := stores.Holds{Address: true, Port: true, Entities: true, EntityUsername: true, EntityPhone: true, EntityName: true,
 		CommonState: true, ChannelState: true}
 	got := h.Unheld(r)
-	want = []string{"api_id", "user_id", "is_bot", "test_mode", "takeout_id", "date", "entities.usernames", "entities.type", "entities.date", "update_state.channels.qts_seq"}
+	want = []string{"api_id", "user_id", "is_bot", "test_mode", "takeout_id", "date", "entities.usernames", "entities.type", "entities.date", "entities.without_access_hash", "update_state.channels.qts_seq"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("alchemysession-like: %q", got)
 	}
