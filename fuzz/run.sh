@@ -54,7 +54,7 @@ mkdir -p "$logdir"
 # ./fuzz/sqlite (compat's SQLite readers), kept apart because the fuzzing
 # build instruments every linked package and modernc.org/sqlite is huge.
 # Each package is built once (go test -fuzz would relink per target).
-packages=(fuzz fuzz/sqlite fuzz/tdata)
+packages=(fuzz fuzz/sqlite fuzz/tdata fuzz/stores)
 start=$(date +%s)
 targets=() dirs=() bins=()
 # Instrumenting modernc.org/sqlite for coverage takes minutes on a clean
@@ -69,7 +69,7 @@ for pkg in "${packages[@]}"; do
 		continue
 	fi
 	bin="$logdir/$(tr / _ <<<"$pkg").test"
-	if [ "$pkg" = fuzz/sqlite ] && [ "$instrument_sqlite" != 1 ]; then
+	if [ "$pkg" != fuzz ] && [ "$instrument_sqlite" != 1 ]; then
 		go test -c -o "$bin" "./$pkg"
 	else
 		go test -c -fuzz=. -o "$bin" "./$pkg"

@@ -1,0 +1,37 @@
+// Package stores is what the server-backed session stores share: the
+// Telethon community stores (alchemysession on SQL databases, teleredis
+// and TG-UserBot on Redis, telemongo on MongoDB) and the Pyrogram family's
+// MongoDB storage, as docs/stores.md describes them byte for byte.
+//
+// Each store family is a package of its own that imports its driver:
+// [github.com/tgsession/tgsession/stores/sqlalchemy] (PostgreSQL,
+// MySQL/MariaDB, SQLite), [github.com/tgsession/tgsession/stores/redis]
+// and [github.com/tgsession/tgsession/stores/mongo]. Each returns a
+// [Store] that reads and writes a [Record]: the session, its entity cache
+// and its update state. This package holds no driver, and importing codec,
+// compat or vault pulls none.
+//
+// # Store locations
+//
+// A store is named by a URL ([ParseURL]): postgres://, mysql://,
+// sqlite:///path, redis://, rediss://, mongodb://, mongodb+srv://, also in
+// SQLAlchemy's forms ("postgresql+psycopg2://"). A URL may hold a
+// password, so [URL] never prints one, and [URL.HasCredentials] tells a
+// caller that the URL is a secret that a command line must not carry.
+//
+// # Errors
+//
+// Every error is an [*Error] naming the store kind, the operation and the
+// session name, around one of the sentinels ([ErrUnreachable], [ErrAuth],
+// [ErrTLS], [ErrNotFound], [ErrExists], [ErrLayout], [ErrBadValue],
+// [ErrTooLarge], …). Messages never hold a password, an auth key or a
+// stored value; a driver's message is kept with the URL's secrets removed
+// ([DriverError]).
+//
+// # Limits
+//
+// One call reads at most [MaxValueSize] per value, [MaxTotalSize] in all,
+// [MaxEntities] entities and [MaxStates] update-state rows, and List returns
+// at most [MaxNames] names; more is [ErrTooLarge], found before the excess
+// is transferred where the server allows it.
+package stores
