@@ -45,7 +45,7 @@ type imageFS struct {
 }
 
 // slot holds the image a reader connection currently reads.
-type slot struct{ image []byte }
+type slot struct{ image *image }
 
 func (f *imageFS) Open(name string) (fs.File, error) {
 	f.mu.Lock()
@@ -66,10 +66,10 @@ type slotFile struct {
 
 func (f *slotFile) Read(p []byte) (int, error) {
 	img := f.s.image
-	if f.off >= int64(len(img)) {
+	if img == nil || f.off >= img.size {
 		return 0, io.EOF
 	}
-	n := copy(p, img[f.off:])
+	n := img.readAt(p, f.off)
 	f.off += int64(n)
 	return n, nil
 }
@@ -82,8 +82,13 @@ func (f *slotFile) Seek(off int64, whence int) (int64, error) {
 	return off, nil
 }
 
-func (f *slotFile) Stat() (fs.FileInfo, error) { return imageInfo(len(f.s.image)), nil }
-func (f *slotFile) Close() error               { return nil }
+func (f *slotFile) Stat() (fs.FileInfo, error) {
+	if f.s.image == nil {
+		return imageInfo(0), nil
+	}
+	return imageInfo(f.s.image.size), nil
+}
+func (f *slotFile) Close() error { return nil }
 
 type imageInfo int64
 
@@ -132,23 +137,24 @@ func getReadConn() (*readConn, error) {
 	return c, nil
 }
 
-// load points the connection at img (a rollback-mode image, owned by the
+// load points the connection at im (a rollback-mode image, owned by the
 // caller, whose header it adjusts as described above), opening the SQLite
 // connection on first use.
-func (c *readConn) load(img []byte, pageSize int) error {
+func (c *readConn) load(im *image) error {
 	be := binary.BigEndian
+	img, pageSize := im.base, im.pageSize // page 1 is always in base
 	c.counter++
 	be.PutUint32(img[24:28], c.counter)
 	// Version-valid-for = change counter: the page count at offset 28 is
 	// then trusted, so make it exact.
 	be.PutUint32(img[92:96], c.counter)
-	be.PutUint32(img[28:32], uint32(len(img)/pageSize))
+	be.PutUint32(img[28:32], uint32(im.pages()))
 	if !c.sameSchema(img, pageSize) {
 		c.cookie++
 		c.schema = appendSchemaKey(c.schema[:0], img, pageSize)
 	}
 	be.PutUint32(img[40:44], c.cookie)
-	c.slot.image = img
+	c.slot.image = im
 	if c.db == nil {
 		conn, err := sqliteDriver.Open("file:" + c.name + "?vfs=" + imagesVFS + "&mode=ro&_defensive=true")
 		if err != nil {

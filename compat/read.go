@@ -54,7 +54,7 @@ func readFile(path string, opts ReadOptions, countOnly bool) (*File, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := conn.load(snap.image, snap.pageSize); err != nil {
+	if err := conn.load(snap.image); err != nil {
 		conn.release(true)
 		return nil, sqliteError(path, err)
 	}
