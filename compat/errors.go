@@ -23,11 +23,17 @@ var (
 	// malformed, or whose session row holds an impossible value (a key that
 	// is not 256 bytes, a DC id out of range).
 	ErrCorrupt = errors.New("corrupt session database")
-	// ErrTooLarge is returned for an input file larger than [MaxFileSize].
+	// ErrTooLarge is returned for an input file larger than [MaxFileSize],
+	// and for a database that exceeds one of the read limits of the package
+	// documentation (a value, a table's rows, the schema, the values read
+	// together). The message names the limit, never the data.
 	ErrTooLarge = errors.New("session database too large")
 	// ErrUnknownSchema is returned for an SQLite database whose tables are
 	// not those of any supported library (another application's database,
-	// or a library this package does not read).
+	// or a library this package does not read), and for one that holds
+	// what no supported library writes and a reader must not evaluate: a
+	// generated column among the columns it reads, or SQLite planner
+	// statistics (sqlite_stat4).
 	ErrUnknownSchema = errors.New("unknown session database schema")
 	// ErrNoSession is returned when the database has the right tables but
 	// no usable session: no sessions row, or only rows without an auth key

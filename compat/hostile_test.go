@@ -31,6 +31,17 @@ var hostileCases = []struct {
 	// reading it) succeeds even though ReadFile refuses the file.
 	stringOK bool
 }{
+	// Unknown generated columns are never evaluated: the file reads.
+	{file: "generated_virtual.session", key: 301, entities: 60},
+	// A column the reader needs that is an expression is refused.
+	{file: "generated_key.session", want: compat.ErrUnknownSchema, msg: "sessions.auth_key is a generated column"},
+	{file: "generated_stored.session", want: compat.ErrUnknownSchema, msg: "entities.name is a generated column"},
+	// 5,000 rows × a 50 KB column default: the values outgrow the file.
+	{file: "default_amplified.session", want: compat.ErrTooLarge, msg: "values add up to more than", stringOK: true},
+	// SQLite's planner statistics are refused before SQLite loads them.
+	{file: "stat4.session", want: compat.ErrUnknownSchema, msg: "sqlite_stat4"},
+	// Views are never expanded.
+	{file: "view_bomb.session", key: 305},
 	// Header claims of page numbers and sizes cost nothing.
 	{file: "wal_huge.session", key: 306},
 	{file: "journal_huge.session", key: 307},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -115,6 +116,31 @@ type readConn struct {
 	counter uint32 // last change counter given
 	cookie  uint32 // schema cookie SQLite has cached
 	schema  []byte // schema-shaping bytes of the last image, nil if none
+	// known is what reader.loadSchema found in the schema of cookie
+	// knownCookie; the tables map is shared, never modified.
+	known       map[string][]string
+	knownCookie uint32
+	// queries caches selectQuery by table and tail for the current schema.
+	queries map[[2]string]cachedQuery
+}
+
+type cachedQuery struct {
+	cols  []string
+	query string
+}
+
+// selectQuery returns selectQuery(table, cols, tail), cached.
+func (c *readConn) selectQuery(table string, cols []string, tail string) string {
+	k := [2]string{table, tail}
+	if q, ok := c.queries[k]; ok && slices.Equal(q.cols, cols) {
+		return q.query
+	}
+	if c.queries == nil {
+		c.queries = map[[2]string]cachedQuery{}
+	}
+	q := selectQuery(table, cols, tail)
+	c.queries[k] = cachedQuery{cols, q}
+	return q
 }
 
 var readPool = make(chan *readConn, 16)
@@ -139,8 +165,10 @@ func getReadConn() (*readConn, error) {
 
 // load points the connection at im (a rollback-mode image, owned by the
 // caller, whose header it adjusts as described above), opening the SQLite
-// connection on first use.
-func (c *readConn) load(im *image) error {
+// connection on first use. onePage says that the whole schema lies in page
+// 1 (no interior page, no overflow page): only then can the schema key
+// stand for the schema.
+func (c *readConn) load(im *image, onePage bool) error {
 	be := binary.BigEndian
 	img, pageSize := im.base, im.pageSize // page 1 is always in base
 	c.counter++
@@ -149,9 +177,12 @@ func (c *readConn) load(im *image) error {
 	// then trusted, so make it exact.
 	be.PutUint32(img[92:96], c.counter)
 	be.PutUint32(img[28:32], uint32(im.pages()))
-	if !c.sameSchema(img, pageSize) {
+	if !onePage || !c.sameSchema(img, pageSize) {
 		c.cookie++
-		c.schema = appendSchemaKey(c.schema[:0], img, pageSize)
+		c.schema = c.schema[:0]
+		if onePage {
+			c.schema = appendSchemaKey(c.schema, img, pageSize)
+		}
 	}
 	be.PutUint32(img[40:44], c.cookie)
 	c.slot.image = im
@@ -173,8 +204,9 @@ func (c *readConn) load(im *image) error {
 // parses from it: page size and format bytes (offsets 16–23), the header
 // from the schema format number on (44–91: format, encoding, user version…),
 // and page 1 after the header, which holds every sqlite_master row when page
-// 1 is a leaf (b-tree page type 0x0d). When sqlite_master spans more pages
-// the key is nil and a parsed schema is never reused.
+// 1 is a leaf (b-tree page type 0x0d) none of whose cells overflows (see
+// checkSchema). When sqlite_master spans more pages the key is nil and a
+// parsed schema is never reused.
 func appendSchemaKey(dst, img []byte, pageSize int) []byte {
 	if len(img) < pageSize || img[100] != 0x0d {
 		return nil
