@@ -77,7 +77,9 @@
 //     one page.
 //
 // Time follows: every row costs a bounded amount, SQLite computes nothing
-// but counts and the reader's own length checks.
+// but counts and the reader's own length checks. Messages quote names
+// from the file (table names, a username in a [Report]) and file names
+// escaped, so that no escape sequence reaches a terminal.
 //
 // # Writing
 //

@@ -2,6 +2,7 @@ package compat_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
 )
 
@@ -104,6 +106,13 @@ func TestReadLimits(t *testing.T) {
 	})
 }
 
+func mustTarget(t testing.TB, name string) compat.Target {
+	t.Helper()
+	to, err := compat.ParseTarget(name)
+	require.NoError(t, err)
+	return to
+}
+
 // TestReadRefusesStat4 checks that SQLite planner statistics are refused
 // wherever the schema keeps them: real ANALYZE output (modernc.org/sqlite
 // is built with STAT4), in a schema spread over interior and overflow
@@ -196,5 +205,58 @@ func TestReadIgnoresWhatItDoesNotRead(t *testing.T) {
 		}
 		require.Equal(t, names(want.Entities), names(f.Entities))
 		require.NotEmpty(t, names(f.Entities)[123456789])
+	})
+}
+
+// TestNoRawControlCharacters walks hostile text through every message this
+// package builds from input: table names listed for an unknown schema, file
+// names in errors (a directory given to ConvertBatch holds files named by
+// whoever sent them), and a report that quotes the file's own username.
+// No message may carry a control character, escape sequence or bidi
+// override, and each stays bounded.
+func TestNoRawControlCharacters(t *testing.T) {
+	evil := "\x1b]0;pwned\x07\x1b[2J\u202e" + strings.Repeat("z", 500)
+	t.Run("table names", func(t *testing.T) {
+		p := filepath.Join(t.TempDir(), "other.session")
+		sqlExec(t, p, `CREATE TABLE "`+evil+`" (x)`, "CREATE TABLE notes (x)")
+		_, err := compat.ReadFile(p)
+		require.ErrorIs(t, err, compat.ErrUnknownSchema)
+		requireEscaped(t, err.Error())
+		require.Contains(t, err.Error(), `tables \x1b]0;pwned\x07\x1b[2J\u202ez`)
+		require.Less(t, len(err.Error()), 400, "the message quotes a 500-byte name whole")
+		require.Contains(t, err.Error(), ", notes are not those of")
+	})
+	t.Run("file names", func(t *testing.T) {
+		dir := t.TempDir()
+		name := "\x1b]0;pwned\x07\u202e.session"
+		bad := writeBytes(t, dir, name, []byte("not a database"))
+		_, err := compat.ReadFile(bad)
+		require.ErrorIs(t, err, compat.ErrNotSQLite)
+		requireEscaped(t, err.Error())
+		require.Contains(t, err.Error(), `\x1b]0;pwned\x07\u202e.session`)
+
+		two := copyFile(t, "testdata/telethon_v7.session", t.TempDir())
+		sqlExec(t, two, "INSERT INTO sessions VALUES (4, '149.154.167.91', 443, randomblob(256), NULL)")
+		multi := filepath.Join(dir, "\x1b[31mtwo.session")
+		require.NoError(t, os.Rename(two, multi))
+		_, err = compat.ReadFile(multi)
+		require.ErrorIs(t, err, compat.ErrMultipleSessions)
+		requireEscaped(t, err.Error())
+
+		items := compat.ConvertBatch(t.Context(), []string{dir}, mustTarget(t, "telethon-sqlite"), compat.Options{Output: t.TempDir()}, 1)
+		require.Len(t, items, 2)
+		for _, it := range items {
+			require.Error(t, it.Err)
+			requireEscaped(t, it.Err.Error())
+		}
+	})
+	t.Run("report", func(t *testing.T) {
+		p := variant(t, "telethon_v10.session", "UPDATE user SET username = '"+evil+"'")
+		_, rep, err := compat.Convert(compat.FileSource(p), mustTarget(t, "pyrogram"), compat.Options{APIID: codec.Some[uint32](1)})
+		require.NoError(t, err)
+		for _, line := range strings.Split(strings.TrimSuffix(rep.String(), "\n"), "\n") {
+			requireEscaped(t, line)
+		}
+		require.Contains(t, rep.String(), `user.username: dropped (\x1b]0;pwned\x07\x1b[2J\u202ez`)
 	})
 }

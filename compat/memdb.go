@@ -279,5 +279,5 @@ func sqliteError(path string, err error) error {
 		// cannot read as a session: typed as corrupt, never untyped.
 		return fileError(path, ErrCorrupt, "SQLite cannot read it (result code %d)", code)
 	}
-	return fmt.Errorf("compat: %s: %w", path, err)
+	return fmt.Errorf("compat: %s: %w", quotePath(path), err)
 }

@@ -226,7 +226,7 @@ func (r *reader) loadSchema() error {
 }
 
 // unknownSchema describes a database that is none of the known layouts by
-// its table names.
+// its table names (escaped: they are the file's text).
 func (r *reader) unknownSchema() error {
 	t, err := r.db.query("SELECT substr(name, 1, 200) FROM sqlite_master WHERE type = 'table' ORDER BY name LIMIT 13")
 	if err != nil {
@@ -238,7 +238,7 @@ func (r *reader) unknownSchema() error {
 	var names []string
 	for _, row := range t.rows[:min(len(t.rows), 12)] {
 		name, _ := asText(row[0])
-		names = append(names, name)
+		names = append(names, quoteName(name))
 	}
 	if len(t.rows) > 12 {
 		names = append(names, "…")

@@ -194,12 +194,12 @@ func putBuf(b []byte) {
 func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 	f, err := openRO(path)
 	if err != nil {
-		return nil, fmt.Errorf("compat: %w", err)
+		return nil, fmt.Errorf("compat: %w", pathErr(err))
 	}
 	defer f.close()
 	size, regular, err := f.stat()
 	if err != nil {
-		return nil, fmt.Errorf("compat: %w", err)
+		return nil, fmt.Errorf("compat: %w", pathErr(err))
 	}
 	if !regular {
 		return nil, fileError(path, ErrNotSQLite, "not a regular file")
@@ -220,7 +220,7 @@ func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 			break
 		}
 		if !errors.Is(err, errWouldBlock) {
-			return nil, fmt.Errorf("compat: %s: locking: %w", path, err)
+			return nil, fmt.Errorf("compat: %s: locking: %w", quotePath(path), err)
 		}
 		if time.Now().After(deadline) {
 			return nil, fileError(path, ErrLocked, "a writer held the database lock for %v", busy)
@@ -229,7 +229,7 @@ func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 	}
 	img, err := readAll(f, size)
 	if err != nil {
-		return nil, fmt.Errorf("compat: %s: %w", path, err)
+		return nil, fmt.Errorf("compat: %s: %w", quotePath(path), pathErr(err))
 	}
 	if !bytes.HasPrefix(img, sqliteMagic) {
 		err := notSQLite(path, img[:min(len(img), 100)])
@@ -360,7 +360,7 @@ func (s *snapshot) readRollback(f *roFile, path string, pageSize int) error {
 	}
 	j, jf, err := readCompanion(path + "-journal")
 	if err != nil {
-		return fmt.Errorf("compat: %s-journal: %w", path, err)
+		return fmt.Errorf("compat: %s: %w", quotePath(path+"-journal"), pathErr(err))
 	}
 	if jf == nil {
 		return nil
@@ -372,7 +372,7 @@ func (s *snapshot) readRollback(f *roFile, path string, pageSize int) error {
 	}
 	live, err := f.reservedHeld()
 	if err != nil {
-		return fmt.Errorf("compat: %s: checking the RESERVED lock: %w", path, err)
+		return fmt.Errorf("compat: %s: checking the RESERVED lock: %w", quotePath(path), err)
 	}
 	if live {
 		// A writer is inside a transaction: under our SHARED lock it
@@ -391,7 +391,7 @@ func (s *snapshot) readWAL(f *roFile, path string, pageSize int, deadline time.T
 	for {
 		w1, wf, err := readCompanion(path + "-wal")
 		if err != nil {
-			return fmt.Errorf("compat: %s-wal: %w", path, err)
+			return fmt.Errorf("compat: %s: %w", quotePath(path+"-wal"), pathErr(err))
 		}
 		size, _, err := f.stat()
 		var img []byte
@@ -411,7 +411,7 @@ func (s *snapshot) readWAL(f *roFile, path string, pageSize int, deadline time.T
 			putBuf(w1)
 			putBuf(w2)
 			putBuf(img)
-			return fmt.Errorf("compat: %s: %w", path, err)
+			return fmt.Errorf("compat: %s: %w", quotePath(path), pathErr(err))
 		}
 		stable := bytes.Equal(w1, w2)
 		putBuf(w2)
