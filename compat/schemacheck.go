@@ -186,7 +186,7 @@ func (w *treeWalker) leafCell(cell []byte) error {
 		return err
 	}
 	hsize, n := uvarint(head)
-	if n == 0 || hsize > uint64(p.size) || hsize > 98307 { // OP_Column's limit
+	if n == 0 || hsize < uint64(n) || hsize > uint64(p.size) || hsize > 98307 { // OP_Column's limit
 		return errBadSchemaTree
 	}
 	head, err = p.read(0, int64(hsize))
