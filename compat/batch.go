@@ -108,7 +108,7 @@ func expand(inputs []string) []ItemResult {
 		}
 		entries, err := os.ReadDir(in)
 		if err != nil {
-			items = append(items, ItemResult{Input: in, Err: fmt.Errorf("compat: %w", err)})
+			items = append(items, ItemResult{Input: in, Err: fmt.Errorf("compat: %w", pathErr(err))})
 			continue
 		}
 		var names []string
@@ -144,13 +144,13 @@ func assignOutputs(items []ItemResult, dir string) {
 			continue
 		}
 		if mkErr != nil {
-			it.Err = fmt.Errorf("compat: %w", mkErr)
+			it.Err = fmt.Errorf("compat: %w", pathErr(mkErr))
 			continue
 		}
 		name := strings.TrimSuffix(filepath.Base(it.Input), ".session") + ".session"
 		it.Output = filepath.Join(dir, name)
 		if prev, ok := taken[name]; ok {
-			it.Err = fmt.Errorf("compat: %s: output %s is also %s's: %w", it.Input, it.Output, prev, ErrDuplicateOutput)
+			it.Err = fmt.Errorf("compat: %s: output %s is also %s's: %w", quotePath(it.Input), quotePath(it.Output), quotePath(prev), ErrDuplicateOutput)
 			it.Output = ""
 			continue
 		}

@@ -195,15 +195,17 @@ type Report struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
-// String renders the report for people, one item per line.
+// String renders the report for people, one item per line. The file name
+// and values read from the file (a username) are escaped.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s", r.Source, r.From)
+	fmt.Fprintf(&b, "%s (%s", quotePath(r.Source), r.From)
 	if r.Schema != 0 {
 		fmt.Fprintf(&b, ", schema %d", r.Schema)
 	}
 	fmt.Fprintf(&b, ") -> %s\n", r.To)
 	for _, c := range r.Changes {
+		c.Value = quoteText(c.Value, 256)
 		b.WriteString("  " + c.String() + "\n")
 	}
 	if r.EntitiesRead > 0 || r.EntitiesWritten > 0 {

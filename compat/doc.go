@@ -48,6 +48,39 @@
 // in-memory VFS. The -shm file is never opened. A writer that holds the
 // database lock for longer than the busy timeout gives [ErrLocked].
 //
+// # Untrusted files
+//
+// A session file is input from whoever sent it, and SQLite is a language:
+// a file can declare generated columns, views and defaults that make a
+// careless reader compute gigabytes. Reading is bounded by what the file
+// holds, never by what it asks for:
+//
+//   - the readers query only the known columns of the known tables, by
+//     name: another table or column, a view, a virtual table is never
+//     evaluated, and a known column that is generated (an SQL expression)
+//     is refused with [ErrUnknownSchema];
+//   - before SQLite sees the file, the schema is walked in Go: more than 1
+//     MiB of schema is [ErrTooLarge], and SQLite planner statistics
+//     (sqlite_stat4, which SQLite would load at up to 48 KB per row) are
+//     [ErrUnknownSchema];
+//   - a TEXT or BLOB value longer than 64 KiB is [ErrTooLarge] without
+//     SQLite loading it (the longest real values are 256-byte keys); the
+//     keys table may hold 1,024 rows, each entity cache or update-state
+//     table 1,048,576 rows; and the values read together may not exceed
+//     the bytes the file holds plus 1 MiB, which only column defaults
+//     repeated over many rows can do. Counting a cache (string targets)
+//     reads none of its rows. Real files come nowhere near: a cache of
+//     100,000 peers is a 6 MB file that reads in about a second;
+//   - the -wal and -journal companions cost what they hold: pages past the
+//     end of the file are kept apart, and pages no frame or record holds
+//     read as zeros, so a 568-byte -wal that claims a 256 MiB database adds
+//     one page.
+//
+// Time follows: every row costs a bounded amount, SQLite computes nothing
+// but counts and the reader's own length checks. Messages quote names
+// from the file (table names, a username in a [Report]) and file names
+// escaped, so that no escape sequence reaches a terminal.
+//
 // # Writing
 //
 // [WriteFile] builds the database in memory with the exact CREATE statements

@@ -3,8 +3,11 @@ package compat
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/internal/safefile"
@@ -13,7 +16,8 @@ import (
 // Sentinel errors. Every error this package returns for a bad input file or
 // a refused write wraps one of them (or one of codec's sentinels), so callers
 // can branch with [errors.Is]. Messages name files, tables, columns, row
-// counts and DC ids, never key bytes.
+// counts and DC ids, never key bytes; names taken from a file (and file
+// names) are escaped when they hold anything but printable text.
 var (
 	// ErrNotSQLite is returned for a file that is not an SQLite database:
 	// empty, shorter than the 100-byte header, or without the "SQLite
@@ -23,11 +27,17 @@ var (
 	// malformed, or whose session row holds an impossible value (a key that
 	// is not 256 bytes, a DC id out of range).
 	ErrCorrupt = errors.New("corrupt session database")
-	// ErrTooLarge is returned for an input file larger than [MaxFileSize].
+	// ErrTooLarge is returned for an input file larger than [MaxFileSize],
+	// and for a database that exceeds one of the read limits of the package
+	// documentation (a value, a table's rows, the schema, the values read
+	// together). The message names the limit, never the data.
 	ErrTooLarge = errors.New("session database too large")
 	// ErrUnknownSchema is returned for an SQLite database whose tables are
 	// not those of any supported library (another application's database,
-	// or a library this package does not read).
+	// or a library this package does not read), and for one that holds
+	// what no supported library writes and a reader must not evaluate: a
+	// generated column among the columns it reads, or SQLite planner
+	// statistics (sqlite_stat4).
 	ErrUnknownSchema = errors.New("unknown session database schema")
 	// ErrNoSession is returned when the database has the right tables but
 	// no usable session: no sessions row, or only rows without an auth key
@@ -61,7 +71,7 @@ func (e *MultipleSessionsError) Error() string {
 	for i, dc := range e.DCs {
 		ids[i] = strconv.Itoa(dc)
 	}
-	return fmt.Sprintf("compat: %s: auth keys for DCs %s; choose one with --dc", e.Path, strings.Join(ids, ", "))
+	return fmt.Sprintf("compat: %s: auth keys for DCs %s; choose one with --dc", quotePath(e.Path), strings.Join(ids, ", "))
 }
 
 func (e *MultipleSessionsError) Unwrap() error { return ErrMultipleSessions }
@@ -90,7 +100,76 @@ func (e *MissingOptionError) Unwrap() error { return codec.ErrMissingField }
 func fileError(path string, sentinel error, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	if msg == "" {
-		return fmt.Errorf("compat: %s: %w", path, sentinel)
+		return fmt.Errorf("compat: %s: %w", quotePath(path), sentinel)
 	}
-	return fmt.Errorf("compat: %s: %s: %w", path, msg, sentinel)
+	return fmt.Errorf("compat: %s: %s: %w", quotePath(path), msg, sentinel)
 }
+
+// quoteText returns s for a message: as it is when it is at most max bytes
+// of printable UTF-8 (letters, marks, numbers, punctuation, symbols and the
+// ASCII space); otherwise with every other rune written as a Go escape
+// (\x1b, \n, \u202e; \xff for a byte of invalid UTF-8) and cut to max runes,
+// "…" marking the cut. The escapes are those the CLI prints, so a name
+// reads the same in both. Every message that holds text from an input file
+// (table names, a username) or a file name goes through it, so that no
+// escape sequence, control or bidi character reaches a terminal or a log,
+// and no file can make a message long.
+func quoteText(s string, max int) string {
+	clean := len(s) <= max
+	for _, r := range s {
+		if !clean {
+			break
+		}
+		clean = r != utf8.RuneError && isShown(r)
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i, n := 0, 0; i < len(s); n++ {
+		if n == max {
+			b.WriteString("…")
+			break
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case isShown(r):
+			b.WriteRune(r)
+		case r <= 0xffff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// isShown reports whether r is printed as itself.
+func isShown(r rune) bool { return r == ' ' || unicode.IsPrint(r) }
+
+// pathErr returns err with the path of an *fs.PathError quoted (see
+// quotePath); it keeps its type and what it wraps (fs.ErrNotExist, …).
+func pathErr(err error) error {
+	if pe, ok := err.(*fs.PathError); ok {
+		return &fs.PathError{Op: pe.Op, Path: quotePath(pe.Path), Err: pe.Err}
+	}
+	return err
+}
+
+// quoteName quotes a table, column or other name read from a file.
+func quoteName(s string) string { return quoteText(s, 64) }
+
+// quotePath quotes a file name: a directory given to [ConvertBatch] may
+// hold files named by whoever sent them.
+func quotePath(s string) string { return quoteText(s, 4096) }

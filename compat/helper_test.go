@@ -32,6 +32,8 @@ func TestMain(m *testing.M) {
 		helperCrash(os.Getenv("COMPAT_TEST_DB"))
 	case "unprivileged":
 		helperUnprivileged(os.Getenv("COMPAT_TEST_DIR"))
+	case "read":
+		helperRead(os.Getenv("COMPAT_TEST_DB"), os.Getenv("COMPAT_TEST_DIR"))
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper")
 		os.Exit(2)

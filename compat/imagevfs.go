@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,7 +46,7 @@ type imageFS struct {
 }
 
 // slot holds the image a reader connection currently reads.
-type slot struct{ image []byte }
+type slot struct{ image *image }
 
 func (f *imageFS) Open(name string) (fs.File, error) {
 	f.mu.Lock()
@@ -66,10 +67,10 @@ type slotFile struct {
 
 func (f *slotFile) Read(p []byte) (int, error) {
 	img := f.s.image
-	if f.off >= int64(len(img)) {
+	if img == nil || f.off >= img.size {
 		return 0, io.EOF
 	}
-	n := copy(p, img[f.off:])
+	n := img.readAt(p, f.off)
 	f.off += int64(n)
 	return n, nil
 }
@@ -82,8 +83,13 @@ func (f *slotFile) Seek(off int64, whence int) (int64, error) {
 	return off, nil
 }
 
-func (f *slotFile) Stat() (fs.FileInfo, error) { return imageInfo(len(f.s.image)), nil }
-func (f *slotFile) Close() error               { return nil }
+func (f *slotFile) Stat() (fs.FileInfo, error) {
+	if f.s.image == nil {
+		return imageInfo(0), nil
+	}
+	return imageInfo(f.s.image.size), nil
+}
+func (f *slotFile) Close() error { return nil }
 
 type imageInfo int64
 
@@ -110,6 +116,31 @@ type readConn struct {
 	counter uint32 // last change counter given
 	cookie  uint32 // schema cookie SQLite has cached
 	schema  []byte // schema-shaping bytes of the last image, nil if none
+	// known is what reader.loadSchema found in the schema of cookie
+	// knownCookie; the tables map is shared, never modified.
+	known       map[string][]string
+	knownCookie uint32
+	// queries caches selectQuery by table and tail for the current schema.
+	queries map[[2]string]cachedQuery
+}
+
+type cachedQuery struct {
+	cols  []string
+	query string
+}
+
+// selectQuery returns selectQuery(table, cols, tail), cached.
+func (c *readConn) selectQuery(table string, cols []string, tail string) string {
+	k := [2]string{table, tail}
+	if q, ok := c.queries[k]; ok && slices.Equal(q.cols, cols) {
+		return q.query
+	}
+	if c.queries == nil {
+		c.queries = map[[2]string]cachedQuery{}
+	}
+	q := selectQuery(table, cols, tail)
+	c.queries[k] = cachedQuery{cols, q}
+	return q
 }
 
 var readPool = make(chan *readConn, 16)
@@ -132,23 +163,29 @@ func getReadConn() (*readConn, error) {
 	return c, nil
 }
 
-// load points the connection at img (a rollback-mode image, owned by the
+// load points the connection at im (a rollback-mode image, owned by the
 // caller, whose header it adjusts as described above), opening the SQLite
-// connection on first use.
-func (c *readConn) load(img []byte, pageSize int) error {
+// connection on first use. onePage says that the whole schema lies in page
+// 1 (no interior page, no overflow page): only then can the schema key
+// stand for the schema.
+func (c *readConn) load(im *image, onePage bool) error {
 	be := binary.BigEndian
+	img, pageSize := im.base, im.pageSize // page 1 is always in base
 	c.counter++
 	be.PutUint32(img[24:28], c.counter)
 	// Version-valid-for = change counter: the page count at offset 28 is
 	// then trusted, so make it exact.
 	be.PutUint32(img[92:96], c.counter)
-	be.PutUint32(img[28:32], uint32(len(img)/pageSize))
-	if !c.sameSchema(img, pageSize) {
+	be.PutUint32(img[28:32], uint32(im.pages()))
+	if !onePage || !c.sameSchema(img, pageSize) {
 		c.cookie++
-		c.schema = appendSchemaKey(c.schema[:0], img, pageSize)
+		c.schema = c.schema[:0]
+		if onePage {
+			c.schema = appendSchemaKey(c.schema, img, pageSize)
+		}
 	}
 	be.PutUint32(img[40:44], c.cookie)
-	c.slot.image = img
+	c.slot.image = im
 	if c.db == nil {
 		conn, err := sqliteDriver.Open("file:" + c.name + "?vfs=" + imagesVFS + "&mode=ro&_defensive=true")
 		if err != nil {
@@ -167,8 +204,9 @@ func (c *readConn) load(img []byte, pageSize int) error {
 // parses from it: page size and format bytes (offsets 16–23), the header
 // from the schema format number on (44–91: format, encoding, user version…),
 // and page 1 after the header, which holds every sqlite_master row when page
-// 1 is a leaf (b-tree page type 0x0d). When sqlite_master spans more pages
-// the key is nil and a parsed schema is never reused.
+// 1 is a leaf (b-tree page type 0x0d) none of whose cells overflows (see
+// checkSchema). When sqlite_master spans more pages the key is nil and a
+// parsed schema is never reused.
 func appendSchemaKey(dst, img []byte, pageSize int) []byte {
 	if len(img) < pageSize || img[100] != 0x0d {
 		return nil

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -76,8 +77,8 @@ type table struct {
 	rows [][]driver.Value
 }
 
-// query runs query, through a prepared statement kept for reuse.
-func (m *memDB) query(query string, args ...any) (*table, error) {
+// rows runs query, through a prepared statement kept for reuse.
+func (m *memDB) rows(query string, args []any) (driver.Rows, error) {
 	st, ok := m.stmts[query]
 	if !ok {
 		var err error
@@ -90,25 +91,51 @@ func (m *memDB) query(query string, args ...any) (*table, error) {
 	if !ok {
 		return nil, errors.New("compat: the sqlite driver lacks StmtQueryContext")
 	}
-	rows, err := q.QueryContext(context.Background(), named(args))
+	return q.QueryContext(context.Background(), named(args))
+}
+
+// query runs query and returns all its rows.
+func (m *memDB) query(query string, args ...any) (*table, error) {
+	t := &table{}
+	err := m.scan(query, func(cols []string, row []driver.Value) error {
+		t.rows = append(t.rows, slices.Clone(row))
+		return nil
+	}, func(cols []string) { t.cols = cols }, args...)
 	if err != nil {
+		t.wipe()
 		return nil, err
 	}
-	defer rows.Close()
-	t := &table{cols: rows.Columns()}
-	for i, c := range t.cols {
-		t.cols[i] = strings.ToLower(c)
+	return t, nil
+}
+
+// scan runs query and calls fn with the (lower-cased) column names and each
+// row, in a buffer that the next row reuses: fn keeps values, not the
+// slice. An error from fn ends the scan and is returned as it is. head, if
+// not nil, gets the column names before the first row.
+func (m *memDB) scan(query string, fn func(cols []string, row []driver.Value) error, head func(cols []string), args ...any) error {
+	rows, err := m.rows(query, args)
+	if err != nil {
+		return err
 	}
+	defer rows.Close()
+	cols := rows.Columns()
+	for i, c := range cols {
+		cols[i] = strings.ToLower(c)
+	}
+	if head != nil {
+		head(cols)
+	}
+	row := make([]driver.Value, len(cols))
 	for {
-		row := make([]driver.Value, len(t.cols))
 		if err := rows.Next(row); err != nil {
 			if errors.Is(err, io.EOF) {
-				return t, nil
+				return nil
 			}
-			t.wipe()
-			return nil, err
+			return err
 		}
-		t.rows = append(t.rows, row)
+		if err := fn(cols, row); err != nil {
+			return err
+		}
 	}
 }
 
@@ -252,5 +279,5 @@ func sqliteError(path string, err error) error {
 		// cannot read as a session: typed as corrupt, never untyped.
 		return fileError(path, ErrCorrupt, "SQLite cannot read it (result code %d)", code)
 	}
-	return fmt.Errorf("compat: %s: %w", path, err)
+	return fmt.Errorf("compat: %s: %w", quotePath(path), err)
 }

@@ -2,11 +2,11 @@ package compat
 
 import (
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -50,15 +50,20 @@ func readFile(path string, opts ReadOptions, countOnly bool) (*File, error) {
 		return nil, err
 	}
 	defer snap.wipe()
+	onePage, err := checkSchema(path, snap.image)
+	if err != nil {
+		return nil, err
+	}
 	conn, err := getReadConn()
 	if err != nil {
 		return nil, err
 	}
-	if err := conn.load(snap.image, snap.pageSize); err != nil {
+	if err := conn.load(snap.image, onePage); err != nil {
 		conn.release(true)
 		return nil, sqliteError(path, err)
 	}
-	r := &reader{path: path, db: conn.db, opts: opts, countOnly: countOnly}
+	limit := snap.image.held() + readSlack
+	r := &reader{path: path, db: conn.db, conn: conn, opts: opts, countOnly: countOnly, budget: limit, budgetLimit: limit}
 	defer r.wipe()
 	f, err := r.read()
 	// A connection whose read failed may hold odd state: do not reuse it.
@@ -80,15 +85,78 @@ func readFile(path string, opts ReadOptions, countOnly bool) (*File, error) {
 	return f, nil
 }
 
+// Read limits. A session database is read in memory and time bounded by
+// its size: SQLite evaluates nothing but the reader's own queries over
+// plain stored columns, and these caps bound what the rows may cost. Real
+// files never come near them (a Telethon cache of 100,000 peers is a 6 MB
+// file); a file that exceeds one gets [ErrTooLarge].
+const (
+	// maxValueSize bounds one TEXT or BLOB value of a column the reader
+	// reads. The longest real ones are 256-byte keys and 255-character
+	// names; SQLite never loads a longer value.
+	maxValueSize = 64 << 10
+	// maxCacheRows bounds the rows read from one entity-cache table
+	// (entities, peers, usernames) or update-state table (update_state,
+	// channelstate): at most about 150 bytes of Go memory each, plus
+	// their text. A cache of a million peers is a 60 MB file; accounts
+	// hold thousands.
+	maxCacheRows = 1 << 20
+	// maxKeyRows bounds the rows of the table holding the keys (sessions,
+	// datacenter): libraries write one per DC.
+	maxKeyRows = 1024
+	// readSlack is what the TEXT and BLOB values read may add up to beyond
+	// the bytes the image holds. Every byte of a real value is stored in the
+	// file; only a column default repeated over rows that predate the
+	// column (ALTER TABLE ADD COLUMN … DEFAULT) can make the values
+	// outgrow the file.
+	readSlack = 1 << 20
+)
+
+// knownColumns are the tables the readers read and, for each, the columns
+// they may read. Tables and columns of a file that are not listed are
+// never evaluated: an unlisted generated column or view costs nothing.
+var knownColumns = map[string][]string{
+	"sessions":     {"dc_id", "server_address", "port", "auth_key", "takeout_id", "api_id", "test_mode", "date", "user_id", "is_bot"},
+	"version":      {"version", "number"},
+	"entities":     {"id", "hash", "username", "phone", "name", "date"},
+	"sent_files":   {"type"},
+	"update_state": {"id", "pts", "qts", "date", "seq"},
+	"datacenter":   {"id", "ipv4_addr", "ipv6_addr", "addr", "auth"},
+	"user":         {"id", "dc", "bot", "username"},
+	"state":        {"pts", "qts", "seq", "date"},
+	"channelstate": {"id", "pts"},
+	"peers":        {"id", "access_hash", "type", "username", "phone_number", "last_update_on"},
+	"usernames":    {"id", "username", "peer_id"},
+}
+
+// schemaQuery lists the columns of the known tables: ordinary tables only
+// (SQLite stores "CREATE TABLE …" for those, "CREATE VIRTUAL TABLE …" for
+// virtual tables, whose modules run code, and views have type 'view'), with
+// PRAGMA table_xinfo's hidden flag (2, 3: a generated column).
+var schemaQuery = func() string {
+	names := make([]string, 0, len(knownColumns))
+	for t := range knownColumns {
+		names = append(names, "'"+t+"'")
+	}
+	slices.Sort(names)
+	return "SELECT lower(m.name), lower(p.name), p.hidden FROM sqlite_master AS m, pragma_table_xinfo(m.name) AS p" +
+		" WHERE m.type = 'table' AND m.sql LIKE 'CREATE TABLE %' AND lower(m.name) IN (" + strings.Join(names, ", ") + ")"
+}()
+
 type reader struct {
 	path string
 	db   *memDB
+	conn *readConn // caches the tables found while the schema stays the same
 	opts ReadOptions
 	// countOnly counts the entity cache instead of reading it (string
 	// targets, which drop it anyway).
 	countOnly bool
-	tables    map[string]bool   // table name (lower case) → exists (views are not tables)
-	data      map[string]*table // SELECT * results, loaded on first use
+	// tables maps each known table the file has (lower case) to the known
+	// columns it has.
+	tables map[string][]string
+	// budget is what the TEXT and BLOB values read may still add up to.
+	budget, budgetLimit int64
+	loaded              []*table // tables read (they hold keys)
 }
 
 func (r *reader) errorf(sentinel error, format string, args ...any) error {
@@ -97,31 +165,14 @@ func (r *reader) errorf(sentinel error, format string, args ...any) error {
 
 // wipe clears every blob read (auth keys).
 func (r *reader) wipe() {
-	for _, t := range r.data {
+	for _, t := range r.loaded {
 		t.wipe()
 	}
 }
 
 func (r *reader) read() (*File, error) {
-	r.tables = map[string]bool{}
-	r.data = map[string]*table{}
-	if r.countOnly {
-		if f, ok, err := r.fastTelethon(); ok {
-			return f, err
-		}
-		r.wipe()
-		r.data = map[string]*table{}
-	}
-	// Views are not tables: a view named "sessions" is not read.
-	t, err := r.db.query("SELECT name FROM sqlite_master WHERE type = 'table'")
-	if err != nil {
-		return nil, sqliteError(r.path, err)
-	}
-	var names []string
-	for _, row := range t.rows {
-		name, _ := asText(row[0])
-		names = append(names, name)
-		r.tables[strings.ToLower(name)] = true
+	if err := r.loadSchema(); err != nil {
+		return nil, err
 	}
 	switch {
 	case r.has("datacenter", "id", "auth") && r.has("version", "version"):
@@ -131,58 +182,80 @@ func (r *reader) read() (*File, error) {
 	case r.has("sessions", "dc_id", "auth_key", "server_address", "port"):
 		return r.readTelethon()
 	}
-	sort.Strings(names)
-	if len(names) > 12 {
-		names = append(names[:12], "…")
-	}
-	if len(names) == 0 {
-		return nil, r.errorf(ErrUnknownSchema, "the database has no tables")
-	}
-	return nil, r.errorf(ErrUnknownSchema, "tables %s are not those of Telethon or the Pyrogram family", strings.Join(names, ", "))
+	return nil, r.unknownSchema()
 }
 
-// selectAll returns every row of table with all its columns (SELECT *,
-// which also gives the column names), cached.
-func (r *reader) selectAll(table string) (*table, error) {
-	if t, ok := r.data[table]; ok {
-		return t, nil
-	}
-	t, err := r.db.query("SELECT * FROM " + quoteIdent(table))
-	if err != nil {
-		return nil, sqliteError(r.path, err)
-	}
-	r.data[table] = t
-	return t, nil
-}
-
-// columns returns the lower-cased column names of table, or nil if there
-// is no such table. Small tables are read whole; tables whose rows are not
-// needed (caches) are probed with LIMIT 0.
-func (r *reader) columns(name string) []string {
-	if !r.tables[name] {
+// loadSchema finds the known tables and their known columns, and refuses a
+// known column that is generated: the readers read stored data, never an
+// expression the file supplies.
+func (r *reader) loadSchema() error {
+	if c := r.conn; c != nil && c.known != nil && c.knownCookie == c.cookie {
+		r.tables = c.known
 		return nil
 	}
-	if t, ok := r.data[name]; ok {
-		return t.cols
+	r.tables = map[string][]string{}
+	t, err := r.db.query(schemaQuery)
+	if err != nil {
+		return sqliteError(r.path, err)
 	}
-	switch name {
-	case "sessions", "datacenter", "version", "user", "state":
-		if t, err := r.selectAll(name); err == nil {
-			return t.cols
+	for _, row := range t.rows {
+		name, _ := row[0].(string)
+		col, _ := row[1].(string)
+		known := knownColumns[name]
+		if _, ok := r.tables[name]; !ok {
+			r.tables[name] = nil
 		}
-		return nil
+		if !slices.Contains(known, col) {
+			continue
+		}
+		if hidden, _ := row[2].(int64); hidden != 0 {
+			return r.errorf(ErrUnknownSchema, "%s.%s is a generated column (an SQL expression, not stored data), which no session library writes", name, col)
+		}
+		r.tables[name] = append(r.tables[name], col)
 	}
-	t, err := r.db.query("SELECT * FROM " + quoteIdent(name) + " LIMIT 0")
+	// Keep the columns in knownColumns order: queries are then the same
+	// for every file of a layout, whatever order its columns were added in.
+	for name, cols := range r.tables {
+		r.tables[name] = slices.DeleteFunc(slices.Clone(knownColumns[name]), func(c string) bool { return !slices.Contains(cols, c) })
+	}
+	if c := r.conn; c != nil {
+		c.known, c.knownCookie = r.tables, c.cookie
+		clear(c.queries)
+	}
+	return nil
+}
+
+// unknownSchema describes a database that is none of the known layouts by
+// its table names (escaped: they are the file's text).
+func (r *reader) unknownSchema() error {
+	t, err := r.db.query("SELECT substr(name, 1, 200) FROM sqlite_master WHERE type = 'table' ORDER BY name LIMIT 13")
 	if err != nil {
-		return nil
+		return sqliteError(r.path, err)
 	}
-	return t.cols
+	if len(t.rows) == 0 {
+		return r.errorf(ErrUnknownSchema, "the database has no tables")
+	}
+	var names []string
+	for _, row := range t.rows[:min(len(t.rows), 12)] {
+		name, _ := asText(row[0])
+		names = append(names, quoteName(name))
+	}
+	if len(t.rows) > 12 {
+		names = append(names, "…")
+	}
+	return r.errorf(ErrUnknownSchema, "tables %s are not those of Telethon or the Pyrogram family", strings.Join(names, ", "))
+}
+
+// exists reports whether the file has the known table name.
+func (r *reader) exists(name string) bool {
+	_, ok := r.tables[name]
+	return ok
 }
 
 // has reports whether table exists with all of cols.
 func (r *reader) has(table string, cols ...string) bool {
-	have := r.columns(table)
-	if have == nil {
+	have, ok := r.tables[table]
+	if !ok {
 		return false
 	}
 	for _, c := range cols {
@@ -202,18 +275,127 @@ func (r *reader) hasAny(table string, cols ...string) bool {
 	return false
 }
 
-// versionNumber returns the first row of version.<col>, if any.
-func (r *reader) versionNumber(col string) (int, bool) {
-	if !r.has("version", col) {
-		return 0, false
+// selectQuery reads cols of table, each value replaced by NULL if it is a
+// TEXT or BLOB longer than maxValueSize (SQLite learns the size of such a
+// value from the record header: it never loads it), plus
+// a last column holding the 1-based index of the first such column, or
+// NULL. tail may add ORDER BY or LIMIT.
+func selectQuery(table string, cols []string, tail string) string {
+	var b strings.Builder
+	// octet_length of a TEXT or BLOB column reads only the record header;
+	// of a number, it formats the number (cheaper than a typeof test).
+	over := func(i int) string {
+		return "octet_length(" + quoteIdent(cols[i]) + ") > " + strconv.Itoa(maxValueSize)
 	}
-	t, err := r.selectAll("version")
-	if err != nil || len(t.rows) == 0 {
-		return 0, false
+	b.WriteString("SELECT ")
+	// Short result names: the driver copies them for every query.
+	for i, c := range cols {
+		fmt.Fprintf(&b, "CASE WHEN %s THEN NULL ELSE %s END AS c%d, ", over(i), quoteIdent(c), i)
 	}
-	n, ok := asInt(t.get(t.rows[0], col))
-	return int(n), ok
+	b.WriteString("CASE")
+	for i := range cols {
+		fmt.Fprintf(&b, " WHEN %s THEN %d", over(i), i+1)
+	}
+	b.WriteString(" END AS over FROM " + quoteIdent(table) + tail)
+	return b.String()
 }
+
+// scan reads cols of table, at most maxRows rows, and calls fn with each
+// row (a buffer reused for the next row), charging every TEXT and BLOB
+// value to the read's budget. Limits exceeded give [ErrTooLarge].
+func (r *reader) scan(name string, cols []string, tail string, maxRows int, fn func(t *table, row []driver.Value) error) error {
+	q := r.conn.selectQuery(name, cols, tail)
+	t := &table{cols: cols}
+	n := 0
+	var stop error
+	err := r.db.scan(q, func(_ []string, row []driver.Value) error {
+		if i, ok := row[len(cols)].(int64); ok && i >= 1 && int(i) <= len(cols) {
+			stop = r.errorf(ErrTooLarge, "a value of %s.%s is longer than %d bytes, the limit", name, cols[i-1], maxValueSize)
+			return stop
+		}
+		if n++; n > maxRows {
+			stop = r.errorf(ErrTooLarge, "the %s table has more than %d rows, the limit", name, maxRows)
+			return stop
+		}
+		row = row[:len(cols)]
+		for _, v := range row {
+			switch v := v.(type) {
+			case string:
+				r.budget -= int64(len(v))
+			case []byte:
+				r.budget -= int64(len(v))
+			}
+		}
+		if r.budget < 0 {
+			stop = r.errorf(ErrTooLarge, "its values add up to more than %d bytes, the limit for a database of this size", r.budgetLimit)
+			return stop
+		}
+		if err := fn(t, row); err != nil {
+			stop = err
+			return err
+		}
+		return nil
+	}, nil)
+	if stop != nil {
+		return stop
+	}
+	if err != nil {
+		return sqliteError(r.path, err)
+	}
+	return nil
+}
+
+// load reads cols of table (see scan) into a table.
+func (r *reader) load(name string, cols []string, tail string, maxRows int) (*table, error) {
+	t := &table{cols: cols}
+	r.loaded = append(r.loaded, t)
+	err := r.scan(name, cols, tail, maxRows, func(_ *table, row []driver.Value) error {
+		t.rows = append(t.rows, slices.Clone(row))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// loadAll reads every known column of table (see scan).
+func (r *reader) loadAll(name string, tail string, maxRows int) (*table, error) {
+	return r.load(name, r.tables[name], tail, maxRows)
+}
+
+// versionNumber returns the first row of version.<col>, if any.
+func (r *reader) versionNumber(col string) (int, bool, error) {
+	if !r.has("version", col) {
+		return 0, false, nil
+	}
+	q := telethonVersionQuery
+	if col == "number" {
+		q = pyrogramVersionQuery
+	}
+	t, err := r.db.query(q)
+	if err != nil {
+		return 0, false, sqliteError(r.path, err)
+	}
+	if len(t.rows) == 0 {
+		return 0, false, nil
+	}
+	n, ok := asInt(t.rows[0][0])
+	return int(n), ok, nil
+}
+
+// versionQuery reads the first version.<col>: a number, so a TEXT or BLOB
+// longer than 64 bytes is NULL (not a number), and never loaded.
+func versionQuery(col string) string {
+	return "SELECT CASE WHEN octet_length(" + col + ") > 64 THEN NULL ELSE " + col + " END AS v FROM version LIMIT 1"
+}
+
+// Queries built once.
+var (
+	telethonVersionQuery = versionQuery("version")
+	pyrogramVersionQuery = versionQuery("number")
+	telethonCountQuery   = "SELECT (" + telethonVersionQuery + ") AS v, (SELECT count(*) FROM entities) AS e, (SELECT count(*) FROM update_state) AS u"
+)
 
 // keyRow is one sessions/datacenter row holding a key.
 type keyRow struct {
@@ -330,35 +512,51 @@ func (r *reader) port(v driver.Value) (uint16, error) {
 	return uint16(n), nil
 }
 
+// count returns the number of rows of table.
+func (r *reader) count(table string) (int, error) {
+	t, err := r.db.query("SELECT count(*) FROM " + quoteIdent(table))
+	if err != nil {
+		return 0, sqliteError(r.path, err)
+	}
+	n, _ := asInt(t.rows[0][0])
+	return int(n), nil
+}
+
 // ---------------------------------------------------------------- Telethon 1.x
 
 // telethonStructure is the schema version implied by Telethon's tables
 // (FORMATS.md §2 version history).
 func (r *reader) telethonStructure() int {
-	if r.tables["entities"] && !r.countOnly {
-		_, _ = r.selectAll("entities") // read anyway: SELECT * gives the columns
-	}
 	switch {
 	case r.has("entities", "date"):
 		return 7
 	case r.has("sessions", "takeout_id"):
 		return 5 // or 6: the 5→6 step only emptied entities
-	case r.tables["update_state"]:
+	case r.exists("update_state"):
 		return 4
 	case r.has("sent_files", "type"):
 		return 3
-	case r.tables["sent_files"]:
+	case r.exists("sent_files"):
 		return 2
 	}
 	return 1
 }
 
 func (r *reader) readTelethon() (*File, error) {
+	if r.countOnly && r.has("version", "version") && r.exists("entities") && r.exists("update_state") {
+		if f, ok, err := r.countTelethon(); ok || err != nil {
+			return f, err
+		}
+	}
 	f := &File{Library: LibTelethon}
-	if v, ok := r.versionNumber("version"); ok {
+	v, ok, err := r.versionNumber("version")
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		f.Schema = v
-		// Cross-checking the tables costs extra queries when only the
-		// session is wanted; skip it then.
+		// Only the session is wanted: the cross-check is left out, as
+		// before it cost extra queries.
 		if !r.countOnly {
 			if structure := r.telethonStructure(); v != structure && !(v == 6 && structure == 5) {
 				f.Notes = append(f.Notes, fmt.Sprintf("version table says %d, the tables look like version %d", v, structure))
@@ -368,7 +566,7 @@ func (r *reader) readTelethon() (*File, error) {
 		f.Schema = r.telethonStructure()
 		f.Notes = append(f.Notes, "no version row: schema inferred from the tables")
 	}
-	t, err := r.selectAll("sessions")
+	t, err := r.loadAll("sessions", "", maxKeyRows)
 	if err != nil {
 		return nil, err
 	}
@@ -378,50 +576,43 @@ func (r *reader) readTelethon() (*File, error) {
 	if err := r.readEntities(f); err != nil {
 		return nil, err
 	}
-	if r.tables["update_state"] {
-		st, err := r.selectAll("update_state")
+	if r.has("update_state", "id", "pts") {
+		u := &UpdateState{}
+		found := false
+		err := r.scan("update_state", r.tables["update_state"], "", maxCacheRows, func(t *table, row []driver.Value) error {
+			found = telethonState(t, row, "id", 0, u) || found
+			return nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		if st.col("id") >= 0 && st.col("pts") >= 0 {
-			f.UpdateState = telethonState(st, "id", 0)
+		if found || len(u.Channels) > 0 {
+			f.UpdateState = u
 		}
 	}
 	return f, nil
 }
 
-// fastTelethon is the countOnly path for the common case, a Telethon 1.x
-// file with version, entities and update_state tables: two queries instead
-// of five. ok = false means it is not that case, and the file is read the
-// general way.
-func (r *reader) fastTelethon() (f *File, ok bool, err error) {
-	t, err := r.db.query("SELECT * FROM sessions")
+// countTelethon is the countOnly path for the common case, a Telethon 1.x
+// file with version, entities and update_state tables: one query for the
+// version and the row counts, one for the session. ok = false means the
+// version is not a number, and the file is read the general way.
+func (r *reader) countTelethon() (f *File, ok bool, err error) {
+	c, err := r.db.query(telethonCountQuery)
 	if err != nil {
+		return nil, false, sqliteError(r.path, err)
+	}
+	v, ok := asInt(c.rows[0][0])
+	if !ok {
 		return nil, false, nil
 	}
-	r.data["sessions"] = t
-	for _, c := range []string{"dc_id", "auth_key", "server_address", "port"} {
-		if t.col(c) < 0 {
-			return nil, false, nil
-		}
-	}
-	for _, c := range []string{"test_mode", "user_id", "is_bot"} {
-		if t.col(c) >= 0 {
-			return nil, false, nil
-		}
-	}
-	x, err := r.db.query("SELECT (SELECT version FROM version), (SELECT count(*) FROM entities), (SELECT count(*) FROM update_state), " +
-		"(SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('sessions', 'version', 'entities', 'update_state'))")
-	if err != nil {
-		return nil, false, nil
-	}
-	v, ok1 := asInt(x.rows[0][0])
-	n, ok2 := asInt(x.rows[0][1])
-	u, ok3 := asInt(x.rows[0][2])
-	if tables, _ := asInt(x.rows[0][3]); !ok1 || !ok2 || !ok3 || tables != 4 {
-		return nil, false, nil // views, or missing tables
-	}
+	n, _ := asInt(c.rows[0][1])
+	u, _ := asInt(c.rows[0][2])
 	f = &File{Library: LibTelethon, Schema: int(v), cacheCount: int(n), stateCount: int(u)}
+	t, err := r.loadAll("sessions", "", maxKeyRows)
+	if err != nil {
+		return nil, true, err
+	}
 	if err := r.telethonSession(t, f); err != nil {
 		return nil, true, err
 	}
@@ -465,49 +656,32 @@ func (r *reader) telethonSession(t *table, f *File) error {
 	return nil
 }
 
-// telethonState builds an UpdateState from update_state rows: row idCol =
-// account is the account state, every other row a channel.
-func telethonState(t *table, idCol string, account int64) *UpdateState {
-	var u UpdateState
-	found := false
-	for _, row := range t.rows {
-		id, ok := asInt(t.get(row, idCol))
-		if !ok {
-			continue
+// telethonState adds one update_state row to u: row idCol = account is the
+// account state, every other row a channel. It reports whether the row was
+// the account's.
+func telethonState(t *table, row []driver.Value, idCol string, account int64, u *UpdateState) bool {
+	id, ok := asInt(t.get(row, idCol))
+	if !ok {
+		return false
+	}
+	pts, _ := asInt(t.get(row, "pts"))
+	if id != account {
+		c := ChannelState{ID: id, PTS: pts}
+		if d, ok := asFloat(t.get(row, "date")); ok {
+			c.Date = codec.Some(d)
 		}
-		pts, _ := asInt(t.get(row, "pts"))
-		if id != account {
-			c := ChannelState{ID: id, PTS: pts}
-			if d, ok := asFloat(t.get(row, "date")); ok {
-				c.Date = codec.Some(d)
-			}
-			u.Channels = append(u.Channels, c)
-			continue
-		}
-		found = true
-		u.PTS = pts
-		u.QTS, _ = asInt(t.get(row, "qts"))
-		u.Seq, _ = asInt(t.get(row, "seq"))
-		u.Date, _ = asFloat(t.get(row, "date"))
+		u.Channels = append(u.Channels, c)
+		return false
 	}
-	if !found && len(u.Channels) == 0 {
-		return nil
-	}
-	return &u
-}
-
-// count returns the number of rows of table.
-func (r *reader) count(table string) (int, error) {
-	t, err := r.db.query("SELECT count(*) FROM " + quoteIdent(table))
-	if err != nil {
-		return 0, sqliteError(r.path, err)
-	}
-	n, _ := asInt(t.rows[0][0])
-	return int(n), nil
+	u.PTS = pts
+	u.QTS, _ = asInt(t.get(row, "qts"))
+	u.Seq, _ = asInt(t.get(row, "seq"))
+	u.Date, _ = asFloat(t.get(row, "date"))
+	return true
 }
 
 func (r *reader) readEntities(f *File) error {
-	if !r.tables["entities"] {
+	if !r.exists("entities") {
 		return nil
 	}
 	if r.countOnly {
@@ -515,19 +689,15 @@ func (r *reader) readEntities(f *File) error {
 		f.cacheCount, err = r.count("entities")
 		return err
 	}
-	t, err := r.selectAll("entities")
-	if err != nil {
-		return err
-	}
-	if t.col("id") < 0 {
+	if !r.has("entities", "id") {
 		return nil
 	}
 	skipped := 0
-	for _, row := range t.rows {
+	err := r.scan("entities", r.tables["entities"], "", maxCacheRows, func(t *table, row []driver.Value) error {
 		id, ok := asInt(t.get(row, "id"))
 		if !ok || id == 0 {
 			skipped++
-			continue
+			return nil
 		}
 		e := Entity{ID: id}
 		if h, ok := asInt(t.get(row, "hash")); ok {
@@ -543,6 +713,10 @@ func (r *reader) readEntities(f *File) error {
 			e.Type = PeerGroup
 		}
 		f.Entities = append(f.Entities, e)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if skipped > 0 {
 		f.Notes = append(f.Notes, fmt.Sprintf("skipped %d entities rows without an integer id", skipped))
@@ -554,22 +728,24 @@ func (r *reader) readEntities(f *File) error {
 
 func (r *reader) readTelethonV2() (*File, error) {
 	f := &File{Library: LibTelethonV2}
-	f.Schema, _ = r.versionNumber("version")
+	var err error
+	if f.Schema, _, err = r.versionNumber("version"); err != nil {
+		return nil, err
+	}
 	if f.Schema != 10 {
 		f.Notes = append(f.Notes, fmt.Sprintf("version table says %d; read as Telethon v2's version 10", f.Schema))
 	}
-	t, err := r.selectAll("datacenter")
+	t, err := r.loadAll("datacenter", "", maxKeyRows)
 	if err != nil {
 		return nil, err
 	}
-	defer t.wipe()
 
 	// Telethon v2 connects to user.dc, or to DC 2 when there is no user
 	// row (client/client/net.py connect: DEFAULT_DC = 2).
 	var user []driver.Value
 	var ut *table
 	if r.has("user", "id", "dc") {
-		if ut, err = r.selectAll("user"); err != nil {
+		if ut, err = r.loadAll("user", " LIMIT 1", 1); err != nil {
 			return nil, err
 		}
 		if len(ut.rows) > 0 {
@@ -634,7 +810,7 @@ func (r *reader) readTelethonV2() (*File, error) {
 		f.Notes = append(f.Notes, fmt.Sprintf("no user row: Telethon v2 itself would start on DC 2, not on DC %d", pick.dc))
 	}
 	if r.has("state", "pts") {
-		st, err := r.selectAll("state")
+		st, err := r.loadAll("state", " LIMIT 1", 1)
 		if err != nil {
 			return nil, err
 		}
@@ -649,19 +825,19 @@ func (r *reader) readTelethonV2() (*File, error) {
 		}
 	}
 	if r.has("channelstate", "id", "pts") {
-		ct, err := r.selectAll("channelstate")
-		if err != nil {
-			return nil, err
-		}
-		if len(ct.rows) > 0 && f.UpdateState == nil {
-			f.UpdateState = &UpdateState{}
-		}
-		for _, row := range ct.rows {
+		err := r.scan("channelstate", r.tables["channelstate"], "", maxCacheRows, func(ct *table, row []driver.Value) error {
+			if f.UpdateState == nil {
+				f.UpdateState = &UpdateState{}
+			}
 			id, ok := asInt(ct.get(row, "id"))
 			pts, ok2 := asInt(ct.get(row, "pts"))
 			if ok && ok2 {
 				f.UpdateState.Channels = append(f.UpdateState.Channels, ChannelState{ID: id, PTS: pts})
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return f, nil
@@ -689,10 +865,13 @@ func splitHostPort(s string) (string, uint16, error) {
 
 func (r *reader) readPyrogram() (*File, error) {
 	f := &File{}
-	version, hasVersion := r.versionNumber("number")
+	version, hasVersion, err := r.versionNumber("number")
+	if err != nil {
+		return nil, err
+	}
 	kuriNames := r.has("usernames", "id", "username")
 	forkNames := r.has("usernames", "id", "peer_id")
-	updates := r.tables["update_state"]
+	updates := r.exists("update_state")
 	var structure int
 	switch {
 	case r.has("sessions", "server_address", "port"):
@@ -726,11 +905,10 @@ func (r *reader) readPyrogram() (*File, error) {
 		}
 	}
 
-	t, err := r.selectAll("sessions")
+	t, err := r.loadAll("sessions", "", maxKeyRows)
 	if err != nil {
 		return nil, err
 	}
-	defer t.wipe()
 	pick, others, err := r.pickRow(t, "dc_id", "auth_key")
 	if err != nil {
 		return nil, err
@@ -778,8 +956,10 @@ func (r *reader) readPyrogram() (*File, error) {
 		return nil, err
 	}
 	if updates {
-		if ut, err := r.selectAll("update_state"); err == nil && len(ut.rows) > 0 {
-			f.Notes = append(f.Notes, fmt.Sprintf("%d update_state rows not read (their meaning differs between forks)", len(ut.rows)))
+		// Counted, not read: the forks' update_state rows mean different
+		// things.
+		if n, err := r.count("update_state"); err == nil && n > 0 {
+			f.Notes = append(f.Notes, fmt.Sprintf("%d update_state rows not read (their meaning differs between forks)", n))
 		}
 	}
 	return f, nil
@@ -791,7 +971,7 @@ func (r *reader) hasIndex(name string) bool {
 }
 
 func (r *reader) readPeers(f *File, kuriNames, forkNames bool) error {
-	if !r.tables["peers"] {
+	if !r.exists("peers") {
 		return nil
 	}
 	if r.countOnly {
@@ -799,20 +979,16 @@ func (r *reader) readPeers(f *File, kuriNames, forkNames bool) error {
 		f.cacheCount, err = r.count("peers")
 		return err
 	}
-	t, err := r.selectAll("peers")
-	if err != nil {
-		return err
-	}
-	if t.col("id") < 0 {
+	if !r.has("peers", "id") {
 		return nil
 	}
 	index := map[int64]int{}
 	skipped := 0
-	for _, row := range t.rows {
+	err := r.scan("peers", r.tables["peers"], "", maxCacheRows, func(t *table, row []driver.Value) error {
 		id, ok := asInt(t.get(row, "id"))
 		if !ok || id == 0 {
 			skipped++
-			continue
+			return nil
 		}
 		e := Entity{ID: id}
 		if h, ok := asInt(t.get(row, "access_hash")); ok {
@@ -828,47 +1004,64 @@ func (r *reader) readPeers(f *File, kuriNames, forkNames bool) error {
 		}
 		index[id] = len(f.Entities)
 		f.Entities = append(f.Entities, e)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if skipped > 0 {
 		f.Notes = append(f.Notes, fmt.Sprintf("skipped %d peers rows without an integer id", skipped))
 	}
 	// Further usernames. kurigram: usernames(id = peer id, username);
 	// pyrofork: usernames(id = username, peer_id).
-	var q string
+	var cols []string
 	switch {
 	case kuriNames:
-		q = "SELECT id, username FROM usernames ORDER BY rowid"
+		cols = []string{"id", "username"}
 	case forkNames:
-		q = "SELECT peer_id, id FROM usernames ORDER BY rowid"
+		cols = []string{"peer_id", "id"}
 	default:
 		return nil
 	}
-	u, err := r.db.query(q)
-	if err != nil {
-		// A usernames table declared WITHOUT ROWID has no rowid.
-		if u, err = r.db.query(strings.TrimSuffix(q, " ORDER BY rowid")); err != nil {
-			return sqliteError(r.path, err)
-		}
+	orphans, seen := 0, false
+	// extra holds the further usernames already listed, per entity: a
+	// linear search of e.Usernames would make a peer with a million
+	// usernames cost 10^12 comparisons.
+	type entityName struct {
+		i    int
+		name string
 	}
-	orphans := 0
-	for _, row := range u.rows {
+	extra := map[entityName]bool{}
+	each := func(_ *table, row []driver.Value) error {
+		seen = true
 		id, ok := asInt(row[0])
 		name, ok2 := asText(row[1])
 		if !ok || !ok2 || name == "" {
-			continue
+			return nil
 		}
 		i, ok := index[id]
 		if !ok {
 			orphans++
-			continue
+			return nil
 		}
 		e := &f.Entities[i]
 		switch {
 		case e.Username == "":
 			e.Username = name
-		case e.Username != name && !slices.Contains(e.Usernames, name):
+		case e.Username != name && !extra[entityName{i, name}]:
+			extra[entityName{i, name}] = true
 			e.Usernames = append(e.Usernames, name)
 		}
+		return nil
+	}
+	err = r.scan("usernames", cols, " ORDER BY rowid", maxCacheRows, each)
+	if errors.Is(err, ErrCorrupt) && !seen {
+		// A usernames table declared WITHOUT ROWID has no rowid: SQLite
+		// refuses the query before it returns a row.
+		err = r.scan("usernames", cols, "", maxCacheRows, each)
+	}
+	if err != nil {
+		return err
 	}
 	if orphans > 0 {
 		f.Notes = append(f.Notes, fmt.Sprintf("%d usernames rows name no cached peer and were skipped", orphans))

@@ -26,8 +26,7 @@ var sqliteMagic = []byte("SQLite format 3\x00")
 // to read through the image VFS. The input files are only ever opened
 // read-only.
 type snapshot struct {
-	image      []byte
-	pageSize   int
+	image      *image
 	wal        bool // the file is in WAL mode
 	walFrames  int  // committed WAL frames applied
 	hotJournal bool // a hot rollback journal was rolled back
@@ -35,8 +34,123 @@ type snapshot struct {
 
 // wipe clears the image and returns its buffer to the pool.
 func (s *snapshot) wipe() {
-	putBuf(s.image)
+	s.image.wipe()
 	s.image = nil
+}
+
+// image is a database image as SQLite would see the file after recovery.
+// base holds the file's pages (with the committed WAL frames or journal
+// records for those pages applied); extra holds the pages past the end of
+// the file that a WAL frame or journal record supplies; size is the
+// database size in bytes, a whole number of pages. Pages up to size that
+// neither holds read as zeros, as a file extended by truncate(2) does.
+//
+// An image therefore costs what the input files hold (the database file
+// plus the frames or records present), never what their headers claim: a
+// 568-byte -wal whose one frame is page 524,288 adds one page, not 256 MiB.
+type image struct {
+	base     []byte            // pages 1…len(base)/pageSize, from the pool
+	extra    map[uint32][]byte // page number → page, for pages past base
+	size     int64
+	pageSize int
+}
+
+// newImage wraps b, a whole number of pages read from the database file.
+func newImage(b []byte, pageSize int) *image {
+	return &image{base: b, size: int64(len(b)), pageSize: pageSize}
+}
+
+// pages returns the database size in pages.
+func (m *image) pages() int64 { return m.size / int64(m.pageSize) }
+
+// held returns the bytes the image holds in memory.
+func (m *image) held() int64 { return int64(len(m.base) + len(m.extra)*m.pageSize) }
+
+// page returns page pgno (1-based), nil if it reads as zeros or is past
+// the end. The slice aliases the image.
+func (m *image) page(pgno int64) []byte {
+	ps := int64(m.pageSize)
+	switch {
+	case pgno < 1 || pgno > m.pages():
+		return nil
+	case pgno*ps <= int64(len(m.base)):
+		return m.base[(pgno-1)*ps : pgno*ps]
+	}
+	return m.extra[uint32(pgno)]
+}
+
+// setPage stores data as page pgno, growing the database if needed.
+func (m *image) setPage(pgno int64, data []byte) {
+	ps := int64(m.pageSize)
+	if pgno*ps <= int64(len(m.base)) {
+		copy(m.base[(pgno-1)*ps:], data[:ps])
+	} else {
+		p := m.extra[uint32(pgno)]
+		if p == nil {
+			if m.extra == nil {
+				m.extra = map[uint32][]byte{}
+			}
+			p = make([]byte, ps)
+			m.extra[uint32(pgno)] = p
+		}
+		copy(p, data[:ps])
+	}
+	m.size = max(m.size, pgno*ps)
+}
+
+// setPages sets the database size to n pages: pages past n are cleared and
+// dropped, pages added read as zeros.
+func (m *image) setPages(n int64) {
+	want := n * int64(m.pageSize)
+	if want < int64(len(m.base)) {
+		clear(m.base[want:])
+		m.base = m.base[:want]
+	}
+	for pgno, p := range m.extra {
+		if int64(pgno) > n {
+			clear(p)
+			delete(m.extra, pgno)
+		}
+	}
+	m.size = want
+}
+
+// readAt copies the image from offset off into p, zeros for the pages it
+// does not hold, and returns the number of bytes copied (short only at the
+// end of the image).
+func (m *image) readAt(p []byte, off int64) int {
+	n := 0
+	ps := int64(m.pageSize)
+	for n < len(p) && off < m.size {
+		if off < int64(len(m.base)) {
+			c := copy(p[n:], m.base[off:])
+			n, off = n+c, off+int64(c)
+			continue
+		}
+		in := off % ps
+		c := int(min(int64(len(p)-n), ps-in, m.size-off))
+		if pg := m.extra[uint32(off/ps+1)]; pg != nil {
+			copy(p[n:n+c], pg[in:])
+		} else {
+			clear(p[n : n+c])
+		}
+		n, off = n+c, off+int64(c)
+	}
+	return n
+}
+
+// wipe clears every page and returns the base buffer to the pool.
+func (m *image) wipe() {
+	if m == nil {
+		return
+	}
+	putBuf(m.base)
+	m.base = nil
+	for pgno, p := range m.extra {
+		clear(p)
+		delete(m.extra, pgno)
+	}
+	m.size = 0
 }
 
 // bufPool recycles image buffers (cleared before reuse): reading many
@@ -80,12 +194,12 @@ func putBuf(b []byte) {
 func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 	f, err := openRO(path)
 	if err != nil {
-		return nil, fmt.Errorf("compat: %w", err)
+		return nil, fmt.Errorf("compat: %w", pathErr(err))
 	}
 	defer f.close()
 	size, regular, err := f.stat()
 	if err != nil {
-		return nil, fmt.Errorf("compat: %w", err)
+		return nil, fmt.Errorf("compat: %w", pathErr(err))
 	}
 	if !regular {
 		return nil, fileError(path, ErrNotSQLite, "not a regular file")
@@ -106,7 +220,7 @@ func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 			break
 		}
 		if !errors.Is(err, errWouldBlock) {
-			return nil, fmt.Errorf("compat: %s: locking: %w", path, err)
+			return nil, fmt.Errorf("compat: %s: locking: %w", quotePath(path), err)
 		}
 		if time.Now().After(deadline) {
 			return nil, fileError(path, ErrLocked, "a writer held the database lock for %v", busy)
@@ -115,7 +229,7 @@ func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 	}
 	img, err := readAll(f, size)
 	if err != nil {
-		return nil, fmt.Errorf("compat: %s: %w", path, err)
+		return nil, fmt.Errorf("compat: %s: %w", quotePath(path), pathErr(err))
 	}
 	if !bytes.HasPrefix(img, sqliteMagic) {
 		err := notSQLite(path, img[:min(len(img), 100)])
@@ -127,7 +241,11 @@ func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 		return nil, fileError(path, ErrCorrupt, "truncated: %d bytes, shorter than the 100-byte SQLite header", len(img))
 	}
 	hdr := img[:100]
-	s := &snapshot{wal: hdr[18] == 2 && hdr[19] == 2, image: img}
+	pageSize := int(binary.BigEndian.Uint16(hdr[16:18]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	s := &snapshot{wal: hdr[18] == 2 && hdr[19] == 2, image: newImage(img, pageSize)}
 	switch {
 	case hdr[18] == 1 && hdr[19] == 1, s.wal:
 	default:
@@ -135,16 +253,11 @@ func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 		s.wipe()
 		return nil, fileError(path, ErrCorrupt, "unknown file format versions %d/%d in the header", w, r)
 	}
-	pageSize := int(binary.BigEndian.Uint16(hdr[16:18]))
-	if pageSize == 1 {
-		pageSize = 65536
-	}
 	if pageSize < 512 || pageSize&(pageSize-1) != 0 {
 		s.wipe()
 		return nil, fileError(path, ErrCorrupt, "invalid page size %d in the header", pageSize)
 	}
 
-	s.pageSize = pageSize
 	if s.wal {
 		err = s.readWAL(f, path, pageSize, deadline)
 	} else {
@@ -227,6 +340,9 @@ func readCompanion(name string) ([]byte, *roFile, error) {
 // checkSize refuses a database image that is shorter than its header says
 // or not a whole number of pages: a truncated copy.
 func checkSize(path string, image []byte, pageSize int) error {
+	if len(image) < pageSize {
+		return fileError(path, ErrCorrupt, "truncated: %d bytes, shorter than one %d-byte page", len(image), pageSize)
+	}
 	if len(image)%pageSize != 0 {
 		return fileError(path, ErrCorrupt, "truncated: %d bytes is not a whole number of %d-byte pages", len(image), pageSize)
 	}
@@ -239,12 +355,12 @@ func checkSize(path string, image []byte, pageSize int) error {
 }
 
 func (s *snapshot) readRollback(f *roFile, path string, pageSize int) error {
-	if err := checkSize(path, s.image, pageSize); err != nil {
+	if err := checkSize(path, s.image.base, pageSize); err != nil {
 		return err
 	}
 	j, jf, err := readCompanion(path + "-journal")
 	if err != nil {
-		return fmt.Errorf("compat: %s-journal: %w", path, err)
+		return fmt.Errorf("compat: %s: %w", quotePath(path+"-journal"), pathErr(err))
 	}
 	if jf == nil {
 		return nil
@@ -256,15 +372,15 @@ func (s *snapshot) readRollback(f *roFile, path string, pageSize int) error {
 	}
 	live, err := f.reservedHeld()
 	if err != nil {
-		return fmt.Errorf("compat: %s: checking the RESERVED lock: %w", path, err)
+		return fmt.Errorf("compat: %s: checking the RESERVED lock: %w", quotePath(path), err)
 	}
 	if live {
 		// A writer is inside a transaction: under our SHARED lock it
 		// cannot have touched the database file, so the file is current.
 		return nil
 	}
-	s.image, s.hotJournal = rollbackJournal(s.image, j, pageSize)
-	if len(s.image) < pageSize {
+	s.hotJournal = rollbackJournal(s.image, j)
+	if s.image.pages() == 0 {
 		return fileError(path, ErrNoSession, "the database was empty before the interrupted transaction in its -journal file")
 	}
 	return nil
@@ -275,7 +391,7 @@ func (s *snapshot) readWAL(f *roFile, path string, pageSize int, deadline time.T
 	for {
 		w1, wf, err := readCompanion(path + "-wal")
 		if err != nil {
-			return fmt.Errorf("compat: %s-wal: %w", path, err)
+			return fmt.Errorf("compat: %s: %w", quotePath(path+"-wal"), pathErr(err))
 		}
 		size, _, err := f.stat()
 		var img []byte
@@ -295,7 +411,7 @@ func (s *snapshot) readWAL(f *roFile, path string, pageSize int, deadline time.T
 			putBuf(w1)
 			putBuf(w2)
 			putBuf(img)
-			return fmt.Errorf("compat: %s: %w", path, err)
+			return fmt.Errorf("compat: %s: %w", quotePath(path), pathErr(err))
 		}
 		stable := bytes.Equal(w1, w2)
 		putBuf(w2)
@@ -308,25 +424,27 @@ func (s *snapshot) readWAL(f *roFile, path string, pageSize int, deadline time.T
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		s.image = img
+		s.image = newImage(img, pageSize)
 		if err := checkSize(path, img, pageSize); err != nil {
 			putBuf(w1)
 			return err
 		}
 		var werr error
-		s.image, s.walFrames, werr = applyWAL(s.image, w1, pageSize)
+		s.walFrames, werr = applyWAL(s.image, w1)
 		putBuf(w1)
 		if werr != nil {
 			return fileError(path, ErrCorrupt, "-wal: %v", werr)
 		}
-		if len(s.image) < pageSize {
+		if s.image.pages() == 0 {
 			return fileError(path, ErrCorrupt, "the database is empty after applying the -wal file")
 		}
 		// The image now stands alone: mark it as a rollback-journal
 		// database (file format versions 1/1) with a valid page count.
-		s.image[18], s.image[19] = 1, 1
-		copy(s.image[92:96], s.image[24:28])
-		binary.BigEndian.PutUint32(s.image[28:32], uint32(len(s.image)/pageSize))
+		// Page 1 is always in base: base keeps at least one page.
+		hdr := s.image.base
+		hdr[18], hdr[19] = 1, 1
+		copy(hdr[92:96], hdr[24:28])
+		binary.BigEndian.PutUint32(hdr[28:32], uint32(s.image.pages()))
 		return nil
 	}
 }
@@ -341,13 +459,14 @@ var journalMagic = []byte{0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7}
 // page number, original page content and checksum. Playback stops at the
 // first invalid header or record; the image is first cut back to the
 // original size. It reports whether anything was rolled back.
-func rollbackJournal(image, j []byte, pageSize int) ([]byte, bool) {
+func rollbackJournal(image *image, j []byte) bool {
 	be := binary.BigEndian
+	pageSize := image.pageSize
 	off, first, applied := 0, true, false
 	for off+28 <= len(j) && bytes.Equal(j[off:off+8], journalMagic) {
 		nRec := be.Uint32(j[off+8:])
 		seed := be.Uint32(j[off+12:])
-		mxPg := int(be.Uint32(j[off+16:]))
+		mxPg := int64(be.Uint32(j[off+16:]))
 		sector := int(be.Uint32(j[off+20:]))
 		psz := int(be.Uint32(j[off+24:]))
 		if sector < 32 || sector > 65536 || sector&(sector-1) != 0 || psz != pageSize {
@@ -355,10 +474,8 @@ func rollbackJournal(image, j []byte, pageSize int) ([]byte, bool) {
 		}
 		if first {
 			first = false
-			want := mxPg * pageSize
-			if want < len(image) {
-				clear(image[want:])
-				image = image[:want]
+			if mxPg < image.pages() {
+				image.setPages(mxPg)
 			}
 			applied = true
 		}
@@ -378,23 +495,20 @@ func rollbackJournal(image, j []byte, pageSize int) ([]byte, bool) {
 				ok = false
 				break
 			}
-			pgno := int(be.Uint32(j[r:]))
+			pgno := int64(be.Uint32(j[r:]))
 			page := j[r+4 : r+4+pageSize]
-			if pgno == 0 || pgno == pendingByte/pageSize+1 || pagerChecksum(seed, page) != be.Uint32(j[r+4+pageSize:]) {
+			if pgno == 0 || pgno == int64(pendingByte/pageSize+1) || pagerChecksum(seed, page) != be.Uint32(j[r+4+pageSize:]) {
 				ok = false
 				break
 			}
 			if pgno > mxPg {
 				continue
 			}
-			if pgno > MaxFileSize/pageSize {
+			if pgno > int64(MaxFileSize/pageSize) {
 				ok = false
 				break
 			}
-			for len(image) < pgno*pageSize {
-				image = append(image, make([]byte, pageSize)...)
-			}
-			copy(image[(pgno-1)*pageSize:], page)
+			image.setPage(pgno, page)
 		}
 		if !ok {
 			break
@@ -402,7 +516,7 @@ func rollbackJournal(image, j []byte, pageSize int) ([]byte, bool) {
 		next := recStart + n*recSize
 		off = (next + sector - 1) / sector * sector
 	}
-	return image, applied
+	return applied
 }
 
 // pagerChecksum is sqlite3.c pager_cksum: the seed plus every 200th byte
@@ -428,26 +542,27 @@ const (
 // their salts match the header's and their cumulative checksums verify;
 // only frames up to the last commit frame (non-zero database size) count,
 // and the database is then that size. An invalid or empty WAL changes
-// nothing, as in SQLite.
-func applyWAL(image, w []byte, pageSize int) ([]byte, int, error) {
+// nothing, as in SQLite. It returns the number of frames applied.
+func applyWAL(image *image, w []byte) (int, error) {
 	be := binary.BigEndian
+	pageSize := image.pageSize
 	if len(w) < walHeaderSize {
-		return image, 0, nil
+		return 0, nil
 	}
 	magic := be.Uint32(w)
 	if magic&^1 != walMagic || be.Uint32(w[4:]) != walVersion {
-		return image, 0, nil
+		return 0, nil
 	}
 	bigEnd := magic&1 == 1
 	s1, s2 := walChecksum(bigEnd, w[:24], 0, 0)
 	if s1 != be.Uint32(w[24:]) || s2 != be.Uint32(w[28:]) {
-		return image, 0, nil
+		return 0, nil
 	}
 	if psz := int(be.Uint32(w[8:])); psz != pageSize {
-		return nil, 0, fmt.Errorf("page size %d differs from the database's %d", psz, pageSize)
+		return 0, fmt.Errorf("page size %d differs from the database's %d", psz, pageSize)
 	}
 	frame := walFrameHdr + pageSize
-	last, size := -1, 0
+	last, size := -1, int64(0)
 	for i, off := 0, walHeaderSize; off+frame <= len(w); i, off = i+1, off+frame {
 		fh := w[off : off+walFrameHdr]
 		if be.Uint32(fh) == 0 || !bytes.Equal(fh[8:16], w[16:24]) {
@@ -459,28 +574,20 @@ func applyWAL(image, w []byte, pageSize int) ([]byte, int, error) {
 			break
 		}
 		if int64(be.Uint32(fh))*int64(pageSize) > MaxFileSize || int64(be.Uint32(fh[4:]))*int64(pageSize) > MaxFileSize {
-			return nil, 0, fmt.Errorf("frame %d: page number beyond the %d-byte limit", i, MaxFileSize)
+			return 0, fmt.Errorf("frame %d: page number beyond the %d-byte limit", i, MaxFileSize)
 		}
 		if n := be.Uint32(fh[4:]); n != 0 {
-			last, size = i, int(n)
+			last, size = i, int64(n)
 		}
 	}
 	for i := 0; i <= last; i++ {
 		off := walHeaderSize + i*frame
-		pgno := int(be.Uint32(w[off:]))
-		for len(image) < pgno*pageSize {
-			image = append(image, make([]byte, pageSize)...)
-		}
-		copy(image[(pgno-1)*pageSize:], w[off+walFrameHdr:off+frame])
+		image.setPage(int64(be.Uint32(w[off:])), w[off+walFrameHdr:off+frame])
 	}
 	if last >= 0 {
-		for len(image) < size*pageSize {
-			image = append(image, make([]byte, pageSize)...)
-		}
-		clear(image[size*pageSize:])
-		image = image[:size*pageSize]
+		image.setPages(size)
 	}
-	return image, last + 1, nil
+	return last + 1, nil
 }
 
 // walChecksum is sqlite3.c walChecksumBytes: Fletcher-like sums over

@@ -33,7 +33,11 @@ var libraryKinds = map[string]compat.FileKind{
 
 // FuzzReadSQLite fuzzes compat.ReadFile on the bytes of a .session file
 // (written to a private directory per fuzzing worker; seeds are the
-// compat/testdata files shrunk to 512-byte pages). Invariants:
+// compat/testdata files shrunk to 512-byte pages, and the hostile files of
+// compat/testdata/hostile as they are). Invariants:
+//   - ReadFile raises the process's peak resident set size by at most
+//     fuzzcheck.MemGrowthLimit and takes at most fuzzcheck.CPULimit of CPU
+//     time, whatever the file asks SQLite to compute;
 //   - a refused file gets a typed error (a compat or codec sentinel) whose
 //     text holds no input bytes (SQLite's own messages can quote schema
 //     text, so they must not be passed through);
@@ -57,7 +61,9 @@ func FuzzReadSQLite(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer fc.Watchdog("FuzzReadSQLite")()
+		use := fc.StartUsage()
 		file, err := compat.ReadFile(path)
+		use.Check(t, "ReadFile")
 		if err != nil {
 			fc.Typed(t, err, "ReadFile", compatSentinels...)
 			c := fc.NewLeak(string(data))
@@ -157,4 +163,55 @@ func checkEntitiesKept(t *testing.T, kind compat.FileKind, before, after []compa
 			t.Fatalf("Marshal(%v) round trip added an entity", kind)
 		}
 	}
+}
+
+// FuzzReadSQLiteRecovery fuzzes the in-memory recovery of compat.ReadFile:
+// the bytes of a database file and of the companion SQLite would recover it
+// from, written beside it as its -wal file (database in WAL mode) or as its
+// -journal file (rollback mode, where an unlocked journal is hot). Seeds
+// are the hydrogram WAL fixture, hot journals made from telethon_v7, and
+// the hostile -wal and -journal files of compat/testdata/hostile, whose
+// headers claim pages far beyond the file. Invariants:
+//   - ReadFile stays within fuzzcheck.MemGrowthLimit and CPULimit, whatever
+//     page numbers and sizes the companion claims;
+//   - a refused file gets a typed error that quotes no input;
+//   - an accepted file has a valid session;
+//   - neither file is modified.
+func FuzzReadSQLiteRecovery(f *testing.F) {
+	dir := f.TempDir()
+	path := filepath.Join(dir, "rec.session")
+	f.Fuzz(func(t *testing.T, db, companion []byte) {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+			os.Remove(path + suffix)
+		}
+		if err := os.WriteFile(path, db, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		side := path + "-journal"
+		if len(db) > 19 && db[18] == 2 && db[19] == 2 {
+			side = path + "-wal"
+		}
+		if err := os.WriteFile(side, companion, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		defer fc.Watchdog("FuzzReadSQLiteRecovery")()
+		use := fc.StartUsage()
+		file, err := compat.ReadFile(path)
+		use.Check(t, "ReadFile")
+		if err != nil {
+			fc.Typed(t, err, "ReadFile", compatSentinels...)
+			fc.NoLeak(t, fc.NewLeak(string(db)), "ReadFile error", err.Error())
+			fc.NoLeak(t, fc.NewLeak(string(companion)), "ReadFile error", err.Error())
+		} else {
+			defer file.Wipe()
+			if file.Session == nil || file.Session.Validate() != nil {
+				t.Fatalf("ReadFile returned no valid session and no error")
+			}
+		}
+		for name, want := range map[string][]byte{path: db, side: companion} {
+			if got, err := os.ReadFile(name); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("ReadFile modified its input")
+			}
+		}
+	})
 }
