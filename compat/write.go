@@ -660,7 +660,14 @@ func (w *writer) pyrogram(key []byte) error {
 				if u == "" || strings.EqualFold(u, e.Username) {
 					continue
 				}
-				if err := w.db.exec("REPLACE INTO usernames (peer_id, id) VALUES (?, ?)", e.ID, strings.ToLower(u)); err != nil {
+				// The row's date is the peer's (pyrofork writes both in one
+				// update); only an undated peer leaves the column default, so
+				// that Marshal of a file it wrote reproduces it byte for byte.
+				q, args := "REPLACE INTO usernames (peer_id, id) VALUES (?, ?)", []any{e.ID, strings.ToLower(u)}
+				if d, ok := e.Date.Get(); ok {
+					q, args = "REPLACE INTO usernames (peer_id, id, last_update_on) VALUES (?, ?, ?)", append(args, d)
+				}
+				if err := w.db.exec(q, args...); err != nil {
 					return err
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -178,3 +179,25 @@ func TestWriteRefusesMissingValues(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	require.Empty(t, entries)
 }
+
+// TestWritePyroforkUsernamesDated checks that pyrofork's usernames rows take
+// the peer's date rather than the column default (the time of writing), so
+// that Marshal of a dated cache is deterministic: FuzzReadSQLite's "Marshal
+// reproduces byte for byte" check flaked when two Marshal calls straddled a
+// second.
+func TestWritePyroforkUsernamesDated(t *testing.T) {
+	src, err := compat.ReadFile("testdata/telethon_v7.session")
+	require.NoError(t, err)
+	defer src.Wipe()
+	src.Session.UserID, src.Session.IsBot, src.Session.TestMode = codec.Some[int64](1), codec.Some(false), codec.Some(false)
+	src.Entities[0].Usernames = []string{"second_name", "third_name"}
+	d, ok := src.Entities[0].Date.Get()
+	require.True(t, ok)
+
+	path := filepath.Join(t.TempDir(), "pf.session")
+	require.NoError(t, compat.WriteFile(path, src, compat.PyroforkSQLite, compat.WriteOptions{}))
+	require.Equal(t, []string{"second_name " + itoa(d), "third_name " + itoa(d)},
+		sqlRows(t, path, "SELECT id, last_update_on FROM usernames ORDER BY id"))
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
