@@ -30,7 +30,7 @@ func UnmarshalEnvelope(b []byte) (*Session, error) { return unmarshalEnvelope(b)
 const MemlockPages = memlockPages
 
 // IdentitiesSlice returns the identities in ids.
-func IdentitiesSlice(ids *Identities) []age.Identity { return ids.ids }
+func IdentitiesSlice(ids *Identities) []age.Identity { return ids.list() }
 
 // ScrubEnviron overwrites name in the initial environment block.
 func ScrubEnviron(name string) error { return scrubEnviron(name) }

@@ -40,12 +40,31 @@ const maxIdentitySize = 64 << 10
 // Identities is a set of age identities found by [FindIdentities], with the
 // places they came from. It never prints the identities.
 type Identities struct {
-	ids   []age.Identity
+	// ids is reached through a pointer to a struct of pointers (see
+	// ExecResult.env): a []age.Identity field would let fmt print the
+	// identities' secret keys for %s, %q, … when an Identities value sits
+	// in an unexported field of a caller's struct.
+	ids   *idBox
 	tried []string
 }
 
+// idBox holds identities; see Identities.ids.
+type idBox struct{ p *[]age.Identity }
+
+func newIdentities(ids []age.Identity, tried []string) *Identities {
+	return &Identities{ids: &idBox{&ids}, tried: tried}
+}
+
+// list returns the identities.
+func (i *Identities) list() []age.Identity {
+	if i == nil || i.ids == nil || i.ids.p == nil {
+		return nil
+	}
+	return *i.ids.p
+}
+
 // Len returns the number of identities.
-func (i *Identities) Len() int { return len(i.ids) }
+func (i *Identities) Len() int { return len(i.list()) }
 
 // Sources returns the places searched, with what each gave ("$TGSESSION_AGE_KEY
 // (1 identity)", "/root/.config/tgsession/keys.txt (no such file)").
@@ -56,13 +75,13 @@ func (i *Identities) Sources() []string { return append([]string(nil), i.tried..
 // opens).
 func (i *Identities) Option() Option {
 	return func(c *config) {
-		c.identities, c.explicitIDs, c.tried = i.ids, true, i.tried
+		c.identities, c.explicitIDs, c.tried = i.list(), true, i.tried
 	}
 }
 
 // String returns a summary without secrets.
 func (i Identities) String() string {
-	return "vault.Identities{" + strconv.Itoa(len(i.ids)) + " identities from " + strings.Join(i.tried, "; ") + "}"
+	return "vault.Identities{" + strconv.Itoa(i.Len()) + " identities from " + strings.Join(i.tried, "; ") + "}"
 }
 
 // GoString implements fmt.GoStringer with the summary.
@@ -92,7 +111,7 @@ func FindIdentities(opts ...Option) (*Identities, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Identities{ids: ids, tried: tried}, nil
+	return newIdentities(ids, tried), nil
 }
 
 func plural(n int, what string) string {
