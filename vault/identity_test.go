@@ -151,13 +151,14 @@ func TestIdentitySourceErrors(t *testing.T) {
 			vault.WithStdin(strings.NewReader(key)))
 		require.ErrorIs(t, err, vault.ErrMalformed)
 	})
-	t.Run("group-readable file warns", func(t *testing.T) {
+	t.Run("group-readable file warns when allowed", func(t *testing.T) {
 		clearKeyEnv(t)
 		p := filepath.Join(t.TempDir(), "k")
 		writeFile(t, p, key, 0o644)
 		require.NoError(t, os.Chmod(p, 0o644))
 		var warns []string
-		found, err := vault.FindIdentities(vault.WithIdentityFile(p), vault.WithWarnings(func(m string) { warns = append(warns, m) }))
+		found, err := vault.FindIdentities(vault.WithIdentityFile(p), vault.AllowInsecureKeyFile(),
+			vault.WithWarnings(func(m string) { warns = append(warns, m) }))
 		require.NoError(t, err)
 		require.Equal(t, 1, found.Len())
 		require.Len(t, warns, 1)

@@ -15,30 +15,32 @@ import (
 type Option func(*config)
 
 type config struct {
-	identities    []age.Identity
-	explicitIDs   bool
-	identityFiles []string
-	stdin         io.Reader
-	passphrase    func() ([]byte, error)
-	maxWorkFactor int
-	workFactor    int
-	allowSSH      bool
-	requirePQ     bool
-	allowNoMlock  bool
-	allowPlain    bool
-	labels        map[string]string
-	labelsSet     bool
-	createdAt     time.Time
-	warn          func(string)
-	scrubKeyEnv   bool
-	undumpable    bool
-	exportLabel   string
-	dir           *Dir
-	overwrite     bool
-	noDefaultKeys bool
-	lockTimeout   time.Duration
-	tried         []string
-	format        codec.Format
+	identities           []age.Identity
+	explicitIDs          bool
+	identityFiles        []string
+	stdin                io.Reader
+	passphrase           func() ([]byte, error)
+	maxWorkFactor        int
+	workFactor           int
+	allowSSH             bool
+	requirePQ            bool
+	allowNoMlock         bool
+	allowPlain           bool
+	labels               map[string]string
+	labelsSet            bool
+	createdAt            time.Time
+	warn                 func(string)
+	scrubKeyEnv          bool
+	undumpable           bool
+	exportLabel          string
+	dir                  *Dir
+	overwrite            bool
+	noDefaultKeys        bool
+	lockTimeout          time.Duration
+	tried                []string
+	format               codec.Format
+	keyCmdTimeout        time.Duration
+	allowInsecureKeyFile bool
 }
 
 // DefaultMaxWorkFactor is the highest scrypt work factor (log2 N) accepted
@@ -48,7 +50,8 @@ type config struct {
 const DefaultMaxWorkFactor = 18
 
 func newConfig(opts []Option) *config {
-	c := &config{maxWorkFactor: DefaultMaxWorkFactor, workFactor: DefaultMaxWorkFactor, lockTimeout: 30 * time.Second}
+	c := &config{maxWorkFactor: DefaultMaxWorkFactor, workFactor: DefaultMaxWorkFactor, lockTimeout: 30 * time.Second,
+		keyCmdTimeout: DefaultKeyCmdTimeout}
 	for _, o := range opts {
 		o(c)
 	}
@@ -81,6 +84,26 @@ func WithIdentityFile(path string) Option {
 // WithStdin sets the reader that the identity file "-" reads from (default
 // os.Stdin).
 func WithStdin(r io.Reader) Option { return func(c *config) { c.stdin = r } }
+
+// WithKeyCmdTimeout sets how long the identity command
+// ($TGSESSION_AGE_KEY_CMD) may run (default [DefaultKeyCmdTimeout]). When
+// it runs longer, it and every process in its process group are killed and
+// the search fails with a [*KeyCmdError]. A zero or negative d keeps the
+// default.
+func WithKeyCmdTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.keyCmdTimeout = d
+		}
+	}
+}
+
+// AllowInsecureKeyFile lets identity files (a [WithIdentityFile] file,
+// $TGSESSION_AGE_KEY_FILE, the default keys.txt) that group or others may
+// read or write be used, with a warning. Without it such a file is refused
+// with ErrInsecure, as OpenSSH refuses such private keys. The check applies
+// to regular files on Unix only.
+func AllowInsecureKeyFile() Option { return func(c *config) { c.allowInsecureKeyFile = true } }
 
 // WithoutDefaultKeys stops Open from reading the default identity file,
 // $XDG_CONFIG_HOME/tgsession/keys.txt.
