@@ -68,7 +68,8 @@ func TestGolden(t *testing.T) {
 			// The stored file opens, with everything intact.
 			clearKeyEnv(t)
 			s, err := vault.OpenFile(p, vault.WithIdentityFile(idFile), vault.WithoutDefaultKeys(),
-				vault.WithWarnings(func(string) {})) // git does not keep mode 0600
+				vault.AllowInsecureKeyFile(), // git does not keep mode 0600
+				vault.WithWarnings(func(string) {}))
 			require.NoError(t, err)
 			back, err := s.ToCodec()
 			require.NoError(t, err)
