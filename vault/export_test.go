@@ -8,6 +8,9 @@ import "filippo.io/age"
 // vault write.
 func SetTestHook(f func(point string)) { testHook = f }
 
+// SetTestFault sets the fault-injection function that fails named writes.
+func SetTestFault(f func(point string) error) { testFault = f }
+
 // DecryptAge runs the age layer of Open (form detection without the size
 // caps, decryption, error classification) with a payload cap of maxPlain.
 func DecryptAge(armored bool, data []byte, ids []age.Identity, maxPlain int) ([]byte, error) {
