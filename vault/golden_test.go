@@ -19,19 +19,30 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // goldenFiles are sealed with a deterministic random source, so that this
 // build's output is pinned byte for byte, and must keep opening in every
-// later version (backward compatibility of the outer forms and envelope
-// v1). The identity in testdata/golden-identity.txt protects only these
-// test files.
+// later version (backward compatibility of the outer forms and of
+// envelopes v1 and v2). The identity in testdata/golden-identity.txt
+// protects only these test files. The golden-v2-file.age entry carries an
+// attachment.
 var goldenFiles = []struct {
-	file string
-	form vault.Form
-	pq   bool
+	file    string
+	form    vault.Form
+	pq      bool
+	version int
+	attach  bool
 }{
-	{"golden-x25519.txt", vault.FormText, false},
-	{"golden-x25519.age", vault.FormBinary, false},
-	{"golden-x25519.age.asc", vault.FormArmor, false},
-	{"golden-hybrid.txt", vault.FormText, true},
+	{"golden-x25519.txt", vault.FormText, false, 1, false},
+	{"golden-x25519.age", vault.FormBinary, false, 1, false},
+	{"golden-x25519.age.asc", vault.FormArmor, false, 1, false},
+	{"golden-hybrid.txt", vault.FormText, true, 1, false},
+	{"golden-v2-x25519.txt", vault.FormText, false, 2, false},
+	{"golden-v2-x25519.age.asc", vault.FormArmor, false, 2, false},
+	{"golden-v2-hybrid.txt", vault.FormText, true, 2, false},
+	{"golden-v2-file.age", vault.FormBinary, false, 2, true},
 }
+
+// goldenAttachment is the attachment of golden-v2-file.age: compressible,
+// so that it is stored DEFLATE-compressed.
+var goldenAttachment = []byte(strings.Repeat("golden attachment: opaque to vault; ", 20))
 
 func TestGolden(t *testing.T) {
 	cryptotest.SetGlobalRandom(t, 1)
@@ -55,8 +66,12 @@ func TestGolden(t *testing.T) {
 			if g.pq {
 				rec = h.Recipient()
 			}
-			sealed, err := vault.Seal(fullSession(t), g.form, []age.Recipient{rec},
-				vault.WithLabels(map[string]string{"env": "golden"}), vault.WithCreatedAt(fixedTime))
+			opts := []vault.Option{vault.WithLabels(map[string]string{"env": "golden"}), vault.WithCreatedAt(fixedTime),
+				vault.WithEnvelopeVersion(g.version)}
+			if g.attach {
+				opts = append(opts, vault.WithAttachment(vault.AttachmentFile, goldenAttachment))
+			}
+			sealed, err := vault.Seal(fullSession(t), g.form, []age.Recipient{rec}, opts...)
 			require.NoError(t, err)
 			p := filepath.Join("testdata", g.file)
 			if *update {
@@ -76,6 +91,15 @@ func TestGolden(t *testing.T) {
 			require.True(t, back.Equal(fullSession(t)), "golden file no longer opens to the same session")
 			require.Equal(t, codec.Mtcute, s.Source)
 			require.Equal(t, "golden", s.Labels["env"])
+			require.True(t, fixedTime.Equal(s.CreatedAt))
+			kind, att := s.Attachment()
+			if g.attach {
+				require.Equal(t, vault.AttachmentFile, kind)
+				require.Equal(t, goldenAttachment, att)
+			} else {
+				require.Zero(t, kind)
+				require.Nil(t, att)
+			}
 			back.Wipe()
 			s.Destroy()
 

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -29,6 +30,11 @@ type config struct {
 	labels               map[string]string
 	labelsSet            bool
 	createdAt            time.Time
+	createdAtSet         bool
+	attSet               bool
+	attKind              AttachmentKind
+	attData              []byte
+	envVersion           int
 	warn                 func(string)
 	scrubKeyEnv          bool
 	undumpable           bool
@@ -156,8 +162,42 @@ func WithLabels(labels map[string]string) Option {
 	return func(c *config) { c.labels, c.labelsSet = labels, true }
 }
 
-// WithCreatedAt sets the creation time stored when sealing (default: now).
-func WithCreatedAt(t time.Time) Option { return func(c *config) { c.createdAt = t } }
+// WithCreatedAt sets the creation time stored when sealing, to the second;
+// the zero time records none. Without it, sealing records the current time,
+// except in [FormText], which leaves it out to stay small.
+func WithCreatedAt(t time.Time) Option {
+	return func(c *config) { c.createdAt, c.createdAtSet = t, true }
+}
+
+// WithAttachment stores data, of the given kind, in the envelope when
+// sealing: opaque bytes (at most [MaxAttachmentSize]) that this package
+// does not interpret, compressed with DEFLATE when that makes them smaller,
+// and returned by [Session.Attachment] after opening. data is copied; empty
+// data stores none. Attachments need envelope version 2. The CLI uses
+// [AttachmentFile] to carry the rest of a .session file (its entity cache,
+// update state and file format).
+func WithAttachment(kind AttachmentKind, data []byte) Option {
+	return func(c *config) {
+		c.attSet, c.attKind, c.attData = true, kind, bytes.Clone(data)
+		if len(data) == 0 {
+			c.attData = nil
+		}
+	}
+}
+
+// WithoutAttachment makes [Session.Seal] leave out the attachment the
+// session carries.
+func WithoutAttachment() Option {
+	return func(c *config) { c.attSet, c.attKind, c.attData = true, 0, nil }
+}
+
+// WithEnvelopeVersion makes sealing write envelope version v: 2 (the
+// default) or 1, which tgsession releases before version 2 was introduced
+// can read. Version 1 is larger (a Telethon session sealed in [FormText]
+// to one X25519 recipient is 701 bytes instead of 644), always records a
+// creation time field (0 when not recorded), and cannot hold an
+// attachment.
+func WithEnvelopeVersion(v int) Option { return func(c *config) { c.envVersion = v } }
 
 // WithWarnings sends warnings (an export of a key to a second place, keys
 // held in ordinary memory, an environment block that could not be
