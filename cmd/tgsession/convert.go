@@ -276,6 +276,7 @@ type conversion struct {
 	text string         // string input
 	file bool           // .session file input (src.path)
 	sess *codec.Session // decoded input (vault)
+	full *compat.File   // the file sess was sealed from (vault), if attached
 }
 
 // run converts cv to o.to, writing a file target to outPath. It returns
@@ -313,6 +314,8 @@ func (cv *conversion) run(o *convertOpts, outPath string) ([]byte, *compat.Repor
 
 func (cv *conversion) convert(t target, opts compat.Options) (*compat.Result, *compat.Report, error) {
 	switch {
+	case cv.full != nil:
+		return compat.ConvertFile(cv.full, cv.src.String(), t, opts)
 	case cv.sess != nil:
 		f := &compat.File{Library: cv.sess.Source.String(), Session: cv.sess}
 		return compat.ConvertFile(f, cv.src.String(), t, opts)

@@ -6,13 +6,15 @@ import (
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/compat"
 )
 
 // loaded is one decoded input.
 type loaded struct {
 	src  source
 	sess *codec.Session
-	file *fileMeta // set for .session (SQLite) files
+	file *fileMeta    // set for .session (SQLite) files
+	full *compat.File // the whole .session file, for seal and vault add to attach
 }
 
 // fileMeta describes a .session file.
