@@ -136,7 +136,7 @@ func TestExtrasEveryField(t *testing.T) {
 
 func TestExtrasRejects(t *testing.T) {
 	good, err := compat.MarshalExtras(&compat.File{Library: "telethon", Schema: 7,
-		Entities: []compat.Entity{{ID: 5, Username: "u", Usernames: []string{"v"}}},
+		Entities:    []compat.Entity{{ID: 5, Username: "u", Usernames: []string{"v"}}},
 		UpdateState: &compat.UpdateState{Date: 1, Channels: []compat.ChannelState{{ID: 1, Date: codec.Some(2.0)}}}})
 	require.NoError(t, err)
 	minimal, err := compat.MarshalExtras(&compat.File{Library: "x"})
