@@ -273,7 +273,7 @@ func isDecodeError(err error) bool {
 // already decoded session (vault).
 type conversion struct {
 	src  source
-	text string         // string input
+	text *string        // string input; a pointer so that fmt never prints it
 	file bool           // .session file input (src.path)
 	sess *codec.Session // decoded input (vault)
 	full *compat.File   // the file sess was sealed from (vault), if attached
@@ -322,7 +322,7 @@ func (cv *conversion) convert(t target, opts compat.Options) (*compat.Result, *c
 	case cv.file:
 		return compat.Convert(compat.FileSource(cv.src.path), t, opts)
 	}
-	return compat.Convert(compat.StringSource(cv.text, codec.FormatUnknown), t, opts)
+	return compat.Convert(compat.StringSource(*cv.text, codec.FormatUnknown), t, opts)
 }
 
 // missingError names every flag the conversion needs, not only the first:
@@ -414,7 +414,7 @@ func (c *cli) prepare(src source, from codec.Format) (*conversion, error) {
 		}
 		return &conversion{src: src, sess: s}, nil
 	}
-	return &conversion{src: src, text: text}, nil
+	return &conversion{src: src, text: &text}, nil
 }
 
 func (cv *conversion) wipe() {

@@ -234,6 +234,17 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	}
 	t.Cleanup(vs.Destroy)
 	addType(f, "vault.Session", vs)
+	sealedFile, err := vault.Seal(cs, vault.FormBinary, []age.Recipient{id.Recipient()},
+		vault.WithAttachment(vault.AttachmentFile, []byte(strings.Repeat("entity cache ", 50))))
+	if err != nil {
+		t.Fatalf("vault.Seal with an attachment: %v", fc.ErrClass(err, vaultSentinels...))
+	}
+	va, err := vault.Open(sealedFile, vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	if err != nil {
+		t.Fatalf("vault.Open with an attachment: %v", fc.ErrClass(err, vaultSentinels...))
+	}
+	t.Cleanup(va.Destroy)
+	addType(f, "vault.Session (with attachment)", va)
 	t.Setenv(vault.EnvKey, f.identity)
 	ids, err := vault.FindIdentities(vault.WithoutDefaultKeys())
 	if err != nil {
