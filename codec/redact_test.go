@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/testsecret"
 )
 
 // Redaction: an AuthKey and a Session never print key bytes, whichever way
@@ -42,11 +43,11 @@ func redactSession(t testing.TB) (*codec.Session, []byte) {
 func requireRedacted(t testing.TB, out string, key []byte) {
 	t.Helper()
 	requireNoLeak(t, out, nil, key)
-	require.NotContains(t, out, strings.Trim(fmt.Sprint(key[:16]), "[]"), "decimal bytes")
-	require.NotContains(t, out, fmt.Sprintf("%q", key[:16])[1:20], "quoted bytes")
-	require.NotContains(t, out, fmt.Sprintf("%x", key[:8]))
-	require.NotContains(t, out, fmt.Sprintf("% x", key[:8]))
-	require.NotContains(t, out, fmt.Sprintf("%X", key[:8]))
+	testsecret.RequireNotContains(t, out, strings.Trim(fmt.Sprint(key[:16]), "[]"), "decimal bytes")
+	testsecret.RequireNotContains(t, out, fmt.Sprintf("%q", key[:16])[1:20], "quoted bytes")
+	testsecret.RequireNotContains(t, out, fmt.Sprintf("%x", key[:8]))
+	testsecret.RequireNotContains(t, out, fmt.Sprintf("% x", key[:8]))
+	testsecret.RequireNotContains(t, out, fmt.Sprintf("%X", key[:8]))
 }
 
 func TestRedactFmt(t *testing.T) {

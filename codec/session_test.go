@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/testsecret"
 )
 
 // Test helpers shared by this package's string-format tests.
@@ -34,7 +35,7 @@ func hexKey(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(s)
 	require.NoError(t, err)
-	require.Len(t, b, codec.AuthKeySize)
+	testsecret.RequireLen(t, b, codec.AuthKeySize, "vector key")
 	return b
 }
 

@@ -2,7 +2,9 @@ package fuzz_test
 
 import (
 	"bytes"
+	"compress/flate"
 	"crypto/ed25519"
+	"encoding/binary"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -86,6 +88,13 @@ func vaultSeeds(t *testing.T) map[string][]seed {
 				if fm.rs[0] == x {
 					plain := decryptWith(t, sealed, fixture().ids[0])
 					add("FuzzEnvelope", name+"-envelope", plain)
+					// The same session as a version 1 envelope, which
+					// keeps opening.
+					v1 := mustSealWith(t, cs, vault.FormBinary, x, append(opts, vault.WithEnvelopeVersion(1))...)
+					add("FuzzEnvelope", name+"-envelope-v1", decryptWith(t, v1, fixture().ids[0]))
+					if i < 3 {
+						add("FuzzOpen", name+"-binary-x25519-v1", v1)
+					}
 				}
 			}
 		}
@@ -151,13 +160,17 @@ func vaultSeeds(t *testing.T) map[string][]seed {
 		add("FuzzOpen", "cctv-"+v.name, v.value)
 	}
 
-	// Envelope mutations.
-	env := out["FuzzEnvelope"][0].value.([]byte)
+	// Envelope v1 mutations.
+	env := out["FuzzEnvelope"][1].value.([]byte) // the first -envelope-v1
+	if env[4] != 1 {
+		t.Fatal("seed FuzzEnvelope[1] is not a version 1 envelope")
+	}
 	mut := func(name string, f func(b []byte) []byte) {
 		add("FuzzEnvelope", name, f(bytes.Clone(env)))
 	}
 	mut("env-bad-magic", func(b []byte) []byte { b[0] = 'X'; return b })
 	mut("env-version-2", func(b []byte) []byte { b[4] = 2; return b })
+	mut("env-version-3", func(b []byte) []byte { b[4] = 3; return b })
 	mut("env-reserved", func(b []byte) []byte { b[5] = 1; return b })
 	mut("env-zero-key", func(b []byte) []byte { clear(b[8:264]); return b })
 	mut("env-truncated-fixed", func(b []byte) []byte { return b[:291] })
@@ -168,6 +181,52 @@ func vaultSeeds(t *testing.T) map[string][]seed {
 	mut("env-known-bits", func(b []byte) []byte { b[273] = 0xff; return b })
 	add("FuzzEnvelope", "env-magic-only", []byte("TGSE"))
 	add("FuzzEnvelope", "empty", []byte{})
+
+	// Envelope v2: attachments (compressed and stored) and mutations.
+	compressible := bytes.Repeat([]byte("entity username phone name "), 60)
+	incompressible := make([]byte, 700)
+	for i := range incompressible {
+		incompressible[i] = byte(i*i*7 + i>>3)
+	}
+	for _, a := range []struct {
+		name string
+		data []byte
+	}{{"attachment-deflate", compressible}, {"attachment-stored", incompressible}} {
+		sealed := mustSealWith(t, sessions[0].s, vault.FormBinary, x, vault.WithCreatedAt(created),
+			vault.WithAttachment(vault.AttachmentFile, a.data))
+		add("FuzzOpen", a.name, sealed)
+		add("FuzzVaultDir", a.name, []any{sealed, []byte{}})
+		add("FuzzEnvelope", a.name, decryptWith(t, sealed, fixture().ids[0]))
+	}
+	env2 := out["FuzzEnvelope"][0].value.([]byte)
+	if env2[4] != 2 {
+		t.Fatal("seed FuzzEnvelope[0] is not a version 2 envelope")
+	}
+	mut2 := func(name string, f func(b []byte) []byte) {
+		add("FuzzEnvelope", name, f(bytes.Clone(env2)))
+	}
+	mut2("env2-zero-key", func(b []byte) []byte { clear(b[5:261]); return b })
+	mut2("env2-format-7", func(b []byte) []byte { b[262] |= 7; return b })
+	mut2("env2-ext-flag", func(b []byte) []byte { b[261] |= 0x80; return append(b, 0x10) })
+	mut2("env2-truncated", func(b []byte) []byte { return b[:len(b)-1] })
+	mut2("env2-trailing", func(b []byte) []byte { return append(b, 0) })
+	mut2("env2-dc-nonminimal", func(b []byte) []byte {
+		return append(append(b[:263:263], b[263]|0x80, 0), b[264:]...)
+	})
+	// A DEFLATE bomb: 1 MiB of zeros declared as 1 000 bytes, and as the
+	// 4 MiB cap with 8 MiB inside.
+	for _, bomb := range []struct {
+		name            string
+		declared, inner int
+	}{{"env2-bomb-small", 1000, 1 << 20}, {"env2-bomb-cap", vault.MaxAttachmentSize, 8 << 20}} {
+		z := deflateZeros(t, bomb.inner)
+		b := bytes.Clone(env2)
+		b[261] |= 0x80
+		b = append(b, 8, byte(vault.AttachmentFile), 1)
+		b = binary.AppendUvarint(b, uint64(len(z)))
+		b = binary.AppendUvarint(b, uint64(bomb.declared))
+		add("FuzzEnvelope", bomb.name, append(b, z...))
+	}
 
 	// Identities.
 	idText := func(name, s string) { add("FuzzParseIdentities", name, s) }
@@ -246,6 +305,30 @@ func mustSeal(t *testing.T, cs *codec.Session, form vault.Form, r age.Recipient)
 		t.Fatal(err)
 	}
 	return b
+}
+
+func mustSealWith(t *testing.T, cs *codec.Session, form vault.Form, r age.Recipient, opts ...vault.Option) []byte {
+	b, err := vault.Seal(cs, form, []age.Recipient{r}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// deflateZeros returns n zero bytes compressed with DEFLATE.
+func deflateZeros(t *testing.T, n int) []byte {
+	var buf bytes.Buffer
+	w, err := flate.NewWriter(&buf, flate.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(make([]byte, n)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 func mustEncode(t *testing.T, cs *codec.Session) string {

@@ -101,11 +101,11 @@ func TestCoverageLockTimeout(t *testing.T) {
 	defer f.Close()
 	require.NoError(t, unix.Flock(int(f.Fd()), unix.LOCK_EX))
 
-	start := time.Now()
+	// The writer gives up with "timed out" (without the timeout it would
+	// block forever); no wall-clock bound is asserted.
 	_, err = d.Add("b", testSession(t, 'm', 2), recs, vault.WithLockTimeout(50*time.Millisecond))
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "timed out")
-	require.Less(t, time.Since(start), 5*time.Second)
 	require.Error(t, d.Remove("a", vault.WithLockTimeout(10*time.Millisecond)))
 	_, err = d.Rekey(recs, vault.WithIdentities(x), vault.WithLockTimeout(10*time.Millisecond))
 	require.Error(t, err)

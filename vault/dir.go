@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -172,24 +173,43 @@ func (d *Dir) Put(name string, s *Session, recipients []age.Recipient, opts ...O
 	return d.put(name, sealed, s.KeyID(), cfg)
 }
 
+// put stores sealed as entry name and records it in the index, as one
+// unit: the new index is first written, complete and fsynced, as the
+// pending record exports.json.pending together with the SHA-256 of the new
+// entry; then the entry is written (its rename is the commit point); then
+// the index is written and the pending record removed. A failure before
+// the commit point removes the pending record and leaves the vault as it
+// was; a crash leaves a pending record that readers and the next writer
+// resolve (see loadIndex): applied if the entry holds exactly the recorded
+// bytes, discarded otherwise. So the entry and its index change are never
+// seen apart.
 func (d *Dir) put(name string, sealed []byte, id codec.KeyID, cfg *config) ([]Warning, error) {
 	unlock, err := d.lock(cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	if err := d.writeEntry(name, sealed, cfg.overwrite); err != nil {
-		return nil, err
-	}
-	idx, err := d.readIndex()
+	idx, err := d.settle(cfg)
 	if err != nil {
 		return nil, err
 	}
+	if !cfg.overwrite {
+		if _, err := os.Lstat(d.entryPath(name)); err == nil {
+			return nil, errorf(ErrExists, "entry %s exists (overwrite it explicitly)", name)
+		}
+	}
 	idx.setEntry(name, id)
 	warns := idx.warnings(name, id, "")
-	if err := d.writeIndex(idx); err != nil {
-		return warns, err
+	sum := sha256.Sum256(sealed)
+	rec := &pendingRecord{Version: 1, Op: opPut, Entry: name, SHA256: hex.EncodeToString(sum[:]), Index: idx}
+	if err := d.writePending(rec); err != nil {
+		return nil, err
 	}
+	if err := d.writeEntry(name, sealed, cfg.overwrite); err != nil {
+		d.dropPending()
+		return nil, err
+	}
+	d.commitPending(idx, cfg)
 	return warns, nil
 }
 
@@ -204,6 +224,10 @@ func (d *Dir) writeEntry(name string, sealed []byte, overwrite bool) error {
 	}
 	hook("entry:created")
 	half := len(sealed) / 2
+	if err := fault("entry:write"); err != nil {
+		p.Abort()
+		return fmt.Errorf("vault: writing entry %s: %w", name, err)
+	}
 	if _, err := p.Write(sealed[:half]); err != nil {
 		p.Abort()
 		return fmt.Errorf("vault: writing entry %s: %w", name, err)
@@ -334,7 +358,7 @@ func (d *Dir) recordExport(name string, id codec.KeyID, label string, cfg *confi
 		return nil, err
 	}
 	defer unlock()
-	idx, err := d.readIndex()
+	idx, err := d.settle(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -375,7 +399,7 @@ func (d *Dir) List() ([]Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
-	idx, err := d.readIndex()
+	idx, _, err := d.loadIndex()
 	if err != nil {
 		return nil, err
 	}
@@ -412,7 +436,9 @@ func (d *Dir) List() ([]Entry, error) {
 }
 
 // Remove deletes entry name. Its export history stays in the index: the key
-// may still be live where it was exported.
+// may still be live where it was exported. The deletion and the index change
+// are one unit, as for [Dir.Add]: nothing is deleted if the index cannot be
+// read or the pending record cannot be written.
 func (d *Dir) Remove(name string, opts ...Option) error {
 	if err := checkName(name); err != nil {
 		return err
@@ -423,21 +449,37 @@ func (d *Dir) Remove(name string, opts ...Option) error {
 		return err
 	}
 	defer unlock()
-	if err := os.Remove(d.entryPath(name)); err != nil {
+	idx, err := d.settle(cfg)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Lstat(d.entryPath(name)); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return errorf(ErrNotFound, "no entry %s in %s", name, d.path)
 		}
 		return fmt.Errorf("vault: %w", err)
 	}
-	if err := safefile.SyncDir(d.path); err != nil {
-		return fmt.Errorf("vault: %w", err)
-	}
-	idx, err := d.readIndex()
-	if err != nil {
+	idx.removeEntry(name)
+	if err := d.writePending(&pendingRecord{Version: 1, Op: opRemove, Entry: name, Index: idx}); err != nil {
 		return err
 	}
-	idx.removeEntry(name)
-	return d.writeIndex(idx)
+	err = fault("entry:remove")
+	if err == nil {
+		err = os.Remove(d.entryPath(name))
+	}
+	if err != nil {
+		d.dropPending()
+		if errors.Is(err, fs.ErrNotExist) {
+			return errorf(ErrNotFound, "no entry %s in %s", name, d.path)
+		}
+		return fmt.Errorf("vault: removing entry %s: %w", name, err)
+	}
+	hook("entry:removed")
+	if err := safefile.SyncDir(d.path); err != nil {
+		cfg.warnf("vault %s: syncing the directory after removing %s: %v", d.path, name, err)
+	}
+	d.commitPending(idx, cfg)
+	return nil
 }
 
 // Rekey re-encrypts every entry to recipients, under the lock. It first
@@ -554,36 +596,175 @@ func (d *Dir) readIndex() (*index, error) {
 	if err := json.Unmarshal(b, idx); err != nil {
 		return nil, errorf(ErrMalformed, "%s is not valid JSON", indexName)
 	}
-	if idx.Version != 1 {
-		return nil, errorf(ErrUnsupported, "%s version %d", indexName, idx.Version)
-	}
-	if idx.Keys == nil {
-		idx.Keys = map[string]*keyRecord{}
-	}
-	for k, r := range idx.Keys {
-		if r == nil {
-			delete(idx.Keys, k)
-		}
+	if err := idx.check(); err != nil {
+		return nil, err
 	}
 	return idx, nil
 }
 
 func (d *Dir) writeIndex(idx *index) error {
-	for k, r := range idx.Keys {
-		if len(r.Entries) == 0 && len(r.Exports) == 0 {
-			delete(idx.Keys, k)
-		}
-	}
+	idx.prune()
 	b, err := json.MarshalIndent(idx, "", "  ")
 	if err != nil {
 		return fmt.Errorf("vault: %w", err)
 	}
 	hook("index:writing")
+	if err := fault("index:write"); err != nil {
+		return fmt.Errorf("vault: writing %s: %w", indexName, err)
+	}
 	if err := safefile.WriteFile(filepath.Join(d.path, indexName), append(b, '\n'), true); err != nil {
 		return fmt.Errorf("vault: writing %s: %w", indexName, err)
 	}
 	hook("index:committed")
 	return nil
+}
+
+// The pending record (exports.json.pending) makes an entry change and its
+// index change one unit. It holds the operation, the entry, for a put the
+// SHA-256 of the entry's new bytes, and the complete new index. It is
+// written atomically and fsynced before the entry changes; it applies (the
+// entry change happened) if the entry now holds exactly those bytes, or,
+// for a remove, if the entry is gone.
+const (
+	pendingName = indexName + ".pending"
+	opPut       = "put"
+	opRemove    = "remove"
+)
+
+type pendingRecord struct {
+	Version int    `json:"version"`
+	Op      string `json:"op"`
+	Entry   string `json:"entry"`
+	SHA256  string `json:"sha256,omitempty"`
+	Index   *index `json:"index"`
+}
+
+// loadIndex returns the index as it logically is: the pending record's
+// index if a write was interrupted after its commit point, else
+// exports.json. rec is the pending record found, if any (applied or not).
+// It takes no lock and changes nothing.
+func (d *Dir) loadIndex() (idx *index, rec *pendingRecord, err error) {
+	b, err := readRegular(filepath.Join(d.path, pendingName), maxIndexSize, newConfig(nil))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		idx, err = d.readIndex()
+		return idx, nil, err
+	case err != nil:
+		return nil, nil, err
+	}
+	rec = &pendingRecord{}
+	if err := json.Unmarshal(b, rec); err != nil || rec.Version != 1 || rec.Index == nil ||
+		!ValidName(rec.Entry) || (rec.Op != opPut && rec.Op != opRemove) {
+		return nil, nil, errorf(ErrMalformed, "%s is not a valid pending index record (remove it to go on; the index may then miss the last change)", pendingName)
+	}
+	if err := rec.Index.check(); err != nil {
+		return nil, nil, err
+	}
+	if d.pendingApplies(rec) {
+		return rec.Index, rec, nil
+	}
+	idx, err = d.readIndex()
+	return idx, rec, err
+}
+
+// pendingApplies reports whether the entry change of rec happened.
+func (d *Dir) pendingApplies(rec *pendingRecord) bool {
+	p := d.entryPath(rec.Entry)
+	if rec.Op == opRemove {
+		_, err := os.Lstat(p)
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	b, err := readRegular(p, MaxFileSize, newConfig([]Option{WithWarnings(func(string) {})}))
+	if err != nil {
+		return false
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]) == rec.SHA256
+}
+
+// settle, called by writers under the lock, resolves a pending record left
+// by an interrupted write (writing its index if it applies, dropping it
+// otherwise) and returns the current index.
+func (d *Dir) settle(cfg *config) (*index, error) {
+	idx, rec, err := d.loadIndex()
+	if err != nil {
+		return nil, err
+	}
+	if rec != nil {
+		if d.pendingApplies(rec) {
+			if err := d.writeIndex(idx); err != nil {
+				return nil, err
+			}
+		}
+		if err := os.Remove(filepath.Join(d.path, pendingName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("vault: removing %s: %w", pendingName, err)
+		}
+	}
+	return idx, nil
+}
+
+// writePending writes rec atomically (temporary file, fsync, rename,
+// directory fsync). On failure nothing is left behind.
+func (d *Dir) writePending(rec *pendingRecord) error {
+	rec.Index.prune()
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
+	if err := fault("index:pending"); err != nil {
+		return fmt.Errorf("vault: writing %s: %w", pendingName, err)
+	}
+	if err := safefile.WriteFile(filepath.Join(d.path, pendingName), append(b, '\n'), true); err != nil {
+		return fmt.Errorf("vault: writing %s: %w", pendingName, err)
+	}
+	hook("index:pending")
+	return nil
+}
+
+// dropPending removes the pending record after a failure before the commit
+// point. If that fails too, the record is left for loadIndex, which
+// discards it because the entry does not match it.
+func (d *Dir) dropPending() {
+	_ = os.Remove(filepath.Join(d.path, pendingName))
+}
+
+// commitPending writes idx as the index and removes the pending record,
+// after the commit point. If the index cannot be written (a full disk),
+// the pending record stays and keeps the change visible to readers until
+// the next writer completes it; the caller's operation has succeeded.
+func (d *Dir) commitPending(idx *index, cfg *config) {
+	if err := d.writeIndex(idx); err != nil {
+		cfg.warnf("vault %s: the index update is deferred to the next vault write (%v)", d.path, err)
+		return
+	}
+	if err := os.Remove(filepath.Join(d.path, pendingName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		cfg.warnf("vault %s: removing %s: %v", d.path, pendingName, err)
+	}
+}
+
+// check validates an index read from disk.
+func (x *index) check() error {
+	if x.Version != 1 {
+		return errorf(ErrUnsupported, "%s version %d", indexName, x.Version)
+	}
+	if x.Keys == nil {
+		x.Keys = map[string]*keyRecord{}
+	}
+	for k, r := range x.Keys {
+		if r == nil {
+			delete(x.Keys, k)
+		}
+	}
+	return nil
+}
+
+// prune drops records that hold neither entries nor exports.
+func (x *index) prune() {
+	for k, r := range x.Keys {
+		if len(r.Entries) == 0 && len(r.Exports) == 0 {
+			delete(x.Keys, k)
+		}
+	}
 }
 
 func (x *index) removeEntry(name string) {

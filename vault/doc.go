@@ -9,11 +9,18 @@
 //
 //   - [FormText], one line for environment variables and CI secrets:
 //     "tgsession-age-v1:" followed by unpadded base64url of an age file. It
-//     has no whitespace, is checked for size before decoding, and is under
-//     1 KiB with one X25519 recipient.
-//   - [FormBinary] and [FormArmor], ordinary age files: `age -d` of a sealed
-//     file prints the envelope, and a plain session string encrypted with
-//     `age -r` opens with this package (its format is detected).
+//     has no whitespace, is checked for size before decoding, and is the
+//     smallest correct form: 644 bytes for a Telethon session and one X25519
+//     recipient.
+//   - [FormBinary] and [FormArmor], ordinary age files. `age -d` of a sealed
+//     file prints the binary envelope, which holds the raw auth key (not a
+//     session string): treat that output as the secret it is. A plain
+//     session string encrypted with `age -r` opens with this package (its
+//     format is detected).
+//
+// [Seal] writes envelope version 2, which can also carry an attachment
+// ([WithAttachment]): the CLI puts the rest of a .session file there, so
+// that opening restores the whole file. Version 1 values keep opening.
 //
 // A value that is not sealed fails closed with [ErrNotSealed] unless
 // [AllowPlaintext] is given.

@@ -11,9 +11,12 @@ import (
 )
 
 // The envelope is the plaintext inside every age file this package writes:
-// one canonical, versioned, binary serialisation of a session. The layout
-// is specified byte by byte in docs/envelope.md; the constants and the two
-// functions below are its only implementation.
+// one canonical, versioned, binary serialisation of a session. The layouts
+// are specified byte by byte in docs/envelope.md. This file holds version 1
+// (still read, and written on request: [WithEnvelopeVersion]) and the
+// version dispatch; envelope2.go holds version 2, which Seal writes.
+//
+// Version 1:
 //
 //	| off | size | field                                                    |
 //	|   0 |    4 | magic "TGSE"                                             |
@@ -37,16 +40,16 @@ import (
 //	|     |      | labels: u8 name length, name, u8 value length, value,    |
 //	|     |      | names strictly ascending                                 |
 const (
-	envelopeMagic   = "TGSE"
-	envelopeVersion = 1
-	// KeyOffset is the byte offset of the 256-byte auth key in an
-	// envelope, fixed for version 1 so that Open can move the key straight
-	// from the decrypted buffer into locked memory.
+	envelopeMagic = "TGSE"
+	// KeyOffset is the byte offset of the 256-byte auth key in a version 1
+	// envelope, fixed so that Open can move the key straight from the
+	// decrypted buffer into locked memory. Version 2 has it at
+	// [KeyOffsetV2].
 	KeyOffset     = 8
 	envelopeFixed = 292
-	// MaxEnvelopeSize is the largest envelope (and the largest decrypted
-	// payload) this package accepts, in bytes.
-	MaxEnvelopeSize = 8192
+	// maxEnvelopeV1 is the largest version 1 envelope accepted (the
+	// largest valid one is 6202 bytes).
+	maxEnvelopeV1 = 8192
 	// MaxLabels is the maximum number of labels in an envelope.
 	MaxLabels = 16
 	// MaxLabelName and MaxLabelValue are the maximum lengths, in bytes, of
@@ -182,10 +185,44 @@ func boolBits(o codec.Optional[bool], known, value byte) (k, v byte) {
 	return k, v
 }
 
-// marshalEnvelope serialises the metadata of m and lets putKey write the
-// 256-byte key at [KeyOffset:KeyOffset+256] of the result. The caller must
-// wipe the returned buffer.
-func marshalEnvelope(m *Session, putKey func(dst []byte) error) ([]byte, error) {
+// marshalEnvelope serialises the metadata of m, with the attachment att
+// (nil for none), as an envelope of the given version (1 or 2), and lets
+// putKey write the 256-byte key at the version's key offset. The caller
+// must wipe the returned buffer.
+func marshalEnvelope(m *Session, att *attachment, version int, putKey func(dst []byte) error) ([]byte, error) {
+	switch version {
+	case 1:
+		if att != nil {
+			return nil, errorf(ErrUnsupported, "envelope version 1 cannot hold an attachment (the rest of a stored session file)")
+		}
+		return marshalEnvelopeV1(m, putKey)
+	case 2:
+		return marshalEnvelopeV2(m, att, putKey)
+	}
+	return nil, errorf(ErrUnsupported, "envelope version %d (this build writes versions 1 and 2)", version)
+}
+
+// unmarshalEnvelope parses envelope b: its metadata into a new Session
+// (without a key; for version 2 with its attachment), and checks that b is
+// canonical. It returns the offset of the key in b, checked to be
+// non-zero.
+func unmarshalEnvelope(b []byte) (*Session, int, error) {
+	if len(b) < 5 || string(b[:4]) != envelopeMagic {
+		return nil, 0, envelopeError(ErrMalformed, 0, "missing magic")
+	}
+	switch b[4] {
+	case 1:
+		m, err := unmarshalEnvelopeV1(b)
+		return m, KeyOffset, err
+	case 2:
+		m, err := unmarshalEnvelopeV2(b)
+		return m, KeyOffsetV2, err
+	}
+	return nil, 0, envelopeError(ErrUnsupported, 4, "version %d (this build reads versions 1 and 2)", b[4])
+}
+
+// marshalEnvelopeV1 writes a version 1 envelope.
+func marshalEnvelopeV1(m *Session, putKey func(dst []byte) error) ([]byte, error) {
 	if err := checkMeta(m); err != nil {
 		return nil, err
 	}
@@ -199,13 +236,13 @@ func marshalEnvelope(m *Session, putKey func(dst []byte) error) ([]byte, error) 
 		size += 2 + len(k) + len(v)
 	}
 	sort.Strings(names)
-	if size > MaxEnvelopeSize {
-		return nil, errorf(ErrTooLarge, "envelope of %d bytes, limit %d", size, MaxEnvelopeSize)
+	if size > maxEnvelopeV1 {
+		return nil, errorf(ErrTooLarge, "envelope of %d bytes, limit %d", size, maxEnvelopeV1)
 	}
 
 	b := make([]byte, size)
 	copy(b, envelopeMagic)
-	b[4] = envelopeVersion
+	b[4] = 1
 	if err := putKey(b[KeyOffset : KeyOffset+codec.AuthKeySize]); err != nil {
 		clear(b)
 		return nil, err
@@ -284,19 +321,13 @@ func envelopeError(sentinel error, off int, format string, args ...any) error {
 	return fmt.Errorf("vault: envelope: "+format+" (at byte %d): %w", append(args, off, sentinel)...)
 }
 
-// unmarshalEnvelope parses the metadata of envelope b into a new Session
-// (without a key) and checks that b is canonical: exactly what
-// marshalEnvelope writes for that metadata. The key stays in
+// unmarshalEnvelopeV1 parses the metadata of version 1 envelope b into a
+// new Session (without a key) and checks that b is canonical: exactly what
+// marshalEnvelopeV1 writes for that metadata. The key stays in
 // b[KeyOffset:KeyOffset+256], checked to be non-zero.
-func unmarshalEnvelope(b []byte) (*Session, error) {
-	if len(b) < 5 || string(b[:4]) != envelopeMagic {
-		return nil, envelopeError(ErrMalformed, 0, "missing magic")
-	}
-	if b[4] != envelopeVersion {
-		return nil, envelopeError(ErrUnsupported, 4, "version %d (this build reads version %d)", b[4], envelopeVersion)
-	}
-	if len(b) > MaxEnvelopeSize {
-		return nil, envelopeError(ErrTooLarge, MaxEnvelopeSize, "envelope of %d bytes", len(b))
+func unmarshalEnvelopeV1(b []byte) (*Session, error) {
+	if len(b) > maxEnvelopeV1 {
+		return nil, envelopeError(ErrTooLarge, maxEnvelopeV1, "envelope of %d bytes", len(b))
 	}
 	if len(b) < envelopeFixed+3 {
 		return nil, envelopeError(ErrMalformed, len(b), "truncated: %d bytes", len(b))

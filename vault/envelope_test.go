@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/testsecret"
 	"github.com/tgsession/tgsession/vault"
 )
 
@@ -114,7 +115,8 @@ func TestEnvelopeRejects(t *testing.T) {
 	}{
 		{"empty", nil, vault.ErrMalformed},
 		{"bad magic", mut(func(b []byte) []byte { b[0] = 'X'; return b }), vault.ErrMalformed},
-		{"version 2", mut(func(b []byte) []byte { b[4] = 2; return b }), vault.ErrUnsupported},
+		{"version 3", mut(func(b []byte) []byte { b[4] = 3; return b }), vault.ErrUnsupported},
+		{"version 255", mut(func(b []byte) []byte { b[4] = 255; return b }), vault.ErrUnsupported},
 		{"version 0", mut(func(b []byte) []byte { b[4] = 0; return b }), vault.ErrUnsupported},
 		{"reserved 5", mut(func(b []byte) []byte { b[5] = 1; return b }), vault.ErrMalformed},
 		{"reserved 7", mut(func(b []byte) []byte { b[7] = 0x80; return b }), vault.ErrMalformed},
@@ -148,6 +150,10 @@ func TestEnvelopeRejects(t *testing.T) {
 			require.ErrorIs(t, err, c.want)
 		})
 	}
+	// Version 2 exists now: a version 1 body under version byte 2 is a
+	// malformed version 2 envelope.
+	_, err = vault.UnmarshalEnvelope(mut(func(b []byte) []byte { b[4] = 2; return b }))
+	require.Error(t, err, "version 2 with a version 1 body")
 	// Duplicate label names (strictly ascending rule).
 	dup, err := vault.MarshalEnvelope(&vault.Session{DC: 1, Labels: map[string]string{"a": "1", "b": "2"}}, testKey(1))
 	require.NoError(t, err)
@@ -203,12 +209,20 @@ func FuzzEnvelope(f *testing.F) {
 	f.Add(good)
 	min, _ := vault.MarshalEnvelope(&vault.Session{DC: 1}, testKey(1))
 	f.Add(min)
+	for _, m := range v2Cases() {
+		b, _ := vault.MarshalEnvelopeV2(m, testKey('k'), vault.AttachmentFile, []byte("attachment attachment attachment"))
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := vault.UnmarshalEnvelope(b)
 		if err != nil {
 			return
 		}
-		again, err := vault.MarshalEnvelope(m, b[vault.KeyOffset:vault.KeyOffset+256])
+		off := vault.KeyOffset
+		if b[4] == 2 {
+			off = vault.KeyOffsetV2
+		}
+		again, err := vault.RemarshalEnvelope(m, int(b[4]), b[off:off+256])
 		if err != nil {
 			t.Fatalf("accepted envelope does not re-marshal: %v", err)
 		}
@@ -264,7 +278,7 @@ func TestEnvelopeLargest(t *testing.T) {
 	}
 	b, err := vault.MarshalEnvelope(m, testKey(1))
 	require.NoError(t, err)
-	require.Len(t, b, 6202, "docs/envelope.md §2.4")
+	testsecret.RequireLen(t, b, 6202, "docs/envelope.md §2.4")
 	_, err = vault.UnmarshalEnvelope(b)
 	require.NoError(t, err)
 }

@@ -1,9 +1,12 @@
 package vault
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 )
@@ -107,6 +110,51 @@ func (e *WrongKeyError) Unwrap() []error {
 	}
 	return []error{ErrWrongKey, e.err}
 }
+
+// KeyCmdError reports that the identity command ($TGSESSION_AGE_KEY_CMD)
+// gave no identities: it ran longer than its timeout (Timeout is set, and
+// ExitCode is -1; it and its process group were killed) or exited with a
+// non-zero status (ExitCode). It never holds the command or its output. It
+// wraps ErrNoIdentity, and [context.DeadlineExceeded] for a timeout.
+type KeyCmdError struct {
+	// Source names the command's origin, "$TGSESSION_AGE_KEY_CMD".
+	Source   string
+	Timeout  time.Duration
+	ExitCode int
+}
+
+func (e *KeyCmdError) Error() string {
+	if e.Timeout > 0 {
+		return fmt.Sprintf("vault: %s did not finish within %v and was killed (with its process group): %v", e.Source, e.Timeout, ErrNoIdentity)
+	}
+	return fmt.Sprintf("vault: %s failed with exit status %d: %v", e.Source, e.ExitCode, ErrNoIdentity)
+}
+
+// Unwrap returns ErrNoIdentity and, for a timeout, context.DeadlineExceeded.
+func (e *KeyCmdError) Unwrap() []error {
+	if e.Timeout > 0 {
+		return []error{ErrNoIdentity, context.DeadlineExceeded}
+	}
+	return []error{ErrNoIdentity}
+}
+
+// InsecureKeyFileError is returned for an identity file that group or
+// others may access, on Unix: it is refused, as OpenSSH refuses such private
+// keys, unless [AllowInsecureKeyFile] is given. Source says where the path
+// came from ("-i PATH", "$TGSESSION_AGE_KEY_FILE=PATH", or the default
+// keys.txt path). It wraps ErrInsecure.
+type InsecureKeyFileError struct {
+	Source string
+	Path   string
+	Mode   fs.FileMode
+}
+
+func (e *InsecureKeyFileError) Error() string {
+	return fmt.Sprintf("vault: identity file %s is accessible by group or others (mode %04o); run chmod 600 %s: %v",
+		e.Source, uint32(e.Mode.Perm()), e.Path, ErrInsecure)
+}
+
+func (e *InsecureKeyFileError) Unwrap() error { return ErrInsecure }
 
 // MemlockError reports a locked-memory limit too low for memguard. Sizes are
 // in bytes. Locked is what the process had already locked when checked.

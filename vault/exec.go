@@ -15,12 +15,22 @@ import (
 // process, which holds plain session strings, and what was opened. It never
 // prints the environment.
 type ExecResult struct {
-	env *[]string // behind a pointer so fmt never prints it, even from an unexported field
+	// env is reached through a pointer to a struct of pointers, as
+	// codec.AuthKey's key is: fmt cannot call Format on an ExecResult it
+	// reaches through an unexported field of a caller's struct, and for a
+	// verb that is invalid for pointers (%s, %q, %c, %e, %g, …) it then
+	// prints what the pointer points to. A *[]string field would print the
+	// environment; a pointer to a struct whose only field is a pointer
+	// prints addresses.
+	env *envBox
 	// Opened describes each variable set, without secrets.
 	Opened []ExecOpened
 	// Warnings report keys exported to more than one place.
 	Warnings []Warning
 }
+
+// envBox holds the child environment; see ExecResult.env.
+type envBox struct{ p *[]string }
 
 // ExecOpened describes one variable set by [ExecEnv].
 type ExecOpened struct {
@@ -34,10 +44,10 @@ type ExecOpened struct {
 // session strings: pass it to the child (exec.Cmd.Env, syscall.Exec) and
 // nowhere else.
 func (r *ExecResult) Environ() []string {
-	if r == nil || r.env == nil {
+	if r == nil || r.env == nil || r.env.p == nil {
 		return nil
 	}
-	return *r.env
+	return *r.env.p
 }
 
 // String returns a summary without secrets.
@@ -207,6 +217,6 @@ func ExecEnv(base []string, specs []string, to codec.Format, opts ...Option) (*E
 		}
 	}
 	env = append(env, values...)
-	res.env = &env
+	res.env = &envBox{&env}
 	return res, nil
 }

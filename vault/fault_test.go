@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -62,6 +63,30 @@ func init() {
 		}
 		return errors.New("hook point never reached")
 	}
+	// fsize: add entry "bot" (key 'b', DC 4) with writes capped at
+	// VAULT_TEST_FSIZE bytes per file (RLIMIT_FSIZE, SIGXFSZ ignored), so
+	// that writing a file larger than that fails with EFBIG, as a full
+	// disk fails a write with ENOSPC.
+	children["fsize"] = func() error {
+		d, recs, err := childVault()
+		if err != nil {
+			return err
+		}
+		n, _ := strconv.ParseUint(os.Getenv("VAULT_TEST_FSIZE"), 10, 64)
+		signal.Ignore(syscall.SIGXFSZ)
+		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
+			return err
+		}
+		_, err = d.Add("bot", childSession('b', 4), recs)
+		if err == nil {
+			return errors.New("Add succeeded")
+		}
+		if !errors.Is(err, syscall.EFBIG) {
+			return fmt.Errorf("Add failed without EFBIG: %w", err)
+		}
+		fmt.Println("ADD FAILED WITH EFBIG")
+		return nil
+	}
 	// writer: add VAULT_TEST_N entries w<id>-<j> and record as many
 	// exports of the shared entry, racing with other writers.
 	children["writer"] = func() error {
@@ -92,6 +117,7 @@ var faultSteps = []struct {
 	step    string
 	wantNew bool
 }{
+	{"index:pending", false},
 	{"entry:created", false},
 	{"entry:partial", false},
 	{"entry:synced", false},
@@ -146,6 +172,14 @@ func TestCrashDuringWrite(t *testing.T) {
 				} else {
 					require.Empty(t, entries)
 				}
+				// The index matches the entry at once: never "unknown",
+				// never the key of the entry it replaced.
+				switch {
+				case st.wantNew:
+					require.Equal(t, childSession('b', 4).AuthKeyID(), entries[0].KeyID, "index does not match the new entry")
+				case !create:
+					require.Equal(t, testSession(t, 'a', 2).AuthKeyID(), entries[0].KeyID, "index does not match the old entry")
+				}
 
 				// The next write succeeds and leaves no temporary file.
 				_, err = d.Add("next", testSession(t, 'c', 2), recs)
@@ -188,6 +222,43 @@ func TestCrashDuringWrite(t *testing.T) {
 			require.Len(t, entries[0].Exports, st.want)
 		})
 	}
+}
+
+// TestFullDiskWhileWritingIndex: when the index cannot be written (here
+// RLIMIT_FSIZE makes any write beyond a size fail, as a full disk does),
+// Add fails and leaves nothing behind: no entry, the index unchanged, so
+// that List shows no "unknown" entry and a retry does not say "exists".
+// The old code wrote the entry first and then failed on the index.
+func TestFullDiskWhileWritingIndex(t *testing.T) {
+	x := newX25519(t)
+	recs := []age.Recipient{x.Recipient()}
+	d, err := vault.InitDir(filepath.Join(t.TempDir(), "v"))
+	require.NoError(t, err)
+	_, err = d.Add("other", childSession('o', 2), recs)
+	require.NoError(t, err)
+	// An index far larger than an entry (about 500 bytes).
+	for i := range 40 {
+		_, err = d.RecordExport("other", childSession('o', 2).AuthKeyID(), fmt.Sprintf("host-%02d.example.org:prod", i))
+		require.NoError(t, err)
+	}
+	st, err := os.Stat(filepath.Join(d.Path(), "exports.json"))
+	require.NoError(t, err)
+	const limit = 2048
+	require.Greater(t, st.Size(), int64(limit))
+	before := snapshot(t, d)
+
+	out, err := child(t, "", "fsize", []string{
+		"VAULT_TEST_DIR=" + d.Path(), "VAULT_TEST_RECIPIENT=" + x.Recipient().String(),
+		"VAULT_TEST_FSIZE=" + strconv.Itoa(limit),
+	}, nil, 30*time.Second)
+	require.NoError(t, err, "child: %s", out)
+	require.Contains(t, out, "ADD FAILED WITH EFBIG")
+	requireSameState(t, before, snapshot(t, d), "after Add failed on a full disk")
+
+	// The retry succeeds and the entry is indexed.
+	_, err = d.Add("bot", childSession('b', 4), recs)
+	require.NoError(t, err)
+	requireIndexed(t, d, "bot", childSession('b', 4).AuthKeyID())
 }
 
 // TestConcurrentWriters runs writer processes and goroutines against one

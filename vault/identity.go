@@ -3,6 +3,7 @@ package vault
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"filippo.io/age"
 	"filippo.io/age/agessh"
@@ -40,12 +43,31 @@ const maxIdentitySize = 64 << 10
 // Identities is a set of age identities found by [FindIdentities], with the
 // places they came from. It never prints the identities.
 type Identities struct {
-	ids   []age.Identity
+	// ids is reached through a pointer to a struct of pointers (see
+	// ExecResult.env): a []age.Identity field would let fmt print the
+	// identities' secret keys for %s, %q, … when an Identities value sits
+	// in an unexported field of a caller's struct.
+	ids   *idBox
 	tried []string
 }
 
+// idBox holds identities; see Identities.ids.
+type idBox struct{ p *[]age.Identity }
+
+func newIdentities(ids []age.Identity, tried []string) *Identities {
+	return &Identities{ids: &idBox{&ids}, tried: tried}
+}
+
+// list returns the identities.
+func (i *Identities) list() []age.Identity {
+	if i == nil || i.ids == nil || i.ids.p == nil {
+		return nil
+	}
+	return *i.ids.p
+}
+
 // Len returns the number of identities.
-func (i *Identities) Len() int { return len(i.ids) }
+func (i *Identities) Len() int { return len(i.list()) }
 
 // Sources returns the places searched, with what each gave ("$TGSESSION_AGE_KEY
 // (1 identity)", "/root/.config/tgsession/keys.txt (no such file)").
@@ -56,13 +78,13 @@ func (i *Identities) Sources() []string { return append([]string(nil), i.tried..
 // opens).
 func (i *Identities) Option() Option {
 	return func(c *config) {
-		c.identities, c.explicitIDs, c.tried = i.ids, true, i.tried
+		c.identities, c.explicitIDs, c.tried = i.list(), true, i.tried
 	}
 }
 
 // String returns a summary without secrets.
 func (i Identities) String() string {
-	return "vault.Identities{" + strconv.Itoa(len(i.ids)) + " identities from " + strings.Join(i.tried, "; ") + "}"
+	return "vault.Identities{" + strconv.Itoa(i.Len()) + " identities from " + strings.Join(i.tried, "; ") + "}"
 }
 
 // GoString implements fmt.GoStringer with the summary.
@@ -92,7 +114,7 @@ func FindIdentities(opts ...Option) (*Identities, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Identities{ids: ids, tried: tried}, nil
+	return newIdentities(ids, tried), nil
 }
 
 func plural(n int, what string) string {
@@ -178,9 +200,8 @@ func searchIdentities(cfg *config) ([]age.Identity, []string, error) {
 	}
 
 	if c := os.Getenv(EnvKeyCmd); c != "" {
-		b, err := runKeyCmd(c)
+		b, err := runKeyCmd(c, cfg.keyCmdTimeout)
 		if err != nil {
-			clear(b)
 			return nil, nil, err
 		}
 		got, err := parseIdentities(b, "$"+EnvKeyCmd, cfg)
@@ -273,8 +294,13 @@ func readIdentityFile(path, where string, cfg *config) ([]age.Identity, error) {
 		if st.IsDir() {
 			return nil, errorf(ErrMalformed, "%s is a directory", where)
 		}
-		if st.Mode().IsRegular() && st.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows" {
-			cfg.warnf("identity file %s is accessible by group or others (mode %04o); run chmod 600", path, st.Mode().Perm())
+		if st.Mode().IsRegular() && st.Mode().Perm()&0o077 != 0 && unixPermissions {
+			// OpenSSH refuses such private keys ("UNPROTECTED PRIVATE KEY
+			// FILE!"); so do we, unless the caller explicitly allows it.
+			if !cfg.allowInsecureKeyFile {
+				return nil, &InsecureKeyFileError{Source: where, Path: path, Mode: st.Mode().Perm()}
+			}
+			cfg.warnf("identity file %s is accessible by group or others (mode %04o), used because insecure key files are explicitly allowed; run chmod 600", path, st.Mode().Perm())
 		}
 	}
 	b, err := readCapped(f, maxIdentitySize)
@@ -316,40 +342,93 @@ func readCapped(r io.Reader, limit int) ([]byte, error) {
 	}
 }
 
+// DefaultKeyCmdTimeout is how long $TGSESSION_AGE_KEY_CMD may run before it
+// (and every process in its process group) is killed; see
+// [WithKeyCmdTimeout].
+const DefaultKeyCmdTimeout = 10 * time.Second
+
 // runKeyCmd runs $TGSESSION_AGE_KEY_CMD through the shell and returns its
 // standard output (capped). Its standard error is discarded (as with sops,
 // which captures it): a failing command might print a key there. Neither
 // the command nor its output appears in errors, only its exit status.
-func runKeyCmd(command string) ([]byte, error) {
+//
+// The command runs in its own process group. If it has not finished
+// within timeout, or prints more than the cap, the whole group is killed
+// (a shell's children too), so a hanging KMS call or a prompt nobody
+// answers cannot block the caller forever.
+func runKeyCmd(command string, timeout time.Duration) ([]byte, error) {
+	const src = "$" + EnvKeyCmd
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
 	var cmd *exec.Cmd
 	if runtime.GOOS == "windows" {
-		cmd = exec.Command("cmd", "/C", command)
+		cmd = exec.CommandContext(ctx, "cmd", "/C", command)
 	} else {
-		cmd = exec.Command("/bin/sh", "-c", command)
+		cmd = exec.CommandContext(ctx, "/bin/sh", "-c", command)
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, fmt.Errorf("vault: $%s: %w", EnvKeyCmd, err)
+	out := &cappedWriter{limit: maxIdentitySize}
+	cmd.Stdout = out
+	ownProcessGroup(cmd)
+	var overflow atomic.Bool
+	out.onOverflow = func() {
+		overflow.Store(true)
+		cancel()
 	}
+	// Wait stops waiting for the output pipe this long after the command
+	// was killed or exited, even if a grandchild outside the group still
+	// holds it open.
+	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("vault: $%s: cannot start: %w", EnvKeyCmd, err)
-	}
-	b, rerr := readCapped(out, maxIdentitySize)
-	if rerr != nil {
-		_ = cmd.Process.Kill()
+		return nil, fmt.Errorf("vault: %s: cannot start: %w", src, err)
 	}
 	werr := cmd.Wait()
-	if rerr != nil {
-		return b, fmt.Errorf("vault: $%s output: %w", EnvKeyCmd, rerr)
-	}
-	if werr != nil {
+	b := out.buf
+	switch {
+	case overflow.Load():
+		clear(b)
+		return nil, fmt.Errorf("vault: %s output: %w", src, errorf(ErrTooLarge, "more than %d bytes", maxIdentitySize))
+	case ctx.Err() != nil:
+		clear(b)
+		return nil, &KeyCmdError{Source: src, Timeout: timeout, ExitCode: -1}
+	case werr != nil && !errors.Is(werr, exec.ErrWaitDelay):
+		// ErrWaitDelay: the command exited successfully but something it
+		// started (an agent) still holds its output open; what it printed
+		// before exiting is used.
+		clear(b)
 		var ee *exec.ExitError
 		if errors.As(werr, &ee) {
-			return b, errorf(ErrNoIdentity, "$%s failed with exit status %d", EnvKeyCmd, ee.ExitCode())
+			return nil, &KeyCmdError{Source: src, ExitCode: ee.ExitCode()}
 		}
-		return b, fmt.Errorf("vault: $%s: %w", EnvKeyCmd, werr)
+		return nil, fmt.Errorf("vault: %s: %w", src, werr)
 	}
 	return b, nil
+}
+
+// cappedWriter collects at most limit bytes; the first write beyond the
+// cap calls onOverflow and fails. Buffers it outgrows are wiped.
+type cappedWriter struct {
+	limit      int
+	buf        []byte
+	over       bool
+	onOverflow func()
+}
+
+func (w *cappedWriter) Write(p []byte) (int, error) {
+	if w.over || len(w.buf)+len(p) > w.limit {
+		if !w.over {
+			w.over = true
+			w.onOverflow()
+		}
+		return 0, errorf(ErrTooLarge, "more than %d bytes", w.limit)
+	}
+	if len(w.buf)+len(p) > cap(w.buf) {
+		nb := make([]byte, len(w.buf), max(2*cap(w.buf), len(w.buf)+len(p), 512))
+		copy(nb, w.buf)
+		clear(w.buf)
+		w.buf = nb
+	}
+	w.buf = append(w.buf, p...)
+	return len(p), nil
 }
 
 // sealedPrefixes start values that are sealed sessions, not identities.

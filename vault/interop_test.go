@@ -62,31 +62,40 @@ func TestInteropAgeDecryptsSealed(t *testing.T) {
 	recs, err := vault.ParseRecipients(strings.NewReader(rec))
 	require.NoError(t, err)
 	cs := fullSession(t)
-	for _, form := range []vault.Form{vault.FormBinary, vault.FormArmor, vault.FormText} {
-		t.Run(form.String(), func(t *testing.T) {
-			sealed, err := vault.Seal(cs, form, recs, vault.WithLabels(map[string]string{"env": "prod"}), vault.WithCreatedAt(fixedTime))
-			require.NoError(t, err)
-			var plain []byte
-			if form == vault.FormText {
-				// The documented shell recipe (docs/envelope.md).
-				f := filepath.Join(dir, "sealed.txt")
-				require.NoError(t, os.WriteFile(f, sealed, 0o600))
-				plain = run(t, nil, "/bin/sh", "-c", `v=$(cat "$1"); v=${v#tgsession-age-v1:}
+	for _, v := range []int{2, 1} {
+		for _, form := range []vault.Form{vault.FormBinary, vault.FormArmor, vault.FormText} {
+			t.Run(fmt.Sprintf("v%d/%s", v, form), func(t *testing.T) {
+				sealed, err := vault.Seal(cs, form, recs, vault.WithLabels(map[string]string{"env": "prod"}),
+					vault.WithCreatedAt(fixedTime), vault.WithEnvelopeVersion(v))
+				require.NoError(t, err)
+				var plain []byte
+				if form == vault.FormText {
+					// The documented shell recipe (docs/envelope.md).
+					f := filepath.Join(dir, "sealed.txt")
+					require.NoError(t, os.WriteFile(f, sealed, 0o600))
+					plain = run(t, nil, "/bin/sh", "-c", `v=$(cat "$1"); v=${v#tgsession-age-v1:}
 while [ $(( ${#v} % 4 )) -ne 0 ]; do v="$v="; done
 printf '%s' "$v" | basenc --base64url -d | age -d -i "$2"`, "sh", f, keyFile)
-			} else {
-				plain = run(t, sealed, ageBin(t, "age"), "-d", "-i", keyFile)
-			}
-			// age -d gives the documented envelope.
-			m, err := vault.UnmarshalEnvelope(plain)
-			require.NoError(t, err)
-			require.True(t, bytes.Equal(plain[vault.KeyOffset:vault.KeyOffset+256], testKey('m')), "key at offset 8")
-			require.Equal(t, codec.Mtcute, m.Source)
-			require.Equal(t, map[string]string{"env": "prod"}, m.Labels)
-			want, err := vault.MarshalEnvelope(m, testKey('m'))
-			require.NoError(t, err)
-			require.True(t, bytes.Equal(want, plain))
-		})
+				} else {
+					plain = run(t, sealed, ageBin(t, "age"), "-d", "-i", keyFile)
+				}
+				// age -d gives the documented binary envelope, the raw key
+				// at its fixed offset: not a session string.
+				m, err := vault.UnmarshalEnvelope(plain)
+				require.NoError(t, err)
+				require.Equal(t, byte(v), plain[4], "envelope version")
+				if v == 1 {
+					require.True(t, bytes.Equal(plain[vault.KeyOffset:vault.KeyOffset+256], testKey('m')), "key at offset 8")
+				} else {
+					require.True(t, bytes.Equal(plain[vault.KeyOffsetV2:vault.KeyOffsetV2+256], testKey('m')), "key at offset 5")
+				}
+				require.Equal(t, codec.Mtcute, m.Source)
+				require.Equal(t, map[string]string{"env": "prod"}, m.Labels)
+				want, err := vault.RemarshalEnvelope(m, v, testKey('m'))
+				require.NoError(t, err)
+				require.True(t, bytes.Equal(want, plain))
+			})
+		}
 	}
 
 	// A vault entry is a plain age file.

@@ -63,8 +63,9 @@ const (
 	// checked before decoding.
 	MaxTextSize = 16 << 10
 	// MaxFileSize is the largest binary or armored sealed value accepted,
-	// in bytes, checked before decoding.
-	MaxFileSize = 64 << 10
+	// in bytes, checked before decoding: room for a [MaxEnvelopeSize]
+	// payload, armored. Only an envelope with an attachment comes near it.
+	MaxFileSize = 2 << 20
 )
 
 // Open opens a sealed session in any form: [FormText], a binary age file or
@@ -320,11 +321,11 @@ func classifyDecrypt(err error, tried []string) error {
 // envelope, or a plain session string.
 func sessionFromPlaintext(plain []byte, cfg *config) (*Session, error) {
 	if len(plain) >= len(envelopeMagic) && string(plain[:len(envelopeMagic)]) == envelopeMagic {
-		s, err := unmarshalEnvelope(plain)
+		s, off, err := unmarshalEnvelope(plain)
 		if err != nil {
 			return nil, err
 		}
-		box, err := newKeyBox(plain[KeyOffset:KeyOffset+codec.AuthKeySize], cfg)
+		box, err := newKeyBox(plain[off:off+codec.AuthKeySize], cfg)
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -15,30 +16,37 @@ import (
 type Option func(*config)
 
 type config struct {
-	identities    []age.Identity
-	explicitIDs   bool
-	identityFiles []string
-	stdin         io.Reader
-	passphrase    func() ([]byte, error)
-	maxWorkFactor int
-	workFactor    int
-	allowSSH      bool
-	requirePQ     bool
-	allowNoMlock  bool
-	allowPlain    bool
-	labels        map[string]string
-	labelsSet     bool
-	createdAt     time.Time
-	warn          func(string)
-	scrubKeyEnv   bool
-	undumpable    bool
-	exportLabel   string
-	dir           *Dir
-	overwrite     bool
-	noDefaultKeys bool
-	lockTimeout   time.Duration
-	tried         []string
-	format        codec.Format
+	identities           []age.Identity
+	explicitIDs          bool
+	identityFiles        []string
+	stdin                io.Reader
+	passphrase           func() ([]byte, error)
+	maxWorkFactor        int
+	workFactor           int
+	allowSSH             bool
+	requirePQ            bool
+	allowNoMlock         bool
+	allowPlain           bool
+	labels               map[string]string
+	labelsSet            bool
+	createdAt            time.Time
+	createdAtSet         bool
+	attSet               bool
+	attKind              AttachmentKind
+	attData              []byte
+	envVersion           int
+	warn                 func(string)
+	scrubKeyEnv          bool
+	undumpable           bool
+	exportLabel          string
+	dir                  *Dir
+	overwrite            bool
+	noDefaultKeys        bool
+	lockTimeout          time.Duration
+	tried                []string
+	format               codec.Format
+	keyCmdTimeout        time.Duration
+	allowInsecureKeyFile bool
 }
 
 // DefaultMaxWorkFactor is the highest scrypt work factor (log2 N) accepted
@@ -48,7 +56,8 @@ type config struct {
 const DefaultMaxWorkFactor = 18
 
 func newConfig(opts []Option) *config {
-	c := &config{maxWorkFactor: DefaultMaxWorkFactor, workFactor: DefaultMaxWorkFactor, lockTimeout: 30 * time.Second}
+	c := &config{maxWorkFactor: DefaultMaxWorkFactor, workFactor: DefaultMaxWorkFactor, lockTimeout: 30 * time.Second,
+		keyCmdTimeout: DefaultKeyCmdTimeout}
 	for _, o := range opts {
 		o(c)
 	}
@@ -81,6 +90,26 @@ func WithIdentityFile(path string) Option {
 // WithStdin sets the reader that the identity file "-" reads from (default
 // os.Stdin).
 func WithStdin(r io.Reader) Option { return func(c *config) { c.stdin = r } }
+
+// WithKeyCmdTimeout sets how long the identity command
+// ($TGSESSION_AGE_KEY_CMD) may run (default [DefaultKeyCmdTimeout]). When
+// it runs longer, it and every process in its process group are killed and
+// the search fails with a [*KeyCmdError]. A zero or negative d keeps the
+// default.
+func WithKeyCmdTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.keyCmdTimeout = d
+		}
+	}
+}
+
+// AllowInsecureKeyFile lets identity files (a [WithIdentityFile] file,
+// $TGSESSION_AGE_KEY_FILE, the default keys.txt) that group or others may
+// read or write be used, with a warning. Without it such a file is refused
+// with ErrInsecure, as OpenSSH refuses such private keys. The check applies
+// to regular files on Unix only.
+func AllowInsecureKeyFile() Option { return func(c *config) { c.allowInsecureKeyFile = true } }
 
 // WithoutDefaultKeys stops Open from reading the default identity file,
 // $XDG_CONFIG_HOME/tgsession/keys.txt.
@@ -133,8 +162,42 @@ func WithLabels(labels map[string]string) Option {
 	return func(c *config) { c.labels, c.labelsSet = labels, true }
 }
 
-// WithCreatedAt sets the creation time stored when sealing (default: now).
-func WithCreatedAt(t time.Time) Option { return func(c *config) { c.createdAt = t } }
+// WithCreatedAt sets the creation time stored when sealing, to the second;
+// the zero time records none. Without it, sealing records the current time,
+// except in [FormText], which leaves it out to stay small.
+func WithCreatedAt(t time.Time) Option {
+	return func(c *config) { c.createdAt, c.createdAtSet = t, true }
+}
+
+// WithAttachment stores data, of the given kind, in the envelope when
+// sealing: opaque bytes (at most [MaxAttachmentSize]) that this package
+// does not interpret, compressed with DEFLATE when that makes them smaller,
+// and returned by [Session.Attachment] after opening. data is copied; empty
+// data stores none. Attachments need envelope version 2. The CLI uses
+// [AttachmentFile] to carry the rest of a .session file (its entity cache,
+// update state and file format).
+func WithAttachment(kind AttachmentKind, data []byte) Option {
+	return func(c *config) {
+		c.attSet, c.attKind, c.attData = true, kind, bytes.Clone(data)
+		if len(data) == 0 {
+			c.attData = nil
+		}
+	}
+}
+
+// WithoutAttachment makes [Session.Seal] leave out the attachment the
+// session carries.
+func WithoutAttachment() Option {
+	return func(c *config) { c.attSet, c.attKind, c.attData = true, 0, nil }
+}
+
+// WithEnvelopeVersion makes sealing write envelope version v: 2 (the
+// default) or 1, which tgsession releases before version 2 was introduced
+// can read. Version 1 is larger (a Telethon session sealed in [FormText]
+// to one X25519 recipient is 701 bytes instead of 644), always records a
+// creation time field (0 when not recorded), and cannot hold an
+// attachment.
+func WithEnvelopeVersion(v int) Option { return func(c *config) { c.envVersion = v } }
 
 // WithWarnings sends warnings (an export of a key to a second place, keys
 // held in ordinary memory, an environment block that could not be

@@ -16,12 +16,29 @@ import (
 	"github.com/tgsession/tgsession/vault"
 )
 
-// renderAll formats v every way a program might log it.
-func renderAll(t *testing.T, v any) string {
+// hiddenField holds a value in an unexported field of a caller's struct:
+// fmt cannot call its methods there and prints its fields by reflection.
+type hiddenField[T any] struct{ v T }
+
+// allVerbs are every fmt verb, some with flags.
+var allVerbs = []string{
+	"%v", "%+v", "%#v", "%T", "%t", "%b", "%c", "%d", "%o", "%O", "%q", "%x", "%X", "%U",
+	"%e", "%E", "%f", "%F", "%g", "%G", "%s", "%p", "% x", "%#x", "%+q", "%8.3s", "%-20v",
+}
+
+// renderAll formats v every way a program might log it: every verb, by
+// value and by pointer, in an unexported field (by value and by pointer)
+// and in containers.
+func renderAll[T any](t *testing.T, v T) string {
 	t.Helper()
 	var b strings.Builder
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
-		fmt.Fprintf(&b, verb+"\n", v)
+	p := &v
+	forms := []any{v, p, hiddenField[T]{v}, &hiddenField[T]{v}, hiddenField[*T]{p}, []T{v}, map[string]T{"k": v},
+		[]hiddenField[T]{{v}}, hiddenField[[]T]{[]T{v}}, hiddenField[any]{v}}
+	for _, form := range forms {
+		for _, verb := range allVerbs {
+			fmt.Fprintf(&b, verb+"\n", form)
+		}
 	}
 	fmt.Fprintf(&b, "%v\n", struct{ V any }{v})
 	fmt.Fprintf(&b, "%+v\n", []any{v})

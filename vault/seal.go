@@ -15,13 +15,20 @@ import (
 
 // Seal encrypts s to recipients in the given form: the envelope holding
 // every field of s (including its Source format), the labels given with
-// [WithLabels] and the creation time, encrypted with age.
+// [WithLabels], the attachment given with [WithAttachment] and, except in
+// [FormText], the creation time, encrypted with age.
 //
-// [FormText] is the single-line form for environment variables; it is
-// under 1 KiB with one X25519 recipient and about 2.7 KiB with one hybrid
-// post-quantum recipient. [FormBinary] and [FormArmor] are ordinary age
-// files that `age -d` decrypts to the envelope described in
-// docs/envelope.md.
+// [FormText] is the single-line form for environment variables, the
+// smallest correct form: it leaves out the creation time (unless
+// [WithCreatedAt] is given), and a Telethon session sealed to one X25519
+// recipient is 644 bytes, to one hybrid post-quantum recipient about 2.6
+// KiB (docs/envelope.md §1.1 has the table). [FormBinary] and [FormArmor]
+// are ordinary age files; `age -d` decrypts them to the binary envelope
+// described in docs/envelope.md, which holds the raw auth key: treat that
+// output as the secret it is.
+//
+// Seal writes envelope version 2, which tgsession releases before it
+// cannot read; [WithEnvelopeVersion](1) writes version 1 for them.
 //
 // The age library copies the plaintext into internal buffers that cannot be
 // wiped; the envelope buffer built here is wiped.
@@ -35,8 +42,12 @@ func Seal(s *codec.Session, form Form, recipients []age.Recipient, opts ...Optio
 	}
 	m := metaFromCodec(s)
 	m.Labels = cfg.labels
-	m.CreatedAt = cfg.sealTime()
-	plain, err := marshalEnvelope(m, func(dst []byte) error {
+	m.CreatedAt = cfg.sealTime(form)
+	att, err := cfg.attachment(nil)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := marshalEnvelope(m, att, cfg.envelopeVersion(), func(dst []byte) error {
 		s.Key.RevealTo(dst)
 		return nil
 	})
@@ -48,11 +59,13 @@ func Seal(s *codec.Session, form Form, recipients []age.Recipient, opts ...Optio
 }
 
 // Seal encrypts s to recipients, as the package-level [Seal] does. Labels
-// are s.Labels unless [WithLabels] is given; the creation time is now
-// unless [WithCreatedAt] is given.
+// are s.Labels unless [WithLabels] is given, and the attachment is s's
+// (kept byte for byte) unless [WithAttachment] or [WithoutAttachment] is
+// given. The creation time is now (not recorded in [FormText]) unless
+// [WithCreatedAt] is given.
 func (s *Session) Seal(form Form, recipients []age.Recipient, opts ...Option) ([]byte, error) {
 	cfg := newConfig(opts)
-	plain, err := s.envelope(cfg)
+	plain, err := s.envelope(cfg, form)
 	if err != nil {
 		return nil, err
 	}
@@ -61,13 +74,17 @@ func (s *Session) Seal(form Form, recipients []age.Recipient, opts ...Option) ([
 }
 
 // envelope serialises s with its key; the caller wipes the result.
-func (s *Session) envelope(cfg *config) ([]byte, error) {
+func (s *Session) envelope(cfg *config, form Form) ([]byte, error) {
 	m := *s
 	if cfg.labelsSet {
 		m.Labels = cfg.labels
 	}
-	m.CreatedAt = cfg.sealTime()
-	return marshalEnvelope(&m, func(dst []byte) error {
+	m.CreatedAt = cfg.sealTime(form)
+	att, err := cfg.attachment(s.att)
+	if err != nil {
+		return nil, err
+	}
+	return marshalEnvelope(&m, att, cfg.envelopeVersion(), func(dst []byte) error {
 		return s.WithKey(func(k *[codec.AuthKeySize]byte) error {
 			copy(dst, k[:])
 			return nil
@@ -75,11 +92,36 @@ func (s *Session) envelope(cfg *config) ([]byte, error) {
 	})
 }
 
-func (c *config) sealTime() time.Time {
-	if !c.createdAt.IsZero() {
+// sealTime is the creation time to record: the one given with
+// WithCreatedAt, else now, except in the single-line form, which leaves it
+// out to stay as small as possible.
+func (c *config) sealTime(form Form) time.Time {
+	switch {
+	case c.createdAtSet:
 		return c.createdAt
+	case form == FormText:
+		return time.Time{}
 	}
 	return time.Now()
+}
+
+// attachment returns the attachment to seal: the one given with
+// WithAttachment, none with WithoutAttachment, else def.
+func (c *config) attachment(def *attachment) (*attachment, error) {
+	if !c.attSet {
+		return def, nil
+	}
+	if c.attData == nil {
+		return nil, nil
+	}
+	return newAttachment(c.attKind, c.attData)
+}
+
+func (c *config) envelopeVersion() int {
+	if c.envVersion == 0 {
+		return 2
+	}
+	return c.envVersion
 }
 
 func metaFromCodec(cs *codec.Session) *Session {
@@ -133,7 +175,7 @@ func encrypt(plain []byte, form Form, recipients []age.Recipient, cfg *config) (
 	}
 	n := len(TextPrefix) + base64.RawURLEncoding.EncodedLen(out.Len())
 	if n > MaxTextSize {
-		return nil, errorf(ErrTooLarge, "single-line form would be %d bytes, limit %d (too many recipients: use a file)", n, MaxTextSize)
+		return nil, errorf(ErrTooLarge, "single-line form would be %d bytes, limit %d (an attachment or too many recipients: use a binary or armored file)", n, MaxTextSize)
 	}
 	text := make([]byte, n)
 	copy(text, TextPrefix)

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/json"
 	"fmt"
@@ -51,10 +52,11 @@ type Session struct {
 	// envelope (see [WithLabels]).
 	Labels map[string]string
 	// CreatedAt is when the envelope was sealed, to the second, or the
-	// zero time if unknown.
+	// zero time if not recorded.
 	CreatedAt time.Time
 
 	key *keyBox
+	att *attachment // see [Session.Attachment]
 }
 
 // keyBox holds one auth key, in a memguard Enclave or, when the caller opted
@@ -174,6 +176,18 @@ func (s *Session) Alive() bool {
 	s.key.mu.RLock()
 	defer s.key.mu.RUnlock()
 	return s.key.enc != nil || s.key.heap != nil
+}
+
+// Attachment returns a copy of the attachment the envelope carried (see
+// [WithAttachment]) and its kind, or 0 and nil if there is none. For a
+// session sealed from a .session file it is the rest of that file
+// ([AttachmentFile]). It is not secret but may be personal data (the
+// entity cache holds phone numbers and usernames).
+func (s *Session) Attachment() (AttachmentKind, []byte) {
+	if s == nil || s.att == nil {
+		return 0, nil
+	}
+	return s.att.kind, bytes.Clone(s.att.data())
 }
 
 // ToCodec returns the session as a plain [codec.Session], for conversion.
@@ -326,6 +340,13 @@ func (s Session) String() string {
 			b.WriteString(strconv.Quote(s.Labels[k]))
 		}
 	}
+	if s.att != nil {
+		b.WriteString(" attachment=")
+		b.WriteString(strconv.Itoa(int(s.att.kind)))
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(len(s.att.data())))
+		b.WriteString("B")
+	}
 	b.WriteString(" key=")
 	if s.key == nil {
 		b.WriteString("AuthKey(unset)")
@@ -368,7 +389,13 @@ type jsonSession struct {
 	IsBot         codec.Optional[bool]   `json:"is_bot"`
 	Labels        map[string]string      `json:"labels,omitempty"`
 	CreatedAt     *time.Time             `json:"created_at,omitempty"`
+	Attachment    *jsonAttachment        `json:"attachment,omitempty"`
 	AuthKeyID     string                 `json:"auth_key_id"`
+}
+
+type jsonAttachment struct {
+	Kind AttachmentKind `json:"kind"`
+	Size int            `json:"size"`
 }
 
 // MarshalJSON implements json.Marshaler: the metadata and the auth_key_id,
@@ -388,6 +415,9 @@ func (s Session) MarshalJSON() ([]byte, error) {
 	}
 	if m := s.Media; m != nil {
 		j.Media = &jsonDC{m.ID, m.ServerAddress, m.Port, m.IPv6, m.MediaOnly, m.TestMode}
+	}
+	if s.att != nil {
+		j.Attachment = &jsonAttachment{s.att.kind, len(s.att.data())}
 	}
 	return json.Marshal(j)
 }

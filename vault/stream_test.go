@@ -271,7 +271,8 @@ func TestDecryptPayloadCap(t *testing.T) {
 		{MaxEnvelopeSize + 1, MaxEnvelopeSize, ErrTooLarge},
 		{chunkSize + 1, chunkSize, ErrTooLarge},
 		{chunkSize, chunkSize, nil},
-		{200 << 10, MaxEnvelopeSize, ErrTooLarge},
+		{MaxEnvelopeSize + 200<<10, MaxEnvelopeSize, ErrTooLarge},
+		{200 << 10, maxEnvelopeV1, ErrTooLarge},
 		{0, 0, nil},
 		{1, 0, ErrTooLarge},
 	} {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/tgsession/tgsession/internal/testsecret"
 	_ "modernc.org/sqlite"
 )
 
@@ -127,7 +128,7 @@ func TestSecretToTerminalHint(t *testing.T) {
 	c, stdout, stderr := testCLI(fakeSession, nil)
 	c.isTerminal = func(v any) bool { return v == c.stdout }
 	require.Equal(t, exitOK, c.run([]string{"convert", "--to", "telethon"}))
-	require.Equal(t, fakeSession+"\n", stdout.String(), "the contract: convert writes the string to stdout")
+	testsecret.RequireSameText(t, fakeSession+"\n", stdout.String(), "the contract: convert writes the string to stdout")
 	require.Contains(t, stderr.String(), "tgsession: hint: the output is a secret")
 
 	// Not on a pipe.
@@ -274,7 +275,13 @@ func TestExecEnvironment(t *testing.T) {
 		names = append(names, k)
 	}
 	require.ElementsMatch(t, []string{"PATH", "KEEP", "TG"}, names)
-	require.Contains(t, gotEnv, "TG=1AgAOMTQ5LjE1NC4xNjcuNTEBu1pP8UP96vgXwmxNOsXe4tRPux4DnvXTxvZ3o4JisQIIXY+MsIiX4GWPFXgYJxA7eN/cjZLgLDGgWjV/GkjQTDNJzMI9ffgGxI9TKdJ4GJdUq0jtvB2KYzDuWuXpMleOncAmFWIZ7yzKL9On4ixQbhF79wDEHB1lvAU1bjg60zTY5K4wRBeHUT8iKcRfagP4rsRwpu39X9Sh0rHB9/9zP6d0D+S6+BZyYLa80TUY6KUtA/9eVDVAqAB+mZ0OFpMjKJHMc3T0WmkoVIb5gS1J6ID0Gw3xeVKA6agpIuFXtnLsDJ83dWpBUJFhSFYr+dNV6D5mH2bBbAHnseKuAJ9rOos=")
+	var tg string
+	for _, kv := range gotEnv {
+		if v, ok := strings.CutPrefix(kv, "TG="); ok {
+			tg = v
+		}
+	}
+	testsecret.RequireSameText(t, "1AgAOMTQ5LjE1NC4xNjcuNTEBu1pP8UP96vgXwmxNOsXe4tRPux4DnvXTxvZ3o4JisQIIXY+MsIiX4GWPFXgYJxA7eN/cjZLgLDGgWjV/GkjQTDNJzMI9ffgGxI9TKdJ4GJdUq0jtvB2KYzDuWuXpMleOncAmFWIZ7yzKL9On4ixQbhF79wDEHB1lvAU1bjg60zTY5K4wRBeHUT8iKcRfagP4rsRwpu39X9Sh0rHB9/9zP6d0D+S6+BZyYLa80TUY6KUtA/9eVDVAqAB+mZ0OFpMjKJHMc3T0WmkoVIb5gS1J6ID0Gw3xeVKA6agpIuFXtnLsDJ83dWpBUJFhSFYr+dNV6D5mH2bBbAHnseKuAJ9rOos=", tg, "the child's TG")
 	// The sealed variable was also removed from this process.
 	_, ok := os.LookupEnv("SEALED")
 	require.False(t, ok)

@@ -33,6 +33,7 @@ func (c *cli) loadFile(src source, dc int) (*loaded, error) {
 	return &loaded{
 		src:  src,
 		sess: f.Session,
+		full: f,
 		file: &fileMeta{
 			Format:        fileFormatName(f),
 			Library:       f.Library,

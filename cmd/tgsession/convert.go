@@ -447,9 +447,10 @@ func isDecodeError(err error) bool {
 // already decoded session (vault).
 type conversion struct {
 	src  source
-	text string         // string input
+	text *string        // string input; a pointer so that fmt never prints it
 	file bool           // .session file input (src.path)
 	sess *codec.Session // decoded input (vault)
+	full *compat.File   // the file sess was sealed from (vault), if attached
 }
 
 // run converts cv to o.to, writing a file target to outPath. It returns
@@ -469,7 +470,11 @@ func (cv *conversion) run(o *convertOpts, outPath string) ([]byte, *compat.Repor
 				"a value the session holds is never replaced; drop the flag")
 		}
 		if isDecodeError(err) {
-			return nil, nil, decodeErrorText(cv.src, err, cv.text)
+			text := ""
+			if cv.text != nil {
+				text = *cv.text
+			}
+			return nil, nil, decodeErrorText(cv.src, err, text)
 		}
 		if errors.Is(err, safefile.ErrExists) || errors.As(err, &nr) || errors.Is(err, safefile.ErrClosed) {
 			return nil, nil, outputError(outPath, err)
@@ -488,13 +493,15 @@ func (cv *conversion) run(o *convertOpts, outPath string) ([]byte, *compat.Repor
 
 func (cv *conversion) convert(t target, opts compat.Options) (*compat.Result, *compat.Report, error) {
 	switch {
+	case cv.full != nil:
+		return compat.ConvertFile(cv.full, cv.src.String(), t, opts)
 	case cv.sess != nil:
 		f := &compat.File{Library: cv.sess.Source.String(), Session: cv.sess}
 		return compat.ConvertFile(f, cv.src.String(), t, opts)
 	case cv.file:
 		return compat.Convert(compat.FileSource(cv.src.path), t, opts)
 	}
-	return compat.Convert(compat.StringSource(cv.text, codec.FormatUnknown), t, opts)
+	return compat.Convert(compat.StringSource(*cv.text, codec.FormatUnknown), t, opts)
 }
 
 // missingError names every flag the conversion needs, not only the first:
@@ -591,7 +598,7 @@ func (c *cli) prepare(src source, o *convertOpts) (*conversion, error) {
 		}
 		return &conversion{src: src, sess: s}, nil
 	}
-	return &conversion{src: src, text: text}, nil
+	return &conversion{src: src, text: &text}, nil
 }
 
 // dcOnString refuses --dc for a string input, which holds one DC.

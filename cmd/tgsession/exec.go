@@ -39,6 +39,11 @@ Flags:
                          supply values the format needs (see convert)
     -q, --quiet          do not list the fields each conversion drops or
                          defaults
+    --dry-run            open and convert everything, then print the
+                         command, the names (never the values) of its
+                         environment, each session's size and the sealed
+                         values' headroom under serverless limits, and exit
+                         0 without running it (and without recording --label)
     -i, --identity FILE  an identity file; repeatable
     --vault DIR          the vault directory (see "tgsession help vault");
                          refused when no source is a vault entry
@@ -66,6 +71,7 @@ func runExec(c *cli, cmd *command, args []string) error {
 	dirPath := fs.String("vault", "", "")
 	quiet := fs.Bool("quiet", false, "")
 	fs.BoolVar(quiet, "q", false, "")
+	dryRun := fs.Bool("dry-run", false, "")
 	ov := registerOverrides(fs)
 	argv, err := c.parseFlags(cmd, fs, args, false)
 	if err != nil {
@@ -130,7 +136,12 @@ func runExec(c *cli, cmd *command, args []string) error {
 
 	drop := append([]string(nil), keyEnv...)
 	var values []string
+	var dry []dryRunVar // --dry-run (envsize.go)
+	if *dryRun {
+		*label = "" // a dry run records no export
+	}
 	for _, sp := range parsed {
+		sealed := c.sealedSourceSize(sp, dir)
 		v, err := c.execValue(sp, dir, to, ov, *label, *quiet, opts)
 		if sp.kind == "env" {
 			drop = append(drop, sp.arg) // removed from our environment too
@@ -140,8 +151,12 @@ func runExec(c *cli, cmd *command, args []string) error {
 		}
 		drop = append(drop, sp.name)
 		values = append(values, sp.name+"="+v)
+		dry = append(dry, dryRunVar{Name: sp.name, Source: sp.String(), Format: formatOf(v, to), Bytes: len(v), Sealed: sealed})
 	}
 	env := append(dropEnv(c.environ(), drop), values...)
+	if *dryRun {
+		return c.execDryRun(argv, env, dry)
+	}
 	// Nothing of ours is needed after exec; wipe memguard's buffers now,
 	// since deferred calls do not run when the process is replaced.
 	purge()

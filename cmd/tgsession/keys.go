@@ -34,8 +34,15 @@ func (c *cli) vaultOptions(ids []string) []vault.Option {
 	for _, p := range ids {
 		opts = append(opts, vault.WithIdentityFile(p))
 	}
+	if c.getenv(envAllowInsecureKeyFile) == "1" {
+		opts = append(opts, vault.AllowInsecureKeyFile())
+	}
 	return opts
 }
+
+// envAllowInsecureKeyFile, set to 1, lets identity files that group or
+// others may access be used (with a warning) instead of refused.
+const envAllowInsecureKeyFile = "TGSESSION_ALLOW_INSECURE_KEYS"
 
 // parseRecipients parses -r values and -R files.
 func parseRecipients(cmd string, rs, files []string, opts ...vault.Option) ([]age.Recipient, error) {
@@ -71,6 +78,8 @@ func vaultError(err error) error {
 	var nid *vault.NoIdentityError
 	var wk *vault.WrongKeyError
 	var ml *vault.MemlockError
+	var ik *vault.InsecureKeyFileError
+	var kc *vault.KeyCmdError
 	switch {
 	case errors.As(err, &nid):
 		hint := "pass -i FILE, or set TGSESSION_AGE_KEY_FILE"
@@ -82,6 +91,10 @@ func vaultError(err error) error {
 		return withHints(failf("%v", err), "check that the value was sealed to one of your recipients (age-keygen -y prints them)")
 	case errors.As(err, &ml):
 		return failf("%v", err)
+	case errors.As(err, &ik):
+		return withHints(failf("%v", err), "an identity file must be readable by you only (as OpenSSH requires of private keys); to use it anyway, set "+envAllowInsecureKeyFile+"=1")
+	case errors.As(err, &kc):
+		return withHints(failf("%v", err), "check that $"+vault.EnvKeyCmd+" prints the identity quickly and exits 0 when run by hand")
 	case errors.Is(err, vault.ErrNotSealed):
 		return withHints(failf("%v", err), `this is a plain session string: seal it with "tgsession seal", or inspect it with "tgsession inspect"`)
 	}

@@ -13,7 +13,8 @@ import (
 type loaded struct {
 	src  source
 	sess *codec.Session
-	file *fileMeta // set for .session (SQLite) files
+	file *fileMeta    // set for .session (SQLite) files
+	full *compat.File // the whole .session file, for seal and vault add to attach
 }
 
 // fileMeta describes a .session file.

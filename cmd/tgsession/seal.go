@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/compat"
 	"github.com/tgsession/tgsession/vault"
 )
 
@@ -20,12 +23,25 @@ var sealCmd = &command{
 	summary: "encrypt a session to age recipients",
 	help: `Usage: tgsession seal -r RECIPIENT... [-R FILE] [--age | --armor] [-o FILE]
                       [--from FORMAT] [--in FILE | FILE] [--meta NAME=VALUE]
+                      [--session-only] [-q] [--json]
 
 Reads a session in any format and encrypts it with age to the recipients.
 The default output is one line of text, "tgsession-age-v1:…", made for
-environment variables and secret stores; --armor writes an armored age file
-and --age a binary one, both of which "age -d" decrypts. The sealed value
-keeps every field of the session and the format it came from.
+environment variables and secret stores, and the smallest correct form
+(644 bytes for a Telethon session and one X25519 recipient); --armor
+writes an armored age file and --age a binary one. The sealed value keeps
+every field of the session and the format it came from; for a .session
+file it also keeps the rest of the file (entity cache, update state, file
+format), so that "tgsession open" writes the same file back.
+
+On stderr, seal reports the value's size and how much room it leaves under
+the environment-variable limits of AWS Lambda (4 KB for all variables),
+Cloudflare Workers (5 KB per variable), Heroku (32 kB per app) and GitHub
+Actions (48 KB per secret).
+
+"age -d" decrypts a sealed value, but what it prints is tgsession's binary
+envelope, with the raw auth key inside, not a session string: treat that
+output as the secret it is, and use "tgsession open" to get a session.
 
 Flags:
     -r, --recipient R      an age recipient (age1… or age1pq1…); repeatable
@@ -38,13 +54,20 @@ Flags:
     --in FILE              read the session from FILE
     --meta NAME=VALUE      store a non-secret label inside the envelope;
                            repeatable
+    --session-only         for a .session file, seal the session alone,
+                           without its entity cache, update state and file
+                           format (what is left out is listed on stderr)
     --require-pq           accept only post-quantum (age1pq1…) recipients
     --ssh                  also accept ssh-ed25519 and ssh-rsa recipients
+    -q, --quiet            do not print the size report
+    --json                 print the size report as JSON on stdout
+                           (needs -o FILE for the sealed value)
 
 Examples:
     age-keygen -o key.txt
     tgsession seal -r "$(age-keygen -y key.txt)" < session.txt > session.sealed
     tgsession seal -R recipients.txt --armor --in session.txt -o session.age
+    tgsession seal -R recipients.txt --age bot.session -o bot.session.age
 `,
 	run: runSeal,
 }
@@ -71,12 +94,21 @@ func runSeal(c *cli, cmd *command, args []string) error {
 	from := fs.String("from", "", "")
 	requirePQ := fs.Bool("require-pq", false, "")
 	ssh := fs.Bool("ssh", false, "")
+	sessionOnly := fs.Bool("session-only", false, "")
+	var quiet bool
+	fs.BoolVar(&quiet, "quiet", false, "")
+	fs.BoolVar(&quiet, "q", false, "")
+	asJSON := fs.Bool("json", false, "")
 	pos, err := c.parseFlags(cmd, fs, args, true)
 	if err != nil {
 		return err
 	}
 	if *binary && armor {
 		return usageErrorf("seal: --age and --armor cannot be used together")
+	}
+	if *asJSON && (out == "" || out == "-") {
+		return withHints(usageErrorf("seal: --json prints the size report on standard output, so the sealed value needs -o FILE"),
+			"or drop --json: the report then goes to standard error")
 	}
 	if len(rs)+len(rfiles) == 0 {
 		return withHints(usageErrorf("seal: at least one -r RECIPIENT or -R FILE is required"),
@@ -125,14 +157,63 @@ func runSeal(c *cli, cmd *command, args []string) error {
 	}
 	defer l.sess.Wipe()
 	opts := append(ropts, vault.WithLabels(labels))
+	attOpt, attached, err := c.fileAttachment(l, *sessionOnly)
+	if err != nil {
+		return err
+	}
+	if attOpt != nil {
+		opts = append(opts, attOpt)
+	}
 	sealed, err := vault.Seal(l.sess, form, recipients, opts...)
 	if err != nil {
+		if attached && errors.Is(err, vault.ErrTooLarge) {
+			return withHints(failf("seal: %v", err),
+				"the .session file's entity cache does not fit: use --age or --armor for a file, or --session-only to seal the session alone")
+		}
 		return vaultError(err)
 	}
+	size := len(sealed)
 	if form == vault.FormText {
 		sealed = append(sealed, '\n')
 	}
-	return c.writeOutput(out, sealed, force)
+	if err := c.writeOutput(out, sealed, force); err != nil {
+		return err
+	}
+	if !quiet || *asJSON {
+		c.reportSealSize(c.stdout, *asJSON, form, size, attached)
+	}
+	return nil
+}
+
+// fileAttachment returns the option that attaches the rest of a .session
+// file (l.full) to the sealed value, or, with sessionOnly, nothing, after
+// saying on stderr what is left out.
+func (c *cli) fileAttachment(l *loaded, sessionOnly bool) (vault.Option, bool, error) {
+	if l.full == nil {
+		return nil, false, nil
+	}
+	if sessionOnly {
+		c.warnf("%s: not sealed (--session-only): %s; open gives the session alone", l.src, fileExtrasSummary(l.full))
+		return nil, false, nil
+	}
+	data, err := compat.MarshalExtras(l.full)
+	if err != nil {
+		return nil, false, failf("%s: %v", l.src, err)
+	}
+	return vault.WithAttachment(vault.AttachmentFile, data), true, nil
+}
+
+// fileExtrasSummary names what a .session file holds besides its session.
+func fileExtrasSummary(f *compat.File) string {
+	parts := []string{fmt.Sprintf("the entity cache (%d entities)", len(f.Entities))}
+	if f.UpdateState != nil {
+		parts = append(parts, "the update state")
+	}
+	if f.TakeoutID.Known() {
+		parts = append(parts, "the takeout id")
+	}
+	parts = append(parts, "the file format ("+fileFormatName(f)+")")
+	return strings.Join(parts, ", ")
 }
 
 // parseMeta parses --meta NAME=VALUE flags.
@@ -162,8 +243,10 @@ var openCmd = &command{
 Decrypts a sealed session (the "tgsession-age-v1:" text, an armored or a
 binary age file written by seal, or a plain session string that someone
 encrypted with the age CLI) and writes it in FORMAT: by default the format
-it was sealed from. Fields the target drops or defaults are listed on
-stderr, as for convert.
+it was sealed from. A value sealed from a .session file is written back as
+that file, with its entity cache, by default (give -o FILE); with --to a
+string format the cache is reported as dropped, as convert reports it.
+Fields the target drops or defaults are listed on stderr, as for convert.
 
 ` + identityHelp + `
 Flags:
@@ -259,15 +342,37 @@ func runOpen(c *cli, cmd *command, args []string) error {
 		return vaultError(err)
 	}
 	defer vs.Destroy()
-	if *to == "" {
-		tgt = target{Format: vs.Source}
-	}
-	return c.exportSession(src, vs, tgt, ov, out, force)
+	return c.exportSession(src, vs, tgt, *to != "", ov, out, force)
 }
 
 // exportSession converts an opened session to t and writes it to out, as
-// convert does.
-func (c *cli) exportSession(src source, vs *vault.Session, t target, ov *overrides, out string, force bool) error {
+// convert does. Without --to (toGiven false) the target is the format the
+// value was sealed from: the .session file's own format if the value
+// carries the rest of the file, else the session's source format.
+func (c *cli) exportSession(src source, vs *vault.Session, t target, toGiven bool, ov *overrides, out string, force bool) error {
+	cs, err := vs.ToCodec()
+	if err != nil {
+		return vaultError(err)
+	}
+	defer cs.Wipe()
+	full, err := c.attachedFile(src, vs, cs, !toGiven)
+	if err != nil {
+		return err
+	}
+	if !toGiven {
+		t = target{Format: vs.Source}
+		if full != nil {
+			k, err := compat.ParseFileKind(fileFormatName(full))
+			if err != nil {
+				return failf("%s: %v", src, err)
+			}
+			t = target{File: k}
+			if out == "" || out == "-" {
+				return withHints(usageErrorf("%s: the sealed value holds a %s file: give -o FILE", src, k),
+					"or --to FORMAT for a session string (the entity cache is then dropped)")
+			}
+		}
+	}
 	if !t.IsFile() && t.Format == codec.FormatUnknown {
 		return failf("%s: the sealed value does not record its format: name one with --to", src)
 	}
@@ -275,11 +380,31 @@ func (c *cli) exportSession(src source, vs *vault.Session, t target, ov *overrid
 		return withHints(usageErrorf("--to %s writes a file: give -o FILE", t),
 			"a .session file is binary and is never written to standard output")
 	}
-	cs, err := vs.ToCodec()
-	if err != nil {
-		return vaultError(err)
-	}
-	defer cs.Wipe()
-	cv := &conversion{src: src, sess: cs}
+	cv := &conversion{src: src, sess: cs, full: full}
 	return c.finish(cv, &convertOpts{to: t, ov: *ov, force: force}, out)
+}
+
+// attachedFile rebuilds the .session file a value was sealed from, with cs
+// as its session, if the value carries it (vault.AttachmentFile); nil
+// otherwise. An attachment that cannot be used is an error when the file
+// must be restored (need), a warning otherwise.
+func (c *cli) attachedFile(src source, vs *vault.Session, cs *codec.Session, need bool) (*compat.File, error) {
+	kind, data := vs.Attachment()
+	switch kind {
+	case 0:
+		return nil, nil
+	case vault.AttachmentFile:
+		f, err := compat.UnmarshalExtras(data, cs)
+		if err == nil {
+			return f, nil
+		}
+		if need {
+			return nil, withHints(failf("%s: the .session file data sealed with the session cannot be read: %v", src, err),
+				"--to FORMAT gives the session without it")
+		}
+		c.warnf("%s: the .session file data sealed with the session cannot be read (%v); it is ignored", src, err)
+		return nil, nil
+	}
+	c.warnf("%s: the sealed value carries data of a kind this version does not know (%d); it is ignored", src, kind)
+	return nil, nil
 }

@@ -24,16 +24,19 @@ var vaultCmd = &command{
 	summary: "store sealed sessions by name: add, get, list, rm, rekey",
 	help: `Usage: tgsession vault add NAME (-r RECIPIENT | -R FILE)... [--from FORMAT]
                            [--in FILE | FILE] [--force] [--meta NAME=VALUE]
+                           [--session-only]
        tgsession vault get NAME [--label LABEL] [--to FORMAT] [-o FILE] [-i FILE]...
        tgsession vault list [--json]
        tgsession vault rm NAME
        tgsession vault rekey -r RECIPIENT... [-R FILE]... [-i FILE]...
 
 add seals a session (any format, read like convert reads it) to the
-recipients and stores it as NAME.
+recipients and stores it as NAME; a .session file is stored whole (entity
+cache, update state and file format too) unless --session-only is given.
 
 get opens entry NAME and writes it in --to FORMAT (default: the format it
-was stored from), like open. --label records where the key is being
+was stored from: a .session file is written back as that file, with -o
+FILE), like open. --label records where the key is being
 exported (for example prod, staging, laptop); exporting the same key to a
 second label warns, because two live copies of one auth key get the
 account AUTH_KEY_DUPLICATED.
@@ -49,6 +52,7 @@ Flags (all subcommands):
     -i, --identity FILE  an identity file; repeatable
     -r, --recipient R    (add, rekey) an age recipient; repeatable
     -R, --recipients-file F  (add, rekey) a file of recipients; repeatable
+    --session-only       (add) for a .session file, store the session alone
 
 Examples:
     tgsession vault add mybot -r "$(age-keygen -y key.txt)" --in session.txt
@@ -164,6 +168,7 @@ func (c *cli) vaultAdd(cmd *command, args []string) error {
 	fs.BoolVar(&force, "force", false, "")
 	fs.BoolVar(&force, "f", false, "")
 	requirePQ := fs.Bool("require-pq", false, "")
+	sessionOnly := fs.Bool("session-only", false, "")
 	pos, err := c.parseFlags(cmd, fs, args, true)
 	if err != nil {
 		return err
@@ -211,6 +216,13 @@ func (c *cli) vaultAdd(cmd *command, args []string) error {
 	opts := append(ropts, vault.WithLabels(labels), vault.WithWarnings(func(m string) { c.warnf("%s", m) }))
 	if force {
 		opts = append(opts, vault.Overwrite())
+	}
+	attOpt, _, err := c.fileAttachment(l, *sessionOnly)
+	if err != nil {
+		return err
+	}
+	if attOpt != nil {
+		opts = append(opts, attOpt)
 	}
 	warns, err := d.Add(name, l.sess, recipients, opts...)
 	if err != nil {
@@ -277,10 +289,7 @@ func (c *cli) vaultGet(cmd *command, args []string) error {
 	}
 	defer vs.Destroy()
 	c.printWarnings(warns)
-	if *to == "" {
-		tgt = target{Format: vs.Source}
-	}
-	return c.exportSession(source{path: "vault:" + name}, vs, tgt, ov, out, force)
+	return c.exportSession(source{path: "vault:" + name}, vs, tgt, *to != "", ov, out, force)
 }
 
 type entryJSON struct {

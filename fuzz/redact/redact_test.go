@@ -44,6 +44,51 @@ type auditFixture struct {
 	identity  string   // an age identity that opens the sealed values
 	subjects  []subject
 	leakCheck *fc.Leak
+	decimal   []string // decimal renderings of secret bytes (see decimalForms)
+}
+
+// decimalForms returns what fmt prints for windows of b reached by
+// reflection: "[b0 b1 …", space-separated decimal numbers, for an 8-byte
+// window at a few offsets (%v, %d), and the same in hex (%x of a []byte
+// element by element prints "[3d 61 …").
+func decimalForms(b []byte) []string {
+	var out []string
+	for _, off := range []int{0, len(b) / 2, len(b) - 8} {
+		if off < 0 || off+8 > len(b) {
+			continue
+		}
+		w := b[off : off+8]
+		out = append(out, strings.Trim(fmt.Sprint(w), "[]"), strings.Trim(fmt.Sprintf("%x", []any{w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]}), "[]"))
+	}
+	return out
+}
+
+// bech32Data decodes the data part of an age identity string (bech32,
+// without its 6-character checksum) into the raw secret key bytes.
+func bech32Data(t *testing.T, s string) []byte {
+	t.Helper()
+	const charset = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+	s = strings.ToLower(s)
+	i := strings.LastIndexByte(s, '1')
+	if i < 0 || len(s)-i-1 < 6 {
+		t.Fatal("bech32Data: not a bech32 string")
+	}
+	data := s[i+1 : len(s)-6]
+	var out []byte
+	acc, bits := 0, 0
+	for _, c := range data {
+		v := strings.IndexRune(charset, c)
+		if v < 0 {
+			t.Fatal("bech32Data: bad character")
+		}
+		acc, bits = acc<<5|v, bits+5
+		if bits >= 8 {
+			bits -= 8
+			out = append(out, byte(acc>>bits))
+			acc &= 1<<bits - 1
+		}
+	}
+	return out
 }
 
 type subject struct {
@@ -54,17 +99,44 @@ type subject struct {
 	forms []any
 }
 
+// nest returns v in every container the audit renders: by value and by
+// pointer, in an exported and an unexported field of a caller's struct
+// (each by value and by pointer, and the struct itself by value and by
+// pointer), in slices, arrays and maps, and behind interfaces.
 func nest[T any](v T) []any {
 	p := &v
 	return []any{
-		v, p, []T{v}, []*T{p}, map[string]T{"k": v}, map[string]*T{"k": p},
+		v, p, []T{v}, []*T{p}, [1]T{v}, map[string]T{"k": v}, map[string]*T{"k": p},
 		exported[T]{v}, &exported[T]{v}, exported[*T]{p}, []exported[T]{{v}},
-		hidden[T]{v}, &hidden[T]{v}, hidden[*T]{p}, []any{v}, map[string]any{"k": v},
+		hidden[T]{v}, &hidden[T]{v}, hidden[*T]{p}, &hidden[*T]{p}, []hidden[T]{{v}}, map[string]hidden[T]{"k": {v}},
+		hidden[hidden[T]]{hidden[T]{v}}, hidden[[]T]{[]T{v}}, hidden[map[string]T]{map[string]T{"k": v}},
+		hidden[any]{v}, []any{v}, map[string]any{"k": v},
 	}
 }
 
 func add[T any](f *auditFixture, name string, v T) {
 	f.subjects = append(f.subjects, subject{name: name, v: v, forms: nest(v)})
+}
+
+// addType adds a secret-bearing type the way callers hold it: the value
+// (*p, a copy of the struct) and the pointer p, each in every container of
+// nest. A new secret-bearing type is one addType line in newAuditFixture.
+func addType[T any](f *auditFixture, name string, p *T) {
+	if p == nil {
+		panic("redact: nil subject " + name)
+	}
+	add(f, name, *p)
+	add(f, "*"+name, p)
+}
+
+// verbs are every fmt verb, with and without flags: fmt calls Format for
+// each of them on a value it can reach, and prints the value's fields
+// itself (with %v, whatever the verb) when it cannot, as for a value in an
+// unexported field.
+var verbs = []string{
+	"%v", "%+v", "%#v", "%T", "%t", "%b", "%c", "%d", "%o", "%O", "%q", "%x", "%X", "%U",
+	"%e", "%E", "%f", "%F", "%g", "%G", "%s", "%p", "%w",
+	"% x", "% X", "%#x", "%#q", "%+q", "%#U", "%8.3s", "%-20v", "%08d", "%.2f", "%#o", "%+d",
 }
 
 // newAuditFixture builds the fixture. The key is fixed, so that a child
@@ -97,9 +169,9 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	if err != nil {
 		t.Fatalf("codec cannot decode its own Telethon encoding (%v)", fc.ErrClass(err))
 	}
-	add(f, "codec.AuthKey", key)
-	add(f, "codec.Session", *cs)
-	add(f, "*codec.Session (decoded)", parsed)
+	addType(f, "codec.AuthKey", &key)
+	addType(f, "codec.Session", cs)
+	addType(f, "codec.Session (decoded)", parsed)
 	add(f, "*codec.Diagnosis (ok)", codec.Diagnose(f.texts[1]))
 	broken := f.texts[1][:100] + "!" + f.texts[1][101:]
 	add(f, "*codec.Diagnosis (broken)", codec.Diagnose(broken))
@@ -122,22 +194,23 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	if err != nil {
 		t.Fatalf("compat.ReadFile: %v", fc.ErrClass(err, compatSentinelsForAudit...))
 	}
-	add(f, "*compat.File", file)
-	add(f, "compat.Source (string)", compat.StringSource(f.texts[0], codec.FormatUnknown))
+	addType(f, "compat.File", file)
+	src := compat.StringSource(f.texts[0], codec.FormatUnknown)
+	addType(f, "compat.Source (string)", &src)
 	res, rep, err := compat.Convert(compat.StringSource(f.texts[0], codec.FormatUnknown), compat.Target{Format: codec.GramJS}, compat.Options{})
 	if err != nil {
 		t.Fatalf("compat.Convert: %v", fc.ErrClass(err, compatSentinelsForAudit...))
 	}
 	f.texts = append(f.texts, res.Text())
-	add(f, "*compat.Result (string)", res)
-	add(f, "*compat.Report", rep)
-	add(f, "compat.ItemResult", compat.ItemResult{Input: "in", Result: res, Report: rep})
+	addType(f, "compat.Result (string)", res)
+	addType(f, "compat.Report", rep)
+	addType(f, "compat.ItemResult", &compat.ItemResult{Input: "in", Result: res, Report: rep})
 	fileRes, _, err := compat.Convert(compat.StringSource(f.texts[1], codec.FormatUnknown),
 		compat.Target{File: compat.PyrogramSQLite}, compat.Options{Output: filepath.Join(dir, "out.session")})
 	if err != nil {
 		t.Fatalf("compat.Convert to a file: %v", fc.ErrClass(err, compatSentinelsForAudit...))
 	}
-	add(f, "*compat.Result (file)", fileRes)
+	addType(f, "compat.Result (file)", fileRes)
 
 	// vault
 	// The child of TestRedactionPanics reuses its parent's identity.
@@ -160,20 +233,31 @@ func newAuditFixture(t *testing.T) *auditFixture {
 		t.Fatalf("vault.Open: %v", fc.ErrClass(err, vaultSentinels...))
 	}
 	t.Cleanup(vs.Destroy)
-	add(f, "*vault.Session", vs)
+	addType(f, "vault.Session", vs)
+	sealedFile, err := vault.Seal(cs, vault.FormBinary, []age.Recipient{id.Recipient()},
+		vault.WithAttachment(vault.AttachmentFile, []byte(strings.Repeat("entity cache ", 50))))
+	if err != nil {
+		t.Fatalf("vault.Seal with an attachment: %v", fc.ErrClass(err, vaultSentinels...))
+	}
+	va, err := vault.Open(sealedFile, vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	if err != nil {
+		t.Fatalf("vault.Open with an attachment: %v", fc.ErrClass(err, vaultSentinels...))
+	}
+	t.Cleanup(va.Destroy)
+	addType(f, "vault.Session (with attachment)", va)
 	t.Setenv(vault.EnvKey, f.identity)
 	ids, err := vault.FindIdentities(vault.WithoutDefaultKeys())
 	if err != nil {
 		t.Fatalf("vault.FindIdentities: %v", fc.ErrClass(err, vaultSentinels...))
 	}
-	add(f, "*vault.Identities", ids)
+	addType(f, "vault.Identities", ids)
 	t.Setenv("TGSESSION_AUDIT_SEALED", string(sealed))
 	ex, err := vault.ExecEnv([]string{"PATH=/bin"}, []string{"SESSION=env:TGSESSION_AUDIT_SEALED"}, codec.Telethon,
 		vault.WithIdentities(id), vault.WithoutDefaultKeys(), vault.WithWarnings(func(string) {}))
 	if err != nil {
 		t.Fatalf("vault.ExecEnv: %v", fc.ErrClass(err, vaultSentinels...))
 	}
-	add(f, "*vault.ExecResult", ex)
+	addType(f, "vault.ExecResult", ex)
 	other, _ := age.GenerateX25519Identity()
 	_, wrongErr := vault.Open(sealed, vault.WithIdentities(other), vault.WithoutDefaultKeys())
 	add(f, "vault wrong-key error", wrongErr)
@@ -182,10 +266,23 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	add(f, "vault swapped-variable error", swappedErr)
 	_, plainErr := vault.Open([]byte(f.texts[0]), vault.WithIdentities(id), vault.WithoutDefaultKeys())
 	add(f, "vault not-sealed error", plainErr)
-	_, idErr := vault.ParseIdentities(strings.NewReader(f.identity[:len(f.identity)-1] + "Q"))
+	// Change the last character (the checksum) to another one: always
+	// writing "Q" is a no-op for the 1 identity in 32 that ends with it.
+	last := byte('Q')
+	if f.identity[len(f.identity)-1] == 'Q' {
+		last = 'P'
+	}
+	_, idErr := vault.ParseIdentities(strings.NewReader(f.identity[:len(f.identity)-1] + string(last)))
+	if idErr == nil {
+		t.Fatal("an identity with a changed checksum character parses")
+	}
 	add(f, "vault bad-identity error", idErr)
 
 	f.leakCheck = fc.NewLeak("").Secret(f.key).SecretString(fc.IdentityData(f.identity))
+	// fmt prints a []byte or an array it reaches by reflection as decimal
+	// numbers ("[61 97 …]"): forbid the decimal forms of the auth key and
+	// of the identity's raw secret key too.
+	f.decimal = append(decimalForms(f.key), decimalForms(bech32Data(t, f.identity))...)
 	for _, text := range f.texts {
 		// The gotd JSON's secret is the key, covered above; its field
 		// names are not (Session's own JSON shares them).
@@ -209,13 +306,17 @@ var compatSentinelsForAudit = []error{compat.ErrNotSQLite, compat.ErrCorrupt, co
 // log/slog (text and JSON handlers), log and a recovered panic.
 func TestRedaction(t *testing.T) {
 	f := newAuditFixture(t)
-	verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"}
 	for _, s := range f.subjects {
 		t.Run(s.name, func(t *testing.T) {
 			check := func(how, text string) {
 				t.Helper()
 				if rule := f.leakCheck.Check(text); rule != "" {
 					t.Errorf("%s: %s", how, rule)
+				}
+				for i, d := range f.decimal {
+					if strings.Contains(text, d) {
+						t.Errorf("%s: shows secret bytes as numbers (window %d)", how, i)
+					}
 				}
 			}
 			for i, form := range s.forms {
