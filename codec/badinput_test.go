@@ -122,10 +122,10 @@ func TestBadInput(t *testing.T) {
 	key := vecKey(50)
 	k := newKey(t, key)
 	sessions := map[codec.Format]*codec.Session{
-		codec.Telethon:       {DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: k},
-		codec.GramJS:         {DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: k},
-		codec.Pyrogram:       {DC: 2, APIID: codec.Some[uint32](2040), UserID: codec.Some[int64](123), Key: k},
-		codec.PyrogramLegacy: {DC: 2, UserID: codec.Some[int64](123), Key: k},
+		codec.Telethon:       {Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: k},
+		codec.GramJS:         {Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: k},
+		codec.Pyrogram:       {Info: codec.Info{DC: 2, APIID: codec.Some[uint32](2040), UserID: codec.Some[int64](123)}, Key: k},
+		codec.PyrogramLegacy: {Info: codec.Info{DC: 2, UserID: codec.Some[int64](123)}, Key: k},
 	}
 	for f, s := range sessions {
 		text, err := s.Encode(f)

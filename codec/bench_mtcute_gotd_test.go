@@ -14,9 +14,16 @@ func benchSession(tb testing.TB) *Session {
 		tb.Fatal(err)
 	}
 	return &Session{
-		DC: 2, ServerAddress: "149.154.167.50", Port: 443, IPv6: Some(false), TestMode: Some(false),
-		Media:  &DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
-		UserID: Some[int64](5000000001), IsBot: Some(false),
+		Info: Info{
+			DC:            2,
+			ServerAddress: "149.154.167.50",
+			Port:          443,
+			IPv6:          Some(false),
+			TestMode:      Some(false),
+			Media:         &DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
+			UserID:        Some[int64](5000000001),
+			IsBot:         Some(false),
+		},
 		Key: key,
 	}
 }

@@ -19,15 +19,15 @@ type benchCase struct {
 func benchCases(b *testing.B) []benchCase {
 	k := newKey(b, vecKey(70))
 	return []benchCase{
-		{"TelethonV4", codec.Telethon, &codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: k}},
-		{"TelethonV6", codec.Telethon, &codec.Session{DC: 4, ServerAddress: "2001:67c:4e8:f004::a", Port: 443, Key: k}},
-		{"TelethonV4Unlisted", codec.Telethon, &codec.Session{DC: 2, ServerAddress: "10.20.30.40", Port: 443, Key: k}},
-		{"Pyrogram", codec.Pyrogram, &codec.Session{DC: 2, APIID: codec.Some[uint32](2040), UserID: codec.Some[int64](123456789), Key: k}},
-		{"PyrogramLegacy32", codec.PyrogramLegacy, &codec.Session{DC: 2, UserID: codec.Some[int64](123456789), Key: k}},
-		{"PyrogramLegacy64", codec.PyrogramLegacy, &codec.Session{DC: 2, UserID: codec.Some[int64](5000000001), Key: k}},
-		{"GramJS", codec.GramJS, &codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: k}},
-		{"GramJSHost", codec.GramJS, &codec.Session{DC: 4, ServerAddress: "vesta.web.telegram.org", Port: 443, Key: k}},
-		{"GramJSUnlisted", codec.GramJS, &codec.Session{DC: 2, ServerAddress: "10.20.30.40", Port: 443, Key: k}},
+		{"TelethonV4", codec.Telethon, &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: k}},
+		{"TelethonV6", codec.Telethon, &codec.Session{Info: codec.Info{DC: 4, ServerAddress: "2001:67c:4e8:f004::a", Port: 443}, Key: k}},
+		{"TelethonV4Unlisted", codec.Telethon, &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "10.20.30.40", Port: 443}, Key: k}},
+		{"Pyrogram", codec.Pyrogram, &codec.Session{Info: codec.Info{DC: 2, APIID: codec.Some[uint32](2040), UserID: codec.Some[int64](123456789)}, Key: k}},
+		{"PyrogramLegacy32", codec.PyrogramLegacy, &codec.Session{Info: codec.Info{DC: 2, UserID: codec.Some[int64](123456789)}, Key: k}},
+		{"PyrogramLegacy64", codec.PyrogramLegacy, &codec.Session{Info: codec.Info{DC: 2, UserID: codec.Some[int64](5000000001)}, Key: k}},
+		{"GramJS", codec.GramJS, &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: k}},
+		{"GramJSHost", codec.GramJS, &codec.Session{Info: codec.Info{DC: 4, ServerAddress: "vesta.web.telegram.org", Port: 443}, Key: k}},
+		{"GramJSUnlisted", codec.GramJS, &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "10.20.30.40", Port: 443}, Key: k}},
 	}
 }
 

@@ -110,9 +110,9 @@ func TestDetectVectors(t *testing.T) {
 // '1', like Telethon and GramJS strings; it is still detected by structure.
 func TestDetectPyrogramDC213(t *testing.T) {
 	for _, s := range []*codec.Session{
-		{DC: 213, APIID: codec.Some[uint32](1), UserID: codec.Some[int64](5), TestMode: codec.Some(false), IsBot: codec.Some(true), Key: newKey(t, vecKey(30))},
-		{DC: 212, UserID: codec.Some[int64](5), TestMode: codec.Some(true), IsBot: codec.Some(false), Key: newKey(t, vecKey(30))},
-		{DC: 215, UserID: codec.Some[int64](5000000001), TestMode: codec.Some(false), IsBot: codec.Some(false), Key: newKey(t, vecKey(30))},
+		{Info: codec.Info{DC: 213, APIID: codec.Some[uint32](1), UserID: codec.Some[int64](5), TestMode: codec.Some(false), IsBot: codec.Some(true)}, Key: newKey(t, vecKey(30))},
+		{Info: codec.Info{DC: 212, UserID: codec.Some[int64](5), TestMode: codec.Some(true), IsBot: codec.Some(false)}, Key: newKey(t, vecKey(30))},
+		{Info: codec.Info{DC: 215, UserID: codec.Some[int64](5000000001), TestMode: codec.Some(false), IsBot: codec.Some(false)}, Key: newKey(t, vecKey(30))},
 	} {
 		f := codec.Pyrogram
 		if !s.APIID.Known() {
@@ -154,7 +154,7 @@ func TestAmbiguousError(t *testing.T) {
 }
 
 func TestDetectErrors(t *testing.T) {
-	tel, err := (&codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: newKey(t, vecKey(32))}).EncodeTelethon()
+	tel, err := (&codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: newKey(t, vecKey(32))}).EncodeTelethon()
 	require.NoError(t, err)
 	cases := []struct {
 		name string

@@ -238,7 +238,7 @@ func findings(d *codec.Diagnosis) string { return strings.Join(d.Findings, "\n")
 
 func TestDiagnoseFindings(t *testing.T) {
 	key := newKey(t, vecKey(40))
-	tel, err := (&codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: key}).EncodeTelethon()
+	tel, err := (&codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}).EncodeTelethon()
 	require.NoError(t, err)
 
 	d := codec.Diagnose("\"" + tel + "\"\n")
@@ -266,14 +266,14 @@ func TestDiagnoseFindings(t *testing.T) {
 	require.True(t, strings.HasPrefix(peer(t, d, "GramJS").Result, "Error: No more data left to read (need -27238"))
 
 	// A GramJS browser session: host name, and the 14-character case.
-	gj, err := (&codec.Session{DC: 4, ServerAddress: "vesta.web.telegram.org", Port: 443, Key: key}).EncodeGramJS()
+	gj, err := (&codec.Session{Info: codec.Info{DC: 4, ServerAddress: "vesta.web.telegram.org", Port: 443}, Key: key}).EncodeGramJS()
 	require.NoError(t, err)
 	d = codec.Diagnose(gj)
 	require.Equal(t, codec.GramJS, d.Format)
 	require.Contains(t, findings(d), "host name")
 	require.Contains(t, findings(d), "standard base64 alphabet")
 	require.Equal(t, "struct.error: unpack requires a buffer of 275 bytes", peer(t, d, "Telethon").Result)
-	gj14, err := (&codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: key}).EncodeGramJS()
+	gj14, err := (&codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}).EncodeGramJS()
 	require.NoError(t, err)
 	d = codec.Diagnose(gj14)
 	require.Equal(t, codec.GramJS, d.Format)
@@ -292,7 +292,7 @@ func TestDiagnoseFindings(t *testing.T) {
 	require.Contains(t, findings(d), "DC id 9 is not one of the production DCs")
 
 	// Pyrogram old 32-bit with padding.
-	old, err := (&codec.Session{DC: 2, UserID: codec.Some[int64](0), Key: key}).EncodePyrogramLegacy()
+	old, err := (&codec.Session{Info: codec.Info{DC: 2, UserID: codec.Some[int64](0)}, Key: key}).EncodePyrogramLegacy()
 	require.NoError(t, err)
 	d = codec.Diagnose(old + "=")
 	require.True(t, d.Decodes)
@@ -310,7 +310,7 @@ func TestDiagnoseFindings(t *testing.T) {
 	require.Equal(t, codec.Telethon, codec.Diagnose(fakeTelethon[:200]).Format)
 	require.Equal(t, codec.GramJS, codec.Diagnose(fakeGramJS[:200]).Format)
 	require.Equal(t, codec.Pyrogram, codec.Diagnose(fakePyrogram[:360]).Format)
-	v2, err := (&codec.Session{DC: 2, UserID: codec.Some[int64](1), APIID: codec.Some[uint32](5), Key: key}).EncodePyrogram()
+	v2, err := (&codec.Session{Info: codec.Info{DC: 2, UserID: codec.Some[int64](1), APIID: codec.Some[uint32](5)}, Key: key}).EncodePyrogram()
 	require.NoError(t, err)
 	d = codec.Diagnose(v2[:361])
 	require.False(t, d.Decodes)

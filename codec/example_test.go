@@ -114,7 +114,7 @@ func ExampleSession_EncodeTelethon() {
 		fmt.Println(err)
 		return
 	}
-	s := &codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: key}
+	s := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}
 	defer s.Wipe()
 	text, err := s.EncodeTelethon()
 	fmt.Println(text == fakeTelethon, len(text), err)

@@ -80,7 +80,7 @@ func TestGotdSharedVector(t *testing.T) {
 	text := compact.String()
 
 	key := mgMakeKey(1)
-	want := &codec.Session{DC: 1, ServerAddress: "149.154.175.53", Port: 443, IPv6: codec.Some(false), Key: mgKey(t, key)}
+	want := &codec.Session{Info: codec.Info{DC: 1, ServerAddress: "149.154.175.53", Port: 443, IPv6: codec.Some(false)}, Key: mgKey(t, key)}
 	for _, in := range []string{text, string(v.Example)} { // compact as gotd writes it, and pretty-printed
 		got, err := codec.ParseGotd(in)
 		require.NoError(t, err)
@@ -115,7 +115,7 @@ func gotdRandomSession(t testing.TB, r *rand.Rand) (in, want *codec.Session) {
 	case 1:
 		in.IPv6 = codec.None[bool]()
 	}
-	want = &codec.Session{DC: in.DC, ServerAddress: in.ServerAddress, Key: in.Key}
+	want = &codec.Session{Info: codec.Info{DC: in.DC, ServerAddress: in.ServerAddress}, Key: in.Key}
 	if want.ServerAddress != "" {
 		want.Port = in.Port
 		want.IPv6 = codec.Some(strings.Contains(want.ServerAddress, ":"))
@@ -354,9 +354,9 @@ func TestGotdEncodeErrors(t *testing.T) {
 		want error
 	}{
 		{"DC 0", &codec.Session{Key: mgKey(t, key)}, codec.ErrBadField},
-		{"no key", &codec.Session{DC: 2}, codec.ErrBadKey},
-		{"bad address", &codec.Session{DC: 2, ServerAddress: `a"b`, Port: 443, Key: mgKey(t, key)}, codec.ErrCannotEncode},
-		{"address with port", &codec.Session{DC: 2, ServerAddress: "1.2.3.4:443", Key: mgKey(t, key)}, codec.ErrCannotEncode},
+		{"no key", &codec.Session{Info: codec.Info{DC: 2}}, codec.ErrBadKey},
+		{"bad address", &codec.Session{Info: codec.Info{DC: 2, ServerAddress: `a"b`, Port: 443}, Key: mgKey(t, key)}, codec.ErrCannotEncode},
+		{"address with port", &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "1.2.3.4:443"}, Key: mgKey(t, key)}, codec.ErrCannotEncode},
 	} {
 		out, err := c.s.EncodeGotd()
 		require.True(t, out == "", "%s: output despite an error", c.name)
@@ -367,7 +367,7 @@ func TestGotdEncodeErrors(t *testing.T) {
 func ExampleParseGotd() {
 	// An obviously fake key, as in gotd's tests.
 	key, _ := codec.NewAuthKey(bytes.Repeat([]byte{'a'}, codec.AuthKeySize))
-	in := &codec.Session{DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443, Key: key}
+	in := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443}, Key: key}
 	text, _ := in.EncodeGotd()
 	fmt.Println(text[:60])
 	fmt.Println(text[strings.Index(text, `"DC"`):strings.Index(text, `"AuthKey"`)])

@@ -80,7 +80,7 @@ func TestGramJSVectors(t *testing.T) {
 				out, err := s.EncodeGramJS()
 				require.NoError(t, err)
 				require.True(t, out == v.Output, "re-encoded string differs from GramJS's")
-				in := &codec.Session{DC: v.Inputs.DC, ServerAddress: v.Inputs.Address, Port: v.Inputs.Port, Key: newKey(t, key)}
+				in := &codec.Session{Info: codec.Info{DC: v.Inputs.DC, ServerAddress: v.Inputs.Address, Port: v.Inputs.Port}, Key: newKey(t, key)}
 				out, err = in.EncodeGramJS()
 				require.NoError(t, err)
 				require.True(t, out == v.Output, "encoded string differs from GramJS's")
@@ -114,12 +114,12 @@ func TestGramJSVectors(t *testing.T) {
 func TestGramJSPortLimit(t *testing.T) {
 	key := newKey(t, vecKey(20))
 	for _, port := range []uint16{32768, 40000, 65535} {
-		s := &codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: port, Key: key}
+		s := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: port}, Key: key}
 		_, err := s.EncodeGramJS()
 		require.ErrorIs(t, err, codec.ErrCannotEncode)
 		require.Contains(t, err.Error(), "32767")
 	}
-	s := &codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 32767, Key: key}
+	s := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 32767}, Key: key}
 	_, err := s.EncodeGramJS()
 	require.NoError(t, err)
 
@@ -170,7 +170,7 @@ func TestGramJSAddresses(t *testing.T) {
 		_, err := codec.ParseGramJS(text)
 		require.ErrorIs(t, err, codec.ErrBadField, "%q", a)
 		requireNoLeak(t, err.Error(), []string{text}, key)
-		s := &codec.Session{DC: 2, ServerAddress: a, Port: 443, Key: newKey(t, key)}
+		s := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: a, Port: 443}, Key: newKey(t, key)}
 		_, err = s.EncodeGramJS()
 		require.ErrorIs(t, err, codec.ErrCannotEncode, "%q", a)
 	}
@@ -179,16 +179,16 @@ func TestGramJSAddresses(t *testing.T) {
 func TestGramJSEncodeErrors(t *testing.T) {
 	key := newKey(t, vecKey(22))
 	var mf *codec.MissingFieldError
-	_, err := (&codec.Session{DC: 2, Port: 443, Key: key}).EncodeGramJS()
+	_, err := (&codec.Session{Info: codec.Info{DC: 2, Port: 443}, Key: key}).EncodeGramJS()
 	require.ErrorAs(t, err, &mf)
 	require.Equal(t, "server_address", mf.Field)
-	_, err = (&codec.Session{DC: 2, ServerAddress: "1.2.3.4", Key: key}).EncodeGramJS()
+	_, err = (&codec.Session{Info: codec.Info{DC: 2, ServerAddress: "1.2.3.4"}, Key: key}).EncodeGramJS()
 	require.ErrorAs(t, err, &mf)
 	require.Equal(t, "port", mf.Field)
 	for _, s := range []codec.Session{
-		{DC: 256, ServerAddress: "1.2.3.4", Port: 443, Key: key},
-		{DC: 2, ServerAddress: "a.b", Port: 443, Key: key},                                                   // 3 bytes: GramJS reads it as Telethon IPv4
-		{DC: 2, ServerAddress: strings.Repeat("a", 50) + "." + strings.Repeat("b", 50), Port: 443, Key: key}, // 101 bytes
+		{Info: codec.Info{DC: 256, ServerAddress: "1.2.3.4", Port: 443}, Key: key},
+		{Info: codec.Info{DC: 2, ServerAddress: "a.b", Port: 443}, Key: key},                                                   // 3 bytes: GramJS reads it as Telethon IPv4
+		{Info: codec.Info{DC: 2, ServerAddress: strings.Repeat("a", 50) + "." + strings.Repeat("b", 50), Port: 443}, Key: key}, // 101 bytes
 	} {
 		_, err := s.EncodeGramJS()
 		require.ErrorIs(t, err, codec.ErrCannotEncode, s.ServerAddress)
@@ -221,7 +221,7 @@ func TestGramJSFieldErrors(t *testing.T) {
 		requireNoLeak(t, err.Error(), []string{c.text}, key)
 	}
 	// A Telethon string is refused, with a hint.
-	tel, err := (&codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: newKey(t, key)}).EncodeTelethon()
+	tel, err := (&codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: newKey(t, key)}).EncodeTelethon()
 	require.NoError(t, err)
 	_, err = codec.ParseGramJS(tel)
 	require.ErrorIs(t, err, codec.ErrBadLength)
@@ -229,10 +229,20 @@ func TestGramJSFieldErrors(t *testing.T) {
 }
 
 func TestGramJSChanges(t *testing.T) {
-	s := &codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, IPv6: codec.Some(false), TestMode: codec.Some(false),
-		UserID: codec.Some[int64](5), IsBot: codec.Some(true), APIID: codec.Some[uint32](6),
-		Media: &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
-		Key:   newKey(t, vecKey(24))}
+	s := &codec.Session{
+		Info: codec.Info{
+			DC:            2,
+			ServerAddress: "149.154.167.51",
+			Port:          443,
+			IPv6:          codec.Some(false),
+			TestMode:      codec.Some(false),
+			UserID:        codec.Some[int64](5),
+			IsBot:         codec.Some(true),
+			APIID:         codec.Some[uint32](6),
+			Media:         &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
+		},
+		Key: newKey(t, vecKey(24)),
+	}
 	var got []string
 	for _, c := range codec.Changes(s, codec.GramJS) {
 		require.Equal(t, codec.Dropped, c.Kind)

@@ -214,14 +214,16 @@ func decodeMtcutePayload(b []byte) (*Session, error) {
 	copy(a.key[:], key)
 	s := &a.s
 	*s = Session{
-		Source:        Mtcute,
-		Layout:        "v3",
-		DC:            int(main.id),
-		ServerAddress: mainAddr,
-		Port:          main.port,
-		IPv6:          Some(main.flags&mtcuteDCIPv6 != 0),
-		TestMode:      Some(main.test),
-		Key:           authKeyIn(&a.ref, &a.key),
+		Info: Info{
+			Source:        Mtcute,
+			Layout:        "v3",
+			DC:            int(main.id),
+			ServerAddress: mainAddr,
+			Port:          main.port,
+			IPv6:          Some(main.flags&mtcuteDCIPv6 != 0),
+			TestMode:      Some(main.test),
+		},
+		Key: authKeyIn(&a.ref, &a.key),
 	}
 	if hasMedia {
 		a.media = DCOption{

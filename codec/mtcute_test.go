@@ -116,10 +116,16 @@ func TestMtcuteSharedVector(t *testing.T) {
 	require.True(t, bytes.Equal(key, mgMakeKey(82)), "vector key is not make_key(82)")
 
 	want := &codec.Session{
-		DC: 2, ServerAddress: "149.154.167.50", Port: 443,
-		IPv6: codec.Some(false), TestMode: codec.Some(false),
-		Media:  &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
-		UserID: codec.Some[int64](5000000001), IsBot: codec.Some(false),
+		Info: codec.Info{
+			DC:            2,
+			ServerAddress: "149.154.167.50",
+			Port:          443,
+			IPv6:          codec.Some(false),
+			TestMode:      codec.Some(false),
+			Media:         &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
+			UserID:        codec.Some[int64](5000000001),
+			IsBot:         codec.Some(false),
+		},
 		Key: mgKey(t, key),
 	}
 	got, err := codec.ParseMtcute(vec.Output)
@@ -197,8 +203,13 @@ func loadMtcuteGenerated(t testing.TB) mtcuteGenerated {
 func mtcuteExpected(t testing.TB, rb mtcuteReadBack, key []byte) *codec.Session {
 	t.Helper()
 	s := &codec.Session{
-		DC: rb.Main.ID, ServerAddress: rb.Main.IPAddress, Port: uint16(rb.Main.Port),
-		IPv6: codec.Some(rb.Main.IPv6), TestMode: codec.Some(rb.Main.TestMode),
+		Info: codec.Info{
+			DC:            rb.Main.ID,
+			ServerAddress: rb.Main.IPAddress,
+			Port:          uint16(rb.Main.Port),
+			IPv6:          codec.Some(rb.Main.IPv6),
+			TestMode:      codec.Some(rb.Main.TestMode),
+		},
 		Key: mgKey(t, key),
 	}
 	if !rb.MediaIsMain {
@@ -221,8 +232,13 @@ func TestMtcuteGenerated(t *testing.T) {
 			key := mgMakeKey(vec.Key)
 			in := vec.Input
 			want := &codec.Session{
-				DC: in.Main.ID, ServerAddress: in.Main.IPAddress, Port: uint16(in.Main.Port),
-				IPv6: codec.Some(in.Main.IPv6), TestMode: codec.Some(in.Main.TestMode),
+				Info: codec.Info{
+					DC:            in.Main.ID,
+					ServerAddress: in.Main.IPAddress,
+					Port:          uint16(in.Main.Port),
+					IPv6:          codec.Some(in.Main.IPv6),
+					TestMode:      codec.Some(in.Main.TestMode),
+				},
 				Key: mgKey(t, key),
 			}
 			if m := in.Media; m != nil {
@@ -339,8 +355,13 @@ func mgRandomMtcute(t testing.TB, r *rand.Rand) *codec.Session {
 	addr, v6 := mgRandomAddr(r)
 	test := r.IntN(2) == 0
 	s := &codec.Session{
-		DC: 1 + r.IntN(255), ServerAddress: addr, Port: uint16(1 + r.IntN(65535)),
-		IPv6: codec.Some(v6 != (r.IntN(10) == 0)), TestMode: codec.Some(test),
+		Info: codec.Info{
+			DC:            1 + r.IntN(255),
+			ServerAddress: addr,
+			Port:          uint16(1 + r.IntN(65535)),
+			IPv6:          codec.Some(v6 != (r.IntN(10) == 0)),
+			TestMode:      codec.Some(test),
+		},
 		Key: mgKey(t, mgRandomKey(r)),
 	}
 	if r.IntN(2) == 0 {
@@ -401,7 +422,7 @@ func TestMtcuteCanonical(t *testing.T) {
 
 func TestMtcuteUnknownFields(t *testing.T) {
 	key := bytes.Repeat([]byte{'a'}, 256)
-	s := &codec.Session{DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443, Key: mgKey(t, key)}
+	s := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443}, Key: mgKey(t, key)}
 	text, err := s.EncodeMtcute()
 	require.NoError(t, err)
 	got, err := codec.ParseMtcute(text)
@@ -427,9 +448,16 @@ func TestMtcuteUnknownFields(t *testing.T) {
 func mgMtcutePayload(t testing.TB) ([]byte, []byte) {
 	key := mgMakeKey(7)
 	s := &codec.Session{
-		DC: 2, ServerAddress: "149.154.167.50", Port: 443, IPv6: codec.Some(false), TestMode: codec.Some(false),
-		Media:  &codec.DCOption{ID: 2, ServerAddress: "2001:67c:4e8:f002::b", Port: 443, IPv6: true, MediaOnly: true},
-		UserID: codec.Some[int64](5000000001), IsBot: codec.Some(true),
+		Info: codec.Info{
+			DC:            2,
+			ServerAddress: "149.154.167.50",
+			Port:          443,
+			IPv6:          codec.Some(false),
+			TestMode:      codec.Some(false),
+			Media:         &codec.DCOption{ID: 2, ServerAddress: "2001:67c:4e8:f002::b", Port: 443, IPv6: true, MediaOnly: true},
+			UserID:        codec.Some[int64](5000000001),
+			IsBot:         codec.Some(true),
+		},
 		Key: mgKey(t, key),
 	}
 	text, err := s.EncodeMtcute()
@@ -617,7 +645,7 @@ func TestMtcutePyrogramCollision(t *testing.T) {
 func TestMtcuteEncodeErrors(t *testing.T) {
 	key := mgMakeKey(9)
 	base := func() *codec.Session {
-		return &codec.Session{DC: 2, ServerAddress: "149.154.167.50", Port: 443, Key: mgKey(t, key)}
+		return &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.50", Port: 443}, Key: mgKey(t, key)}
 	}
 	var mf *codec.MissingFieldError
 	s := base()
@@ -678,7 +706,7 @@ func TestMtcuteEncodeErrors(t *testing.T) {
 func ExampleParseMtcute() {
 	// An obviously fake key, as in gotd's tests.
 	key, _ := codec.NewAuthKey(bytes.Repeat([]byte{'a'}, codec.AuthKeySize))
-	in := &codec.Session{DC: 2, ServerAddress: "149.154.167.50", Port: 443, UserID: codec.Some[int64](777000), Key: key}
+	in := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.50", Port: 443, UserID: codec.Some[int64](777000)}, Key: key}
 	text, _ := in.EncodeMtcute()
 	fmt.Println(text[:20], len(text))
 

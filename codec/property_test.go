@@ -82,7 +82,7 @@ func randDC(r *rand.Rand) int {
 }
 
 func randSession(t testing.TB, r *rand.Rand, f codec.Format) *codec.Session {
-	s := &codec.Session{Source: f, DC: randDC(r), Key: randKey(t, r)}
+	s := &codec.Session{Info: codec.Info{Source: f, DC: randDC(r)}, Key: randKey(t, r)}
 	switch f {
 	case codec.Telethon:
 		v6 := randBool(r)

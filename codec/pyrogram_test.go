@@ -54,11 +54,13 @@ func TestPyrogramVectors(t *testing.T) {
 			t.Run(file+"/"+v.Name, func(t *testing.T) {
 				key := hexKey(t, v.Inputs.KeyHex)
 				want := &codec.Session{
-					DC:       v.Inputs.DC,
-					TestMode: codec.Some(v.Inputs.TestMode),
-					UserID:   codec.Some(v.Inputs.UserID),
-					IsBot:    codec.Some(v.Inputs.IsBot),
-					Key:      newKey(t, key),
+					Info: codec.Info{
+						DC:       v.Inputs.DC,
+						TestMode: codec.Some(v.Inputs.TestMode),
+						UserID:   codec.Some(v.Inputs.UserID),
+						IsBot:    codec.Some(v.Inputs.IsBot),
+					},
+					Key: newKey(t, key),
 				}
 				var (
 					f      codec.Format
@@ -166,21 +168,21 @@ func TestPyrogramDecodeProbes(t *testing.T) {
 func TestPyrogramEncodeProbes(t *testing.T) {
 	key := newKey(t, vecKey(9))
 	var mf *codec.MissingFieldError
-	_, err := (&codec.Session{DC: 2, APIID: codec.Some[uint32](1), Key: key}).EncodePyrogram()
+	_, err := (&codec.Session{Info: codec.Info{DC: 2, APIID: codec.Some[uint32](1)}, Key: key}).EncodePyrogram()
 	require.ErrorAs(t, err, &mf)
 	require.Equal(t, "user_id", mf.Field)
-	_, err = (&codec.Session{DC: 2, UserID: codec.Some[int64](1), Key: key}).EncodePyrogram()
+	_, err = (&codec.Session{Info: codec.Info{DC: 2, UserID: codec.Some[int64](1)}, Key: key}).EncodePyrogram()
 	require.ErrorAs(t, err, &mf)
 	require.Equal(t, "api_id", mf.Field)
-	_, err = (&codec.Session{DC: 2, Key: key}).EncodePyrogramLegacy()
+	_, err = (&codec.Session{Info: codec.Info{DC: 2}, Key: key}).EncodePyrogramLegacy()
 	require.ErrorAs(t, err, &mf)
 	require.Equal(t, "user_id", mf.Field)
 	require.Equal(t, codec.PyrogramLegacy, mf.Format)
 
 	for _, f := range []codec.Format{codec.Pyrogram, codec.PyrogramLegacy} {
-		_, err = (&codec.Session{DC: 2, APIID: codec.Some[uint32](1), UserID: codec.Some[int64](-5), Key: key}).Encode(f)
+		_, err = (&codec.Session{Info: codec.Info{DC: 2, APIID: codec.Some[uint32](1), UserID: codec.Some[int64](-5)}, Key: key}).Encode(f)
 		require.ErrorIs(t, err, codec.ErrCannotEncode)
-		_, err = (&codec.Session{DC: 300, APIID: codec.Some[uint32](1), UserID: codec.Some[int64](5), Key: key}).Encode(f)
+		_, err = (&codec.Session{Info: codec.Info{DC: 300, APIID: codec.Some[uint32](1), UserID: codec.Some[int64](5)}, Key: key}).Encode(f)
 		require.ErrorIs(t, err, codec.ErrCannotEncode)
 	}
 }
@@ -204,7 +206,7 @@ func TestPyrogramLegacyWidth(t *testing.T) {
 		{4294967296, "old-64", 356},
 		{math.MaxInt64, "old-64", 356},
 	} {
-		s := &codec.Session{DC: 4, UserID: codec.Some(c.user), Key: key}
+		s := &codec.Session{Info: codec.Info{DC: 4, UserID: codec.Some(c.user)}, Key: key}
 		text, err := s.EncodePyrogramLegacy()
 		require.NoError(t, err)
 		testsecret.RequireLen(t, text, c.chars, "user %d", c.user)
@@ -293,8 +295,17 @@ func TestPyrogramFieldErrors(t *testing.T) {
 }
 
 func TestPyrogramChanges(t *testing.T) {
-	s := &codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, IPv6: codec.Some(false), UserID: codec.Some[int64](5),
-		APIID: codec.Some[uint32](6), Key: newKey(t, vecKey(13))}
+	s := &codec.Session{
+		Info: codec.Info{
+			DC:            2,
+			ServerAddress: "149.154.167.51",
+			Port:          443,
+			IPv6:          codec.Some(false),
+			UserID:        codec.Some[int64](5),
+			APIID:         codec.Some[uint32](6),
+		},
+		Key: newKey(t, vecKey(13)),
+	}
 	ch := codec.Changes(s, codec.Pyrogram)
 	var fields []string
 	for _, c := range ch {
@@ -330,8 +341,16 @@ func TestPyrogramGenerated(t *testing.T) {
 	require.Len(t, f.StringSessions, 60)
 	for _, v := range f.StringSessions {
 		in := v.Inputs
-		s := &codec.Session{DC: in.DC, APIID: codec.Some(in.APIID), TestMode: codec.Some(in.TestMode),
-			UserID: codec.Some(in.UserID), IsBot: codec.Some(in.IsBot), Key: newKey(t, hexKey(t, in.KeyHex))}
+		s := &codec.Session{
+			Info: codec.Info{
+				DC:       in.DC,
+				APIID:    codec.Some(in.APIID),
+				TestMode: codec.Some(in.TestMode),
+				UserID:   codec.Some(in.UserID),
+				IsBot:    codec.Some(in.IsBot),
+			},
+			Key: newKey(t, hexKey(t, in.KeyHex)),
+		}
 		out, err := s.EncodePyrogram()
 		require.NoError(t, err)
 		require.True(t, out == v.V2, "v2 encoding differs")

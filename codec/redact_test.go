@@ -33,8 +33,16 @@ func redactKey() []byte {
 
 func redactSession(t testing.TB) (*codec.Session, []byte) {
 	key := redactKey()
-	s := &codec.Session{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443,
-		UserID: codec.Some[int64](123456789), Key: newKey(t, key)}
+	s := &codec.Session{
+		Info: codec.Info{
+			Source:        codec.Telethon,
+			DC:            2,
+			ServerAddress: "149.154.167.51",
+			Port:          443,
+			UserID:        codec.Some[int64](123456789),
+		},
+		Key: newKey(t, key),
+	}
 	return s, key
 }
 
@@ -181,7 +189,7 @@ func TestRedactPanicOutput(t *testing.T) {
 
 func TestRedactDecodedSession(t *testing.T) {
 	key := redactKey()
-	in := &codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: newKey(t, key)}
+	in := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: newKey(t, key)}
 	text, err := in.EncodeTelethon()
 	require.NoError(t, err)
 	s, err := codec.Decode(text)

@@ -75,10 +75,12 @@ type DCOption struct {
 	TestMode      bool
 }
 
-// Session is the canonical form of a Telegram client session: every field
-// that any supported format carries. A field the source format lacks is
-// unknown: an empty ServerAddress, a zero Port, or an unknown [Optional].
-type Session struct {
+// Info is everything about a session except its auth key: every
+// non-secret field that any supported format carries. A field the source
+// format lacks is unknown: an empty ServerAddress, a zero Port, or an
+// unknown [Optional]. Info holds no secret, so it may be printed, logged
+// and stored in clear; [Session] and vault's Session embed it.
+type Info struct {
 	// Source is the format the session was decoded from, or FormatUnknown.
 	Source Format
 	// Layout names the layout within Source, for information only:
@@ -107,6 +109,12 @@ type Session struct {
 	UserID Optional[int64]
 	// IsBot reports whether the account is a bot (Pyrogram, mtcute).
 	IsBot Optional[bool]
+}
+
+// Session is the canonical form of a Telegram client session: its
+// non-secret [Info] and its auth key.
+type Session struct {
+	Info
 
 	// Key is the 256-byte auth key.
 	Key AuthKey

@@ -132,8 +132,15 @@ func requireKey(t testing.TB, s *codec.Session, key []byte) {
 
 func TestSessionCloneWipe(t *testing.T) {
 	key := vecKey(1)
-	s := &codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: newKey(t, key),
-		Media: &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true}}
+	s := &codec.Session{
+		Info: codec.Info{
+			DC:            2,
+			ServerAddress: "149.154.167.51",
+			Port:          443,
+			Media:         &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
+		},
+		Key: newKey(t, key),
+	}
 	c := s.Clone()
 	requireSameSession(t, s, c)
 	c.Media.Port = 80
@@ -148,18 +155,18 @@ func TestSessionCloneWipe(t *testing.T) {
 }
 
 func TestSessionValidate(t *testing.T) {
-	s := &codec.Session{DC: 2, Key: newKey(t, vecKey(1))}
+	s := &codec.Session{Info: codec.Info{DC: 2}, Key: newKey(t, vecKey(1))}
 	require.NoError(t, s.Validate())
 	for _, bad := range []*codec.Session{
-		{DC: 0, Key: s.Key},
-		{DC: 65536, Key: s.Key},
-		{DC: 2, Key: s.Key, Media: &codec.DCOption{ID: 0}},
+		{Info: codec.Info{DC: 0}, Key: s.Key},
+		{Info: codec.Info{DC: 65536}, Key: s.Key},
+		{Info: codec.Info{DC: 2, Media: &codec.DCOption{ID: 0}}, Key: s.Key},
 	} {
 		require.ErrorIs(t, bad.Validate(), codec.ErrBadField)
 	}
-	require.ErrorIs(t, (&codec.Session{DC: 2}).Validate(), codec.ErrBadKey)
+	require.ErrorIs(t, (&codec.Session{Info: codec.Info{DC: 2}}).Validate(), codec.ErrBadKey)
 	for _, f := range codec.Formats {
-		_, err := (&codec.Session{DC: 2}).Encode(f)
+		_, err := (&codec.Session{Info: codec.Info{DC: 2}}).Encode(f)
 		require.ErrorIs(t, err, codec.ErrBadKey, "%s", f)
 	}
 }
@@ -167,14 +174,22 @@ func TestSessionValidate(t *testing.T) {
 func TestSessionDecodeEncodeUnknownFormat(t *testing.T) {
 	_, err := codec.DecodeAs(codec.FormatUnknown, "1abc")
 	require.ErrorIs(t, err, codec.ErrUnknownFormat)
-	s := &codec.Session{DC: 2, Key: newKey(t, vecKey(1))}
+	s := &codec.Session{Info: codec.Info{DC: 2}, Key: newKey(t, vecKey(1))}
 	_, err = s.Encode(codec.Format(99))
 	require.ErrorIs(t, err, codec.ErrUnknownFormat)
 }
 
 func TestSessionEncodeDispatch(t *testing.T) {
-	s := &codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, UserID: codec.Some[int64](1),
-		APIID: codec.Some[uint32](2040), Key: newKey(t, vecKey(1))}
+	s := &codec.Session{
+		Info: codec.Info{
+			DC:            2,
+			ServerAddress: "149.154.167.51",
+			Port:          443,
+			UserID:        codec.Some[int64](1),
+			APIID:         codec.Some[uint32](2040),
+		},
+		Key: newKey(t, vecKey(1)),
+	}
 	for _, f := range codec.Formats {
 		text, err := s.Encode(f)
 		require.NoError(t, err, "%s", f)
@@ -235,28 +250,48 @@ func changeList(t *testing.T, s *codec.Session, f codec.Format) []string {
 
 func TestChangesAllFormats(t *testing.T) {
 	key := newKey(t, vecKey(80))
-	tel := &codec.Session{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443, IPv6: codec.Some(false), Key: key}
+	tel := &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443, IPv6: codec.Some(false)}, Key: key}
 	require.Empty(t, changeList(t, tel, codec.Telethon))
 	require.Empty(t, changeList(t, tel, codec.GramJS))
 	require.Equal(t, []string{"defaulted test_mode=false"}, changeList(t, tel, codec.Mtcute))
 	require.Equal(t, []string{"dropped ipv6=false", "defaulted test_mode=false"}, changeList(t, tel, codec.Gotd))
 
-	pyro := &codec.Session{Source: codec.Pyrogram, DC: 2, APIID: codec.Some[uint32](2040), TestMode: codec.Some(false),
-		UserID: codec.Some[int64](5), IsBot: codec.Some(true), Key: key}
+	pyro := &codec.Session{
+		Info: codec.Info{
+			Source:   codec.Pyrogram,
+			DC:       2,
+			APIID:    codec.Some[uint32](2040),
+			TestMode: codec.Some(false),
+			UserID:   codec.Some[int64](5),
+			IsBot:    codec.Some(true),
+		},
+		Key: key,
+	}
 	require.Empty(t, changeList(t, pyro, codec.Pyrogram))
 	require.Equal(t, []string{"dropped api_id=2040"}, changeList(t, pyro, codec.PyrogramLegacy))
 	require.Equal(t, []string{"dropped api_id=2040"}, changeList(t, pyro, codec.Mtcute))
 	require.Equal(t, []string{"dropped api_id=2040", "dropped user_id=5", "dropped is_bot=true"}, changeList(t, pyro, codec.Gotd))
 	require.Equal(t, []string{"dropped test_mode=false", "dropped api_id=2040", "dropped user_id=5", "dropped is_bot=true"}, changeList(t, pyro, codec.Telethon))
 
-	mt := &codec.Session{Source: codec.Mtcute, DC: 2, ServerAddress: "149.154.167.50", Port: 443, IPv6: codec.Some(false),
-		TestMode: codec.Some(true), UserID: codec.Some[int64](5000000001), IsBot: codec.Some(false),
-		Media: &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true, TestMode: true}, Key: key}
+	mt := &codec.Session{
+		Info: codec.Info{
+			Source:        codec.Mtcute,
+			DC:            2,
+			ServerAddress: "149.154.167.50",
+			Port:          443,
+			IPv6:          codec.Some(false),
+			TestMode:      codec.Some(true),
+			UserID:        codec.Some[int64](5000000001),
+			IsBot:         codec.Some(false),
+			Media:         &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true, TestMode: true},
+		},
+		Key: key,
+	}
 	require.Empty(t, changeList(t, mt, codec.Mtcute))
 	require.Equal(t, []string{"dropped ipv6=false", "dropped media_dc=dc 2 149.154.167.222:443 media test", "dropped user_id=5000000001", "dropped is_bot=false"}, changeList(t, mt, codec.Gotd))
 	require.Equal(t, []string{"dropped server_address=149.154.167.50", "dropped port=443", "dropped ipv6=false", "dropped media_dc=dc 2 149.154.167.222:443 media test"}, changeList(t, mt, codec.PyrogramLegacy))
 
-	noIPv6 := &codec.Session{DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443, Key: key}
+	noIPv6 := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443}, Key: key}
 	require.Equal(t, []string{"defaulted test_mode=false", "defaulted ipv6=true"}, changeList(t, noIPv6, codec.Mtcute))
 	require.Nil(t, codec.Changes(tel, codec.FormatUnknown))
 	require.Nil(t, codec.Changes(nil, codec.Telethon))

@@ -65,7 +65,7 @@ func TestTelethonVectors(t *testing.T) {
 					f, err := codec.Detect(v.Output)
 					require.NoError(t, err)
 					require.Equal(t, codec.Telethon, f)
-					in := &codec.Session{DC: v.Inputs.DC, ServerAddress: v.Inputs.Address, Port: v.Inputs.Port, Key: newKey(t, key)}
+					in := &codec.Session{Info: codec.Info{DC: v.Inputs.DC, ServerAddress: v.Inputs.Address, Port: v.Inputs.Port}, Key: newKey(t, key)}
 					_, err = in.EncodeTelethon()
 					require.ErrorIs(t, err, codec.ErrCannotEncode)
 					return
@@ -88,7 +88,7 @@ func TestTelethonVectors(t *testing.T) {
 				require.True(t, out == v.Output, "re-encoded string differs from Telethon's")
 
 				// So does encoding the inputs, with the address as given.
-				in := &codec.Session{DC: v.Inputs.DC, ServerAddress: v.Inputs.Address, Port: v.Inputs.Port, Key: newKey(t, key)}
+				in := &codec.Session{Info: codec.Info{DC: v.Inputs.DC, ServerAddress: v.Inputs.Address, Port: v.Inputs.Port}, Key: newKey(t, key)}
 				out, err = in.EncodeTelethon()
 				require.NoError(t, err)
 				require.True(t, out == v.Output, "encoded string differs from Telethon's")
@@ -163,7 +163,7 @@ func TestTelethonDecodeProbes(t *testing.T) {
 
 func TestTelethonHostNameSaveProbe(t *testing.T) {
 	// Telethon raises ValueError saving a host name; so do we.
-	s := &codec.Session{DC: 2, ServerAddress: "venus.web.telegram.org", Port: 443, Key: newKey(t, vecKey(1))}
+	s := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "venus.web.telegram.org", Port: 443}, Key: newKey(t, vecKey(1))}
 	_, err := s.EncodeTelethon()
 	require.ErrorIs(t, err, codec.ErrCannotEncode)
 }
@@ -186,7 +186,7 @@ func TestTelethonIPv6Rendering(t *testing.T) {
 		"fe80::":                                  "fe80::",
 	}
 	for in, want := range cases {
-		s := &codec.Session{DC: 2, ServerAddress: in, Port: 443, Key: newKey(t, vecKey(3))}
+		s := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: in, Port: 443}, Key: newKey(t, vecKey(3))}
 		text, err := s.EncodeTelethon()
 		require.NoError(t, err, in)
 		got, err := codec.ParseTelethon(text)
@@ -219,19 +219,19 @@ func TestTelethonEncodeErrors(t *testing.T) {
 		s    codec.Session
 		want error
 	}{
-		{"no address", codec.Session{DC: 2, Port: 443, Key: key}, codec.ErrMissingField},
-		{"no port", codec.Session{DC: 2, ServerAddress: "1.2.3.4", Key: key}, codec.ErrMissingField},
-		{"host name", codec.Session{DC: 2, ServerAddress: "vesta.web.telegram.org", Port: 443, Key: key}, codec.ErrCannotEncode},
-		{"zone", codec.Session{DC: 2, ServerAddress: "fe80::1%eth0", Port: 443, Key: key}, codec.ErrCannotEncode},
-		{"unspecified v4", codec.Session{DC: 2, ServerAddress: "0.0.0.0", Port: 443, Key: key}, codec.ErrCannotEncode},
-		{"this network", codec.Session{DC: 2, ServerAddress: "0.1.2.3", Port: 443, Key: key}, codec.ErrCannotEncode},
-		{"unspecified v6", codec.Session{DC: 2, ServerAddress: "::", Port: 443, Key: key}, codec.ErrCannotEncode},
-		{"1::", codec.Session{DC: 2, ServerAddress: "1::", Port: 443, Key: key}, codec.ErrCannotEncode},
-		{"::/8", codec.Session{DC: 2, ServerAddress: "e:3134:392e:3135:342e:3136:372e:3531", Port: 443, Key: key}, codec.ErrCannotEncode},
-		{"leading zero v4", codec.Session{DC: 2, ServerAddress: "149.154.167.051", Port: 443, Key: key}, codec.ErrCannotEncode},
-		{"dc 256", codec.Session{DC: 256, ServerAddress: "1.2.3.4", Port: 443, Key: key}, codec.ErrCannotEncode},
-		{"dc 0", codec.Session{DC: 0, ServerAddress: "1.2.3.4", Port: 443, Key: key}, codec.ErrBadField},
-		{"no key", codec.Session{DC: 2, ServerAddress: "1.2.3.4", Port: 443}, codec.ErrBadKey},
+		{"no address", codec.Session{Info: codec.Info{DC: 2, Port: 443}, Key: key}, codec.ErrMissingField},
+		{"no port", codec.Session{Info: codec.Info{DC: 2, ServerAddress: "1.2.3.4"}, Key: key}, codec.ErrMissingField},
+		{"host name", codec.Session{Info: codec.Info{DC: 2, ServerAddress: "vesta.web.telegram.org", Port: 443}, Key: key}, codec.ErrCannotEncode},
+		{"zone", codec.Session{Info: codec.Info{DC: 2, ServerAddress: "fe80::1%eth0", Port: 443}, Key: key}, codec.ErrCannotEncode},
+		{"unspecified v4", codec.Session{Info: codec.Info{DC: 2, ServerAddress: "0.0.0.0", Port: 443}, Key: key}, codec.ErrCannotEncode},
+		{"this network", codec.Session{Info: codec.Info{DC: 2, ServerAddress: "0.1.2.3", Port: 443}, Key: key}, codec.ErrCannotEncode},
+		{"unspecified v6", codec.Session{Info: codec.Info{DC: 2, ServerAddress: "::", Port: 443}, Key: key}, codec.ErrCannotEncode},
+		{"1::", codec.Session{Info: codec.Info{DC: 2, ServerAddress: "1::", Port: 443}, Key: key}, codec.ErrCannotEncode},
+		{"::/8", codec.Session{Info: codec.Info{DC: 2, ServerAddress: "e:3134:392e:3135:342e:3136:372e:3531", Port: 443}, Key: key}, codec.ErrCannotEncode},
+		{"leading zero v4", codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.051", Port: 443}, Key: key}, codec.ErrCannotEncode},
+		{"dc 256", codec.Session{Info: codec.Info{DC: 256, ServerAddress: "1.2.3.4", Port: 443}, Key: key}, codec.ErrCannotEncode},
+		{"dc 0", codec.Session{Info: codec.Info{DC: 0, ServerAddress: "1.2.3.4", Port: 443}, Key: key}, codec.ErrBadField},
+		{"no key", codec.Session{Info: codec.Info{DC: 2, ServerAddress: "1.2.3.4", Port: 443}}, codec.ErrBadKey},
 	}
 	for _, c := range cases {
 		_, err := c.s.EncodeTelethon()
@@ -251,7 +251,7 @@ func TestTelethonEncodeErrors(t *testing.T) {
 // TestTelethonIPv4MappedWrites16 checks that an IPv4-mapped address is
 // written in the 16-byte layout, as Telethon does.
 func TestTelethonIPv4MappedWrites16(t *testing.T) {
-	s := &codec.Session{DC: 2, ServerAddress: "::ffff:149.154.167.51", Port: 443, IPv6: codec.Some(true), Key: newKey(t, vecKey(5))}
+	s := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "::ffff:149.154.167.51", Port: 443, IPv6: codec.Some(true)}, Key: newKey(t, vecKey(5))}
 	text, err := s.EncodeTelethon()
 	require.NoError(t, err)
 	testsecret.RequireLen(t, text, 369)
@@ -264,7 +264,7 @@ func TestTelethonIPv4MappedWrites16(t *testing.T) {
 // §9.1: a GramJS string for a 14-character address is not read as a
 // Telethon IPv6 string with a garbage address.
 func TestTelethonRejectsGramJS14(t *testing.T) {
-	s := &codec.Session{DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: newKey(t, vecKey(6))}
+	s := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: newKey(t, vecKey(6))}
 	gramjs, err := s.EncodeGramJS()
 	require.NoError(t, err)
 	testsecret.RequireLen(t, gramjs, 369)

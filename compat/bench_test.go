@@ -23,7 +23,7 @@ const benchFiles = 2000
 func makeTelethonFiles(tb testing.TB, dir string, n int) {
 	tb.Helper()
 	for i := range n {
-		f := &compat.File{Session: &codec.Session{DC: 1 + i%5, ServerAddress: "149.154.167.51", Port: 443, Key: benchKey(tb, i)}}
+		f := &compat.File{Session: &codec.Session{Info: codec.Info{DC: 1 + i%5, ServerAddress: "149.154.167.51", Port: 443}, Key: benchKey(tb, i)}}
 		for j := range 5 {
 			f.Entities = append(f.Entities, compat.Entity{ID: int64(100000 + j), AccessHash: codec.Some(int64(j * 7919)), Username: fmt.Sprintf("user%d", j)})
 		}

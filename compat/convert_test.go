@@ -204,7 +204,7 @@ func TestConvertToTelethonV2(t *testing.T) {
 func TestConvertStrings(t *testing.T) {
 	// A GramJS browser session holds a host name, which a Telethon string
 	// cannot: the table's address is used and reported.
-	s := &codec.Session{DC: 4, ServerAddress: "vesta.web.telegram.org", Port: 443, Key: authKey(t, 5)}
+	s := &codec.Session{Info: codec.Info{DC: 4, ServerAddress: "vesta.web.telegram.org", Port: 443}, Key: authKey(t, 5)}
 	gramjs, err := s.EncodeGramJS()
 	require.NoError(t, err)
 	res, rep, err := compat.Convert(compat.StringSource(gramjs, codec.GramJS), target(t, "telethon"), compat.Options{})
@@ -218,7 +218,7 @@ func TestConvertStrings(t *testing.T) {
 	require.True(t, keyIs(got.Key, 5))
 
 	// A Pyrogram string to a Telethon file: address from the table.
-	p := &codec.Session{DC: 1, APIID: codec.Some[uint32](6), TestMode: codec.Some(true), UserID: codec.Some[int64](9), IsBot: codec.Some(true), Key: authKey(t, 6)}
+	p := &codec.Session{Info: codec.Info{DC: 1, APIID: codec.Some[uint32](6), TestMode: codec.Some(true), UserID: codec.Some[int64](9), IsBot: codec.Some(true)}, Key: authKey(t, 6)}
 	pyro, err := p.EncodePyrogram()
 	require.NoError(t, err)
 	out := filepath.Join(t.TempDir(), "t.session")
@@ -234,7 +234,7 @@ func TestConvertStrings(t *testing.T) {
 func TestConvertDerivesTestMode(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "test.session")
-	require.NoError(t, compat.WriteFile(in, &compat.File{Session: &codec.Session{DC: 2, ServerAddress: "149.154.167.40", Port: 80, Key: authKey(t, 7)}},
+	require.NoError(t, compat.WriteFile(in, &compat.File{Session: &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.40", Port: 80}, Key: authKey(t, 7)}},
 		compat.TelethonSQLite, compat.WriteOptions{}))
 	res, rep, err := compat.Convert(compat.FileSource(in), target(t, "pyrogram"), compat.Options{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1)})
 	require.NoError(t, err)

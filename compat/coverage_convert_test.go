@@ -19,7 +19,7 @@ import (
 // memFile is a File built in memory around make_key(n).
 func memFile(t *testing.T, n int, edit func(s *codec.Session)) *compat.File {
 	t.Helper()
-	s := &codec.Session{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: authKey(t, n)}
+	s := &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: authKey(t, n)}
 	if edit != nil {
 		edit(s)
 	}
@@ -171,7 +171,7 @@ func containsNote(notes []string, sub string) bool {
 func TestConvertFromOtherStringFormats(t *testing.T) {
 	for _, from := range []codec.Format{codec.GramJS, codec.Mtcute, codec.Gotd} {
 		t.Run(from.String(), func(t *testing.T) {
-			s := &codec.Session{Source: from, DC: 2, ServerAddress: "149.154.167.51", Port: 443, IPv6: codec.Some(false), TestMode: codec.Some(false), Key: authKey(t, 18)}
+			s := &codec.Session{Info: codec.Info{Source: from, DC: 2, ServerAddress: "149.154.167.51", Port: 443, IPv6: codec.Some(false), TestMode: codec.Some(false)}, Key: authKey(t, 18)}
 			defer s.Wipe()
 			text, err := s.Encode(from)
 			require.NoError(t, err)

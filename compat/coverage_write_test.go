@@ -19,7 +19,7 @@ func TestMarshalRefusals(t *testing.T) {
 	require.ErrorIs(t, err, compat.ErrNoSession)
 
 	// A session that does not validate: no key, DC out of range.
-	_, err = compat.Marshal(&compat.File{Session: &codec.Session{DC: 2, ServerAddress: "1.2.3.4", Port: 1}}, compat.TelethonSQLite)
+	_, err = compat.Marshal(&compat.File{Session: &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "1.2.3.4", Port: 1}}}, compat.TelethonSQLite)
 	require.ErrorIs(t, err, codec.ErrBadKey)
 	bad := memFile(t, 30, func(s *codec.Session) { s.DC = 0 })
 	defer bad.Wipe()

@@ -208,7 +208,7 @@ func TestInteropWeWriteTelethonLoads(t *testing.T) {
 	})
 
 	t.Run("from a string", func(t *testing.T) {
-		s := &codec.Session{DC: 5, ServerAddress: "91.108.56.130", Port: 443, Key: authKey(t, 202)}
+		s := &codec.Session{Info: codec.Info{DC: 5, ServerAddress: "91.108.56.130", Port: 443}, Key: authKey(t, 202)}
 		text, err := s.EncodeTelethon()
 		require.NoError(t, err)
 		out := filepath.Join(dir, "from_string.session")

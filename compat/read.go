@@ -625,7 +625,7 @@ func (r *reader) telethonSession(t *table, f *File) error {
 	if err != nil {
 		return err
 	}
-	s := &codec.Session{Source: codec.Telethon, Layout: fmt.Sprintf("sqlite-v%d", f.Schema), DC: pick.dc}
+	s := &codec.Session{Info: codec.Info{Source: codec.Telethon, Layout: fmt.Sprintf("sqlite-v%d", f.Schema), DC: pick.dc}}
 	if err := r.checkDC(pick.dc); err != nil {
 		return err
 	}
@@ -766,7 +766,7 @@ func (r *reader) readTelethonV2() (*File, error) {
 	if err := r.checkDC(pick.dc); err != nil {
 		return nil, err
 	}
-	s := &codec.Session{Source: codec.Telethon, Layout: "sqlite-v10", DC: pick.dc}
+	s := &codec.Session{Info: codec.Info{Source: codec.Telethon, Layout: "sqlite-v10", DC: pick.dc}}
 	// ipv4_addr/ipv6_addr hold "ip:port" (the first v2 alphas had a single
 	// addr column). Telethon v2 connects through the IPv4 one.
 	for _, col := range []string{"ipv4_addr", "addr", "ipv6_addr"} {
@@ -916,7 +916,7 @@ func (r *reader) readPyrogram() (*File, error) {
 	if err := r.checkDC(pick.dc); err != nil {
 		return nil, err
 	}
-	s := &codec.Session{Source: codec.Pyrogram, Layout: fmt.Sprintf("sqlite-v%d", f.Schema), DC: pick.dc}
+	s := &codec.Session{Info: codec.Info{Source: codec.Pyrogram, Layout: fmt.Sprintf("sqlite-v%d", f.Schema), DC: pick.dc}}
 	if len(others) > 0 {
 		f.otherKeys = others
 		f.Notes = append(f.Notes, fmt.Sprintf("read the key for DC %d; keys for DCs %v are not read", pick.dc, others))

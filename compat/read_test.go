@@ -326,7 +326,7 @@ func TestReadAlternating(t *testing.T) {
 	// Same schema, different data: two Telethon files written the same way.
 	dir := t.TempDir()
 	for i := range 2 {
-		f := &compat.File{Session: &codec.Session{DC: 1 + i, ServerAddress: "149.154.175.53", Port: 443, Key: authKey(t, 300+i)}}
+		f := &compat.File{Session: &codec.Session{Info: codec.Info{DC: 1 + i, ServerAddress: "149.154.175.53", Port: 443}, Key: authKey(t, 300+i)}}
 		require.NoError(t, compat.WriteFile(filepath.Join(dir, fmt.Sprint(i)), f, compat.TelethonSQLite, compat.WriteOptions{}))
 	}
 	for j := range 20 {

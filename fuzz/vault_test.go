@@ -458,8 +458,17 @@ func sampleSession(t *testing.T) *codec.Session {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &codec.Session{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443,
-		IPv6: codec.Some(false), Key: key}
+	return &codec.Session{
+		Info: codec.Info{
+			Source:        codec.Telethon,
+			Layout:        "ipv4",
+			DC:            2,
+			ServerAddress: "149.154.167.51",
+			Port:          443,
+			IPv6:          codec.Some(false),
+		},
+		Key: key,
+	}
 }
 
 func isAlnum(s string) bool {

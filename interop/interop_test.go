@@ -275,7 +275,7 @@ func testTelethon(t *testing.T, tel, node *peer.Client) {
 		what := fmt.Sprintf("session %d (dc %d, %s, port %d, key id %s)", i, dc, addr, port, key.ID())
 
 		// Ours → Telethon.
-		ours, err := (&codec.Session{DC: dc, ServerAddress: addr, Port: port, Key: key}).Encode(codec.Telethon)
+		ours, err := (&codec.Session{Info: codec.Info{DC: dc, ServerAddress: addr, Port: port}, Key: key}).Encode(codec.Telethon)
 		require.NoError(t, err, what)
 		var got pyTelethon
 		require.NoError(t, tel.Call("telethon_decode", map[string]any{"text": ours}, &got), what)
@@ -333,7 +333,7 @@ func testGramJS(t *testing.T, tel, node *peer.Client) {
 		key, keyHex := randKey(t, r)
 		what := fmt.Sprintf("session %d (dc %d, %s, port %d, key id %s)", i, dc, addr, port, key.ID())
 
-		ours, err := (&codec.Session{DC: dc, ServerAddress: addr, Port: port, Key: key}).Encode(codec.GramJS)
+		ours, err := (&codec.Session{Info: codec.Info{DC: dc, ServerAddress: addr, Port: port}, Key: key}).Encode(codec.GramJS)
 		require.NoError(t, err, what)
 		var got gramjsRead
 		require.NoError(t, node.Call("gramjs_decode", map[string]any{"text": ours}, &got), what)
@@ -378,7 +378,7 @@ func testGramJSMisread(t *testing.T, tel, node *peer.Client) {
 		dc, addr, port := 1+r.IntN(5), randIPv4Len(r, n), randPort(r, 32767)
 		key, _ := randKey(t, r)
 		what := fmt.Sprintf("session %d (dc %d, %s, port %d, key id %s)", i, dc, addr, port, key.ID())
-		text, err := (&codec.Session{DC: dc, ServerAddress: addr, Port: port, Key: key}).Encode(codec.GramJS)
+		text, err := (&codec.Session{Info: codec.Info{DC: dc, ServerAddress: addr, Port: port}, Key: key}).Encode(codec.GramJS)
 		require.NoError(t, err, what)
 
 		s := decodeExact(t, what, codec.GramJS, text)
@@ -447,8 +447,14 @@ func testMtcute(t *testing.T, node *peer.Client) {
 		what := fmt.Sprintf("session %d (dc %d, %s, port %d, test %v, media %v, self %v, key id %s)", i, main.ID, main.IPAddress, main.Port, test, media != nil, self != nil, key.ID())
 
 		sess := &codec.Session{
-			DC: main.ID, ServerAddress: main.IPAddress, Port: uint16(main.Port),
-			IPv6: codec.Some(main.IPv6), TestMode: codec.Some(test), Key: key,
+			Info: codec.Info{
+				DC:            main.ID,
+				ServerAddress: main.IPAddress,
+				Port:          uint16(main.Port),
+				IPv6:          codec.Some(main.IPv6),
+				TestMode:      codec.Some(test),
+			},
+			Key: key,
 		}
 		if media != nil {
 			sess.Media = &codec.DCOption{ID: media.ID, ServerAddress: media.IPAddress, Port: uint16(media.Port), IPv6: media.IPv6, MediaOnly: media.MediaOnly, TestMode: media.TestMode}
@@ -490,7 +496,7 @@ func testPyrogramV2(t *testing.T, node *peer.Client) {
 		}
 		key, keyHex := randKey(t, r)
 		what := fmt.Sprintf("session %d (dc %d, api %d, test %v, user %d, bot %v, key id %s)", i, dc, api, test, user, bot, key.ID())
-		sess := &codec.Session{DC: dc, APIID: codec.Some(api), TestMode: codec.Some(test), UserID: codec.Some(user), IsBot: codec.Some(bot), Key: key}
+		sess := &codec.Session{Info: codec.Info{DC: dc, APIID: codec.Some(api), TestMode: codec.Some(test), UserID: codec.Some(user), IsBot: codec.Some(bot)}, Key: key}
 		ours, err := sess.Encode(codec.Pyrogram)
 		require.NoError(t, err, what)
 
@@ -520,7 +526,7 @@ func testPyrogramOld64(t *testing.T, node *peer.Client) {
 		dc, test, bot, user := 1+r.IntN(5), r.IntN(4) == 0, r.IntN(3) == 0, randUserID(r)
 		key, keyHex := randKey(t, r)
 		what := fmt.Sprintf("session %d (dc %d, test %v, user %d, bot %v, key id %s)", i, dc, test, user, bot, key.ID())
-		sess := &codec.Session{DC: dc, TestMode: codec.Some(test), UserID: codec.Some(user), IsBot: codec.Some(bot), Key: key}
+		sess := &codec.Session{Info: codec.Info{DC: dc, TestMode: codec.Some(test), UserID: codec.Some(user), IsBot: codec.Some(bot)}, Key: key}
 		ours, err := sess.Encode(codec.PyrogramLegacy)
 		require.NoError(t, err, what)
 
@@ -593,7 +599,7 @@ func testConvertCross(t *testing.T, node *peer.Client) {
 			from, to codec.Format
 			name     [2]string
 		}{{codec.Telethon, codec.GramJS, [2]string{"telethon", "gramjs"}}, {codec.GramJS, codec.Telethon, [2]string{"gramjs", "telethon"}}} {
-			src, err := (&codec.Session{DC: dc, ServerAddress: addr, Port: port, Key: key}).Encode(c.from)
+			src, err := (&codec.Session{Info: codec.Info{DC: dc, ServerAddress: addr, Port: port}, Key: key}).Encode(c.from)
 			require.NoError(t, err, what)
 			var conv textResult
 			require.NoError(t, node.Call("convert", map[string]any{"from": c.name[0], "to": c.name[1], "text": src}, &conv), what)

@@ -109,13 +109,15 @@ func sessionFrom(t testing.TB, e expect) *codec.Session {
 	k, err := codec.NewAuthKey(key)
 	require.NoError(t, err)
 	s := &codec.Session{
-		DC:       e.DCID,
-		IPv6:     optional(e.IPv6),
-		TestMode: optional(e.TestMode),
-		APIID:    optional(e.APIID),
-		UserID:   optional(e.UserID),
-		IsBot:    optional(e.IsBot),
-		Key:      k,
+		Info: codec.Info{
+			DC:       e.DCID,
+			IPv6:     optional(e.IPv6),
+			TestMode: optional(e.TestMode),
+			APIID:    optional(e.APIID),
+			UserID:   optional(e.UserID),
+			IsBot:    optional(e.IsBot),
+		},
+		Key: k,
 	}
 	if e.ServerAddress != nil {
 		s.ServerAddress = *e.ServerAddress

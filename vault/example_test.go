@@ -16,7 +16,7 @@ import (
 // codec.ParseTelethon of a StringSession); its key is obviously fake.
 func exampleSession() *codec.Session {
 	key, _ := codec.NewAuthKey(bytes.Repeat([]byte{'a'}, codec.AuthKeySize))
-	return &codec.Session{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: key}
+	return &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}
 }
 
 // A bot reads its session from a sealed environment variable. At deploy

@@ -34,7 +34,7 @@ func childVault() (*vault.Dir, []age.Recipient, error) {
 
 func childSession(c byte, dc int) *codec.Session {
 	k, _ := codec.NewAuthKey(testKey(c))
-	return &codec.Session{Source: codec.Telethon, DC: dc, ServerAddress: "149.154.167.51", Port: 443, Key: k}
+	return &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: dc, ServerAddress: "149.154.167.51", Port: 443}, Key: k}
 }
 
 func init() {

@@ -24,8 +24,15 @@ func testSession(t testing.TB, c byte, dc int) *codec.Session {
 	k, err := codec.NewAuthKey(testKey(c))
 	require.NoError(t, err)
 	return &codec.Session{
-		Source: codec.Telethon, Layout: "ipv4", DC: dc, ServerAddress: "149.154.167.51", Port: 443,
-		IPv6: codec.Some(false), Key: k,
+		Info: codec.Info{
+			Source:        codec.Telethon,
+			Layout:        "ipv4",
+			DC:            dc,
+			ServerAddress: "149.154.167.51",
+			Port:          443,
+			IPv6:          codec.Some(false),
+		},
+		Key: k,
 	}
 }
 
@@ -35,10 +42,19 @@ func fullSession(t testing.TB) *codec.Session {
 	k, err := codec.NewAuthKey(testKey('m'))
 	require.NoError(t, err)
 	return &codec.Session{
-		Source: codec.Mtcute, Layout: "v3", DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443,
-		IPv6: codec.Some(true), TestMode: codec.Some(false),
-		Media: &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
-		APIID: codec.Some(uint32(611335)), UserID: codec.Some(int64(5000000001)), IsBot: codec.Some(true),
+		Info: codec.Info{
+			Source:        codec.Mtcute,
+			Layout:        "v3",
+			DC:            2,
+			ServerAddress: "2001:67c:4e8:f002::a",
+			Port:          443,
+			IPv6:          codec.Some(true),
+			TestMode:      codec.Some(false),
+			Media:         &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
+			APIID:         codec.Some(uint32(611335)),
+			UserID:        codec.Some(int64(5000000001)),
+			IsBot:         codec.Some(true),
+		},
 		Key: k,
 	}
 }

@@ -107,7 +107,7 @@ func TestSealRefusesBadInput(t *testing.T) {
 	require.ErrorIs(t, err, vault.ErrMalformed)
 	_, err = vault.Seal(cs, vault.Form(9), []age.Recipient{x.Recipient()})
 	require.ErrorIs(t, err, vault.ErrUnsupported)
-	_, err = vault.Seal(&codec.Session{DC: 2}, vault.FormText, []age.Recipient{x.Recipient()})
+	_, err = vault.Seal(&codec.Session{Info: codec.Info{DC: 2}}, vault.FormText, []age.Recipient{x.Recipient()})
 	require.ErrorIs(t, err, vault.ErrMalformed, "no key")
 	_, err = vault.Seal(cs, vault.FormText, []age.Recipient{x.Recipient(), h.Recipient()})
 	require.ErrorIs(t, err, vault.ErrUnsupported, "PQ and classic mixed")

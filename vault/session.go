@@ -213,16 +213,18 @@ func (s *Session) ToCodec() (*codec.Session, error) {
 
 func (s *Session) metaCodec() *codec.Session {
 	cs := &codec.Session{
-		Source:        s.Source,
-		Layout:        s.Layout,
-		DC:            s.DC,
-		ServerAddress: s.ServerAddress,
-		Port:          s.Port,
-		IPv6:          s.IPv6,
-		TestMode:      s.TestMode,
-		APIID:         s.APIID,
-		UserID:        s.UserID,
-		IsBot:         s.IsBot,
+		Info: codec.Info{
+			Source:        s.Source,
+			Layout:        s.Layout,
+			DC:            s.DC,
+			ServerAddress: s.ServerAddress,
+			Port:          s.Port,
+			IPv6:          s.IPv6,
+			TestMode:      s.TestMode,
+			APIID:         s.APIID,
+			UserID:        s.UserID,
+			IsBot:         s.IsBot,
+		},
 	}
 	if s.Media != nil {
 		m := *s.Media

@@ -357,8 +357,17 @@ func TestOpenWipesPlaintextBuffer(t *testing.T) {
 	key := randBytes(t, codec.AuthKeySize)
 	ak, err := codec.NewAuthKey(key)
 	require.NoError(t, err)
-	cs := &codec.Session{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443,
-		IPv6: codec.Some(false), Key: ak}
+	cs := &codec.Session{
+		Info: codec.Info{
+			Source:        codec.Telethon,
+			Layout:        "ipv4",
+			DC:            2,
+			ServerAddress: "149.154.167.51",
+			Port:          443,
+			IPv6:          codec.Some(false),
+		},
+		Key: ak,
+	}
 	telethon, err := cs.Encode(codec.Telethon)
 	require.NoError(t, err)
 	plainFile := newAgeFile(t, []byte(telethon)) // a session string someone sealed with age

@@ -152,9 +152,21 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs := &codec.Session{Source: codec.Pyrogram, Layout: "v2", DC: 2, ServerAddress: "149.154.167.51", Port: 443,
-		IPv6: codec.Some(false), TestMode: codec.Some(false), APIID: codec.Some(uint32(2040)),
-		UserID: codec.Some(int64(777000)), IsBot: codec.Some(false), Key: key}
+	cs := &codec.Session{
+		Info: codec.Info{
+			Source:        codec.Pyrogram,
+			Layout:        "v2",
+			DC:            2,
+			ServerAddress: "149.154.167.51",
+			Port:          443,
+			IPv6:          codec.Some(false),
+			TestMode:      codec.Some(false),
+			APIID:         codec.Some(uint32(2040)),
+			UserID:        codec.Some(int64(777000)),
+			IsBot:         codec.Some(false),
+		},
+		Key: key,
+	}
 	for _, format := range codec.Formats {
 		if text, err := cs.Encode(format); err == nil {
 			f.texts = append(f.texts, text)

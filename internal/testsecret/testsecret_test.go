@@ -65,8 +65,8 @@ func TestFailuresShowNoSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sa := &codec.Session{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: ka}
-	sb := &codec.Session{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: kb}
+	sa := &codec.Session{Info: codec.Info{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: ka}
+	sb := &codec.Session{Info: codec.Info{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: kb}
 	ta, err := sa.EncodeTelethon()
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestFailuresShowNoSecret(t *testing.T) {
 func TestEqualSecretsPass(t *testing.T) {
 	a := key(3)
 	ka, _ := codec.NewAuthKey(a)
-	s := &codec.Session{Source: codec.Telethon, DC: 2, Key: ka}
+	s := &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: 2}, Key: ka}
 	r := &recorder{}
 	testsecret.RequireSameBytes(r, a, bytes.Clone(a))
 	testsecret.RequireSameText(r, "x", "x")

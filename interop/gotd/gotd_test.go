@@ -84,7 +84,7 @@ func TestEncodeGotdLoadsInGotd(t *testing.T) {
 		key := randomKey(r)
 		k, err := codec.NewAuthKey(key)
 		require.NoError(t, err)
-		s := &codec.Session{DC: 1 + r.IntN(5), Key: k}
+		s := &codec.Session{Info: codec.Info{DC: 1 + r.IntN(5)}, Key: k}
 		if r.IntN(4) != 0 {
 			s.ServerAddress = randomAddr(r)
 			if r.IntN(4) != 0 {

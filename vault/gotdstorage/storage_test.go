@@ -22,7 +22,7 @@ func testSession(t *testing.T, c byte, dc int) *codec.Session {
 	t.Helper()
 	k, err := codec.NewAuthKey(bytes.Repeat([]byte{c}, 256))
 	require.NoError(t, err)
-	return &codec.Session{Source: codec.Telethon, Layout: "ipv4", DC: dc, ServerAddress: "149.154.167.51", Port: 443, Key: k}
+	return &codec.Session{Info: codec.Info{Source: codec.Telethon, Layout: "ipv4", DC: dc, ServerAddress: "149.154.167.51", Port: 443}, Key: k}
 }
 
 func setup(t *testing.T) (*vault.Dir, *age.X25519Identity) {

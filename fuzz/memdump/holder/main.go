@@ -108,8 +108,17 @@ func seal(dir string) error {
 	if err != nil {
 		return err
 	}
-	s := &codec.Session{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443,
-		IPv6: codec.Some(false), Key: key}
+	s := &codec.Session{
+		Info: codec.Info{
+			Source:        codec.Telethon,
+			Layout:        "ipv4",
+			DC:            2,
+			ServerAddress: "149.154.167.51",
+			Port:          443,
+			IPv6:          codec.Some(false),
+		},
+		Key: key,
+	}
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		return err

@@ -61,7 +61,7 @@ func seal(args []string) error {
 	if err != nil {
 		return err
 	}
-	s := &codec.Session{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: key}
+	s := &codec.Session{Info: codec.Info{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}
 	sealed, err := vault.Seal(s, vault.FormText, []age.Recipient{id.Recipient()})
 	if err != nil {
 		return err

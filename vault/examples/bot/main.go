@@ -88,7 +88,7 @@ func sealDemo(name string) error {
 	if err != nil {
 		return err
 	}
-	s := &codec.Session{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443, Key: key}
+	s := &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}
 	sealed, err := vault.Seal(s, vault.FormText, []age.Recipient{id.Recipient()},
 		vault.WithLabels(map[string]string{"app": "demo-bot"}))
 	if err != nil {
