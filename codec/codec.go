@@ -30,6 +30,8 @@ func DecodeAs(f Format, text string) (*Session, error) {
 		return ParseMtcute(text)
 	case Gotd:
 		return ParseGotd(text)
+	case Mtkruto:
+		return parseMtkruto(text)
 	}
 	return nil, errorf(FormatUnknown, -1, ErrUnknownFormat, "")
 }
@@ -50,6 +52,8 @@ func (s *Session) Encode(f Format) (string, error) {
 		return s.EncodeMtcute()
 	case Gotd:
 		return s.EncodeGotd()
+	case Mtkruto:
+		return s.encodeMtkruto()
 	}
 	return "", errorf(FormatUnknown, -1, ErrUnknownFormat, "")
 }
