@@ -114,8 +114,9 @@ func fileErr(file, field string, sentinel error, format string, args ...any) err
 
 // Entity is one row of GramJS's entity cache.
 type Entity struct {
-	// ID is the marked peer id: the user id, −chat id, or −(10¹² + channel
-	// id) for channels.
+	// ID is the marked peer id as GramJS writes it (utils.getPeerId): the
+	// user id, −chat id, or "-100" followed by the channel id's digits
+	// (−(10¹² + id) for the 10-digit ids of real channels).
 	ID int64
 	// Hash is the access hash (0 for basic groups).
 	Hash int64
