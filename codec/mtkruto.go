@@ -77,7 +77,7 @@ type mtkrutoStream struct {
 	raw    [mtkrutoMaxPayload]byte
 	src    [mtkrutoMaxPayload]uint16 // src[i]: offset in the text payload that produced raw[i]
 	n      int                       // bytes of raw in use
-	dc     []byte                    // the DC string, in raw
+	dcLen  int                       // length of the DC string at raw[1:]
 	keyOff int                       // offset of the key's TL header in raw
 	off    int                       // offset of the trailer in raw
 	layout string
@@ -150,8 +150,8 @@ func mtkrutoStructure(b []byte, m *mtkrutoStream) error {
 			return payloadErrorf(Mtkruto, at(i), ErrBadField, "non-zero TL padding after the DC string")
 		}
 	}
-	m.dc = p[1 : 1+dcLen]
-	digits := m.dc
+	m.dcLen = dcLen
+	digits := p[1 : 1+dcLen]
 	if len(digits) > 5 && string(digits[len(digits)-5:]) == "-test" {
 		digits = digits[:len(digits)-5]
 	}
@@ -207,16 +207,16 @@ func mtkrutoStructure(b []byte, m *mtkrutoStream) error {
 // decodeMtkrutoPayload decodes the base64-decoded bytes of an MTKruto auth
 // string. It never keeps b. Offsets in errors are into b.
 func decodeMtkrutoPayload(b []byte) (*Session, error) {
-	m := new(mtkrutoStream)
+	var m mtkrutoStream
 	defer m.wipe()
-	if err := mtkrutoStructure(b, m); err != nil {
+	if err := mtkrutoStructure(b, &m); err != nil {
 		return nil, err
 	}
 	p := m.raw[:m.n]
 	off := m.off
 	at := func(off int) int { return m.at(off, len(b)) }
 
-	dc, test, ok := mtkrutoParseDC(m.dc)
+	dc, test, ok := mtkrutoParseDC(p[1 : 1+m.dcLen])
 	if !ok {
 		return nil, payloadErrorf(Mtkruto, at(1), ErrBadField, "DC string is not one of 1-5 or 1-test to 3-test")
 	}
