@@ -125,6 +125,49 @@ func TestMtkrutoMtcuteVectors(t *testing.T) {
 	}
 }
 
+// TestMtkrutoLayoutProbes: the probes of mtkruto_vectors.json (MTKruto's
+// api-id and full layouts, broken run-length encodings, and the 00 00 that
+// @mtcute/convert writes for a 256-byte zero run, which it then reads back
+// with an empty key) decode, or fail with the typed error, as documented.
+func TestMtkrutoLayoutProbes(t *testing.T) {
+	var vf struct {
+		Probes []struct {
+			Label  string `json:"label"`
+			Input  string `json:"input"`
+			Mtcute struct {
+				KeyLen *int `json:"key_len"`
+			} `json:"mtcute"`
+		} `json:"layout_probes"`
+	}
+	readJSON(t, "testdata/mtkruto_vectors.json", &vf)
+	want := map[string]error{
+		"api-id layout":                         nil,
+		"full layout":                           nil,
+		"zero run count 0":                      codec.ErrBadField,
+		"dangling zero":                         codec.ErrBadLength,
+		"dc 9":                                  codec.ErrBadField,
+		"trailing zeros as one long run":        codec.ErrBadLength,
+		"mtcute writes a 256-zero run as 00 00": codec.ErrBadField,
+	}
+	require.Len(t, vf.Probes, len(want))
+	for _, p := range vf.Probes {
+		w, ok := want[p.Label]
+		require.True(t, ok, p.Label)
+		s, err := codec.DecodeAs(codec.Mtkruto, p.Input)
+		if w == nil {
+			require.NoError(t, err, p.Label)
+			requireKey(t, s, vecKey(90))
+			again, err := s.Encode(codec.Mtkruto)
+			require.NoError(t, err)
+			testsecret.RequireSameText(t, p.Input, again)
+			continue
+		}
+		require.ErrorIs(t, err, w, p.Label)
+		requireNoLeak(t, err.Error(), []string{p.Input}, vecKey(90))
+	}
+	require.Equal(t, 0, *vf.Probes[6].Mtcute.KeyLen, "mtcute reads its own 00 00 as an empty key")
+}
+
 // TestMtkrutoMtcuteFixture decodes the fixture of @mtcute/convert's own
 // MTKruto tests (a test DC 2 session).
 func TestMtkrutoMtcuteFixture(t *testing.T) {

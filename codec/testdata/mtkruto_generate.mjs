@@ -26,4 +26,47 @@ out.fixture = { source: 'packages/convert/src/mtkruto/__fixtures__/session.ts (M
 { const p = convert.parseMtkrutoSession(out.fixture.output)
   const sha = createHash('sha1').update(p.authKey).digest()
   out.fixture.parsed = { dc_id: p.dcId, is_test: p.isTest, key_len: p.authKey.length, auth_key_id: sha.subarray(12).readBigUInt64LE().toString() } }
+// Layout probes: MTKruto's own layouts (api-id, full), rebuilt here from
+// its exportAuthString (storage/0_storage.ts) and rleEncode
+// (utilities/0_rle.ts), and broken run-length encodings; "mtcute" is what
+// parseMtkrutoSession makes of each. tgsession's expectation is in
+// codec/mtkruto_test.go, not here.
+function krutoRle(b) {
+  const r = []
+  let n = 0
+  for (const c of b) {
+    if (!c) { if (n === 255) { r.push(0, n); n = 1 } else n++ } else { if (n) { r.push(0, n); n = 0 } r.push(c) }
+  }
+  if (n) r.push(0, n)
+  return Buffer.from(r)
+}
+function tlString(s) {
+  const b = [s.length, ...Buffer.from(s)]
+  while (b.length % 4) b.push(0)
+  return Buffer.from(b)
+}
+const fixedKey = makeKey(90)
+const raw = (dc, trailer = Buffer.alloc(0)) => Buffer.concat([tlString(dc), Buffer.from([0xfe, 0, 1, 0]), fixedKey, trailer])
+const i32 = (v) => { const b = Buffer.alloc(4); b.writeInt32LE(v); return b }
+const full = (api, bot, user) => { const b = Buffer.alloc(13); b.writeInt32LE(api); b[4] = bot; b.writeBigInt64LE(BigInt(user), 5); return b }
+const zeroLead = Buffer.from(fixedKey); zeroLead.fill(0, 0, 255)
+out.layout_probes = [
+  ['api-id layout', krutoRle(raw('2', i32(94575)))],
+  ['full layout', krutoRle(raw('1-test', full(611335, 1, 5000000001)))],
+  ['zero run count 0', Buffer.concat([krutoRle(raw('2')), Buffer.from([0, 0])])],
+  ['dangling zero', Buffer.concat([krutoRle(raw('2')), Buffer.from([0])])],
+  ['dc 9', krutoRle(raw('9'))],
+  ['trailing zeros as one long run', krutoRle(raw('3', Buffer.alloc(300)))],
+  ['mtcute writes a 256-zero run as 00 00', Buffer.from(convert.serializeMtkrutoSession({ dcId: 2, isTest: false, authKey: zeroLead }), 'base64url')],
+].map(([label, b]) => {
+  const input = b.toString('base64url')
+  let mtcute
+  try {
+    const p = convert.parseMtkrutoSession(input)
+    mtcute = { dc_id: p.dcId, is_test: p.isTest, key_len: p.authKey.length }
+  } catch (e) {
+    mtcute = { error: `${e.constructor.name}: ${e.message}` }
+  }
+  return { label, input, mtcute }
+})
 console.log(JSON.stringify(out, null, 1))
