@@ -66,7 +66,6 @@ var formatFields = map[Format][]string{
 	PyrogramLegacy: {"dc_id", "test_mode", "user_id", "is_bot"},
 	Mtcute:         {"dc_id", "server_address", "port", "ipv6", "test_mode", "media_dc", "user_id", "is_bot"},
 	Gotd:           {"dc_id", "server_address", "port", "test_mode"},
-	Mtkruto:        {"dc_id", "test_mode", "api_id", "user_id", "is_bot"},
 }
 
 // Changes lists what encoding s in format f does not carry over as it is,
@@ -143,20 +142,6 @@ func Changes(s *Session, f Format) []Change {
 		}
 		if !s.IPv6.Known() && s.ServerAddress != "" {
 			def("ipv6", strconv.FormatBool(isIPv6Literal(s.ServerAddress)), "not known; inferred from the address")
-		}
-	case Mtkruto:
-		if !s.TestMode.Known() {
-			def("test_mode", "false", "not known; a production session is assumed")
-		}
-		if !s.APIID.Known() {
-			if v, ok := s.UserID.Get(); ok {
-				out = append(out, Change{Field: "user_id", Kind: Dropped, Value: strconv.FormatInt(v, 10), Reason: "MTKruto stores the user id only after an api_id"})
-			}
-			if v, ok := s.IsBot.Get(); ok {
-				out = append(out, Change{Field: "is_bot", Kind: Dropped, Value: strconv.FormatBool(v), Reason: "MTKruto stores is_bot only after an api_id"})
-			}
-		} else if s.UserID.Known() && !s.IsBot.Known() {
-			def("is_bot", "false", "not known; a user account is assumed")
 		}
 	case Gotd:
 		if !s.TestMode.Known() {
