@@ -18,6 +18,8 @@ func Decode(text string) (*Session, error) {
 // Pyrogram are distinct: each refuses the other's layouts.
 func DecodeAs(f Format, text string) (*Session, error) {
 	switch f {
+	case Mtkruto:
+		return parseMtkruto(text)
 	case Telethon:
 		return ParseTelethon(text)
 	case Pyrogram:
@@ -30,8 +32,6 @@ func DecodeAs(f Format, text string) (*Session, error) {
 		return ParseMtcute(text)
 	case Gotd:
 		return ParseGotd(text)
-	case Mtkruto:
-		return parseMtkruto(text)
 	}
 	return nil, errorf(FormatUnknown, -1, ErrUnknownFormat, "")
 }
