@@ -19,17 +19,17 @@ func Decode(text string) (*Session, error) {
 func DecodeAs(f Format, text string) (*Session, error) {
 	switch f {
 	case Telethon:
-		return ParseTelethon(text)
+		return parseTelethon(text)
 	case Pyrogram:
-		return ParsePyrogram(text)
+		return parsePyrogram(text)
 	case PyrogramLegacy:
-		return ParsePyrogramLegacy(text)
+		return parsePyrogramLegacy(text)
 	case GramJS:
-		return ParseGramJS(text)
+		return parseGramJS(text)
 	case Mtcute:
-		return ParseMtcute(text)
+		return parseMtcute(text)
 	case Gotd:
-		return ParseGotd(text)
+		return parseGotd(text)
 	}
 	return nil, errorf(FormatUnknown, -1, ErrUnknownFormat, "")
 }

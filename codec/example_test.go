@@ -22,8 +22,8 @@ var fakeGramJS = "1AgAOMTQ5LjE1NC4xNjcuNTEBu2" + strings.Repeat("FhYW", 85) + "E
 // 123456789.
 var fakePyrogram = "AgAAB_gA" + strings.Repeat("YWFh", 85) + "YQAAAAAHW80VAA"
 
-func ExampleParseTelethon() {
-	s, err := codec.ParseTelethon(fakeTelethon)
+func ExampleDecodeAs_telethon() {
+	s, err := codec.DecodeAs(codec.Telethon, fakeTelethon)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -36,8 +36,8 @@ func ExampleParseTelethon() {
 	// AuthKey(id=ad0e5169397d2b62)
 }
 
-func ExampleParsePyrogram() {
-	s, err := codec.ParsePyrogram(fakePyrogram)
+func ExampleDecodeAs_pyrogram() {
+	s, err := codec.DecodeAs(codec.Pyrogram, fakePyrogram)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -47,8 +47,8 @@ func ExampleParsePyrogram() {
 	// Output: 2 2040 123456789 false false
 }
 
-func ExampleParseGramJS() {
-	s, err := codec.ParseGramJS(fakeGramJS)
+func ExampleDecodeAs_gramjs() {
+	s, err := codec.DecodeAs(codec.GramJS, fakeGramJS)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -89,9 +89,6 @@ func ExampleSession_Encode() {
 
 	s.UserID = codec.Some[int64](123456789)
 	s.APIID = codec.Some[uint32](2040)
-	for _, c := range codec.Changes(s, codec.Pyrogram) {
-		fmt.Println(c)
-	}
 	text, err := s.Encode(codec.Pyrogram)
 	fmt.Println(text == fakePyrogram, err)
 
@@ -99,11 +96,6 @@ func ExampleSession_Encode() {
 	fmt.Println(text == fakeGramJS, err)
 	// Output:
 	// codec: pyrogram: user_id is required but not known
-	// server_address: dropped (149.154.167.51): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no address; it derives one from the DC id
-	// port: dropped (443): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no port
-	// ipv6: dropped (false): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no IPv6 flag
-	// test_mode: defaulted (false): not known; Pyrogram needs a value and a production session is assumed
-	// is_bot: defaulted (false): not known; Pyrogram needs a value and a user account is assumed
 	// true <nil>
 	// true <nil>
 }
@@ -128,7 +120,7 @@ func ExampleSession_EncodeTelethon() {
 }
 
 func ExampleSession_EncodePyrogramLegacy() {
-	s, err := codec.ParsePyrogram(fakePyrogram)
+	s, err := codec.DecodeAs(codec.Pyrogram, fakePyrogram)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -137,7 +129,7 @@ func ExampleSession_EncodePyrogramLegacy() {
 	for _, user := range []int64{123456789, 5000000001} {
 		s.UserID = codec.Some(user)
 		text, _ := s.EncodePyrogramLegacy()
-		back, _ := codec.ParsePyrogramLegacy(text)
+		back, _ := codec.DecodeAs(codec.PyrogramLegacy, text)
 		fmt.Println(len(text), back.Layout, back.UserID)
 	}
 	// Output:

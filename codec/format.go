@@ -28,8 +28,15 @@ const (
 	Gotd
 )
 
-// Formats lists every concrete format, in a stable order.
-var Formats = []Format{Telethon, Pyrogram, PyrogramLegacy, GramJS, Mtcute, Gotd}
+// allFormats lists every concrete format, in a stable order.
+var allFormats = [...]Format{Telethon, Pyrogram, PyrogramLegacy, GramJS, Mtcute, Gotd}
+
+// Formats returns every concrete format, in a stable order. The slice is a
+// new copy on each call; changing it changes nothing in this package.
+func Formats() []Format {
+	out := allFormats
+	return out[:]
+}
 
 var formatNames = [...]string{
 	FormatUnknown:  "unknown",
@@ -69,7 +76,7 @@ func (f Format) Library() string {
 
 // ParseFormat returns the Format named name, as printed by [Format.String].
 func ParseFormat(name string) (Format, error) {
-	for _, f := range Formats {
+	for _, f := range allFormats {
 		if f.String() == name {
 			return f, nil
 		}

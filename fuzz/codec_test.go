@@ -76,7 +76,7 @@ func FuzzParseMtcute(f *testing.F)         { fuzzFormat(f, codec.Mtcute) }
 func FuzzParseGotd(f *testing.F)           { fuzzFormat(f, codec.Gotd) }
 
 // fuzzFormat fuzzes one format's decoder (codec.DecodeAs, which calls
-// ParseTelethon, ParsePyrogram, …). Invariants: see checkAccepted and
+// DecodeAs for each format). Invariants: see checkAccepted and
 // checkRefused; in addition, when the decoder accepts a text, Detect either
 // names the same format, refuses it as ambiguous with this format among the
 // candidates, or names another format whose decoder gives the same fields.
@@ -127,7 +127,7 @@ func fuzzFormat(f *testing.F, format codec.Format) {
 func FuzzDifferential(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		var got []*codec.Session
-		for _, format := range codec.Formats {
+		for _, format := range codec.Formats() {
 			s, err := codec.DecodeAs(format, in)
 			if err != nil {
 				continue
@@ -180,7 +180,7 @@ func FuzzConvert(f *testing.F) {
 		key := s.Key.Reveal()
 		defer clear(key)
 		leak := fc.NewLeak(in).Secret(key)
-		for _, to := range codec.Formats {
+		for _, to := range codec.Formats() {
 			enc, err := s.Encode(to)
 			if err != nil {
 				fc.Typed(t, err, fmt.Sprintf("%v→%v", s.Source, to), fc.CodecSentinels...)

@@ -167,7 +167,7 @@ func newAuditFixture(t *testing.T) *auditFixture {
 		},
 		Key: key,
 	}
-	for _, format := range codec.Formats {
+	for _, format := range codec.Formats() {
 		if text, err := cs.Encode(format); err == nil {
 			f.texts = append(f.texts, text)
 		}
@@ -193,7 +193,7 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	}
 	add(f, "codec error", decodeErr)
 	add(f, "wrapped codec error", fmt.Errorf("loading session: %w", decodeErr))
-	_, gotdErr := codec.ParseGotd(strings.Replace(f.texts[len(f.texts)-1], `"DC":2`, `"DC":"x"`, 1))
+	_, gotdErr := codec.DecodeAs(codec.Gotd, strings.Replace(f.texts[len(f.texts)-1], `"DC":2`, `"DC":"x"`, 1))
 	add(f, "joined codec errors", errors.Join(decodeErr, gotdErr))
 
 	// compat
