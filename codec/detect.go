@@ -6,7 +6,8 @@ import (
 )
 
 // Detect returns the format of text, from its structure alone: it never
-// tries one decoder after another and never guesses.
+// tries one decoder after another and never guesses
+// (docs/formats.md#detection, #length-collision).
 //
 // After the surrounding whitespace and quotes are removed (as every decoder
 // does), text starting with '{' is [Gotd] JSON. Text starting with '1' is

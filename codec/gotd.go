@@ -11,7 +11,8 @@ import (
 	"strings"
 )
 
-// gotd/td session JSON, as session.Loader.Save writes it in gotd/td v0.93.0:
+// gotd/td session JSON (docs/formats.md#gotd-json), as session.Loader.Save
+// writes it in gotd/td v0.93.0:
 // json.Marshal of struct{Version int; Data session.Data}.
 //
 //	https://github.com/gotd/td/blob/v0.93.0/session/session.go

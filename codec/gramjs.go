@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// GramJS StringSession, as the npm package "telegram" writes it (checked
+// GramJS StringSession (docs/formats.md#gramjs-string), as the npm package
+// "telegram" writes it (checked
 // against telegram 2.26.22):
 //
 //	https://github.com/gram-js/gramjs/blob/master/gramjs/sessions/StringSession.ts
@@ -58,7 +59,7 @@ const (
 // 0.0.0.0/8 or ::/8 except IPv4-mapped and ::1) or a host name of
 // letters, digits, hyphens and dots; the key must be exactly 256 bytes and
 // not all zeros. The port is read as unsigned, like mtcute does: GramJS
-// itself reads a port of 32768 or more as negative (see [Diagnose]). A
+// itself reads a port of 32768 or more as negative (codec/diagnose explains such a text). A
 // Telethon string is refused: use [DecodeAs] or [Decode].
 func parseGramJS(text string) (*Session, error) {
 	s, err := normalize(text, GramJS)

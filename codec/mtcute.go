@@ -6,7 +6,8 @@ import (
 	"net/netip"
 )
 
-// mtcute version 3 string sessions, as written by writeStringSession and read
+// mtcute version 3 string sessions (docs/formats.md#mtcute-string), as
+// written by writeStringSession and read
 // by readStringSession in @mtcute/core (checked against npm @mtcute/core
 // 0.29.7):
 //

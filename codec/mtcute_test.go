@@ -21,7 +21,7 @@ import (
 	"github.com/tgsession/tgsession/internal/testsecret"
 )
 
-// mgMakeKey is FORMATS.md's make_key(n): an obviously fake, reproducible
+// mgMakeKey is make_key(n) of docs/formats.md#vectors: an obviously fake, reproducible
 // 256-byte key.
 func mgMakeKey(n int) []byte {
 	var out []byte

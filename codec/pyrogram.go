@@ -6,7 +6,8 @@ import (
 	"math"
 )
 
-// Pyrogram string sessions (FORMATS.md §3): a big-endian struct.pack, then
+// Pyrogram string sessions (docs/formats.md#pyrogram-string and
+// docs/formats.md#pyrogram-legacy-string): a big-endian struct.pack, then
 // base64.urlsafe_b64encode(…).decode().rstrip("="): the URL-safe alphabet
 // without padding. There is no version marker; Pyrogram 2.x picks the
 // layout by the text length (351 or 356 characters: old, else v2).

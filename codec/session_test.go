@@ -19,7 +19,7 @@ import (
 
 // Test helpers shared by this package's string-format tests.
 
-// vecKey is FORMATS.md's make_key(n): an obviously fake, reproducible
+// vecKey is make_key(n) of docs/formats.md#vectors: an obviously fake, reproducible
 // 256-byte key, the one every vector file uses.
 func vecKey(n int) []byte {
 	out := make([]byte, 0, 256)

@@ -7,7 +7,8 @@ import (
 	"strconv"
 )
 
-// Telethon StringSession, as Telethon 1.x writes and reads it (checked
+// Telethon StringSession (docs/formats.md#telethon-string), as Telethon 1.x
+// writes and reads it (checked
 // against Debian python3-telethon 1.25.1; the code is unchanged since v1.2):
 //
 //	https://github.com/LonamiWebs/Telethon/blob/v1/telethon/sessions/string.py
@@ -303,7 +304,7 @@ func appendPythonIP(dst []byte, a netip.Addr) []byte {
 }
 
 // wellKnownAddresses are the DC addresses the libraries hard-code or write
-// (FORMATS.md §8, §4a). Decoders return these strings instead of
+// (docs/formats.md#dc-table and #gramjs-string). Decoders return these strings instead of
 // allocating new ones.
 var wellKnownAddresses = []string{
 	// Production IPv4, every library's table.

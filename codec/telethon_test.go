@@ -260,7 +260,7 @@ func TestTelethonIPv4MappedWrites16(t *testing.T) {
 	require.Equal(t, []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 149, 154, 167, 51}, payload[1:17])
 }
 
-// TestTelethonRejectsGramJS14 checks the length collision of FORMATS.md
+// TestTelethonRejectsGramJS14 checks the length collision of docs/formats.md#length-collision
 // §9.1: a GramJS string for a 14-character address is not read as a
 // Telethon IPv6 string with a garbage address.
 func TestTelethonRejectsGramJS14(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/codec/diagnose"
 	fc "github.com/tgsession/tgsession/fuzz/internal/fuzzcheck"
 )
 
@@ -211,10 +212,10 @@ func FuzzConvert(f *testing.F) {
 	})
 }
 
-// checkDiagnosis checks codec.Diagnose(in) against Decode's result.
+// checkDiagnosis checks diagnose.Text(in) against Decode's result.
 func checkDiagnosis(t *testing.T, in string, s *codec.Session, err error) {
 	t.Helper()
-	d := codec.Diagnose(in)
+	d := diagnose.Text(in)
 	if d.Decodes != (err == nil) {
 		t.Fatalf("Diagnose says Decodes=%v, Decode's error is %v", d.Decodes, err != nil)
 	}
@@ -235,7 +236,7 @@ func checkDiagnosis(t *testing.T, in string, s *codec.Session, err error) {
 		fc.NoLeak(t, c, "Diagnose error", d.Err.Error())
 	}
 	// The same text pasted where an error message belongs.
-	if out, ok := codec.ExplainLibraryError(in); ok {
+	if out, ok := diagnose.LibraryError(in); ok {
 		w := fc.NewLeak(in).WindowsOnly()
 		for _, p := range fc.LenientPayloads(in) {
 			w.Secret(p)

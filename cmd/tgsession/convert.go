@@ -421,12 +421,12 @@ func formatError(err error, name string, names []string) error {
 
 // result is the outcome of converting one input.
 type result struct {
-	Input   string         `json:"input"`
-	Output  string         `json:"output,omitempty"`
-	OK      bool           `json:"ok"`
-	Error   string         `json:"error,omitempty"`
+	Input   string          `json:"input"`
+	Output  string          `json:"output,omitempty"`
+	OK      bool            `json:"ok"`
+	Error   string          `json:"error,omitempty"`
 	Changes []compat.Change `json:"changes,omitempty"`
-	Notes   []string       `json:"notes,omitempty"`
+	Notes   []string        `json:"notes,omitempty"`
 	// Skipped is set for an input that was not converted on purpose:
 	// its output exists (--skip-existing) or it is not a session file
 	// of a directory input; Reason says which.

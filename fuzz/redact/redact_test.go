@@ -17,6 +17,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/codec/diagnose"
 	"github.com/tgsession/tgsession/compat"
 	fc "github.com/tgsession/tgsession/fuzz/internal/fuzzcheck"
 	"github.com/tgsession/tgsession/vault"
@@ -184,9 +185,9 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	addType(f, "codec.AuthKey", &key)
 	addType(f, "codec.Session", cs)
 	addType(f, "codec.Session (decoded)", parsed)
-	add(f, "*codec.Diagnosis (ok)", codec.Diagnose(f.texts[1]))
+	add(f, "*diagnose.Diagnosis (ok)", diagnose.Text(f.texts[1]))
 	broken := f.texts[1][:100] + "!" + f.texts[1][101:]
-	add(f, "*codec.Diagnosis (broken)", codec.Diagnose(broken))
+	add(f, "*diagnose.Diagnosis (broken)", diagnose.Text(broken))
 	_, decodeErr := codec.Decode(broken)
 	if decodeErr == nil {
 		t.Fatal("a string with '!' inside decodes")
