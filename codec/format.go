@@ -87,8 +87,13 @@ func ParseFormat(name string) (Format, error) {
 // MarshalText implements encoding.TextMarshaler.
 func (f Format) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
 
-// UnmarshalText implements encoding.TextUnmarshaler.
+// UnmarshalText implements encoding.TextUnmarshaler. It accepts the names
+// [ParseFormat] accepts and "unknown", which [FormatUnknown] marshals to.
 func (f *Format) UnmarshalText(b []byte) error {
+	if string(b) == "unknown" {
+		*f = FormatUnknown
+		return nil
+	}
 	v, err := ParseFormat(string(b))
 	if err != nil {
 		return err

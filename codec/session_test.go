@@ -237,3 +237,42 @@ func TestOptional(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte("null"), &back))
 	require.False(t, back.Known())
 }
+
+// TestInfoJSONUsesInspectKeys: Info and Session marshal with the keys of
+// the CLI's inspect --json, never the key bytes, and Info reads its own
+// output back.
+func TestInfoJSONUsesInspectKeys(t *testing.T) {
+	key := vecKey(81)
+	s := &codec.Session{
+		Info: codec.Info{
+			Source: codec.Mtcute, DC: 2, ServerAddress: "149.154.167.50", Port: 443,
+			IPv6: codec.Some(false), TestMode: codec.Some(true), UserID: codec.Some[int64](5),
+			Media: &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
+		},
+		Key: newKey(t, key),
+	}
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+	requireNoLeak(t, string(b), nil, key)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	for _, k := range []string{"format", "dc_id", "server_address", "port", "ipv6", "test_mode", "api_id", "user_id", "is_bot", "media_dc", "auth_key_id"} {
+		require.Contains(t, m, k)
+	}
+	require.Equal(t, "mtcute", m["format"])
+	require.Equal(t, s.AuthKeyID().String(), m["auth_key_id"])
+	require.Nil(t, m["api_id"], "unknown is null")
+
+	var back codec.Info
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, s.Info, back)
+	require.Equal(t, "format=mtcute dc=2 addr=149.154.167.50 port=443 test user=5", s.Info.String())
+	require.Equal(t, "Session{format=mtcute dc=2 addr=149.154.167.50 port=443 test user=5 key="+s.Key.String()+"}", s.String())
+
+	b, err = json.Marshal(codec.Session{})
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"auth_key_id":null`)
+	require.Contains(t, string(b), `"format":"unknown"`)
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, codec.FormatUnknown, back.Source)
+}
