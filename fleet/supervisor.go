@@ -205,22 +205,22 @@ func (s *Supervisor) run() {
 }
 
 // renew calls Renew with a context cancelled after d (by the supervisor's
-// clock) or when the supervisor is closed.
+// clock) or when the supervisor is closed. It returns when either happens
+// even if Renew has not returned (a driver stuck in a dial or a read must
+// not delay the stop); Renew's late result is then ignored.
 func (s *Supervisor) renew(d time.Duration) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c, stopTimer := s.o.Clock.Timer(d)
 	defer stopTimer()
-	fin := make(chan struct{})
-	defer close(fin)
-	go func() {
-		select {
-		case <-c:
-			cancel()
-		case <-s.quit:
-			cancel()
-		case <-fin:
-		}
-	}()
-	return s.r.Renew(ctx, s.l)
+	res := make(chan error, 1)
+	go func() { res <- s.r.Renew(ctx, s.l) }()
+	select {
+	case err := <-res:
+		return err
+	case <-c:
+		return fmt.Errorf("renewal still running at the stop time: %w", context.DeadlineExceeded)
+	case <-s.quit:
+		return context.Canceled
+	}
 }
