@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tgsession/tgsession/fleet"
+	"github.com/tgsession/tgsession/fleet/internal/redistest"
 	"github.com/tgsession/tgsession/fleet/internal/tcpproxy"
 	"github.com/tgsession/tgsession/fleet/pgfleet"
 	"github.com/tgsession/tgsession/fleet/redisfleet"
@@ -179,82 +179,13 @@ type chaosRun struct {
 	restart          func() // restarts the server mid-run, or nil
 }
 
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// privateRedis is a redis-server this test starts, with an append-only
-// file fsynced on every write, so a restart (even a SIGKILL) keeps what
-// it acknowledged.
-type privateRedis struct {
-	t    *testing.T
-	bin  string
-	dir  string
-	port int
-	cmd  *exec.Cmd
-}
-
-func startPrivateRedis(t *testing.T) *privateRedis {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		t.Skip("skipped: no redis-server binary to start a private server")
-	}
-	r := &privateRedis{t: t, bin: bin, dir: t.TempDir(), port: freePort(t)}
-	r.start()
-	t.Cleanup(func() { r.kill() })
-	return r
-}
-
-func (r *privateRedis) addr() string { return "127.0.0.1:" + strconv.Itoa(r.port) }
-
-func (r *privateRedis) start() {
-	r.cmd = exec.Command(r.bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(r.port), "--save", "",
-		"--appendonly", "yes", "--appendfsync", "always", "--dir", r.dir, "--logfile", filepath.Join(r.dir, "redis.log"))
-	if err := r.cmd.Start(); err != nil {
-		r.t.Fatal(err)
-	}
-	for range 200 {
-		c, err := net.DialTimeout("tcp", r.addr(), 100*time.Millisecond)
-		if err == nil {
-			_, _ = c.Write([]byte("PING\r\n"))
-			b := make([]byte, 16)
-			_ = c.SetReadDeadline(time.Now().Add(time.Second))
-			n, _ := c.Read(b)
-			c.Close()
-			if strings.HasPrefix(string(b[:n]), "+PONG") {
-				return
-			}
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	r.t.Fatal("private redis-server did not start")
-}
-
-func (r *privateRedis) kill() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		_ = r.cmd.Process.Kill()
-		_ = r.cmd.Wait()
-		r.cmd = nil
-	}
-}
-
-func (r *privateRedis) restart() {
-	r.kill()
-	r.start()
-}
-
 func TestChaosRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode")
 	}
-	r := startPrivateRedis(t)
-	runChaos(t, chaosRun{backend: "redis", url: "redis://" + r.addr() + "/0", ns: "chaos:",
-		names: []string{"s1", "s2", "s3", "s4"}, workers: 6, pool: 2, duration: 16 * time.Second, restart: r.restart})
+	r := redistest.Start(t)
+	runChaos(t, chaosRun{backend: "redis", url: r.URL(), ns: "chaos:",
+		names: []string{"s1", "s2", "s3", "s4"}, workers: 6, pool: 2, duration: 16 * time.Second, restart: r.Restart})
 }
 
 func TestChaosPostgres(t *testing.T) {
