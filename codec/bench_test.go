@@ -98,12 +98,3 @@ func BenchmarkDecodeAuto(b *testing.B) {
 		})
 	}
 }
-
-func BenchmarkDiagnose(b *testing.B) {
-	c := benchCases(b)[0]
-	text, _ := c.s.Encode(c.f)
-	b.ReportAllocs()
-	for b.Loop() {
-		_ = codec.Diagnose(text)
-	}
-}

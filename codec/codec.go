@@ -21,17 +21,17 @@ func DecodeAs(f Format, text string) (*Session, error) {
 	case Mtkruto:
 		return parseMtkruto(text)
 	case Telethon:
-		return ParseTelethon(text)
+		return parseTelethon(text)
 	case Pyrogram:
-		return ParsePyrogram(text)
+		return parsePyrogram(text)
 	case PyrogramLegacy:
-		return ParsePyrogramLegacy(text)
+		return parsePyrogramLegacy(text)
 	case GramJS:
-		return ParseGramJS(text)
+		return parseGramJS(text)
 	case Mtcute:
-		return ParseMtcute(text)
+		return parseMtcute(text)
 	case Gotd:
-		return ParseGotd(text)
+		return parseGotd(text)
 	}
 	return nil, errorf(FormatUnknown, -1, ErrUnknownFormat, "")
 }

@@ -6,7 +6,8 @@ import (
 )
 
 // Detect returns the format of text, from its structure alone: it never
-// tries one decoder after another and never guesses.
+// tries one decoder after another and never guesses
+// (docs/formats.md#detection, #length-collision).
 //
 // After the surrounding whitespace and quotes are removed (as every decoder
 // does), text starting with '{' is [Gotd] JSON. Text starting with '1' is
@@ -38,7 +39,7 @@ import (
 func Detect(text string) (Format, error) {
 	// gotd session JSON may be pretty-printed (gotd's loader accepts any
 	// JSON layout), so it is recognised before normalize, which refuses
-	// whitespace inside the text; ParseGotd applies its own limits.
+	// whitespace inside the text; DecodeAs(Gotd) applies its own limits.
 	if t := strings.TrimLeft(strings.TrimPrefix(text, "\uFEFF"), " \t\r\n"); strings.HasPrefix(t, "{") {
 		if len(text) > MaxInputLen {
 			return FormatUnknown, errorf(FormatUnknown, -1, ErrTooLarge, "%d bytes, limit %d", len(text), MaxInputLen)
@@ -165,7 +166,7 @@ func prefixedCandidates(b []byte, cands []Format) []Format {
 			return append(cands, GramJS)
 		default:
 			// Telethon's layout, even with an implausible address:
-			// ParseTelethon then reports the bad field.
+			// DecodeAs(Telethon) then reports the bad field.
 			return append(cands, Telethon)
 		}
 	}

@@ -82,7 +82,7 @@ func stringCorpora(all []seed) map[string][]seed {
 			}
 			s.Wipe()
 		}
-		for _, f := range codec.Formats {
+		for _, f := range codec.Formats() {
 			if s, err := codec.DecodeAs(f, text); err == nil {
 				s.Wipe()
 				out["FuzzDifferential"] = append(out["FuzzDifferential"], sd)
