@@ -6,7 +6,7 @@
 // takes from the caller listed in a [Report].
 //
 // [ReadFile] reads any of these files; [WriteFile] writes the layouts named
-// by [FileKind]; [Convert] turns a file or a string session into another
+// by [Kind]; [Convert] turns a file or a string session into another
 // file or string, and [ConvertBatch] does that for many files at once.
 //
 // # Schema history
@@ -60,10 +60,10 @@
 //     evaluated, and a known column that is generated (an SQL expression)
 //     is refused with [ErrUnknownSchema];
 //   - before SQLite sees the file, the schema is walked in Go: more than 1
-//     MiB of schema is [ErrTooLarge], and SQLite planner statistics
+//     MiB of schema is [codec.ErrTooLarge], and SQLite planner statistics
 //     (sqlite_stat4, which SQLite would load at up to 48 KB per row) are
 //     [ErrUnknownSchema];
-//   - a TEXT or BLOB value longer than 64 KiB is [ErrTooLarge] without
+//   - a TEXT or BLOB value longer than 64 KiB is [codec.ErrTooLarge] without
 //     SQLite loading it (the longest real values are 256-byte keys); the
 //     keys table may hold 1,024 rows, each entity cache or update-state
 //     table 1,048,576 rows; and the values read together may not exceed

@@ -12,39 +12,43 @@ import (
 	"time"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/peerid"
 )
 
-// ReadOptions adjusts [ReadFileWith].
+// ReadOptions adjusts [ReadFile]. The zero value reads everything, with
+// the default busy timeout.
 type ReadOptions struct {
 	// DC chooses the row to read when the database holds keys for more
-	// than one DC (otherwise [ErrMultipleSessions]). 0 means "the only
-	// one".
+	// than one DC (otherwise a [*MultipleSessionsError]). 0 means "the
+	// only one".
 	DC int
 	// BusyTimeout is how long to wait for a writer holding the database
-	// lock; 0 means [DefaultBusyTimeout].
+	// lock; 0 means one second.
 	BusyTimeout time.Duration
+	// CountCache counts the entity cache and update-state rows instead of
+	// reading them (Stored.Entities and UpdateState stay empty): for a
+	// caller that converts to a string session, which holds neither. The
+	// conversion report still counts them.
+	CountCache bool
 }
 
-// ReadFile reads the session database at path, whichever library wrote it,
-// with default options. See [ReadFileWith].
-func ReadFile(path string) (*File, error) { return ReadFileWith(path, ReadOptions{}) }
-
-// ReadFileWith reads the session database at path: Telethon schema versions
+// ReadFile reads the session database at path: Telethon schema versions
 // 1–7 and Telethon v2's version 10, and the Pyrogram family (Pyrogram 1–3,
 // pyrofork 4, kurigram 4–7, irenogram 7, hydrogram in WAL mode). The library
 // is recognised by probing tables and columns, never by the version number
-// alone, and every table is read by column name.
+// alone, and every table is read by column name
+// (docs/formats.md#sqlite-reading).
 //
 // The file and its -wal, -shm or -journal companions are opened read-only
 // and never modified: the database is copied into memory under SQLite's
 // SHARED lock, the WAL (or a hot journal) is applied in memory, and SQLite
 // reads that image. Data that lives only in the -wal file is therefore
 // seen. See the package documentation for what this costs.
-func ReadFileWith(path string, opts ReadOptions) (*File, error) {
-	return readFile(path, opts, false)
+func ReadFile(path string, opts ReadOptions) (*Stored, error) {
+	return readFile(path, opts, opts.CountCache)
 }
 
-func readFile(path string, opts ReadOptions, countOnly bool) (*File, error) {
+func readFile(path string, opts ReadOptions, countOnly bool) (*Stored, error) {
 	snap, err := takeSnapshot(path, opts.BusyTimeout)
 	if err != nil {
 		return nil, err
@@ -78,10 +82,11 @@ func readFile(path string, opts ReadOptions, countOnly bool) (*File, error) {
 	if snap.hotJournal {
 		f.Notes = append(f.Notes, "rolled back an interrupted transaction found in the -journal file (in memory; the file is untouched)")
 	}
-	if f.Library == LibPyrogram && f.Schema == 3 && snap.wal {
-		f.Library = LibHydrogram
+	if f.Library == libPyrogram && f.Schema == 3 && snap.wal {
+		f.Library = libHydrogram
 		f.Notes = append(f.Notes, "Pyrogram schema 3 in WAL mode: hydrogram (Pyrogram itself uses a rollback journal)")
 	}
+	f.Kind = kindOfLibrary(f.Library)
 	return f, nil
 }
 
@@ -89,7 +94,7 @@ func readFile(path string, opts ReadOptions, countOnly bool) (*File, error) {
 // its size: SQLite evaluates nothing but the reader's own queries over
 // plain stored columns, and these caps bound what the rows may cost. Real
 // files never come near them (a Telethon cache of 100,000 peers is a 6 MB
-// file); a file that exceeds one gets [ErrTooLarge].
+// file); a file that exceeds one gets [codec.ErrTooLarge].
 const (
 	// maxValueSize bounds one TEXT or BLOB value of a column the reader
 	// reads. The longest real ones are 256-byte keys and 255-character
@@ -170,7 +175,7 @@ func (r *reader) wipe() {
 	}
 }
 
-func (r *reader) read() (*File, error) {
+func (r *reader) read() (*Stored, error) {
 	if err := r.loadSchema(); err != nil {
 		return nil, err
 	}
@@ -302,7 +307,7 @@ func selectQuery(table string, cols []string, tail string) string {
 
 // scan reads cols of table, at most maxRows rows, and calls fn with each
 // row (a buffer reused for the next row), charging every TEXT and BLOB
-// value to the read's budget. Limits exceeded give [ErrTooLarge].
+// value to the read's budget. Limits exceeded give [codec.ErrTooLarge].
 func (r *reader) scan(name string, cols []string, tail string, maxRows int, fn func(t *table, row []driver.Value) error) error {
 	q := r.conn.selectQuery(name, cols, tail)
 	t := &table{cols: cols}
@@ -310,11 +315,11 @@ func (r *reader) scan(name string, cols []string, tail string, maxRows int, fn f
 	var stop error
 	err := r.db.scan(q, func(_ []string, row []driver.Value) error {
 		if i, ok := row[len(cols)].(int64); ok && i >= 1 && int(i) <= len(cols) {
-			stop = r.errorf(ErrTooLarge, "a value of %s.%s is longer than %d bytes, the limit", name, cols[i-1], maxValueSize)
+			stop = r.errorf(errTooLarge, "a value of %s.%s is longer than %d bytes, the limit", name, cols[i-1], maxValueSize)
 			return stop
 		}
 		if n++; n > maxRows {
-			stop = r.errorf(ErrTooLarge, "the %s table has more than %d rows, the limit", name, maxRows)
+			stop = r.errorf(errTooLarge, "the %s table has more than %d rows, the limit", name, maxRows)
 			return stop
 		}
 		row = row[:len(cols)]
@@ -327,7 +332,7 @@ func (r *reader) scan(name string, cols []string, tail string, maxRows int, fn f
 			}
 		}
 		if r.budget < 0 {
-			stop = r.errorf(ErrTooLarge, "its values add up to more than %d bytes, the limit for a database of this size", r.budgetLimit)
+			stop = r.errorf(errTooLarge, "its values add up to more than %d bytes, the limit for a database of this size", r.budgetLimit)
 			return stop
 		}
 		if err := fn(t, row); err != nil {
@@ -542,13 +547,13 @@ func (r *reader) telethonStructure() int {
 	return 1
 }
 
-func (r *reader) readTelethon() (*File, error) {
+func (r *reader) readTelethon() (*Stored, error) {
 	if r.countOnly && r.has("version", "version") && r.exists("entities") && r.exists("update_state") {
 		if f, ok, err := r.countTelethon(); ok || err != nil {
 			return f, err
 		}
 	}
-	f := &File{Library: LibTelethon}
+	f := &Stored{Library: libTelethon}
 	v, ok, err := r.versionNumber("version")
 	if err != nil {
 		return nil, err
@@ -597,7 +602,7 @@ func (r *reader) readTelethon() (*File, error) {
 // file with version, entities and update_state tables: one query for the
 // version and the row counts, one for the session. ok = false means the
 // version is not a number, and the file is read the general way.
-func (r *reader) countTelethon() (f *File, ok bool, err error) {
+func (r *reader) countTelethon() (f *Stored, ok bool, err error) {
 	c, err := r.db.query(telethonCountQuery)
 	if err != nil {
 		return nil, false, sqliteError(r.path, err)
@@ -608,7 +613,7 @@ func (r *reader) countTelethon() (f *File, ok bool, err error) {
 	}
 	n, _ := asInt(c.rows[0][1])
 	u, _ := asInt(c.rows[0][2])
-	f = &File{Library: LibTelethon, Schema: int(v), cacheCount: int(n), stateCount: int(u)}
+	f = &Stored{Library: libTelethon, Schema: int(v), cacheCount: int(n), stateCount: int(u)}
 	t, err := r.loadAll("sessions", "", maxKeyRows)
 	if err != nil {
 		return nil, true, err
@@ -620,7 +625,7 @@ func (r *reader) countTelethon() (f *File, ok bool, err error) {
 }
 
 // telethonSession reads the session row of Telethon's sessions table t.
-func (r *reader) telethonSession(t *table, f *File) error {
+func (r *reader) telethonSession(t *table, f *Stored) error {
 	pick, others, err := r.pickRow(t, "dc_id", "auth_key")
 	if err != nil {
 		return err
@@ -680,7 +685,7 @@ func telethonState(t *table, row []driver.Value, idCol string, account int64, u 
 	return true
 }
 
-func (r *reader) readEntities(f *File) error {
+func (r *reader) readEntities(f *Stored) error {
 	if !r.exists("entities") {
 		return nil
 	}
@@ -709,7 +714,7 @@ func (r *reader) readEntities(f *File) error {
 		if d, ok := asTime(t.get(row, "date")); ok {
 			e.Date = codec.Some(d)
 		}
-		if KindOf(id) == KindChat {
+		if peerid.Of(id) == peerid.Chat {
 			e.Type = PeerGroup
 		}
 		f.Entities = append(f.Entities, e)
@@ -726,8 +731,8 @@ func (r *reader) readEntities(f *File) error {
 
 // ----------------------------------------------------------------- Telethon v2
 
-func (r *reader) readTelethonV2() (*File, error) {
-	f := &File{Library: LibTelethonV2}
+func (r *reader) readTelethonV2() (*Stored, error) {
+	f := &Stored{Library: libTelethonV2}
 	var err error
 	if f.Schema, _, err = r.versionNumber("version"); err != nil {
 		return nil, err
@@ -863,8 +868,8 @@ func splitHostPort(s string) (string, uint16, error) {
 
 // -------------------------------------------------------------- Pyrogram family
 
-func (r *reader) readPyrogram() (*File, error) {
-	f := &File{}
+func (r *reader) readPyrogram() (*Stored, error) {
+	f := &Stored{}
 	version, hasVersion, err := r.versionNumber("number")
 	if err != nil {
 		return nil, err
@@ -875,10 +880,10 @@ func (r *reader) readPyrogram() (*File, error) {
 	var structure int
 	switch {
 	case r.has("sessions", "server_address", "port"):
-		f.Library, structure = LibKurigram, 7
+		f.Library, structure = libKurigram, 7
 		f.Notes = append(f.Notes, "kurigram schema 7 (irenogram 7 writes the same schema)")
 	case kuriNames:
-		f.Library, structure = LibKurigram, 4
+		f.Library, structure = libKurigram, 4
 		if updates {
 			structure = 5
 		}
@@ -886,11 +891,11 @@ func (r *reader) readPyrogram() (*File, error) {
 			structure = 6
 		}
 	case forkNames || updates:
-		f.Library, structure = LibPyrofork, 4
+		f.Library, structure = libPyrofork, 4
 	case r.has("sessions", "api_id"):
-		f.Library, structure = LibPyrogram, 3
+		f.Library, structure = libPyrogram, 3
 	default:
-		f.Library, structure = LibPyrogram, 2
+		f.Library, structure = libPyrogram, 2
 	}
 	switch {
 	case !hasVersion:
@@ -970,7 +975,7 @@ func (r *reader) hasIndex(name string) bool {
 	return err == nil && len(t.rows) > 0
 }
 
-func (r *reader) readPeers(f *File, kuriNames, forkNames bool) error {
+func (r *reader) readPeers(f *Stored, kuriNames, forkNames bool) error {
 	if !r.exists("peers") {
 		return nil
 	}
@@ -995,7 +1000,7 @@ func (r *reader) readPeers(f *File, kuriNames, forkNames bool) error {
 			e.AccessHash = codec.Some(h)
 		}
 		if typ, ok := asText(t.get(row, "type")); ok {
-			e.Type = PeerType(strings.ToLower(typ))
+			e.Type = peerType(strings.ToLower(typ))
 		}
 		e.Username, _ = asText(t.get(row, "username"))
 		e.Phone, _ = asText(t.get(row, "phone_number"))

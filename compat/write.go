@@ -8,40 +8,41 @@ import (
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/peerid"
 	"github.com/tgsession/tgsession/internal/safefile"
 )
 
-// WriteOptions adjusts [WriteFile].
-type WriteOptions struct {
-	// Force allows replacing an existing file (atomically).
-	Force bool
-}
-
-// WriteFile writes f to path as a session database of the given kind.
+// WriteFile writes s to path as a session database of the given kind.
 //
-// The database is built in memory by SQLite and serialized; the bytes are
-// then written through the project's safefile package: a temporary file
-// created with O_EXCL and mode 0600 in the destination directory, fsynced,
-// and linked (or, with Force, renamed) into place, then the directory is
-// fsynced. SQLite never opens the destination, so no -journal file (which
-// would hold the auth key) is ever created. On any error nothing is left
-// behind, and an existing destination is untouched unless Force is set
-// ([ErrExists] otherwise).
+// The database is built in memory by SQLite and serialized ([Marshal]); the
+// bytes are then written through the project's safefile package: a
+// temporary file created with O_EXCL and mode 0600 in the destination
+// directory, fsynced, and linked (or, with overwrite, renamed) into place,
+// then the directory is fsynced. SQLite never opens the destination, so no
+// -journal file (which would hold the auth key) is ever created. On any
+// error nothing is left behind, and an existing destination is untouched
+// unless overwrite is set (an error matching fs.ErrExist otherwise); only
+// a regular file is ever replaced.
 //
-// WriteFile is strict: it writes what f holds and refuses (with an error
-// wrapping [codec.ErrMissingField]) a File that lacks a value the kind
+// WriteFile is strict: it writes what s holds and refuses (with an error
+// wrapping [codec.ErrMissingField]) a Stored that lacks a value the kind
 // cannot do without, such as the user id of a Pyrogram file. [Convert]
 // supplies, defaults and reports such values. The only values WriteFile
 // derives itself are those fixed by the target library's own rules, listed
 // in [Convert]'s documentation (peer types from ids, 0 as a basic group's
 // Telethon hash, NULL for an unknown api id).
-func WriteFile(path string, f *File, kind FileKind, opts WriteOptions) error {
-	img, err := Marshal(f, kind)
+func WriteFile(path string, s *Stored, kind Kind, overwrite bool) error {
+	img, err := Marshal(s, kind)
 	if err != nil {
 		return err
 	}
+	return writeBytes(path, img, overwrite)
+}
+
+// writeBytes writes img (a database image, cleared afterwards) to path.
+func writeBytes(path string, img []byte, overwrite bool) error {
 	defer clear(img)
-	p, err := safefile.Create(path, opts.Force)
+	p, err := safefile.Create(path, overwrite)
 	if err != nil {
 		return fmt.Errorf("compat: %w", err)
 	}
@@ -56,9 +57,10 @@ func WriteFile(path string, f *File, kind FileKind, opts WriteOptions) error {
 }
 
 // Marshal returns the bytes of f as a session database of the given kind,
-// as WriteFile would write them. The caller should clear them when done:
+// as [WriteFile] would write them (docs/formats.md#sqlite-reading and the
+// kind's own section). The caller should clear them when done:
 // they hold the auth key.
-func Marshal(f *File, kind FileKind) ([]byte, error) {
+func Marshal(f *Stored, kind Kind) ([]byte, error) {
 	if f == nil || f.Session == nil {
 		return nil, fmt.Errorf("compat: %s: no session to write: %w", kind, ErrNoSession)
 	}
@@ -103,12 +105,12 @@ func Marshal(f *File, kind FileKind) ([]byte, error) {
 }
 
 // missing reports a value kind cannot be written without.
-func missing(kind FileKind, field, why string) error {
+func missing(kind Kind, field, why string) error {
 	return fmt.Errorf("compat: %s: %s is required (%s): %w", kind, field, why, codec.ErrMissingField)
 }
 
 // checkWritable checks that f holds every value kind needs.
-func checkWritable(f *File, kind FileKind) error {
+func checkWritable(f *Stored, kind Kind) error {
 	s := f.Session
 	switch kind {
 	case TelethonSQLite:
@@ -146,8 +148,8 @@ func checkWritable(f *File, kind FileKind) error {
 
 type writer struct {
 	db   *memDB
-	f    *File
-	kind FileKind
+	f    *Stored
+	kind Kind
 }
 
 func nullIfEmpty(s string) any {
@@ -273,7 +275,7 @@ func telethonHash(e Entity) (int64, bool) {
 	if h, ok := e.AccessHash.Get(); ok {
 		return h, true
 	}
-	if KindOf(e.ID) == KindChat {
+	if peerid.Of(e.ID) == peerid.Chat {
 		return 0, true
 	}
 	return 0, false
@@ -323,7 +325,7 @@ func (w *writer) telethonV2(key []byte) error {
 		v6 = addr
 		// Telethon v2 connects through ipv4_addr only (net.py
 		// connect_sender), falling back to its own table.
-		if a, p, ok := LookupDC(s.DC, s.TestMode.Or(false), false); ok {
+		if a, p, ok := lookupDC(s.DC, s.TestMode.Or(false), false); ok {
 			v4 = joinHostPort(a, p)
 		}
 	} else {
@@ -550,7 +552,7 @@ END;
 //     resolves "user" and "bot" to the same InputPeerUser), "group" for a
 //     basic group id, "channel" for a channel id (resolved like
 //     "supergroup").
-func pyrogramPeerType(e Entity, kind FileKind) (PeerType, bool) {
+func pyrogramPeerType(e Entity, kind Kind) (peerType, bool) {
 	switch e.Type {
 	case PeerUser, PeerBot, PeerGroup, PeerChannel, PeerSupergroup:
 		return e.Type, false
@@ -563,10 +565,10 @@ func pyrogramPeerType(e Entity, kind FileKind) (PeerType, bool) {
 		}
 		return PeerChannel, true
 	}
-	switch KindOf(e.ID) {
-	case KindUser:
+	switch peerid.Of(e.ID) {
+	case peerid.User:
 		return PeerUser, true
-	case KindChat:
+	case peerid.Chat:
 		return PeerGroup, true
 	default:
 		return PeerChannel, true
@@ -577,7 +579,7 @@ func pyrogramPeerType(e Entity, kind FileKind) (PeerType, bool) {
 // Pyrogram stores it), the access hash otherwise; users and channels
 // without one cannot be resolved by Pyrogram and are not written.
 func pyrogramHash(e Entity) (any, bool) {
-	if KindOf(e.ID) == KindChat {
+	if peerid.Of(e.ID) == peerid.Chat {
 		return nil, true
 	}
 	if h, ok := e.AccessHash.Get(); ok {
