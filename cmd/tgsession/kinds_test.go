@@ -31,3 +31,45 @@ func TestKindsRegistryCoversEveryKind(t *testing.T) {
 	}
 	require.Equal(t, codec.Formats(), stringFormats())
 }
+
+// TestConvertNamesFlagsForLibraryData: compat reports values in data; the
+// CLI names its flags: every missing value at once, the flag that supplied
+// a value, the flag that would have given a defaulted one, and the flag of
+// a contradicting value.
+func TestConvertNamesFlagsForLibraryData(t *testing.T) {
+	s, err := codec.Decode(fakeSession)
+	require.NoError(t, err)
+	defer s.Wipe()
+	in := storedOf(s)
+
+	_, _, err = convertStored(source{path: "x"}, in, false, &convertOpts{to: target{Format: codec.Pyrogram}})
+	require.Error(t, err)
+	require.Equal(t, "x: pyrogram needs user_id and api_id, which the source does not hold: pass --user-id N and --api-id N", err.Error())
+
+	// Without an address, test mode cannot come from the DC table.
+	noAddr := s.Clone()
+	defer noAddr.Wipe()
+	noAddr.ServerAddress, noAddr.Port = "", 0
+	o := &convertOpts{to: target{Kind: compat.PyrogramSQLite}}
+	o.ov.set = map[string]bool{"user-id": true}
+	o.ov.userID = 5
+	data, rep, err := convertStored(source{path: "x"}, storedOf(noAddr), false, o)
+	require.NoError(t, err)
+	clear(data)
+	reasons := map[string]string{}
+	for _, ch := range rep.Changes {
+		reasons[ch.Kind.String()+" "+ch.Field] = ch.Reason
+	}
+	require.Equal(t, "given with --user-id", reasons["supplied user_id"])
+	require.Contains(t, reasons["defaulted test_mode"], "(pass --test-mode for a test DC session)")
+	require.Contains(t, reasons["defaulted is_bot"], "(pass --bot for a bot)")
+
+	s2, err := codec.Decode(fakeSession)
+	require.NoError(t, err)
+	defer s2.Wipe()
+	s2.UserID = codec.Some[int64](7)
+	o.ov.userID = 5
+	_, _, err = convertStored(source{path: "x"}, storedOf(s2), false, o)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "x: compat: --user-id 5 contradicts the source's user_id 7")
+}
