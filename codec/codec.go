@@ -18,6 +18,8 @@ func Decode(text string) (*Session, error) {
 // Pyrogram are distinct: each refuses the other's layouts.
 func DecodeAs(f Format, text string) (*Session, error) {
 	switch f {
+	case Mtkruto:
+		return parseMtkruto(text)
 	case Telethon:
 		return parseTelethon(text)
 	case Pyrogram:
@@ -50,6 +52,8 @@ func (s *Session) Encode(f Format) (string, error) {
 		return s.EncodeMtcute()
 	case Gotd:
 		return s.EncodeGotd()
+	case Mtkruto:
+		return s.encodeMtkruto()
 	}
 	return "", errorf(FormatUnknown, -1, ErrUnknownFormat, "")
 }

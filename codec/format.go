@@ -26,6 +26,10 @@ const (
 	Mtcute
 	// Gotd is the gotd/td session JSON, {"Version":1,"Data":{...}}.
 	Gotd
+	// Mtkruto is MTKruto's auth string: unpadded url-safe base64 of the
+	// run-length-encoded TL string DC and TL bytes key (docs/formats.md).
+	// It is not in Formats until the CLI lists it.
+	Mtkruto
 )
 
 // allFormats lists every concrete format, in a stable order.
@@ -46,6 +50,7 @@ var formatNames = [...]string{
 	GramJS:         "gramjs",
 	Mtcute:         "mtcute",
 	Gotd:           "gotd",
+	Mtkruto:        "mtkruto",
 }
 
 var formatLibraries = [...]string{
@@ -56,6 +61,7 @@ var formatLibraries = [...]string{
 	GramJS:         "GramJS",
 	Mtcute:         "mtcute",
 	Gotd:           "gotd/td",
+	Mtkruto:        "MTKruto",
 }
 
 // String returns the format's CLI name, e.g. "pyrogram-legacy".

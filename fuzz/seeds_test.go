@@ -60,6 +60,7 @@ var formatTargets = map[string]codec.Format{
 	"FuzzParseTelethon": codec.Telethon, "FuzzParsePyrogram": codec.Pyrogram,
 	"FuzzParsePyrogramLegacy": codec.PyrogramLegacy, "FuzzParseGramJS": codec.GramJS,
 	"FuzzParseMtcute": codec.Mtcute, "FuzzParseGotd": codec.Gotd,
+	"FuzzParseMtkruto": codec.Mtkruto,
 }
 
 // stringCorpora distributes the string seeds: FuzzDecode gets every one;
