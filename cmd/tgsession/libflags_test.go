@@ -21,7 +21,7 @@ var flagInLiteral = regexp.MustCompile(`(^|[^-])--[A-Za-z][A-Za-z0-9-]*`)
 // libraryDirs are the library packages (relative to the repository root),
 // walked with everything below them. Every flag name and hint lives in
 // cmd; the libraries return errors that carry data.
-var libraryDirs = []string{"codec", "compat", "vault", "stores", "tdata", "internal"}
+var libraryDirs = []string{"codec", "compat", "vault", "stores", "storesession", "tdata", "internal"}
 
 // flagLiteralTODO lists directories whose string literals still name CLI
 // flags, skipped until their reshape lands (the lead removes entries at
