@@ -200,14 +200,14 @@ func Convert(in *Stored, to Target, opts Options) ([]byte, *Report, error) {
 	return []byte(text), rep, nil
 }
 
-// holds lists, per file kind, the session fields it stores (the names of
-// Changes).
+// fileHolds lists, per kind, the session fields it stores (the names of
+// the report), from each family's file.
 var fileHolds = map[Kind][]string{
-	TelethonSQLite:   {"server_address", "port", "ipv6"},
-	TelethonV2SQLite: {"server_address", "port", "ipv6", "user_id", "is_bot"},
-	PyrogramSQLite:   {"api_id", "test_mode", "user_id", "is_bot"},
-	PyroforkSQLite:   {"api_id", "test_mode", "user_id", "is_bot"},
-	KurigramSQLite:   {"server_address", "port", "ipv6", "api_id", "test_mode", "user_id", "is_bot"},
+	TelethonSQLite:   telethonHolds,
+	TelethonV2SQLite: telethonV2Holds,
+	PyrogramSQLite:   pyrogramHolds,
+	PyroforkSQLite:   pyroforkHolds,
+	KurigramSQLite:   kurigramHolds,
 }
 
 // Which string formats need an address, a test-mode value, a user id, an
@@ -322,7 +322,7 @@ func plan(src *Stored, source string, to Target, opts Options) (*Stored, *Report
 	return f, rep, nil
 }
 
-// libraryName is the human name of a File.Library or format name.
+// libraryName is the human name of a Stored.Library or format name.
 func libraryName(lib string) string {
 	switch lib {
 	case libTelethon:

@@ -27,8 +27,8 @@ import (
 //
 //	| size   | field                                                      |
 //	| 1      | version, 1                                                 |
-//	| bytes  | library (File.Library), 1–255 bytes                        |
-//	| uvarint| schema (File.Schema), at most 2^31-1                       |
+//	| bytes  | library (Stored.Library), 1–255 bytes                      |
+//	| uvarint| schema (Stored.Schema), at most 2^31-1                     |
 //	| 1      | flags: 0 WAL, 1 takeout id, 2 sessions.date, 3 update      |
 //	|        | state, 4 own username; bits 5–7 zero                       |
 //	| varint | takeout id, if flag 1                                      |
