@@ -19,8 +19,8 @@ const (
 	// Defaulted: the target format needs the field, the source does not
 	// know it, and the encoder writes the format's neutral default.
 	Defaulted
-	// Supplied: the value was given by the caller (a CLI flag or option),
-	// not read from the source.
+	// Supplied: the value was given by the caller ([Options]), not read
+	// from the source.
 	Supplied
 )
 
@@ -72,7 +72,7 @@ var formatFields = map[codec.Format][]string{
 	codec.Mtkruto:        {"dc_id", "test_mode", "api_id", "user_id", "is_bot"},
 }
 
-// Changes lists what encoding s in format f does not carry over as it is,
+// changes lists what encoding s in format f does not carry over as it is,
 // in a stable order: every field s knows that f cannot hold ([Dropped],
 // with the value lost), then every field f stores that s does not know and
 // that f's encoder writes as a default ([Defaulted], with the value
@@ -82,9 +82,9 @@ var formatFields = map[codec.Format][]string{
 // the CLI's JSON output: dc_id, server_address, port, ipv6, test_mode,
 // api_id, user_id, is_bot, media_dc. Values never hold key material.
 //
-// Changes returns nil for an unknown format, and for a session nothing of
+// changes returns nil for an unknown format, and for a session nothing of
 // which is lost or defaulted.
-func Changes(s *codec.Session, f codec.Format) []Change {
+func changes(s *codec.Session, f codec.Format) []Change {
 	fields, ok := formatFields[f]
 	if !ok || s == nil {
 		return nil

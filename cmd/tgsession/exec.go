@@ -259,8 +259,8 @@ func (c *cli) execValue(sp execSpec, dir *vault.Dir, to codec.Format, ov *overri
 	if f == codec.FormatUnknown {
 		f = cs.Source
 	}
-	cv := &conversion{src: source{path: sp.name + " (" + sp.String() + ")"}, sess: cs}
-	data, rep, err := cv.run(&convertOpts{to: target{Format: f}, ov: *ov}, "")
+	cv := &conversion{src: source{path: sp.name + " (" + sp.String() + ")"}, in: storedOf(cs)}
+	data, rep, err := cv.run(&convertOpts{to: target{Format: f}, ov: *ov})
 	if err != nil {
 		return "", err
 	}

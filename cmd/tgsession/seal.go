@@ -196,7 +196,7 @@ func (c *cli) fileAttachment(l *loaded, sessionOnly bool) (vault.Option, bool, e
 		c.warnf("%s: not sealed (--session-only): %s; open gives the session alone", l.src, fileExtrasSummary(l.full))
 		return nil, false, nil
 	}
-	data, err := compat.MarshalExtras(l.full)
+	data, err := l.full.MarshalExtras()
 	if err != nil {
 		return nil, false, failf("%s: %v", l.src, err)
 	}
@@ -204,7 +204,7 @@ func (c *cli) fileAttachment(l *loaded, sessionOnly bool) (vault.Option, bool, e
 }
 
 // fileExtrasSummary names what a .session file holds besides its session.
-func fileExtrasSummary(f *compat.File) string {
+func fileExtrasSummary(f *compat.Stored) string {
 	parts := []string{fmt.Sprintf("the entity cache (%d entities)", len(f.Entities))}
 	if f.UpdateState != nil {
 		parts = append(parts, "the update state")
@@ -212,7 +212,7 @@ func fileExtrasSummary(f *compat.File) string {
 	if f.TakeoutID.Known() {
 		parts = append(parts, "the takeout id")
 	}
-	parts = append(parts, "the file format ("+fileFormatName(f)+")")
+	parts = append(parts, "the file format ("+f.Kind.String()+")")
 	return strings.Join(parts, ", ")
 }
 
@@ -362,11 +362,8 @@ func (c *cli) exportSession(src source, vs *vault.Session, t target, toGiven boo
 	if !toGiven {
 		t = target{Format: vs.Source}
 		if full != nil {
-			k, err := compat.ParseFileKind(fileFormatName(full))
-			if err != nil {
-				return failf("%s: %v", src, err)
-			}
-			t = target{File: k}
+			k := full.Kind
+			t = target{Kind: k}
 			if out == "" || out == "-" {
 				return withHints(usageErrorf("%s: the sealed value holds a %s file: give -o FILE", src, k),
 					"or --to FORMAT for a session string (the entity cache is then dropped)")
@@ -380,7 +377,11 @@ func (c *cli) exportSession(src source, vs *vault.Session, t target, toGiven boo
 		return withHints(usageErrorf("--to %s writes a file: give -o FILE", t),
 			"a .session file is binary and is never written to standard output")
 	}
-	cv := &conversion{src: src, sess: cs, full: full}
+	in := full
+	if in == nil {
+		in = storedOf(cs)
+	}
+	cv := &conversion{src: src, in: in}
 	return c.finish(cv, &convertOpts{to: t, ov: *ov, force: force}, out)
 }
 
@@ -388,13 +389,14 @@ func (c *cli) exportSession(src source, vs *vault.Session, t target, toGiven boo
 // as its session, if the value carries it (vault.AttachmentFile); nil
 // otherwise. An attachment that cannot be used is an error when the file
 // must be restored (need), a warning otherwise.
-func (c *cli) attachedFile(src source, vs *vault.Session, cs *codec.Session, need bool) (*compat.File, error) {
+func (c *cli) attachedFile(src source, vs *vault.Session, cs *codec.Session, need bool) (*compat.Stored, error) {
 	kind, data := vs.Attachment()
 	switch kind {
 	case 0:
 		return nil, nil
 	case vault.AttachmentFile:
-		f, err := compat.UnmarshalExtras(data, cs)
+		f := &compat.Stored{Session: cs}
+		err := f.UnmarshalExtras(data)
 		if err == nil {
 			return f, nil
 		}

@@ -200,30 +200,37 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	// compat
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "s.session")
-	if err := compat.WriteFile(dbPath, &compat.File{Session: cs}, compat.TelethonSQLite, compat.WriteOptions{}); err != nil {
+	if err := compat.WriteFile(dbPath, &compat.Stored{Session: cs}, compat.TelethonSQLite, false); err != nil {
 		t.Fatalf("compat.WriteFile: %v", fc.ErrClass(err, compatSentinelsForAudit...))
 	}
-	file, err := compat.ReadFile(dbPath)
+	file, err := compat.ReadFile(dbPath, compat.ReadOptions{})
 	if err != nil {
 		t.Fatalf("compat.ReadFile: %v", fc.ErrClass(err, compatSentinelsForAudit...))
 	}
-	addType(f, "compat.File", file)
-	src := compat.StringSource(f.texts[0], codec.FormatUnknown)
-	addType(f, "compat.Source (string)", &src)
-	res, rep, err := compat.Convert(compat.StringSource(f.texts[0], codec.FormatUnknown), compat.Target{Format: codec.GramJS}, compat.Options{})
+	addType(f, "compat.Stored (file)", file)
+	strSess, err := codec.Decode(f.texts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	strStored := &compat.Stored{Library: strSess.Source.String(), Session: strSess}
+	addType(f, "compat.Stored (string)", strStored)
+	text, rep, err := compat.Convert(strStored, compat.Target{Format: codec.GramJS}, compat.Options{})
 	if err != nil {
 		t.Fatalf("compat.Convert: %v", fc.ErrClass(err, compatSentinelsForAudit...))
 	}
-	f.texts = append(f.texts, res.Text())
-	addType(f, "compat.Result (string)", res)
+	f.texts = append(f.texts, string(text))
 	addType(f, "compat.Report", rep)
-	addType(f, "compat.ItemResult", &compat.ItemResult{Input: "in", Result: res, Report: rep})
-	fileRes, _, err := compat.Convert(compat.StringSource(f.texts[1], codec.FormatUnknown),
-		compat.Target{File: compat.PyrogramSQLite}, compat.Options{Output: filepath.Join(dir, "out.session")})
+	_, _, missErr := compat.Convert(strStored, compat.Target{Format: codec.Pyrogram}, compat.Options{})
+	add(f, "compat.MissingError", missErr)
+	_, _, conflictErr := compat.Convert(file, compat.Target{Format: codec.Telethon}, compat.Options{TestMode: codec.Some(!file.Session.TestMode.Or(false))})
+	if conflictErr != nil {
+		add(f, "compat.ConflictError", conflictErr)
+	}
+	img, _, err := compat.Convert(file, compat.Target{Kind: compat.PyrogramSQLite}, compat.Options{UserID: codec.Some[int64](1)})
 	if err != nil {
 		t.Fatalf("compat.Convert to a file: %v", fc.ErrClass(err, compatSentinelsForAudit...))
 	}
-	addType(f, "compat.Result (file)", fileRes)
+	clear(img)
 
 	// vault
 	// The child of TestRedactionPanics reuses its parent's identity.

@@ -7,25 +7,34 @@ import (
 	"github.com/tgsession/tgsession/codec"
 )
 
-// Library names reported in [File.Library].
+// Library names reported in [Stored.Library].
 const (
-	LibTelethon   = "telethon"    // Telethon 1.x, schema versions 1–7
-	LibTelethonV2 = "telethon-v2" // Telethon v2 alpha, schema version 10
-	LibPyrogram   = "pyrogram"    // Pyrogram 0.15–2.x, schema versions 1–3
-	LibPyrofork   = "pyrofork"    // pyrofork, schema version 4
-	LibKurigram   = "kurigram"    // kurigram 4–7; irenogram 7 writes the same schema
-	LibHydrogram  = "hydrogram"   // Pyrogram schema 3 in WAL mode
+	libTelethon   = "telethon"    // Telethon 1.x, schema versions 1–7
+	libTelethonV2 = "telethon-v2" // Telethon v2 alpha, schema version 10
+	libPyrogram   = "pyrogram"    // Pyrogram 0.15–2.x, schema versions 1–3
+	libPyrofork   = "pyrofork"    // pyrofork, schema version 4
+	libKurigram   = "kurigram"    // kurigram 4–7; irenogram 7 writes the same schema
+	libHydrogram  = "hydrogram"   // Pyrogram schema 3 in WAL mode
 )
 
-// File is a session database read by [ReadFile] or to be written by
-// [WriteFile]: the session itself plus the library-specific data around it.
+// Stored is a stored session: the session itself plus everything a client
+// keeps beside it (entity cache, update state) and where it came from. It
+// is the one model every reader and writer uses: [ReadFile] and [Marshal]
+// for SQLite .session files, the server-backed stores of package stores,
+// and [Convert], which turns one Stored into what a target holds.
 //
-// A File never prints its key: Session redacts itself, and File has no
+// A Stored never prints its key: Session redacts itself, and Stored has no
 // String method of its own that could reach the key.
-type File struct {
-	// Library is the library that most likely wrote the file, one of the
-	// Lib* constants. It is a best guess from the tables, columns and
-	// journal mode; Notes says when the evidence is ambiguous.
+type Stored struct {
+	// Kind is the layout the session was read from ([ReadFile]: the kind
+	// whose schema the file has; hydrogram's is PyrogramSQLite), or 0 for
+	// a string session or a store.
+	Kind Kind
+	// Library is the library that most likely wrote the source: for a
+	// file one of "telethon", "telethon-v2", "pyrogram", "pyrofork",
+	// "kurigram", "hydrogram" (a best guess from the tables, columns and
+	// journal mode; Notes says when the evidence is ambiguous), for a
+	// string session its format's name.
 	Library string
 	// Schema is the schema version the file declares in its version table
 	// (Telethon: version.version; Pyrogram family: version.number), or the
@@ -90,66 +99,28 @@ type Entity struct {
 	// Name is Telethon's display name, empty if none. Pyrogram stores none.
 	Name string
 	// Type is the peer type when the file records it (Pyrogram family), or
-	// when the id alone decides it (a basic group). Otherwise PeerUnknown.
-	Type PeerType
+	// when the id alone decides it (a basic group): one of the Peer*
+	// constants or a fork's own type. Otherwise "".
+	Type string
 	// Date is when the row was cached, in Unix seconds: Telethon's
 	// entities.date or the Pyrogram family's last_update_on.
 	Date codec.Optional[int64]
 }
 
-// PeerType is a Pyrogram-family peer type, as stored in peers.type.
-type PeerType string
+// peerType is a Pyrogram-family peer type, as stored in peers.type: one
+// of the Peer* constants, or another value a fork writes.
+type peerType = string
 
-// Peer types. The forks add "direct", "forum" and "community" (kurigram)
+// Peer types, the values of Entity.Type. The forks add "direct", "forum" and "community" (kurigram)
 // and "direct", "forum" (irenogram); such values are kept as they are.
 const (
-	PeerUnknown    PeerType = ""
-	PeerUser       PeerType = "user"
-	PeerBot        PeerType = "bot"
-	PeerGroup      PeerType = "group"
-	PeerChannel    PeerType = "channel"
-	PeerSupergroup PeerType = "supergroup"
+	peerUnknown    peerType = ""
+	PeerUser       peerType = "user"
+	PeerBot        peerType = "bot"
+	PeerGroup      peerType = "group"
+	PeerChannel    peerType = "channel"
+	PeerSupergroup peerType = "supergroup"
 )
-
-// PeerKind is what a marked id alone says about a peer.
-type PeerKind int
-
-// Peer kinds.
-const (
-	KindUser    PeerKind = iota + 1 // id > 0: a user or a bot
-	KindChat                        // −999999999999 ≤ id < 0: a basic group
-	KindChannel                     // id ≤ −1000000000000: channel or supergroup
-)
-
-func (k PeerKind) String() string {
-	switch k {
-	case KindUser:
-		return "user"
-	case KindChat:
-		return "chat"
-	case KindChannel:
-		return "channel"
-	}
-	return "invalid"
-}
-
-// channelMark is the offset Telegram clients add to channel ids to mark them
-// (Telethon utils.get_peer_id, Pyrogram utils.get_channel_id).
-const channelMark = 1000000000000
-
-// KindOf classifies a marked peer id. It returns 0 for id 0.
-func KindOf(id int64) PeerKind {
-	switch {
-	case id > 0:
-		return KindUser
-	case id == 0:
-		return 0
-	case id > -channelMark:
-		return KindChat
-	default:
-		return KindChannel
-	}
-}
 
 // UpdateState is Telethon's stored update state.
 type UpdateState struct {
@@ -171,14 +142,16 @@ type ChannelState struct {
 	Date codec.Optional[float64]
 }
 
-// FileKind is a session database layout that [WriteFile] can write.
-type FileKind int
+// Kind is a session database layout that [Marshal] and [WriteFile] can
+// write. Each kind's schema, reader and writer live in one file per library
+// family (telethon.go, telethon_v2.go, pyrogram.go).
+type Kind int
 
-// File kinds. Their String values are the CLI's --to names.
+// Kinds. Their String values are the names the tgsession CLI accepts.
 const (
 	// TelethonSQLite is Telethon 1.x's schema version 7, exactly as
-	// Telethon 1.25 creates it.
-	TelethonSQLite FileKind = iota + 1
+	// Telethon 1.25 creates it (docs/formats.md#telethon-sqlite).
+	TelethonSQLite Kind = iota + 1
 	// TelethonV2SQLite is Telethon v2's schema version 10.
 	TelethonV2SQLite
 	// PyrogramSQLite is Pyrogram 2.x's schema version 3 (also read by
@@ -190,8 +163,15 @@ const (
 	KurigramSQLite
 )
 
-// FileKinds lists every kind, in a stable order.
-var FileKinds = []FileKind{TelethonSQLite, TelethonV2SQLite, PyrogramSQLite, PyroforkSQLite, KurigramSQLite}
+// allKinds lists every kind, in a stable order.
+var allKinds = [...]Kind{TelethonSQLite, TelethonV2SQLite, PyrogramSQLite, PyroforkSQLite, KurigramSQLite}
+
+// Kinds returns every kind, in a stable order. The slice is a new copy on
+// each call.
+func Kinds() []Kind {
+	out := allKinds
+	return out[:]
+}
 
 var kindNames = [...]string{
 	TelethonSQLite:   "telethon-sqlite",
@@ -201,16 +181,16 @@ var kindNames = [...]string{
 	KurigramSQLite:   "kurigram-sqlite",
 }
 
-// String returns the kind's CLI name, e.g. "telethon-sqlite".
-func (k FileKind) String() string {
+// String returns the kind's name, e.g. "telethon-sqlite".
+func (k Kind) String() string {
 	if k <= 0 || int(k) >= len(kindNames) {
-		return fmt.Sprintf("FileKind(%d)", int(k))
+		return fmt.Sprintf("Kind(%d)", int(k))
 	}
 	return kindNames[k]
 }
 
 // Schema returns the schema version the kind writes.
-func (k FileKind) Schema() int {
+func (k Kind) Schema() int {
 	switch k {
 	case TelethonSQLite:
 		return 7
@@ -226,31 +206,48 @@ func (k FileKind) Schema() int {
 	return 0
 }
 
+// kindOfLibrary returns the kind whose schema a file of library lib has.
+func kindOfLibrary(lib string) Kind {
+	switch lib {
+	case libTelethon:
+		return TelethonSQLite
+	case libTelethonV2:
+		return TelethonV2SQLite
+	case libPyrofork:
+		return PyroforkSQLite
+	case libKurigram:
+		return KurigramSQLite
+	case libPyrogram, libHydrogram:
+		return PyrogramSQLite
+	}
+	return 0
+}
+
 // pyrogramFamily reports whether k is one of the Pyrogram-family layouts.
-func (k FileKind) pyrogramFamily() bool {
+func (k Kind) pyrogramFamily() bool {
 	return k == PyrogramSQLite || k == PyroforkSQLite || k == KurigramSQLite
 }
 
-// ParseFileKind returns the kind named name, as printed by [FileKind.String].
-func ParseFileKind(name string) (FileKind, error) {
-	for _, k := range FileKinds {
+// parseKind returns the kind named name, as printed by [Kind.String].
+func parseKind(name string) (Kind, error) {
+	for _, k := range allKinds {
 		if k.String() == name {
 			return k, nil
 		}
 	}
-	names := make([]string, len(FileKinds))
-	for i, k := range FileKinds {
+	names := make([]string, len(allKinds))
+	for i, k := range allKinds {
 		names[i] = k.String()
 	}
-	return 0, fmt.Errorf("compat: unknown file kind (want one of %s): %w", strings.Join(names, ", "), codec.ErrUnknownFormat)
+	return 0, fmt.Errorf("compat: unknown kind (want one of %s): %w", strings.Join(names, ", "), codec.ErrUnknownFormat)
 }
 
 // MarshalText implements encoding.TextMarshaler.
-func (k FileKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
-func (k *FileKind) UnmarshalText(b []byte) error {
-	v, err := ParseFileKind(string(b))
+func (k *Kind) UnmarshalText(b []byte) error {
+	v, err := parseKind(string(b))
 	if err != nil {
 		return err
 	}
@@ -259,8 +256,8 @@ func (k *FileKind) UnmarshalText(b []byte) error {
 }
 
 // clone returns a copy of f with its own Session (and key), entities and
-// update state, so that conversion never changes the caller's File.
-func (f *File) clone() *File {
+// update state, so that conversion never changes the caller's Stored.
+func (f *Stored) clone() *Stored {
 	c := *f
 	if f.Session != nil {
 		c.Session = f.Session.Clone()
@@ -281,7 +278,7 @@ func (f *File) clone() *File {
 }
 
 // Wipe wipes the session's auth key.
-func (f *File) Wipe() {
+func (f *Stored) Wipe() {
 	if f != nil && f.Session != nil {
 		f.Session.Wipe()
 	}

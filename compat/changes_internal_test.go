@@ -1,4 +1,4 @@
-package compat_test
+package compat
 
 import (
 	"crypto/sha256"
@@ -15,11 +15,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tgsession/tgsession/codec"
-	"github.com/tgsession/tgsession/compat"
 )
 
-// Tests of Changes: what encoding a session in a string format drops or
-// defaults (moved here from codec with Changes itself).
+// Tests of changes: what encoding a session in a string format drops or
+// defaults (moved here from codec with the function itself).
 
 // vecKey is make_key(n) of docs/formats.md#vectors: an obviously fake,
 // reproducible 256-byte key.
@@ -180,8 +179,8 @@ func TestChangesMatchWhatEncodingLoses(t *testing.T) {
 			require.Equal(t, s.DC, got.DC)
 			requireKey(t, got, s.Key.Reveal())
 			dropped := map[string]bool{}
-			for _, c := range compat.Changes(s, to) {
-				if c.Kind == compat.Dropped {
+			for _, c := range changes(s, to) {
+				if c.Kind == Dropped {
 					dropped[c.Field] = true
 				}
 			}
@@ -214,13 +213,13 @@ func TestChangesGramJSDropsWhatItCannotHold(t *testing.T) {
 		Key: newKey(t, vecKey(24)),
 	}
 	var got []string
-	for _, c := range compat.Changes(s, codec.GramJS) {
-		require.Equal(t, compat.Dropped, c.Kind)
+	for _, c := range changes(s, codec.GramJS) {
+		require.Equal(t, Dropped, c.Kind)
 		got = append(got, c.Field+"="+c.Value)
 	}
 	require.Equal(t, []string{"test_mode=false", "media_dc=dc 2 149.154.167.222:443 media", "api_id=6", "user_id=5", "is_bot=true"}, got)
 	var tel []string
-	for _, c := range compat.Changes(s, codec.Telethon) {
+	for _, c := range changes(s, codec.Telethon) {
 		tel = append(tel, c.Field+"="+c.Value)
 	}
 	require.Equal(t, got, tel)
@@ -238,22 +237,22 @@ func TestChangesPyrogramDefaultsTestModeAndIsBot(t *testing.T) {
 		},
 		Key: newKey(t, vecKey(13)),
 	}
-	ch := compat.Changes(s, codec.Pyrogram)
+	ch := changes(s, codec.Pyrogram)
 	var fields []string
 	for _, c := range ch {
 		fields = append(fields, c.Kind.String()+":"+c.Field)
 	}
 	require.Equal(t, []string{"dropped:server_address", "dropped:port", "dropped:ipv6", "defaulted:test_mode", "defaulted:is_bot"}, fields)
-	ch = compat.Changes(s, codec.PyrogramLegacy)
+	ch = changes(s, codec.PyrogramLegacy)
 	require.Equal(t, "api_id", ch[3].Field)
-	require.Equal(t, compat.Dropped, ch[3].Kind)
+	require.Equal(t, Dropped, ch[3].Kind)
 	require.Equal(t, "6", ch[3].Value)
 }
 
 func changeList(t *testing.T, s *codec.Session, f codec.Format) []string {
 	t.Helper()
 	var out []string
-	for _, c := range compat.Changes(s, f) {
+	for _, c := range changes(s, f) {
 		out = append(out, c.Kind.String()+" "+c.Field+"="+c.Value)
 		require.NotEmpty(t, c.Reason, c.Field)
 	}
@@ -305,12 +304,35 @@ func TestChangesAllFormats(t *testing.T) {
 
 	noIPv6 := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443}, Key: key}
 	require.Equal(t, []string{"defaulted test_mode=false", "defaulted ipv6=true"}, changeList(t, noIPv6, codec.Mtcute))
-	require.Nil(t, compat.Changes(tel, codec.FormatUnknown))
-	require.Nil(t, compat.Changes(nil, codec.Telethon))
+	require.Nil(t, changes(tel, codec.FormatUnknown))
+	require.Nil(t, changes(nil, codec.Telethon))
 
-	c := compat.Change{Field: "port", Kind: compat.Dropped, Value: "443", Reason: "r"}
+	c := Change{Field: "port", Kind: Dropped, Value: "443", Reason: "r"}
 	require.Equal(t, "port: dropped (443): r", c.String())
 	b, err := json.Marshal(c)
 	require.NoError(t, err)
 	require.Equal(t, `{"field":"port","kind":"dropped","value":"443","reason":"r"}`, string(b))
+}
+
+// TestChangesPyrogramFromTelethon: a Telethon session with the two values
+// Pyrogram needs supplied loses its address and gets the defaults Pyrogram
+// needs.
+func TestChangesPyrogramFromTelethon(t *testing.T) {
+	// A Telethon string for DC 2, 149.154.167.51:443 (obviously fake key).
+	s, err := codec.Decode("1ApWapzMBu2" + strings.Repeat("FhYW", 85) + "E=")
+	require.NoError(t, err)
+	defer s.Wipe()
+	s.UserID = codec.Some[int64](123456789)
+	s.APIID = codec.Some[uint32](2040)
+	var got []string
+	for _, c := range changes(s, codec.Pyrogram) {
+		got = append(got, c.String())
+	}
+	require.Equal(t, []string{
+		"server_address: dropped (149.154.167.51): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no address; it derives one from the DC id",
+		"port: dropped (443): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no port",
+		"ipv6: dropped (false): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no IPv6 flag",
+		"test_mode: defaulted (false): not known; Pyrogram needs a value and a production session is assumed",
+		"is_bot: defaulted (false): not known; Pyrogram needs a value and a user account is assumed",
+	}, got)
 }
