@@ -71,7 +71,7 @@ type NoIdentityError struct {
 
 func (e *NoIdentityError) Error() string {
 	return "vault: no age identity found; tried: " + strings.Join(e.Tried, "; ") +
-		" (set TGSESSION_AGE_KEY, TGSESSION_AGE_KEY_FILE or TGSESSION_AGE_KEY_CMD, or pass -i FILE)"
+		" (set TGSESSION_AGE_KEY, TGSESSION_AGE_KEY_FILE or TGSESSION_AGE_KEY_CMD, or name an identity file)"
 }
 
 func (e *NoIdentityError) Unwrap() error { return ErrNoIdentity }
@@ -165,15 +165,18 @@ type MemlockError struct {
 }
 
 func (e *MemlockError) Error() string {
-	kib := (e.Locked + e.Need + 1023) / 1024
 	return fmt.Sprintf("vault: %s: RLIMIT_MEMLOCK is %d KiB with %d KiB already locked, "+
 		"and holding auth keys in locked memory needs %d KiB more; "+
-		"raise it (ulimit -l %d, docker run --ulimit memlock=%d:%d, or --cap-add IPC_LOCK), "+
+		"raise it (ulimit -l %d, or grant CAP_IPC_LOCK), "+
 		"or set TGSESSION_ALLOW_NO_MLOCK=1 to keep keys in ordinary, swappable memory",
-		ErrMemlockTooLow, e.Limit/1024, e.Locked/1024, e.Need/1024, kib, kib*1024, kib*1024)
+		ErrMemlockTooLow, e.Limit/1024, e.Locked/1024, e.Need/1024, e.NeedKiB())
 }
 
 func (e *MemlockError) Unwrap() error { return ErrMemlockTooLow }
+
+// NeedKiB is the locked-memory limit, in KiB, that would be enough:
+// what is already locked plus what is needed, rounded up.
+func (e *MemlockError) NeedKiB() uint64 { return (e.Locked + e.Need + 1023) / 1024 }
 
 // errorf returns an error "vault: <msg>: <sentinel>" wrapping sentinel. The
 // message must be built from names, lengths and constants only.

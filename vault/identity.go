@@ -493,7 +493,7 @@ func parseIdentities(b []byte, where string, cfg *config) ([]age.Identity, error
 
 func parseSSHIdentity(pem []byte, where string, cfg *config) ([]age.Identity, error) {
 	if !cfg.allowSSH {
-		return nil, errorf(ErrUnsupported, "%s holds an SSH or PEM private key; SSH keys must be enabled explicitly (--ssh)", where)
+		return nil, errorf(ErrUnsupported, "%s holds an SSH or PEM private key; SSH keys must be enabled explicitly", where)
 	}
 	id, err := agessh.ParseIdentity(pem)
 	if err != nil {
@@ -609,7 +609,7 @@ func ParseRecipients(r io.Reader, opts ...Option) ([]age.Recipient, error) {
 			return nil, errorf(ErrUnsupported, "recipients: line %d: age plugin recipients are not supported", n)
 		case strings.HasPrefix(line, "ssh-"):
 			if !cfg.allowSSH {
-				return nil, errorf(ErrUnsupported, "recipients: line %d: SSH recipients must be enabled explicitly (--ssh)", n)
+				return nil, errorf(ErrUnsupported, "recipients: line %d: SSH recipients must be enabled explicitly", n)
 			}
 			rec, err = agessh.ParseRecipient(line)
 			if err != nil {

@@ -54,7 +54,7 @@ func parseRecipients(cmd string, rs, files []string, opts ...vault.Option) ([]ag
 		}
 		rr, err := vault.ParseRecipients(strings.NewReader(r), opts...)
 		if err != nil {
-			return nil, failf("%s: -r value %d: %v", cmd, i+1, err)
+			return nil, sshHint(err, failf("%s: -r value %d: %v", cmd, i+1, err))
 		}
 		out = append(out, rr...)
 	}
@@ -66,7 +66,7 @@ func parseRecipients(cmd string, rs, files []string, opts ...vault.Option) ([]ag
 		rr, err := vault.ParseRecipients(f, opts...)
 		f.Close()
 		if err != nil {
-			return nil, failf("%s: -R %s: %v", cmd, path, err)
+			return nil, sshHint(err, failf("%s: -R %s: %v", cmd, path, err))
 		}
 		out = append(out, rr...)
 	}
@@ -84,13 +84,14 @@ func vaultError(err error) error {
 	case errors.As(err, &nid):
 		hint := "pass -i FILE, or set TGSESSION_AGE_KEY_FILE"
 		if p, perr := vault.DefaultKeysPath(); perr == nil {
-			hint = fmt.Sprintf("to create a default identity: mkdir -p %s && age-keygen -o %s", filepath.Dir(p), p)
+			hint = fmt.Sprintf("pass -i FILE, or to create a default identity: mkdir -p %s && age-keygen -o %s", filepath.Dir(p), p)
 		}
 		return withHints(failf("%v", err), hint)
 	case errors.As(err, &wk):
 		return withHints(failf("%v", err), "check that the value was sealed to one of your recipients (age-keygen -y prints them)")
 	case errors.As(err, &ml):
-		return failf("%v", err)
+		kib := ml.NeedKiB()
+		return withHints(failf("%v", err), fmt.Sprintf("in a container: docker run --ulimit memlock=%d:%d, or --cap-add IPC_LOCK", kib*1024, kib*1024))
 	case errors.As(err, &ik):
 		return withHints(failf("%v", err), "an identity file must be readable by you only (as OpenSSH requires of private keys); to use it anyway, set "+envAllowInsecureKeyFile+"=1")
 	case errors.As(err, &kc):
@@ -98,5 +99,14 @@ func vaultError(err error) error {
 	case errors.Is(err, vault.ErrNotSealed):
 		return withHints(failf("%v", err), `this is a plain session string: seal it with "tgsession seal", or inspect it with "tgsession inspect"`)
 	}
-	return failf("%v", err)
+	return sshHint(err, failf("%v", err))
+}
+
+// sshHint adds the --ssh hint to err when the library refused an SSH key
+// or recipient because SSH keys were not enabled.
+func sshHint(libErr, err error) error {
+	if errors.Is(libErr, vault.ErrUnsupported) && strings.Contains(libErr.Error(), "SSH") && strings.Contains(libErr.Error(), "enabled explicitly") {
+		return withHints(err, "SSH keys are enabled with --ssh")
+	}
+	return err
 }
