@@ -15,7 +15,7 @@ import (
 )
 
 func benchSealed(b *testing.B, rec age.Recipient, form vault.Form) []byte {
-	sealed, err := vault.Seal(fullSession(b), form, []age.Recipient{rec})
+	sealed, err := sealWith(fullSession(b), form, []age.Recipient{rec})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func benchSealed(b *testing.B, rec age.Recipient, form vault.Form) []byte {
 // warm makes sure memguard's first use (its key Coffer) is behind us: the
 // targets are for steady state.
 func warm(b *testing.B, sealed []byte, id age.Identity) {
-	s, err := vault.Open(sealed, vault.WithIdentities(id))
+	s, err := openWith(sealed, optWithIdentities(id))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func BenchmarkOpenEnvX25519(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		os.Setenv("BENCH_SESSION", sealed)
-		s, err := vault.OpenEnv("BENCH_SESSION", vault.WithoutDefaultKeys())
+		s, err := openEnvWith("BENCH_SESSION", optWithoutDefaultKeys())
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func benchOpen(b *testing.B, id age.Identity, rec age.Recipient, form vault.Form
 	warm(b, sealed, id)
 	b.ReportAllocs()
 	for b.Loop() {
-		s, err := vault.Open(sealed, vault.WithIdentities(id))
+		s, err := openWith(sealed, optWithIdentities(id))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -83,7 +83,7 @@ func BenchmarkOpenHybridText(b *testing.B) {
 
 func BenchmarkWithKey(b *testing.B) {
 	id := newX25519(b)
-	s, err := vault.Open(benchSealed(b, id.Recipient(), vault.FormText), vault.WithIdentities(id))
+	s, err := openWith(benchSealed(b, id.Recipient(), vault.FormText), optWithIdentities(id))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func BenchmarkSealX25519Text(b *testing.B) {
 	cs := fullSession(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := vault.Seal(cs, vault.FormText, []age.Recipient{id.Recipient()}); err != nil {
+		if _, err := sealWith(cs, vault.FormText, []age.Recipient{id.Recipient()}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -110,7 +110,7 @@ func BenchmarkSealX25519Text(b *testing.B) {
 func BenchmarkStageParseIdentity(b *testing.B) {
 	id := newX25519(b).String()
 	for b.Loop() {
-		if _, err := vault.ParseIdentities(strings.NewReader(id)); err != nil {
+		if _, err := parseIdentitiesWith(strings.NewReader(id)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -30,7 +30,7 @@
 // Native age keys (X25519, and the ML-KEM-768+X25519 post-quantum hybrid)
 // are always accepted; SSH keys only with [WithSSH]; age plugins never.
 // Passphrases (scrypt) are used only when [WithPassphrase] supplies one,
-// with the work factor capped at [DefaultMaxWorkFactor] so that a tampered
+// with the work factor capped at [maxWorkFactor] so that a tampered
 // file cannot cost more than about a second; they are not for serverless
 // use. [RequirePQ] refuses classic recipients and identities.
 //

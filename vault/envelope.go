@@ -41,21 +41,21 @@ import (
 //	|     |      | names strictly ascending                                 |
 const (
 	envelopeMagic = "TGSE"
-	// KeyOffset is the byte offset of the 256-byte auth key in a version 1
+	// keyOffset is the byte offset of the 256-byte auth key in a version 1
 	// envelope, fixed so that Open can move the key straight from the
 	// decrypted buffer into locked memory. Version 2 has it at
-	// [KeyOffsetV2].
-	KeyOffset     = 8
+	// [keyOffsetV2].
+	keyOffset     = 8
 	envelopeFixed = 292
 	// maxEnvelopeV1 is the largest version 1 envelope accepted (the
 	// largest valid one is 6202 bytes).
 	maxEnvelopeV1 = 8192
-	// MaxLabels is the maximum number of labels in an envelope.
-	MaxLabels = 16
-	// MaxLabelName and MaxLabelValue are the maximum lengths, in bytes, of
+	// maxLabels is the maximum number of labels in an envelope.
+	maxLabels = 16
+	// maxLabelName and maxLabelValue are the maximum lengths, in bytes, of
 	// a label's name and value.
-	MaxLabelName  = 64
-	MaxLabelValue = 255
+	maxLabelName  = 64
+	maxLabelValue = 255
 )
 
 const (
@@ -122,7 +122,7 @@ func validText(s string) bool {
 
 // validLabelName reports whether s is 1–64 bytes of [A-Za-z0-9._-].
 func validLabelName(s string) bool {
-	if len(s) == 0 || len(s) > MaxLabelName {
+	if len(s) == 0 || len(s) > maxLabelName {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -136,15 +136,15 @@ func validLabelName(s string) bool {
 
 // checkLabels validates labels for an envelope.
 func checkLabels(labels map[string]string) error {
-	if len(labels) > MaxLabels {
-		return errorf(ErrMalformed, "%d labels, limit %d", len(labels), MaxLabels)
+	if len(labels) > maxLabels {
+		return errorf(ErrMalformed, "%d labels, limit %d", len(labels), maxLabels)
 	}
 	for k, v := range labels {
 		if !validLabelName(k) {
-			return errorf(ErrMalformed, "label name of %d bytes: want 1–%d of A–Z a–z 0–9 . _ -", len(k), MaxLabelName)
+			return errorf(ErrMalformed, "label name of %d bytes: want 1–%d of A–Z a–z 0–9 . _ -", len(k), maxLabelName)
 		}
 		if !validText(v) {
-			return errorf(ErrMalformed, "label %s: value must be at most %d bytes of UTF-8 without control characters", k, MaxLabelValue)
+			return errorf(ErrMalformed, "label %s: value must be at most %d bytes of UTF-8 without control characters", k, maxLabelValue)
 		}
 	}
 	return nil
@@ -213,10 +213,16 @@ func unmarshalEnvelope(b []byte) (*Session, int, error) {
 	switch b[4] {
 	case 1:
 		m, err := unmarshalEnvelopeV1(b)
-		return m, KeyOffset, err
+		if err == nil {
+			m.EnvelopeVersion = 1
+		}
+		return m, keyOffset, err
 	case 2:
 		m, err := unmarshalEnvelopeV2(b)
-		return m, KeyOffsetV2, err
+		if err == nil {
+			m.EnvelopeVersion = 2
+		}
+		return m, keyOffsetV2, err
 	}
 	return nil, 0, envelopeError(ErrUnsupported, 4, "version %d (this build reads versions 1 and 2)", b[4])
 }
@@ -237,17 +243,17 @@ func marshalEnvelopeV1(m *Session, putKey func(dst []byte) error) ([]byte, error
 	}
 	sort.Strings(names)
 	if size > maxEnvelopeV1 {
-		return nil, errorf(ErrTooLarge, "envelope of %d bytes, limit %d", size, maxEnvelopeV1)
+		return nil, errorf(errTooLarge, "envelope of %d bytes, limit %d", size, maxEnvelopeV1)
 	}
 
 	b := make([]byte, size)
 	copy(b, envelopeMagic)
 	b[4] = 1
-	if err := putKey(b[KeyOffset : KeyOffset+codec.AuthKeySize]); err != nil {
+	if err := putKey(b[keyOffset : keyOffset+codec.AuthKeySize]); err != nil {
 		clear(b)
 		return nil, err
 	}
-	if isZero(b[KeyOffset : KeyOffset+codec.AuthKeySize]) {
+	if isZero(b[keyOffset : keyOffset+codec.AuthKeySize]) {
 		clear(b)
 		return nil, errorf(ErrMalformed, "auth key is all zeros")
 	}
@@ -324,10 +330,10 @@ func envelopeError(sentinel error, off int, format string, args ...any) error {
 // unmarshalEnvelopeV1 parses the metadata of version 1 envelope b into a
 // new Session (without a key) and checks that b is canonical: exactly what
 // marshalEnvelopeV1 writes for that metadata. The key stays in
-// b[KeyOffset:KeyOffset+256], checked to be non-zero.
+// b[keyOffset:keyOffset+256], checked to be non-zero.
 func unmarshalEnvelopeV1(b []byte) (*Session, error) {
 	if len(b) > maxEnvelopeV1 {
-		return nil, envelopeError(ErrTooLarge, maxEnvelopeV1, "envelope of %d bytes", len(b))
+		return nil, envelopeError(errTooLarge, maxEnvelopeV1, "envelope of %d bytes", len(b))
 	}
 	if len(b) < envelopeFixed+3 {
 		return nil, envelopeError(ErrMalformed, len(b), "truncated: %d bytes", len(b))
@@ -337,8 +343,8 @@ func unmarshalEnvelopeV1(b []byte) (*Session, error) {
 			return nil, envelopeError(ErrMalformed, i, "reserved byte is not zero")
 		}
 	}
-	if isZero(b[KeyOffset : KeyOffset+codec.AuthKeySize]) {
-		return nil, envelopeError(ErrMalformed, KeyOffset, "auth key is all zeros")
+	if isZero(b[keyOffset : keyOffset+codec.AuthKeySize]) {
+		return nil, envelopeError(ErrMalformed, keyOffset, "auth key is all zeros")
 	}
 	m := &Session{}
 	if created := int64(binary.BigEndian.Uint64(b[264:])); created != 0 {
@@ -433,8 +439,8 @@ func unmarshalEnvelopeV1(b []byte) (*Session, error) {
 		return nil, envelopeError(ErrMalformed, off, "truncated before label count")
 	}
 	n := int(b[off])
-	if n > MaxLabels {
-		return nil, envelopeError(ErrMalformed, off, "%d labels, limit %d", n, MaxLabels)
+	if n > maxLabels {
+		return nil, envelopeError(ErrMalformed, off, "%d labels, limit %d", n, maxLabels)
 	}
 	off++
 	if n > 0 {

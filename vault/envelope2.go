@@ -34,19 +34,19 @@ import (
 //	|     |   0/1 | extension bits: 0 layout, 1 media DC, 2 labels,        |
 //	|     |       | 3 attachment; then each extension present, in order     |
 const (
-	// KeyOffsetV2 is the byte offset of the 256-byte auth key in a version
+	// keyOffsetV2 is the byte offset of the 256-byte auth key in a version
 	// 2 envelope.
-	KeyOffsetV2 = 5
-	v2FlagsOff  = KeyOffsetV2 + codec.AuthKeySize
+	keyOffsetV2 = 5
+	v2FlagsOff  = keyOffsetV2 + codec.AuthKeySize
 	v2Fixed     = v2FlagsOff + 2
-	// MaxEnvelopeSize is the largest envelope (and the largest decrypted
+	// maxEnvelopeSize is the largest envelope (and the largest decrypted
 	// payload) this package accepts, in bytes. Only an attachment makes an
 	// envelope larger than a few hundred bytes.
-	MaxEnvelopeSize = 1 << 20
-	// MaxAttachmentSize is the largest attachment, in bytes once
+	maxEnvelopeSize = 1 << 20
+	// maxAttachmentSize is the largest attachment, in bytes once
 	// decompressed. An attachment's declared size is checked against it
 	// before anything is decompressed.
-	MaxAttachmentSize = 4 << 20
+	maxAttachmentSize = 4 << 20
 )
 
 // Flag bits of a version 2 envelope.
@@ -100,23 +100,24 @@ const (
 	encDeflate = 1
 )
 
-// An AttachmentKind says what an attachment holds. This package stores and
+// An attachmentKind says what an attachment holds. This package stores and
 // returns attachments without interpreting them; the kinds are registered
-// here so that they never change meaning.
-type AttachmentKind uint8
+// here so that they never change meaning (docs/envelope.md).
+type attachmentKind uint8
 
-// AttachmentFile is the rest of a stored session file: what
-// github.com/tgsession/tgsession/compat.MarshalExtras writes (library,
-// schema, entity cache, update state, …), for restoring a .session file
-// with everything it held.
-const AttachmentFile AttachmentKind = 1
+// attachmentFile is the rest of a stored session: what the CLI's
+// conversion side writes (library, schema, entity cache, update state, …),
+// for restoring a .session file with everything it held. It is the only
+// kind [Session.SetAttachment] writes and [Session.Attachment] returns;
+// other kinds are kept byte for byte when an opened session is sealed again.
+const attachmentFile attachmentKind = 1
 
 // attachment is an envelope's attachment. raw is exactly as stored in the
 // envelope (possibly compressed), so that sealing an opened session again
 // writes the same bytes; data is the content. Both are behind pointers to
 // a struct (see ExecResult.env) so that fmt never dumps them.
 type attachment struct {
-	kind AttachmentKind
+	kind attachmentKind
 	enc  byte
 	b    *attachmentBytes
 }
@@ -130,15 +131,15 @@ func (a *attachment) data() []byte { return *a.b.data }
 
 // newAttachment makes an attachment of data (copied), compressed with
 // DEFLATE when that makes it smaller.
-func newAttachment(kind AttachmentKind, data []byte) (*attachment, error) {
+func newAttachment(kind attachmentKind, data []byte) (*attachment, error) {
 	if kind == 0 {
 		return nil, errorf(ErrMalformed, "attachment kind 0")
 	}
 	if len(data) == 0 {
 		return nil, nil
 	}
-	if len(data) > MaxAttachmentSize {
-		return nil, errorf(ErrTooLarge, "attachment of %d bytes, limit %d", len(data), MaxAttachmentSize)
+	if len(data) > maxAttachmentSize {
+		return nil, errorf(errTooLarge, "attachment of %d bytes, limit %d", len(data), maxAttachmentSize)
 	}
 	content := bytes.Clone(data)
 	raw, enc := content, byte(encStored)
@@ -157,9 +158,9 @@ func newAttachment(kind AttachmentKind, data []byte) (*attachment, error) {
 
 // decodeAttachment checks and decompresses a stored attachment (encStored
 // or encDeflate), in memory bounded by its declared size, at most
-// MaxAttachmentSize. On failure it returns the reason, which holds no
+// maxAttachmentSize. On failure it returns the reason, which holds no
 // attachment bytes.
-func decodeAttachment(kind AttachmentKind, enc byte, raw []byte, size int) (*attachment, string) {
+func decodeAttachment(kind attachmentKind, enc byte, raw []byte, size int) (*attachment, string) {
 	raw = bytes.Clone(raw)
 	data := raw
 	if enc == encDeflate {
@@ -338,17 +339,17 @@ func marshalEnvelopeV2(m *Session, att *attachment, putKey func(dst []byte) erro
 	}
 
 	size := v2Fixed + len(meta)
-	if size > MaxEnvelopeSize {
-		return nil, errorf(ErrTooLarge, "envelope of %d bytes, limit %d", size, MaxEnvelopeSize)
+	if size > maxEnvelopeSize {
+		return nil, errorf(errTooLarge, "envelope of %d bytes, limit %d", size, maxEnvelopeSize)
 	}
 	b := make([]byte, size)
 	copy(b, envelopeMagic)
 	b[4] = 2
-	if err := putKey(b[KeyOffsetV2 : KeyOffsetV2+codec.AuthKeySize]); err != nil {
+	if err := putKey(b[keyOffsetV2 : keyOffsetV2+codec.AuthKeySize]); err != nil {
 		clear(b)
 		return nil, err
 	}
-	if isZero(b[KeyOffsetV2 : KeyOffsetV2+codec.AuthKeySize]) {
+	if isZero(b[keyOffsetV2 : keyOffsetV2+codec.AuthKeySize]) {
 		clear(b)
 		return nil, errorf(ErrMalformed, "auth key is all zeros")
 	}
@@ -474,16 +475,16 @@ func (r *v2Reader) addr(kind int, what string) (string, error) {
 // unmarshalEnvelopeV2 parses the metadata of version 2 envelope b into a
 // new Session (without a key, with its attachment) and checks that b is
 // canonical: exactly what marshalEnvelopeV2 writes for that metadata. The
-// key stays in b[KeyOffsetV2:KeyOffsetV2+256], checked to be non-zero.
+// key stays in b[keyOffsetV2:keyOffsetV2+256], checked to be non-zero.
 func unmarshalEnvelopeV2(b []byte) (*Session, error) {
-	if len(b) > MaxEnvelopeSize {
-		return nil, envelopeError(ErrTooLarge, MaxEnvelopeSize, "envelope of %d bytes", len(b))
+	if len(b) > maxEnvelopeSize {
+		return nil, envelopeError(errTooLarge, maxEnvelopeSize, "envelope of %d bytes", len(b))
 	}
 	if len(b) < v2Fixed+1 {
 		return nil, envelopeError(ErrMalformed, len(b), "truncated: %d bytes", len(b))
 	}
-	if isZero(b[KeyOffsetV2 : KeyOffsetV2+codec.AuthKeySize]) {
-		return nil, envelopeError(ErrMalformed, KeyOffsetV2, "auth key is all zeros")
+	if isZero(b[keyOffsetV2 : keyOffsetV2+codec.AuthKeySize]) {
+		return nil, envelopeError(ErrMalformed, keyOffsetV2, "auth key is all zeros")
 	}
 	flags := binary.BigEndian.Uint16(b[v2FlagsOff:])
 	m := &Session{}
@@ -653,9 +654,9 @@ func (r *v2Reader) labels() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n == 0 || n > MaxLabels {
+	if n == 0 || n > maxLabels {
 		r.off = start
-		return nil, r.fail(ErrMalformed, "%d labels, want 1–%d", n, MaxLabels)
+		return nil, r.fail(ErrMalformed, "%d labels, want 1–%d", n, maxLabels)
 	}
 	labels := make(map[string]string, n)
 	prev := ""
@@ -700,7 +701,7 @@ func (r *v2Reader) attachment() (*attachment, error) {
 		return nil, r.fail(ErrUnsupported, "attachment encoding %d", enc)
 	}
 	at := r.off
-	n, err := r.uvarint("attachment length", MaxEnvelopeSize)
+	n, err := r.uvarint("attachment length", maxEnvelopeSize)
 	if err != nil {
 		return nil, err
 	}
@@ -708,26 +709,26 @@ func (r *v2Reader) attachment() (*attachment, error) {
 		r.off = at
 		return nil, r.fail(ErrMalformed, "empty attachment")
 	}
-	size := int(n) // at most MaxEnvelopeSize, below MaxAttachmentSize
+	size := int(n) // at most maxEnvelopeSize, below maxAttachmentSize
 	if enc == encDeflate {
 		at = r.off
 		l, err := r.uvarint("attachment size", 1<<63)
 		if err != nil {
 			return nil, err
 		}
-		if l == 0 || l > MaxAttachmentSize {
+		if l == 0 || l > maxAttachmentSize {
 			r.off = at
 			if l == 0 {
 				return nil, r.fail(ErrMalformed, "compressed attachment of size 0")
 			}
-			return nil, r.fail(ErrTooLarge, "attachment of %d bytes once decompressed, limit %d", l, MaxAttachmentSize)
+			return nil, r.fail(errTooLarge, "attachment of %d bytes once decompressed, limit %d", l, maxAttachmentSize)
 		}
 		size = int(l)
 	}
 	if err := r.need(int(n), "attachment"); err != nil {
 		return nil, err
 	}
-	a, why := decodeAttachment(AttachmentKind(kind), enc, r.b[r.off:r.off+int(n)], size)
+	a, why := decodeAttachment(attachmentKind(kind), enc, r.b[r.off:r.off+int(n)], size)
 	if a == nil {
 		return nil, r.fail(ErrMalformed, "%s", why)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/tgsession/tgsession/codec"
 )
 
 // Sentinel errors. Every error this package returns for bad input, a wrong
@@ -30,22 +31,16 @@ var (
 	// a decrypted payload that is neither an envelope nor a session string,
 	// a malformed identity, or an identity where a sealed value belongs.
 	ErrMalformed = errors.New("malformed input")
-	// ErrTooLarge is returned for input above a size cap, checked before
-	// any decoding, and for an scrypt work factor above the configured cap.
-	ErrTooLarge = errors.New("input too large")
 	// ErrUnsupported is returned for a version, recipient type or key type
 	// this package does not handle or was not allowed to use (SSH keys
-	// without [WithSSH], plugins, classic recipients under [RequirePQ]).
+	// without [KeySearch.SSH], plugins, classic recipients under [KeySearch.RequirePQ]).
 	ErrUnsupported = errors.New("unsupported")
 	// ErrNoIdentity is returned (inside a [*NoIdentityError]) when no age
 	// identity was found in any of the places searched.
 	ErrNoIdentity = errors.New("no age identity found")
-	// ErrMemlockTooLow is returned (inside a [*MemlockError]) when the
-	// process may not lock enough memory to hold auth keys in memguard.
-	ErrMemlockTooLow = errors.New("locked-memory limit too low")
 	// ErrNotSealed is returned when a sealed value is expected and the
 	// input is something else, such as a plain session string: the package
-	// fails closed unless [AllowPlaintext] is given.
+	// fails closed.
 	ErrNotSealed = errors.New("value is not sealed")
 	// ErrNotFound is returned for an unset environment variable or a vault
 	// entry that does not exist.
@@ -61,6 +56,14 @@ var (
 	// a symbolic link, or not a regular file.
 	ErrInsecure = errors.New("insecure file or directory")
 )
+
+// errTooLarge is [codec.ErrTooLarge], wrapped by errors for input above a
+// size cap, checked before any decoding, and for an scrypt work factor
+// above the cap: one "too large" concept for codec and vault.
+var errTooLarge = codec.ErrTooLarge
+
+// errMemlockTooLow is wrapped by [*MemlockError].
+var errMemlockTooLow = errors.New("locked-memory limit too low")
 
 // NoIdentityError is returned when no identity was found. Tried lists every
 // place searched, as environment variable names and paths with the outcome
@@ -140,7 +143,7 @@ func (e *KeyCmdError) Unwrap() []error {
 
 // InsecureKeyFileError is returned for an identity file that group or
 // others may access, on Unix: it is refused, as OpenSSH refuses such private
-// keys, unless [AllowInsecureKeyFile] is given. Source says where the path
+// keys, unless [KeySearch.AllowInsecureFiles] is set. Source says where the path
 // came from ("-i PATH", "$TGSESSION_AGE_KEY_FILE=PATH", or the default
 // keys.txt path). It wraps ErrInsecure.
 type InsecureKeyFileError struct {
@@ -169,10 +172,10 @@ func (e *MemlockError) Error() string {
 		"and holding auth keys in locked memory needs %d KiB more; "+
 		"raise it (ulimit -l %d, or grant CAP_IPC_LOCK), "+
 		"or set TGSESSION_ALLOW_NO_MLOCK=1 to keep keys in ordinary, swappable memory",
-		ErrMemlockTooLow, e.Limit/1024, e.Locked/1024, e.Need/1024, e.NeedKiB())
+		errMemlockTooLow, e.Limit/1024, e.Locked/1024, e.Need/1024, e.NeedKiB())
 }
 
-func (e *MemlockError) Unwrap() error { return ErrMemlockTooLow }
+func (e *MemlockError) Unwrap() error { return errMemlockTooLow }
 
 // NeedKiB is the locked-memory limit, in KiB, that would be enough:
 // what is already locked plus what is needed, rounded up.

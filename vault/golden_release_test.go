@@ -60,12 +60,12 @@ func goldenIdentities(t *testing.T) []age.Identity {
 	f, err := os.Open(filepath.Join(goldenDir, "identities.txt"))
 	require.NoError(t, err)
 	defer f.Close()
-	ids, err := vault.ParseIdentities(f)
+	ids, err := (&vault.KeySearch{}).ParseIdentities(f)
 	require.NoError(t, err)
 	g, err := os.Open(filepath.Join(goldenDir, "id_ed25519"))
 	require.NoError(t, err)
 	defer g.Close()
-	sshIDs, err := vault.ParseIdentities(g, vault.WithSSH())
+	sshIDs, err := (&vault.KeySearch{SSH: true}).ParseIdentities(g)
 	require.NoError(t, err)
 	return append(ids, sshIDs...)
 }
@@ -91,11 +91,13 @@ func TestSealedValuesOfThePreviousReleaseOpenUnchanged(t *testing.T) {
 		t.Run(g.File, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(goldenDir, g.File))
 			require.NoError(t, err)
-			opts := []vault.Option{vault.WithIdentities(ids...)}
+			use := ids
 			if g.Identity == "passphrase" {
-				opts = []vault.Option{vault.WithIdentities(), vault.WithPassphrase(goldenPassphrase(t))}
+				pass, err := (&vault.KeySearch{Passphrase: goldenPassphrase(t)}).Find()
+				require.NoError(t, err)
+				use = []age.Identity{pass}
 			}
-			s, err := vault.Open(data, opts...)
+			s, err := vault.Open(data, use...)
 			require.NoError(t, err)
 			defer s.Destroy()
 			want := goldenSession(t, g.Session)
@@ -114,13 +116,11 @@ func TestSealedValuesOfThePreviousReleaseOpenUnchanged(t *testing.T) {
 				require.Equal(t, g.Labels, s.Labels)
 				require.Equal(t, g.CreatedAt, s.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"))
 			}
-			kind, att := s.Attachment()
+			att := s.Attachment()
 			if g.Attachment == "" {
-				require.Zero(t, kind)
 				require.Nil(t, att)
 				return
 			}
-			require.Equal(t, vault.AttachmentFile, kind)
 			require.Len(t, att, g.AttachLen)
 			sum := sha256.Sum256(att)
 			require.Equal(t, g.Attachment, hex.EncodeToString(sum[:]))
@@ -175,16 +175,15 @@ func TestVaultDirectoryOfThePreviousReleaseOpensUnchanged(t *testing.T) {
 		} else {
 			require.Empty(t, labels)
 		}
-		s, warns, err := d.Get(e.Name, vault.WithIdentities(ids...))
+		s, err := d.Get(e.Name, ids...)
 		require.NoError(t, err)
-		require.Empty(t, warns)
 		back, err := s.ToCodec()
 		require.NoError(t, err)
 		require.True(t, back.Equal(ws), "entry %s no longer opens to the same session", e.Name)
 		back.Wipe()
 		s.Destroy()
 	}
-	s, _, err := d.Get("alpha", vault.WithIdentities(ids...))
+	s, err := d.Get("alpha", ids...)
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"env": "golden"}, s.Labels)
 	require.True(t, fixedTime.Equal(s.CreatedAt))

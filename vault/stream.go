@@ -43,7 +43,7 @@ var plainBufHook func(buf []byte)
 // it is the only chunk; a missing final chunk (a truncated payload) and
 // data after the final chunk are errors. Chunk boundaries follow from the
 // length, so the chunk marked final must end the payload. A payload whose
-// authenticated plaintext exceeds maxPlain is ErrTooLarge, as soon as the
+// authenticated plaintext exceeds maxPlain is errTooLarge, as soon as the
 // chunk that crosses the cap is authenticated (age's reader applied the cap
 // in the same place).
 func decryptPayload(fileKey, payload []byte, maxPlain int) ([]byte, error) {
@@ -124,7 +124,7 @@ func decryptPayload(fileKey, payload []byte, maxPlain int) ([]byte, error) {
 				if out, err := aead.Open(dst, chunkNonce[:], chunk, nil); err == nil {
 					switch {
 					case written+len(out) > maxPlain:
-						return fail(ErrTooLarge, "decrypted payload above %d bytes", maxPlain)
+						return fail(errTooLarge, "decrypted payload above %d bytes", maxPlain)
 					case last:
 						return fail(ErrTampered, "age payload truncated after chunk %d", i)
 					}
@@ -138,7 +138,7 @@ func decryptPayload(fileKey, payload []byte, maxPlain int) ([]byte, error) {
 		}
 		written += len(out)
 		if written > maxPlain {
-			return fail(ErrTooLarge, "decrypted payload above %d bytes", maxPlain)
+			return fail(errTooLarge, "decrypted payload above %d bytes", maxPlain)
 		}
 	}
 	return buf[:written], nil

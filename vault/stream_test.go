@@ -261,20 +261,20 @@ func requireNoSecretInError(t *testing.T, err error, secret []byte) {
 // TestDecryptPayloadCap checks the plaintext cap: the payload is
 // authenticated before the cap is applied, as age's reader did, so a
 // tampered oversized payload is ErrTampered and an authentic one
-// ErrTooLarge.
+// errTooLarge.
 func TestDecryptPayloadCap(t *testing.T) {
 	for _, tc := range []struct {
 		size, max int
 		want      error
 	}{
-		{MaxEnvelopeSize, MaxEnvelopeSize, nil},
-		{MaxEnvelopeSize + 1, MaxEnvelopeSize, ErrTooLarge},
-		{chunkSize + 1, chunkSize, ErrTooLarge},
+		{maxEnvelopeSize, maxEnvelopeSize, nil},
+		{maxEnvelopeSize + 1, maxEnvelopeSize, errTooLarge},
+		{chunkSize + 1, chunkSize, errTooLarge},
 		{chunkSize, chunkSize, nil},
-		{MaxEnvelopeSize + 200<<10, MaxEnvelopeSize, ErrTooLarge},
-		{200 << 10, maxEnvelopeV1, ErrTooLarge},
+		{maxEnvelopeSize + 200<<10, maxEnvelopeSize, errTooLarge},
+		{200 << 10, maxEnvelopeV1, errTooLarge},
 		{0, 0, nil},
-		{1, 0, ErrTooLarge},
+		{1, 0, errTooLarge},
 	} {
 		t.Run(fmt.Sprintf("%d/%d", tc.size, tc.max), func(t *testing.T) {
 			plain := randBytes(t, tc.size)
@@ -297,7 +297,7 @@ func TestDecryptPayloadCap(t *testing.T) {
 			_, err = decryptAge(FormBinary, flipBit(f.file, len(f.file)-1), []age.Identity{f.id}, nil, tc.max)
 			if earlier := (tc.size - 1) / chunkSize * chunkSize; earlier > tc.max {
 				// An earlier, authentic chunk already crosses the cap.
-				require.ErrorIs(t, err, ErrTooLarge)
+				require.ErrorIs(t, err, errTooLarge)
 			} else {
 				// The last chunk fails authentication before the cap
 				// is crossed.
@@ -373,7 +373,10 @@ func TestOpenWipesPlaintextBuffer(t *testing.T) {
 	plainFile := newAgeFile(t, []byte(telethon)) // a session string someone sealed with age
 
 	for _, form := range []Form{FormText, FormBinary, FormArmor} {
-		sealed, err := Seal(cs, form, []age.Recipient{id.Recipient()})
+		vs, err := NewSession(cs)
+		require.NoError(t, err)
+		sealed, err := vs.Seal(form, id.Recipient())
+		vs.Destroy()
 		require.NoError(t, err)
 		inputs := map[string]openInput{"envelope": {sealed, id, true}}
 		if form == FormBinary {
@@ -385,7 +388,7 @@ func TestOpenWipesPlaintextBuffer(t *testing.T) {
 				var bufs [][]byte
 				plainBufHook = func(b []byte) { bufs = append(bufs, b) }
 				defer func() { plainBufHook = nil }()
-				s, err := Open(in.data, WithIdentities(in.id))
+				s, err := Open(in.data, in.id)
 				require.Len(t, bufs, 1, "one plaintext buffer per open")
 				require.True(t, isZero(bufs[0]), "plaintext buffer not wiped after Open")
 				if !in.ok {

@@ -24,35 +24,47 @@ func guardMemory() func() {
 	return memguard.Purge
 }
 
-// vaultOptions returns the options that every opening call uses: the -i
-// files, standard input for "-i -", and warnings in our voice.
-func (c *cli) vaultOptions(ids []string) []vault.Option {
-	opts := []vault.Option{
-		vault.WithStdin(c.stdin),
-		vault.WithWarnings(func(msg string) { c.warnf("%s", msg) }),
+// keySearch returns the one key discovery every opening command uses: the
+// identity environment variables, the -i files (standard input for "-i
+// -"), the default keys file, and warnings in our voice.
+func (c *cli) keySearch(ids []string) *vault.KeySearch {
+	return &vault.KeySearch{
+		Env:                true,
+		Files:              ids,
+		Stdin:              c.stdin,
+		DefaultFile:        true,
+		AllowInsecureFiles: c.getenv(envAllowInsecureKeyFile) == "1",
+		Warn:               func(msg string) { c.warnf("%s", msg) },
 	}
-	for _, p := range ids {
-		opts = append(opts, vault.WithIdentityFile(p))
+}
+
+// findIdentities runs the key search of ks, with the CLI's hints on
+// failure.
+func findIdentities(ks *vault.KeySearch) (*vault.Identities, error) {
+	found, err := ks.Find()
+	if err != nil {
+		return nil, vaultError(err)
 	}
-	if c.getenv(envAllowInsecureKeyFile) == "1" {
-		opts = append(opts, vault.AllowInsecureKeyFile())
-	}
-	return opts
+	return found, nil
 }
 
 // envAllowInsecureKeyFile, set to 1, lets identity files that group or
 // others may access be used (with a warning) instead of refused.
 const envAllowInsecureKeyFile = "TGSESSION_ALLOW_INSECURE_KEYS"
 
-// parseRecipients parses -r values and -R files.
-func parseRecipients(cmd string, rs, files []string, opts ...vault.Option) ([]age.Recipient, error) {
+// parseRecipients parses -r values and -R files under the SSH and
+// RequirePQ policy of ks (nil: neither).
+func parseRecipients(cmd string, rs, files []string, ks *vault.KeySearch) ([]age.Recipient, error) {
+	if ks == nil {
+		ks = &vault.KeySearch{}
+	}
 	var out []age.Recipient
 	for i, r := range rs {
 		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(r)), "AGE-SECRET-KEY-") || strings.HasPrefix(strings.TrimSpace(r), "-----BEGIN") {
 			return nil, withHints(usageErrorf("%s: -r value %d is a secret key, not a recipient", cmd, i+1),
 				"-r takes a public recipient (age1…, from age-keygen -y); the secret key you typed is now in your shell history: treat it as exposed")
 		}
-		rr, err := vault.ParseRecipients(strings.NewReader(r), opts...)
+		rr, err := ks.ParseRecipients(strings.NewReader(r))
 		if err != nil {
 			return nil, sshHint(err, failf("%s: -r value %d: %v", cmd, i+1, err))
 		}
@@ -63,7 +75,7 @@ func parseRecipients(cmd string, rs, files []string, opts ...vault.Option) ([]ag
 		if err != nil {
 			return nil, openError(path, err)
 		}
-		rr, err := vault.ParseRecipients(f, opts...)
+		rr, err := ks.ParseRecipients(f)
 		f.Close()
 		if err != nil {
 			return nil, sshHint(err, failf("%s: -R %s: %v", cmd, path, err))
@@ -83,7 +95,7 @@ func vaultError(err error) error {
 	switch {
 	case errors.As(err, &nid):
 		hint := "pass -i FILE, or set TGSESSION_AGE_KEY_FILE"
-		if p, perr := vault.DefaultKeysPath(); perr == nil {
+		if p, perr := (&vault.KeySearch{}).DefaultFilePath(); perr == nil {
 			hint = fmt.Sprintf("pass -i FILE, or to create a default identity: mkdir -p %s && age-keygen -o %s", filepath.Dir(p), p)
 		}
 		return withHints(failf("%v", err), hint)
