@@ -31,7 +31,7 @@ import (
 //
 // The non-secret side index "exports.json" maps each auth_key_id to the
 // entries holding that key and the labels it was exported to (see
-// [WithExportLabel]), so that a second live copy of one key can be warned
+// [Dir.RecordExport]), so that a second live copy of one key can be warned
 // about.
 //
 // A Dir's knobs are its exported fields; set them before use.
@@ -431,7 +431,7 @@ func (d *Dir) List() ([]Entry, error) {
 
 // Remove deletes entry name. Its export history stays in the index: the key
 // may still be live where it was exported. The deletion and the index change
-// are one unit, as for [Dir.Add]: nothing is deleted if the index cannot be
+// are one unit, as for [Dir.Put]: nothing is deleted if the index cannot be
 // read or the pending record cannot be written.
 func (d *Dir) Remove(name string) error {
 	if err := checkName(name); err != nil {

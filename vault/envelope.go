@@ -13,7 +13,7 @@ import (
 // The envelope is the plaintext inside every age file this package writes:
 // one canonical, versioned, binary serialisation of a session. The layouts
 // are specified byte by byte in docs/envelope.md. This file holds version 1
-// (still read, and written on request: [WithEnvelopeVersion]) and the
+// (still read, and written when [Session] EnvelopeVersion is 1) and the
 // version dispatch; envelope2.go holds version 2, which Seal writes.
 //
 // Version 1:

@@ -7,7 +7,7 @@ import (
 
 // envAllowNoMlock names the environment variable that, set to "1", lets this
 // package keep auth keys in ordinary (swappable, dumpable) memory when the
-// process may not lock enough memory. See [AllowNoMlock].
+// process may not lock enough memory, unless TGSESSION_ALLOW_NO_MLOCK=1.
 const envAllowNoMlock = "TGSESSION_ALLOW_NO_MLOCK"
 
 // maxOpen bounds the number of locked buffers this package holds at once
