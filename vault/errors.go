@@ -73,8 +73,7 @@ type NoIdentityError struct {
 }
 
 func (e *NoIdentityError) Error() string {
-	return "vault: no age identity found; tried: " + strings.Join(e.Tried, "; ") +
-		" (set TGSESSION_AGE_KEY, TGSESSION_AGE_KEY_FILE or TGSESSION_AGE_KEY_CMD, or name an identity file)"
+	return "vault: no age identity found; tried: " + strings.Join(e.Tried, "; ")
 }
 
 func (e *NoIdentityError) Unwrap() error { return ErrNoIdentity }

@@ -94,11 +94,11 @@ func vaultError(err error) error {
 	var kc *vault.KeyCmdError
 	switch {
 	case errors.As(err, &nid):
-		hint := "pass -i FILE, or set TGSESSION_AGE_KEY_FILE"
+		hints := []string{"set " + vault.EnvKey + ", " + vault.EnvKeyFile + " or " + vault.EnvKeyCmd + ", or pass -i FILE"}
 		if p, perr := (&vault.KeySearch{}).DefaultFilePath(); perr == nil {
-			hint = fmt.Sprintf("pass -i FILE, or to create a default identity: mkdir -p %s && age-keygen -o %s", filepath.Dir(p), p)
+			hints = append(hints, fmt.Sprintf("to create a default identity: mkdir -p %s && age-keygen -o %s", filepath.Dir(p), p))
 		}
-		return withHints(failf("%v", err), hint)
+		return withHints(failf("%v", err), hints...)
 	case errors.As(err, &wk):
 		return withHints(failf("%v", err), "check that the value was sealed to one of your recipients (age-keygen -y prints them)")
 	case errors.As(err, &ml):
