@@ -41,16 +41,6 @@ func (f Form) String() string {
 	return fmt.Sprintf("Form(%d)", int(f))
 }
 
-// ParseForm returns the Form named name ("text", "binary" or "armor").
-func ParseForm(name string) (Form, error) {
-	for f, n := range formNames {
-		if n == name {
-			return f, nil
-		}
-	}
-	return 0, errorf(ErrUnsupported, "unknown sealed form name (want text, binary or armor)")
-}
-
 const (
 	textPrefixBase = "tgsession-age-"
 	// textPrefix starts every value in [FormText]. The version in it is the

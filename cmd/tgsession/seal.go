@@ -433,7 +433,12 @@ func (c *cli) openSealed(ks *vault.KeySearch, f codec.Format, path string, r io.
 		return nil, fmt.Errorf("vault: reading sealed value: %w", err)
 	}
 	defer clear(data)
-	s, err := vault.OpenAs(data, f, ids)
+	var s *vault.Session
+	if f == codec.FormatUnknown {
+		s, err = vault.Open(data, ids)
+	} else {
+		s, err = vault.OpenAs(data, f, ids)
+	}
 	if err != nil && path != "" {
 		return nil, &pathError{path: path, err: err}
 	}

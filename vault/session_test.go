@@ -15,7 +15,7 @@ import (
 	"github.com/tgsession/tgsession/vault"
 )
 
-func TestCoverageNewSession(t *testing.T) {
+func TestNewSessionMovesTheKeyAndCopiesTheInfo(t *testing.T) {
 	_, err := vault.NewSession(nil)
 	require.ErrorIs(t, err, vault.ErrMalformed)
 
@@ -47,7 +47,7 @@ func TestCoverageNewSession(t *testing.T) {
 	require.True(t, back.Equal(cs), "ToCodec differs from the input session")
 }
 
-func TestCoverageSessionRedaction(t *testing.T) {
+func TestSessionNeverPrintsItsKey(t *testing.T) {
 	cs := fullSession(t)
 	s, err := vault.NewSession(cs)
 	require.NoError(t, err)
@@ -76,7 +76,7 @@ func TestCoverageSessionRedaction(t *testing.T) {
 	require.Contains(t, zero.GoString(), "AuthKey(unset)")
 }
 
-func TestCoverageNilAndDestroyedSession(t *testing.T) {
+func TestNilAndDestroyedSessionsFailWithErrDestroyed(t *testing.T) {
 	var nilS *vault.Session
 	require.Equal(t, codec.KeyID{}, nilS.KeyID())
 	require.False(t, nilS.Alive())
@@ -113,7 +113,7 @@ func TestCoverageNilAndDestroyedSession(t *testing.T) {
 	require.ErrorIs(t, err, vault.ErrUnsupported)
 }
 
-func TestCoverageMemlockError(t *testing.T) {
+func TestMemlockErrorCarriesTheLimitsWithoutFlags(t *testing.T) {
 	e := &vault.MemlockError{Limit: 64 << 10, Locked: 8 << 10, Need: 56 << 10}
 	var err error = e
 	require.ErrorIs(t, err, vault.ErrMemlockTooLow)
@@ -128,22 +128,16 @@ func TestCoverageMemlockError(t *testing.T) {
 	require.Equal(t, uint64(56<<10), me.Need)
 }
 
-func TestCoverageForms(t *testing.T) {
-	for _, f := range []vault.Form{vault.FormText, vault.FormBinary, vault.FormArmor} {
-		got, err := vault.ParseForm(f.String())
-		require.NoError(t, err)
-		require.Equal(t, f, got)
-	}
-	for _, bad := range []string{"", "Text", "base64", "Form(1)"} {
-		_, err := vault.ParseForm(bad)
-		require.ErrorIs(t, err, vault.ErrUnsupported, "%q", bad)
+func TestFormNamesAndUnknownForms(t *testing.T) {
+	for f, name := range map[vault.Form]string{vault.FormText: "text", vault.FormBinary: "binary", vault.FormArmor: "armor"} {
+		require.Equal(t, name, f.String())
 	}
 	require.Equal(t, "Form(9)", vault.Form(9).String())
 	_, err := sealWith(testSession(t, 'f', 2), vault.Form(9), []age.Recipient{newX25519(t).Recipient()})
 	require.Error(t, err)
 }
 
-func TestCoverageOpenReaderAndFile(t *testing.T) {
+func TestOpenFileAndReaderNameTheirSource(t *testing.T) {
 	x := newX25519(t)
 	sealed, err := sealWith(testSession(t, 'o', 2), vault.FormBinary, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
@@ -173,7 +167,7 @@ func TestCoverageOpenReaderAndFile(t *testing.T) {
 	require.Error(t, err, "a directory is not a sealed file")
 }
 
-func TestCoverageMaxWorkFactor(t *testing.T) {
+func TestPassphraseWorkFactorAboveTheCapIsRefusedBeforeAsking(t *testing.T) {
 	// A cheap scrypt recipient (work factor 10) keeps the test fast.
 	pass := "correct horse battery staple"
 	r, err := age.NewScryptRecipient(pass)
@@ -211,7 +205,7 @@ func TestCoverageMaxWorkFactor(t *testing.T) {
 	require.ErrorIs(t, err, vault.ErrMalformed)
 }
 
-func TestCoverageIdentityRecipient(t *testing.T) {
+func TestIdentityRecipientsAndPassphraseRecipient(t *testing.T) {
 	x := newX25519(t)
 	r, err := recipientOf(x)
 	require.NoError(t, err)
@@ -231,7 +225,7 @@ func TestCoverageIdentityRecipient(t *testing.T) {
 	require.ErrorIs(t, err, vault.ErrMalformed)
 }
 
-func TestToCodecNilSession(t *testing.T) {
+func TestToCodecOfANilSessionFails(t *testing.T) {
 	var s *vault.Session
 	_, err := s.ToCodec()
 	require.ErrorIs(t, err, vault.ErrDestroyed)

@@ -21,7 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func TestCoverageOpenEnvScrubKeyEnvAndUndumpable(t *testing.T) {
+func TestKeySearchScrubsTheKeyVariableAndMakesTheProcessUndumpable(t *testing.T) {
 	clearKeyEnv(t)
 	x := newX25519(t)
 	sealed, err := sealWith(testSession(t, 'u', 2), vault.FormText, []age.Recipient{x.Recipient()})
@@ -90,7 +90,7 @@ func TestCoverageOpenEnvScrubKeyEnvAndUndumpable(t *testing.T) {
 	require.ErrorIs(t, err, vault.ErrNotSealed)
 }
 
-func TestCoverageLockTimeout(t *testing.T) {
+func TestDirWriterGivesUpAfterTheLockTimeout(t *testing.T) {
 	d, x := newVault(t)
 	recs := []age.Recipient{x.Recipient()}
 	_, err := addWith(d, "a", testSession(t, 'l', 2), recs)
@@ -128,7 +128,7 @@ func TestCoverageLockTimeout(t *testing.T) {
 	require.NoError(t, err)
 }
 
-func TestCoverageIdentitiesRedactionAndSSH(t *testing.T) {
+func TestIdentitiesNeverPrintKeysAndSSHKeysMustBeEnabled(t *testing.T) {
 	clearKeyEnv(t)
 	x1, x2 := newX25519(t), newX25519(t)
 	t.Setenv(vault.EnvKey, x1.String()+"\n# comment\n\n"+x2.String()+"\n")
@@ -191,7 +191,7 @@ func TestCoverageIdentitiesRedactionAndSSH(t *testing.T) {
 	require.NotContains(t, err.Error(), "AAAAnotakey")
 }
 
-func TestCoverageIdentitySourcesMore(t *testing.T) {
+func TestKeySearchNamesEveryIdentitySourceItTried(t *testing.T) {
 	clearKeyEnv(t)
 
 	// The default keys file falls back to $HOME/.config without
@@ -247,7 +247,7 @@ func TestCoverageIdentitySourcesMore(t *testing.T) {
 	require.Len(t, ids, 1)
 }
 
-func TestCoverageRecordExportWithoutEntry(t *testing.T) {
+func TestRecordExportOfAMissingEntryStillRecordsTheKey(t *testing.T) {
 	d, _ := newVault(t)
 	id := testSession(t, 'q', 2).AuthKeyID()
 	w, err := d.RecordExport("gone", id, "prod")

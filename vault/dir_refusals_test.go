@@ -14,7 +14,7 @@ import (
 	"github.com/tgsession/tgsession/vault"
 )
 
-func TestCoverageInitDirCreatesParents(t *testing.T) {
+func TestInitDirCreatesMissingParentsWithVaultModes(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "a", "b", "vault")
 	d, err := initDirWith(p, optWithLockTimeout(5*time.Second))
 	require.NoError(t, err)
@@ -33,7 +33,7 @@ func TestCoverageInitDirCreatesParents(t *testing.T) {
 	require.ErrorIs(t, err, vault.ErrInsecure)
 }
 
-func TestCoverageDirRefusals(t *testing.T) {
+func TestDirRefusesUnsafeDirectoriesNamesAndEntries(t *testing.T) {
 	d, x := newVault(t)
 	recs := []age.Recipient{x.Recipient()}
 
@@ -73,7 +73,7 @@ func TestCoverageDirRefusals(t *testing.T) {
 	require.Empty(t, entries)
 }
 
-func TestCoverageDirPutExists(t *testing.T) {
+func TestDirPutRefusesAnExistingEntryUnlessReplacing(t *testing.T) {
 	d, x := newVault(t)
 	recs := []age.Recipient{x.Recipient()}
 	s, err := vault.NewSession(testSession(t, 'p', 2))
@@ -104,7 +104,7 @@ func TestCoverageDirPutExists(t *testing.T) {
 	require.ErrorIs(t, err, vault.ErrDestroyed)
 }
 
-func TestCoverageDirWarningsAndIndex(t *testing.T) {
+func TestDirWarnsAboutDuplicateKeysAndKeepsItsIndex(t *testing.T) {
 	d, x := newVault(t)
 	recs := []age.Recipient{x.Recipient()}
 	_, err := addWith(d, "a", testSession(t, 'w', 2), recs)
@@ -175,7 +175,7 @@ func TestCoverageDirWarningsAndIndex(t *testing.T) {
 	require.ErrorIs(t, err, vault.ErrInsecure)
 }
 
-func TestCoverageDirRekeyRefusals(t *testing.T) {
+func TestDirRekeyRefusesBadRecipientsAndMissingIdentities(t *testing.T) {
 	clearKeyEnv(t)
 	d, x := newVault(t)
 	_, err := addWith(d, "a", testSession(t, 'r', 2), []age.Recipient{x.Recipient()})
