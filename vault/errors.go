@@ -10,6 +10,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/verr"
 )
 
 // Sentinel errors. Every error this package returns for bad input, a wrong
@@ -21,40 +22,40 @@ var (
 	// ErrWrongKey is returned (inside a [*WrongKeyError]) when none of the
 	// identities tried opens the sealed value. It also covers a stanza
 	// that was modified so that no identity recognises it any more.
-	ErrWrongKey = errors.New("no identity opens the sealed value")
+	ErrWrongKey = verr.ErrWrongKey
 	// ErrTampered is returned when the age header MAC or the payload
 	// authentication fails: the value was truncated, corrupted or tampered
 	// with after it was sealed.
-	ErrTampered = errors.New("sealed value is corrupted or was tampered with")
+	ErrTampered = verr.ErrTampered
 	// ErrMalformed is returned for input that is not well formed: a bad
 	// single-line envelope character, invalid armor, a malformed age header,
 	// a decrypted payload that is neither an envelope nor a session string,
 	// a malformed identity, or an identity where a sealed value belongs.
-	ErrMalformed = errors.New("malformed input")
+	ErrMalformed = verr.ErrMalformed
 	// ErrUnsupported is returned for a version, recipient type or key type
 	// this package does not handle or was not allowed to use (SSH keys
 	// without [KeySearch.SSH], plugins, classic recipients under [KeySearch.RequirePQ]).
-	ErrUnsupported = errors.New("unsupported")
+	ErrUnsupported = verr.ErrUnsupported
 	// ErrNoIdentity is returned (inside a [*NoIdentityError]) when no age
 	// identity was found in any of the places searched.
-	ErrNoIdentity = errors.New("no age identity found")
+	ErrNoIdentity = verr.ErrNoIdentity
 	// ErrNotSealed is returned when a sealed value is expected and the
 	// input is something else, such as a plain session string: the package
 	// fails closed.
-	ErrNotSealed = errors.New("value is not sealed")
+	ErrNotSealed = verr.ErrNotSealed
 	// ErrNotFound is returned for an unset environment variable or a vault
 	// entry that does not exist.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = verr.ErrNotFound
 	// ErrExists is returned when a vault entry exists and overwriting was
 	// not requested.
-	ErrExists = errors.New("already exists")
+	ErrExists = verr.ErrExists
 	// ErrDestroyed is returned by [Session.WithKey] and the methods built on
 	// it after [Session.Destroy], or for a Session that never held a key.
-	ErrDestroyed = errors.New("session key destroyed")
+	ErrDestroyed = verr.ErrDestroyed
 	// ErrInsecure is returned for a vault directory or file whose
 	// permissions or type would expose it: group- or world-accessible,
 	// a symbolic link, or not a regular file.
-	ErrInsecure = errors.New("insecure file or directory")
+	ErrInsecure = verr.ErrInsecure
 )
 
 // errTooLarge is [codec.ErrTooLarge], wrapped by errors for input above a
@@ -183,5 +184,5 @@ func (e *MemlockError) NeedKiB() uint64 { return (e.Locked + e.Need + 1023) / 10
 // errorf returns an error "vault: <msg>: <sentinel>" wrapping sentinel. The
 // message must be built from names, lengths and constants only.
 func errorf(sentinel error, format string, args ...any) error {
-	return fmt.Errorf("vault: "+format+": %w", append(args, sentinel)...)
+	return verr.Errorf(sentinel, format, args...)
 }

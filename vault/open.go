@@ -14,6 +14,7 @@ import (
 	"filippo.io/age"
 	"filippo.io/age/armor"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/stream"
 )
 
 // Form is the outer form of a sealed value.
@@ -260,7 +261,7 @@ func decryptAge(form Form, data []byte, ids []age.Identity, tried []string, maxP
 		return nil, classifyDecrypt(err, tried)
 	}
 	defer clear(fileKey)
-	return decryptPayload(fileKey, bin[len(hdr):], maxPlain)
+	return stream.DecryptPayload(fileKey, bin[len(hdr):], maxPlain)
 }
 
 // knownStanzas are the recipient types named in errors; others are shown as

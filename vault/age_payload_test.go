@@ -21,6 +21,7 @@ import (
 	"filippo.io/age/armor"
 	"github.com/stretchr/testify/require"
 	"github.com/tgsession/tgsession/codec"
+	agestream "github.com/tgsession/tgsession/vault/internal/stream"
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/hkdf"
 )
@@ -29,6 +30,15 @@ import (
 // above every payload here (the hook the brief asks for is decryptAge's
 // maxPlain argument).
 const bigCap = 1 << 20
+
+// The STREAM layout of the age payload (C2SP age.md), for crafting
+// payloads in these tests.
+const (
+	streamNonceSize = 16
+	chunkSize       = 64 << 10
+	encChunkSize    = chunkSize + chacha20poly1305.Overhead
+	lastChunkFlag   = 0x01
+)
 
 // ageFile is an age file made by age.Encrypt, split for crafting: its
 // header, its file key (unwrapped with age.DecryptHeader) and its payload
@@ -232,8 +242,8 @@ func TestDecryptPayloadRejects(t *testing.T) {
 			require.Error(t, ageErr, "age.Decrypt accepts it: the case is wrong")
 
 			var bufs [][]byte
-			plainBufHook = func(b []byte) { bufs = append(bufs, b) }
-			defer func() { plainBufHook = nil }()
+			agestream.PlainBufHook = func(b []byte) { bufs = append(bufs, b) }
+			defer func() { agestream.PlainBufHook = nil }()
 			got, err := decryptAge(FormBinary, file, []age.Identity{f.id}, nil, bigCap)
 			require.ErrorIs(t, err, ErrTampered)
 			require.Nil(t, got)
@@ -280,8 +290,8 @@ func TestDecryptPayloadCap(t *testing.T) {
 			plain := randBytes(t, tc.size)
 			f := newAgeFile(t, plain)
 			var bufs [][]byte
-			plainBufHook = func(b []byte) { bufs = append(bufs, b) }
-			defer func() { plainBufHook = nil }()
+			agestream.PlainBufHook = func(b []byte) { bufs = append(bufs, b) }
+			defer func() { agestream.PlainBufHook = nil }()
 			got, err := decryptAge(FormBinary, f.file, []age.Identity{f.id}, nil, tc.max)
 			if tc.want == nil {
 				require.NoError(t, err)
@@ -386,8 +396,8 @@ func TestOpenWipesPlaintextBuffer(t *testing.T) {
 		for name, in := range inputs {
 			t.Run(form.String()+"/"+name, func(t *testing.T) {
 				var bufs [][]byte
-				plainBufHook = func(b []byte) { bufs = append(bufs, b) }
-				defer func() { plainBufHook = nil }()
+				agestream.PlainBufHook = func(b []byte) { bufs = append(bufs, b) }
+				defer func() { agestream.PlainBufHook = nil }()
 				s, err := Open(in.data, in.id)
 				require.Len(t, bufs, 1, "one plaintext buffer per open")
 				require.True(t, isZero(bufs[0]), "plaintext buffer not wiped after Open")
@@ -418,7 +428,7 @@ func TestDecryptPayloadInPlace(t *testing.T) {
 		f := newAgeFile(t, randBytes(t, size))
 		payload := f.file[len(f.hdr):]
 		allocs[size] = testing.AllocsPerRun(10, func() {
-			b, err := decryptPayload(f.fileKey, payload, bigCap)
+			b, err := agestream.DecryptPayload(f.fileKey, payload, bigCap)
 			if err != nil {
 				panic(err)
 			}
