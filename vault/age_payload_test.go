@@ -21,6 +21,7 @@ import (
 	"filippo.io/age/armor"
 	"github.com/stretchr/testify/require"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/envelope"
 	agestream "github.com/tgsession/tgsession/vault/internal/stream"
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/hkdf"
@@ -30,6 +31,16 @@ import (
 // above every payload here (the hook the brief asks for is decryptAge's
 // maxPlain argument).
 const bigCap = 1 << 20
+
+// isZero reports whether b is all zero bytes.
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // The STREAM layout of the age payload (C2SP age.md), for crafting
 // payloads in these tests.
@@ -277,12 +288,12 @@ func TestDecryptPayloadCap(t *testing.T) {
 		size, max int
 		want      error
 	}{
-		{maxEnvelopeSize, maxEnvelopeSize, nil},
-		{maxEnvelopeSize + 1, maxEnvelopeSize, errTooLarge},
+		{envelope.MaxSize, envelope.MaxSize, nil},
+		{envelope.MaxSize + 1, envelope.MaxSize, errTooLarge},
 		{chunkSize + 1, chunkSize, errTooLarge},
 		{chunkSize, chunkSize, nil},
-		{maxEnvelopeSize + 200<<10, maxEnvelopeSize, errTooLarge},
-		{200 << 10, maxEnvelopeV1, errTooLarge},
+		{envelope.MaxSize + 200<<10, envelope.MaxSize, errTooLarge},
+		{200 << 10, 8192, errTooLarge}, // the version 1 envelope cap
 		{0, 0, nil},
 		{1, 0, errTooLarge},
 	} {

@@ -18,6 +18,7 @@ import (
 	"filippo.io/age"
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/internal/safefile"
+	"github.com/tgsession/tgsession/vault/internal/envelope"
 )
 
 // A Dir is a vault: a directory (mode 0700) of named entries, each one
@@ -112,7 +113,7 @@ func (d *Dir) config() *config {
 // ValidName reports whether name is a valid entry name: 1–64 bytes of
 // A–Z a–z 0–9 . _ -, not starting with '.', '_' or '-'.
 func ValidName(name string) bool {
-	if !validLabelName(name) {
+	if !envelope.ValidLabelName(name) {
 		return false
 	}
 	c := name[0]
@@ -333,7 +334,7 @@ func ValidExportLabel(label string) bool {
 	}
 	for i := 0; i < len(label); i++ {
 		c := label[i]
-		if !(validLabelName(string(c)) || strings.IndexByte(":@/+", c) >= 0) {
+		if !(envelope.ValidLabelName(string(c)) || strings.IndexByte(":@/+", c) >= 0) {
 			return false
 		}
 	}
@@ -513,7 +514,7 @@ func (d *Dir) Rekey(recipients []age.Recipient, ids ...age.Identity) (int, error
 		if err != nil {
 			return nil, at("entry "+name, err)
 		}
-		plain, err := decryptAge(form, body, ids, tried, maxEnvelopeSize)
+		plain, err := decryptAge(form, body, ids, tried, envelope.MaxSize)
 		if err != nil {
 			return nil, at("entry "+name, err)
 		}

@@ -14,6 +14,7 @@ import (
 	"filippo.io/age"
 	"filippo.io/age/armor"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/envelope"
 	"github.com/tgsession/tgsession/vault/internal/stream"
 )
 
@@ -54,7 +55,7 @@ const (
 	// checked before decoding.
 	maxTextSize = 16 << 10
 	// maxFileSize is the largest binary or armored sealed value accepted,
-	// in bytes, checked before decoding: room for a [maxEnvelopeSize]
+	// in bytes, checked before decoding: room for a [envelope.MaxSize]
 	// payload, armored. Only an envelope with an attachment comes near it.
 	maxFileSize = 2 << 20
 )
@@ -121,7 +122,7 @@ func openInner(data []byte, cfg *config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	plain, err := decryptAge(form, body, ids, tried, maxEnvelopeSize)
+	plain, err := decryptAge(form, body, ids, tried, envelope.MaxSize)
 	if err != nil {
 		return nil, err
 	}
@@ -308,11 +309,12 @@ func classifyDecrypt(err error, tried []string) error {
 // sessionFromPlaintext builds a Session from a decrypted payload: an
 // envelope, or a plain session string.
 func sessionFromPlaintext(plain []byte, cfg *config) (*Session, error) {
-	if len(plain) >= len(envelopeMagic) && string(plain[:len(envelopeMagic)]) == envelopeMagic {
-		s, off, err := unmarshalEnvelope(plain)
+	if len(plain) >= len(envelope.Magic) && string(plain[:len(envelope.Magic)]) == envelope.Magic {
+		m, off, err := envelope.Unmarshal(plain)
 		if err != nil {
 			return nil, err
 		}
+		s := &Session{Info: m.Info, Labels: m.Labels, CreatedAt: m.CreatedAt, EnvelopeVersion: m.Version, att: m.Att}
 		box, err := newKeyBox(plain[off:off+codec.AuthKeySize], cfg)
 		if err != nil {
 			return nil, err

@@ -10,6 +10,7 @@ import (
 	"filippo.io/age"
 	"filippo.io/age/armor"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/envelope"
 )
 
 // Seal encrypts s to recipients in the given form: the envelope holding
@@ -50,7 +51,8 @@ func (s *Session) envelope() ([]byte, error) {
 	if version == 0 {
 		version = 2
 	}
-	return marshalEnvelope(s, s.att, version, func(dst []byte) error {
+	m := &envelope.Meta{Info: s.Info, Labels: s.Labels, CreatedAt: s.CreatedAt}
+	return envelope.Marshal(m, s.att, version, func(dst []byte) error {
 		return s.WithKey(func(k *[codec.AuthKeySize]byte) error {
 			copy(dst, k[:])
 			return nil
@@ -71,7 +73,7 @@ func (s *Session) SetAttachment(data []byte) error {
 		s.att = nil
 		return nil
 	}
-	att, err := newAttachment(attachmentFile, data)
+	att, err := envelope.NewAttachment(envelope.KindFile, data)
 	if err != nil {
 		return err
 	}

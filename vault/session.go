@@ -15,6 +15,7 @@ import (
 
 	"github.com/awnumar/memguard"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/envelope"
 )
 
 // Session is an opened session: its non-secret metadata in exported fields,
@@ -55,7 +56,7 @@ type Session struct {
 	EnvelopeVersion int
 
 	key *keyBox
-	att *attachment // see [Session.Attachment]
+	att *envelope.Attachment // see [Session.Attachment]
 }
 
 // keyBox holds one auth key, in a memguard Enclave or, when the caller opted
@@ -183,10 +184,10 @@ func (s *Session) Alive() bool {
 // may be personal data (the entity cache holds phone numbers and
 // usernames).
 func (s *Session) Attachment() []byte {
-	if s == nil || s.att == nil || s.att.kind != attachmentFile {
+	if s == nil || s.att == nil || s.att.Kind() != envelope.KindFile {
 		return nil
 	}
-	return bytes.Clone(s.att.data())
+	return bytes.Clone(s.att.Data())
 }
 
 // ToCodec returns the session as a plain [codec.Session], for conversion.
@@ -321,9 +322,9 @@ func (s Session) String() string {
 	}
 	if s.att != nil {
 		b.WriteString(" attachment=")
-		b.WriteString(strconv.Itoa(int(s.att.kind)))
+		b.WriteString(strconv.Itoa(int(s.att.Kind())))
 		b.WriteByte(':')
-		b.WriteString(strconv.Itoa(len(s.att.data())))
+		b.WriteString(strconv.Itoa(len(s.att.Data())))
 		b.WriteString("B")
 	}
 	b.WriteString(" key=")
@@ -373,8 +374,8 @@ type jsonSession struct {
 }
 
 type jsonAttachment struct {
-	Kind attachmentKind `json:"kind"`
-	Size int            `json:"size"`
+	Kind envelope.Kind `json:"kind"`
+	Size int           `json:"size"`
 }
 
 // MarshalJSON implements json.Marshaler: the metadata and the auth_key_id,
@@ -396,7 +397,7 @@ func (s Session) MarshalJSON() ([]byte, error) {
 		j.Media = &jsonDC{m.ID, m.ServerAddress, m.Port, m.IPv6, m.MediaOnly, m.TestMode}
 	}
 	if s.att != nil {
-		j.Attachment = &jsonAttachment{s.att.kind, len(s.att.data())}
+		j.Attachment = &jsonAttachment{s.att.Kind(), len(s.att.Data())}
 	}
 	return json.Marshal(j)
 }
