@@ -46,7 +46,12 @@ func (i *Identities) Len() int { return len(i.list()) }
 
 // Sources returns the places searched, with what each gave ("$TGSESSION_AGE_KEY
 // (1 identity)", "/root/.config/tgsession/keys.txt (no such file)").
-func (i *Identities) Sources() []string { return append([]string(nil), i.tried...) }
+func (i *Identities) Sources() []string {
+	if i == nil {
+		return nil
+	}
+	return append([]string(nil), i.tried...)
+}
 
 // Unwrap implements [age.Identity]: it tries each identity in turn, as
 // age does with a list. An *Identities passed to [Open] also names, in a
