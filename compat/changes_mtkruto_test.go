@@ -1,4 +1,4 @@
-package compat_test
+package compat
 
 import (
 	"errors"
@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tgsession/tgsession/codec"
-	"github.com/tgsession/tgsession/compat"
 )
 
 // TestChangesMtkruto: what encoding as MTKruto drops (address, port, IPv6,
@@ -44,8 +43,8 @@ func TestChangesMtkrutoMatchWhatEncodingLoses(t *testing.T) {
 		require.NoError(t, err)
 		requireKey(t, got, s.Key.Reveal())
 		dropped := map[string]bool{}
-		for _, c := range compat.Changes(s, codec.Mtkruto) {
-			if c.Kind == compat.Dropped {
+		for _, c := range changes(s, codec.Mtkruto) {
+			if c.Kind == Dropped {
 				dropped[c.Field] = true
 			}
 		}
