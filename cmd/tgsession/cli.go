@@ -142,7 +142,7 @@ func init() {
 	commands = []*command{
 		inspectCmd, convertCmd, doctorCmd,
 		sealCmd, openCmd, execCmd, vaultCmd,
-		formatsCmd, completionCmd, versionCmd, helpCmd,
+		listCmd, formatsCmd, completionCmd, versionCmd, helpCmd,
 	}
 }
 

@@ -206,12 +206,14 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	fs.BoolVar(&c.quiet, "quiet", false, "")
 	fs.BoolVar(&c.quiet, "q", false, "")
 	ov := registerOverrides(fs)
+	x := registerStoreFlags(fs)
 	pos, err := c.parseFlags(cmd, fs, args, true)
 	if err != nil {
 		return err
 	}
 	set := flagsSet(fs)
 	ov.set = set
+	x.set, x.dc = set, *dc
 	for _, pair := range [][]string{{"out", "o"}, {"user-id", "user-ids"}, {"force", "skip-existing"}, {"f", "skip-existing"}} {
 		if err := exclusive(cmd.name, set, pair...); err != nil {
 			return err
@@ -221,7 +223,15 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		return withHints(usageErrorf("convert: --to is required"),
 			"formats: "+strings.Join(targetNames(), ", "))
 	}
-	tgt, err := parseTarget(*to)
+	xsrcs, err := c.extInputs(cmd.name, x, from, *to, *in, pos)
+	if err != nil {
+		return err
+	}
+	if xsrcs != nil {
+		*dc = 0 // the store or folder took it
+	}
+	toStore, isStore := lookupStoreKind(*to)
+	tgt, err := c.parseExtTarget(*to, x)
 	if err != nil {
 		return err
 	}
@@ -236,6 +246,9 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		return usageErrorf("convert: --dc takes a DC id (1 or more)")
 	}
 	srcs, err := sources(cmd.name, *in, pos)
+	if xsrcs != nil {
+		srcs, err = xsrcs, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -245,6 +258,12 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		if o.userIDs, err = readUserIDs(*userIDsFile); err != nil {
 			return err
 		}
+	}
+	if isStore {
+		return c.convertToStore(cmd.name, x, toStore, srcs, o)
+	}
+	if done, err := c.convertToExt(cmd.name, x, *to, srcs, o); done {
+		return err
 	}
 	batch := len(srcs) > 1 || isDir(out) || strings.HasSuffix(out, "/") || isDir(srcs[0].path)
 	if !batch {
@@ -532,6 +551,9 @@ func (c *cli) printReport(prefix string, rep *compat.Report, isFile bool) {
 // compat.ReadFile (counting, not reading, the entity cache when the target
 // is a string, which holds none), a string session with codec.
 func (c *cli) prepare(src source, o *convertOpts) (*conversion, error) {
+	if src.ext != nil {
+		return c.prepareExt(src, o)
+	}
 	data, isSQLite, err := c.readText(src)
 	if err != nil {
 		return nil, err

@@ -45,7 +45,16 @@ func runInspect(c *cli, cmd *command, args []string) error {
 	from := fs.String("from", "", "")
 	in := fs.String("in", "", "")
 	dc := fs.Int("dc", 0, "")
+	x := registerStoreFlags(fs)
 	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	x.set, x.dc = flagsSet(fs), *dc
+	if done, err := c.inspectTdata(x, *from, *in, pos, *asJSON); done {
+		return err
+	}
+	xsrcs, err := c.extInputs(cmd.name, x, from, "", *in, pos)
 	if err != nil {
 		return err
 	}
@@ -54,6 +63,9 @@ func runInspect(c *cli, cmd *command, args []string) error {
 		return err
 	}
 	srcs, err := sources(cmd.name, *in, pos)
+	if xsrcs != nil {
+		srcs, err, *dc = xsrcs, nil, 0
+	}
 	if err != nil {
 		return err
 	}

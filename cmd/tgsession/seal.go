@@ -102,7 +102,13 @@ func runSeal(c *cli, cmd *command, args []string) error {
 	fs.BoolVar(&quiet, "quiet", false, "")
 	fs.BoolVar(&quiet, "q", false, "")
 	asJSON := fs.Bool("json", false, "")
+	x := registerStoreFlags(fs)
 	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	x.set = flagsSet(fs)
+	xsrcs, err := c.extInputs(cmd.name, x, from, "", *in, pos)
 	if err != nil {
 		return err
 	}
@@ -118,6 +124,9 @@ func runSeal(c *cli, cmd *command, args []string) error {
 			"make a key with age-keygen -o key.txt; age-keygen -y key.txt prints its recipient")
 	}
 	srcs, err := sources(cmd.name, *in, pos)
+	if xsrcs != nil {
+		srcs, err = xsrcs, nil
+	}
 	if err != nil {
 		return err
 	}
