@@ -84,12 +84,23 @@ Flags:
     --dc N            for a .session file holding keys for several DCs,
                       convert the one for DC N (refused for strings)
 
+Stores (--from KIND, and --to KIND for convert): telethon-sqlalchemy,
+telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
+    --store-env VAR   the store URL is in $VAR (DATABASE_URL, REDIS_URL,
+                      MONGODB_URI); a URL with a password is never an argument
+    --store-file FILE the store URL is in FILE
+    --store URL       the store URL, only when it holds no password
+    --name NAME       the session's name in the store
+    --table-prefix P  telethon-sqlalchemy's table prefix
+    --force           replace a session stored under NAME
+
 Examples:
     tgsession convert --to pyrogram --api-id 12345 --user-id 777000 < telethon.txt
     tgsession convert --to telethon --in pyrogram.txt --out telethon.txt
     tgsession convert --to telethon-sqlite pyrogram.session --out telethon.session
     tgsession convert --to kurigram-sqlite sessions/*.session --out converted/
     tgsession convert --to pyrogram-sqlite sessions/ --out converted/ --user-ids ids.txt -q
+    tgsession convert --to telethon-redis --store-env REDIS_URL --name mybot account.session
 `,
 	run: runConvert,
 }

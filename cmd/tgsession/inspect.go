@@ -31,6 +31,15 @@ Flags:
     --dc N          for a .session file holding keys for several DCs,
                     show the one for DC N (refused for strings)
 
+Stores (--from KIND, and --to KIND for convert): telethon-sqlalchemy,
+telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
+    --store-env VAR   the store URL is in $VAR (DATABASE_URL, REDIS_URL,
+                      MONGODB_URI); a URL with a password is never an argument
+    --store-file FILE the store URL is in FILE
+    --store URL       the store URL, only when it holds no password
+    --name NAME       the session's name in the store
+    --table-prefix P  telethon-sqlalchemy's table prefix
+
 Examples:
     tgsession inspect < session.txt
     printenv TELETHON_SESSION | tgsession inspect --json

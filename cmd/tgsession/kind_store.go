@@ -28,29 +28,32 @@ import (
 type storeKind struct {
 	name    string
 	library string
-	schemes string // the URL schemes it takes, for messages
+	format  codec.Format // the string format of its library (a read session's Source)
+	fileLib string       // the .session library seal attaches it as (compat's Library name)
+	schema  int          // and that file's schema
+	schemes string       // the URL schemes it takes, for messages
 	holds   stores.Holds
 	open    func(ctx context.Context, u stores.URL, x *extFlags) (stores.Store, error)
 }
 
 var storeKinds = []storeKind{
-	{"telethon-sqlalchemy", "Telethon alchemysession 0.2.x (PostgreSQL, MySQL/MariaDB, SQLite)", "postgres://, mysql://, sqlite:///", sqlalchemy.Holds(),
+	{"telethon-sqlalchemy", "Telethon alchemysession 0.2.x (PostgreSQL, MySQL/MariaDB, SQLite)", codec.Telethon, "telethon", 7, "postgres://, mysql://, sqlite:///", sqlalchemy.Holds(),
 		func(ctx context.Context, u stores.URL, x *extFlags) (stores.Store, error) {
 			return sqlalchemy.Open(ctx, u, sqlalchemy.Options{TablePrefix: x.tablePrefix, DC: x.dc})
 		}},
-	{"telethon-redis", "Telethon teleredis 0.1.x (Redis)", "redis://, rediss://", redis.TeleRedis.Holds(),
+	{"telethon-redis", "Telethon teleredis 0.1.x (Redis)", codec.Telethon, "telethon", 7, "redis://, rediss://", redis.TeleRedis.Holds(),
 		func(ctx context.Context, u stores.URL, x *extFlags) (stores.Store, error) {
 			return redis.Open(ctx, u, redis.Options{Layout: redis.TeleRedis, DC: x.dc})
 		}},
-	{"telethon-redis-hash", "TG-UserBot's Redis hash (Telethon)", "redis://, rediss://", redis.Hash.Holds(),
+	{"telethon-redis-hash", "TG-UserBot's Redis hash (Telethon)", codec.Telethon, "telethon", 7, "redis://, rediss://", redis.Hash.Holds(),
 		func(ctx context.Context, u stores.URL, x *extFlags) (stores.Store, error) {
 			return redis.Open(ctx, u, redis.Options{Layout: redis.Hash, DC: x.dc})
 		}},
-	{"telethon-mongo", "Telethon telemongo 0.2.x (MongoDB)", "mongodb://, mongodb+srv://", mongo.Telemongo.Holds(),
+	{"telethon-mongo", "Telethon telemongo 0.2.x (MongoDB)", codec.Telethon, "telethon", 7, "mongodb://, mongodb+srv://", mongo.Telemongo.Holds(),
 		func(ctx context.Context, u stores.URL, _ *extFlags) (stores.Store, error) {
 			return mongo.Open(ctx, u, mongo.Options{Layout: mongo.Telemongo})
 		}},
-	{"pyrogram-mongo", "pyrofork, irenogram, Electrogram MongoStorage", "mongodb://, mongodb+srv://", mongo.Pyrogram.Holds(),
+	{"pyrogram-mongo", "pyrofork, irenogram, Electrogram MongoStorage", codec.Pyrogram, "pyrofork", 4, "mongodb://, mongodb+srv://", mongo.Pyrogram.Holds(),
 		func(ctx context.Context, u stores.URL, _ *extFlags) (stores.Store, error) {
 			return mongo.Open(ctx, u, mongo.Options{Layout: mongo.Pyrogram})
 		}},
@@ -188,7 +191,14 @@ func (c *cli) storeSource(cmd string, x *extFlags, k storeKind) (source, error) 
 			if err != nil {
 				return nil, nil, storeError(err)
 			}
+			if r.Session != nil && r.Session.Source == codec.FormatUnknown {
+				r.Session.Source = k.format
+			}
 			s := storedFromRecord(k, r)
+			if full {
+				// seal attaches it as its library's .session file.
+				s.Library, s.Schema = k.fileLib, k.schema
+			}
 			return s, &fileMeta{Format: k.name, Library: k.library, Entities: len(s.Entities), Warnings: r.Notes}, nil
 		},
 	}}, nil
@@ -446,7 +456,7 @@ func (c *cli) loadExt(src source) (*loaded, error) {
 
 // prepareExt is prepare for a store or tdata input.
 func (c *cli) prepareExt(src source, o *convertOpts) (*conversion, error) {
-	s, _, err := src.ext.read(c, o.to.IsFile())
+	s, _, err := src.ext.read(c, false)
 	if err != nil {
 		return nil, err
 	}

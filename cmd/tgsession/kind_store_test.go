@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
 	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	goredis "github.com/redis/go-redis/v9"
@@ -269,4 +270,26 @@ func TestStoreFlagsWithoutStoreKindAreRefused(t *testing.T) {
 	_, errOut, code = runCLI(t, nil, "", "inspect", "--from", "telethon-redis", "--name", "x")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "--store-env")
+}
+
+func TestStoreSessionSealsAndOpensBack(t *testing.T) {
+	if os.Getenv(envRedis) == "" {
+		t.Skipf("%s is not set: sealing from Redis is skipped", envRedis)
+	}
+	id, err := age.GenerateX25519Identity()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key.txt")
+	require.NoError(t, os.WriteFile(keyFile, []byte(id.String()+"\n"), 0o600))
+	env := map[string]string{"REDIS_URL": os.Getenv(envRedis)}
+	name := "s" + testSuffix()
+	t.Cleanup(func() { cleanRedis(t, name) })
+	_, errOut, code := runCLI(t, env, fakeSession, "convert", "--to", "telethon-redis", "--store-env", "REDIS_URL", "--name", name)
+	require.Equal(t, 0, code, errOut)
+	sealed, errOut, code := runCLI(t, env, "", "seal", "-q", "-r", id.Recipient().String(), "--from", "telethon-redis", "--store-env", "REDIS_URL", "--name", name)
+	require.Equal(t, 0, code, errOut)
+	require.NotContains(t, sealed, fakeSession[1:40])
+	out, errOut, code := runCLI(t, env, sealed, "open", "-i", keyFile, "--to", "telethon")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, fakeSession+"\n", out)
 }

@@ -66,6 +66,15 @@ Flags:
     --json                 print the size report as JSON on stdout
                            (needs -o FILE for the sealed value)
 
+Stores (--from KIND, and --to KIND for convert): telethon-sqlalchemy,
+telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
+    --store-env VAR   the store URL is in $VAR (DATABASE_URL, REDIS_URL,
+                      MONGODB_URI); a URL with a password is never an argument
+    --store-file FILE the store URL is in FILE
+    --store URL       the store URL, only when it holds no password
+    --name NAME       the session's name in the store
+    --table-prefix P  telethon-sqlalchemy's table prefix
+
 Examples:
     age-keygen -o key.txt
     tgsession seal -r "$(age-keygen -y key.txt)" < session.txt > session.sealed
