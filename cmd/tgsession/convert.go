@@ -92,6 +92,13 @@ telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
     --store URL       the store URL, only when it holds no password
     --name NAME       the session's name in the store
     --table-prefix P  telethon-sqlalchemy's table prefix
+
+Telegram Desktop: --from tdata DIR, and --to tdata --out DIR for convert.
+    --account N       the account to read (default: the active one)
+    --passcode-env VAR, --passcode-file FILE
+                      the local passcode (else read from standard input
+                      when the folder has one; never an argument)
+    --tdesktop-version V  the version tag to write (default 2.1.14's)
     --force           replace a session stored under NAME
 
 Examples:

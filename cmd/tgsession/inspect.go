@@ -40,6 +40,12 @@ telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
     --name NAME       the session's name in the store
     --table-prefix P  telethon-sqlalchemy's table prefix
 
+Telegram Desktop: --from tdata DIR.
+    --account N       the account to read (default: the active one)
+    --passcode-env VAR, --passcode-file FILE
+                      the local passcode (else read from standard input
+                      when the folder has one; never an argument)
+
 Examples:
     tgsession inspect < session.txt
     printenv TELETHON_SESSION | tgsession inspect --json
