@@ -244,47 +244,49 @@ func newAuditFixture(t *testing.T) *auditFixture {
 		t.Fatal(err)
 	}
 	f.identity = id.String()
-	sealed, err := vault.Seal(cs, vault.FormText, []age.Recipient{id.Recipient()})
+	toSeal, err := vault.NewSession(cs)
+	if err != nil {
+		t.Fatalf("vault.NewSession: %v", fc.ErrClass(err, vaultSentinels...))
+	}
+	t.Cleanup(toSeal.Destroy)
+	sealed, err := toSeal.Seal(vault.FormText, id.Recipient())
 	if err != nil {
 		t.Fatalf("vault.Seal: %v", fc.ErrClass(err, vaultSentinels...))
 	}
-	vs, err := vault.Open(sealed, vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	vs, err := vault.Open(sealed, id)
 	if err != nil {
 		t.Fatalf("vault.Open: %v", fc.ErrClass(err, vaultSentinels...))
 	}
 	t.Cleanup(vs.Destroy)
 	addType(f, "vault.Session", vs)
-	sealedFile, err := vault.Seal(cs, vault.FormBinary, []age.Recipient{id.Recipient()},
-		vault.WithAttachment(vault.AttachmentFile, []byte(strings.Repeat("entity cache ", 50))))
+	if err := toSeal.SetAttachment([]byte(strings.Repeat("entity cache ", 50))); err != nil {
+		t.Fatalf("vault.SetAttachment: %v", fc.ErrClass(err, vaultSentinels...))
+	}
+	sealedFile, err := toSeal.Seal(vault.FormBinary, id.Recipient())
 	if err != nil {
 		t.Fatalf("vault.Seal with an attachment: %v", fc.ErrClass(err, vaultSentinels...))
 	}
-	va, err := vault.Open(sealedFile, vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	va, err := vault.Open(sealedFile, id)
 	if err != nil {
 		t.Fatalf("vault.Open with an attachment: %v", fc.ErrClass(err, vaultSentinels...))
 	}
 	t.Cleanup(va.Destroy)
 	addType(f, "vault.Session (with attachment)", va)
 	t.Setenv(vault.EnvKey, f.identity)
-	ids, err := vault.FindIdentities(vault.WithoutDefaultKeys())
+	ks := &vault.KeySearch{Env: true, Passphrase: func() ([]byte, error) { return []byte(f.identity), nil }}
+	ids, err := ks.Find()
 	if err != nil {
-		t.Fatalf("vault.FindIdentities: %v", fc.ErrClass(err, vaultSentinels...))
+		t.Fatalf("vault.KeySearch.Find: %v", fc.ErrClass(err, vaultSentinels...))
 	}
 	addType(f, "vault.Identities", ids)
-	t.Setenv("TGSESSION_AUDIT_SEALED", string(sealed))
-	ex, err := vault.ExecEnv([]string{"PATH=/bin"}, []string{"SESSION=env:TGSESSION_AUDIT_SEALED"}, codec.Telethon,
-		vault.WithIdentities(id), vault.WithoutDefaultKeys(), vault.WithWarnings(func(string) {}))
-	if err != nil {
-		t.Fatalf("vault.ExecEnv: %v", fc.ErrClass(err, vaultSentinels...))
-	}
-	addType(f, "vault.ExecResult", ex)
+	addType(f, "vault.KeySearch", ks)
 	other, _ := age.GenerateX25519Identity()
-	_, wrongErr := vault.Open(sealed, vault.WithIdentities(other), vault.WithoutDefaultKeys())
+	_, wrongErr := vault.Open(sealed, other)
 	add(f, "vault wrong-key error", wrongErr)
 	t.Setenv("TGSESSION_AUDIT_SWAPPED", f.identity)
-	_, swappedErr := vault.OpenEnv("TGSESSION_AUDIT_SWAPPED", vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	_, swappedErr := vault.OpenEnv("TGSESSION_AUDIT_SWAPPED", id)
 	add(f, "vault swapped-variable error", swappedErr)
-	_, plainErr := vault.Open([]byte(f.texts[0]), vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	_, plainErr := vault.Open([]byte(f.texts[0]), id)
 	add(f, "vault not-sealed error", plainErr)
 	// Change the last character (the checksum) to another one: always
 	// writing "Q" is a no-op for the 1 identity in 32 that ends with it.
@@ -292,7 +294,7 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	if f.identity[len(f.identity)-1] == 'Q' {
 		last = 'P'
 	}
-	_, idErr := vault.ParseIdentities(strings.NewReader(f.identity[:len(f.identity)-1] + string(last)))
+	_, idErr := (&vault.KeySearch{}).ParseIdentities(strings.NewReader(f.identity[:len(f.identity)-1] + string(last)))
 	if idErr == nil {
 		t.Fatal("an identity with a changed checksum character parses")
 	}
@@ -314,8 +316,8 @@ func newAuditFixture(t *testing.T) *auditFixture {
 }
 
 var vaultSentinels = []error{
-	vault.ErrWrongKey, vault.ErrTampered, vault.ErrMalformed, vault.ErrTooLarge, vault.ErrUnsupported,
-	vault.ErrNoIdentity, vault.ErrMemlockTooLow, vault.ErrNotSealed, vault.ErrNotFound, vault.ErrExists,
+	vault.ErrWrongKey, vault.ErrTampered, vault.ErrMalformed, codec.ErrTooLarge, vault.ErrUnsupported,
+	vault.ErrNoIdentity, vault.ErrNotSealed, vault.ErrNotFound, vault.ErrExists,
 	vault.ErrDestroyed, vault.ErrInsecure,
 }
 

@@ -53,10 +53,20 @@ func openStore(ctx context.Context, backend, url, ns string) (fleet.Store, error
 	if err != nil {
 		return nil, err
 	}
+	// Each branch returns a nil interface on error: a typed nil pointer in a
+	// non-nil fleet.Store made a worker use a store that failed to open.
 	if backend == "redis" {
-		return redisfleet.Open(ctx, u, redisfleet.Options{Prefix: ns, Timeout: 500 * time.Millisecond})
+		s, err := redisfleet.Open(ctx, u, redisfleet.Options{Prefix: ns, Timeout: 500 * time.Millisecond})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
-	return pgfleet.Open(ctx, u, pgfleet.Options{Schema: ns, Timeout: 500 * time.Millisecond})
+	s, err := pgfleet.Open(ctx, u, pgfleet.Options{Schema: ns, Timeout: 500 * time.Millisecond})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // TestChaosWorker is the worker process of the contention tests; it does

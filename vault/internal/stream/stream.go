@@ -1,4 +1,7 @@
-package vault
+// Package stream decrypts the payload of an age file (C2SP age.md,
+// "Payload": STREAM with ChaCha20-Poly1305) into one buffer the caller
+// owns and wipes. It is package vault's, not promised to anyone else.
+package stream
 
 import (
 	"crypto/sha256"
@@ -7,6 +10,9 @@ import (
 
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/hkdf"
+
+	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/verr"
 )
 
 // The age payload (C2SP age.md, "Payload") is a 16-byte nonce followed by
@@ -15,7 +21,7 @@ import (
 // info="payload"), with the nonce an 11-byte big-endian chunk counter and a
 // flag byte that is 1 for the final chunk only.
 //
-// decryptPayload implements it here rather than through age's stream
+// DecryptPayload implements it here rather than through age's stream
 // reader, which decrypts every chunk into its own heap buffers (the
 // aead.Open output and a 64 KiB copy) that cannot be wiped: the plaintext is
 // written once, in place, into a buffer this package owns and wipes.
@@ -26,12 +32,12 @@ const (
 	lastChunkFlag   = 0x01
 )
 
-// plainBufHook, when set (by tests only), is called with every plaintext
-// buffer decryptPayload allocates, before anything is written to it, so
+// PlainBufHook, when set (by tests only), is called with every plaintext
+// buffer DecryptPayload allocates, before anything is written to it, so
 // that tests can check it is wiped after use.
-var plainBufHook func(buf []byte)
+var PlainBufHook func(buf []byte)
 
-// decryptPayload decrypts and authenticates payload, the bytes of an age
+// DecryptPayload decrypts and authenticates payload, the bytes of an age
 // file after its header, with fileKey. It returns the plaintext (at most
 // maxPlain bytes) in a buffer the caller must wipe, or an error and nothing:
 // unlike age's reader it never releases a chunk before the whole payload is
@@ -43,16 +49,16 @@ var plainBufHook func(buf []byte)
 // it is the only chunk; a missing final chunk (a truncated payload) and
 // data after the final chunk are errors. Chunk boundaries follow from the
 // length, so the chunk marked final must end the payload. A payload whose
-// authenticated plaintext exceeds maxPlain is ErrTooLarge, as soon as the
+// authenticated plaintext exceeds maxPlain is codec.ErrTooLarge, as soon as the
 // chunk that crosses the cap is authenticated (age's reader applied the cap
 // in the same place).
-func decryptPayload(fileKey, payload []byte, maxPlain int) ([]byte, error) {
+func DecryptPayload(fileKey, payload []byte, maxPlain int) ([]byte, error) {
 	if len(payload) < streamNonceSize {
-		return nil, errorf(ErrTampered, "age payload truncated")
+		return nil, verr.Errorf(verr.ErrTampered, "age payload truncated")
 	}
 	nonce, ct := payload[:streamNonceSize], payload[streamNonceSize:]
 	if len(ct) == 0 {
-		return nil, errorf(ErrTampered, "age payload truncated (no final chunk)")
+		return nil, verr.Errorf(verr.ErrTampered, "age payload truncated (no final chunk)")
 	}
 
 	key := new([chacha20poly1305.KeySize]byte)
@@ -66,7 +72,7 @@ func decryptPayload(fileKey, payload []byte, maxPlain int) ([]byte, error) {
 	// be wiped from outside either; aead is dropped when this returns.
 	aead, err := chacha20poly1305.New(key[:])
 	if err != nil {
-		return nil, errorf(ErrUnsupported, "ChaCha20-Poly1305 unavailable")
+		return nil, verr.Errorf(verr.ErrUnsupported, "ChaCha20-Poly1305 unavailable")
 	}
 
 	// The plaintext is at most what the chunk layout allows, and at most
@@ -78,12 +84,12 @@ func decryptPayload(fileKey, payload []byte, maxPlain int) ([]byte, error) {
 	}
 	size = min(size, maxPlain+chunkSize)
 	buf := make([]byte, size)
-	if plainBufHook != nil {
-		plainBufHook(buf)
+	if PlainBufHook != nil {
+		PlainBufHook(buf)
 	}
 	fail := func(sentinel error, format string, args ...any) ([]byte, error) {
 		clear(buf)
-		return nil, errorf(sentinel, format, args...)
+		return nil, verr.Errorf(sentinel, format, args...)
 	}
 
 	var chunkNonce [chacha20poly1305.NonceSize]byte
@@ -95,9 +101,9 @@ func decryptPayload(fileKey, payload []byte, maxPlain int) ([]byte, error) {
 		last := len(ct) == 0
 		switch {
 		case n < chacha20poly1305.Overhead:
-			return fail(ErrTampered, "age payload chunk %d truncated to %d bytes", i, n)
+			return fail(verr.ErrTampered, "age payload chunk %d truncated to %d bytes", i, n)
 		case last && n == chacha20poly1305.Overhead && i > 0:
-			return fail(ErrTampered, "age payload ends with an empty chunk")
+			return fail(verr.ErrTampered, "age payload ends with an empty chunk")
 		case n-chacha20poly1305.Overhead > len(buf)-written:
 			panic("vault: internal error: payload buffer too small")
 		}
@@ -124,21 +130,21 @@ func decryptPayload(fileKey, payload []byte, maxPlain int) ([]byte, error) {
 				if out, err := aead.Open(dst, chunkNonce[:], chunk, nil); err == nil {
 					switch {
 					case written+len(out) > maxPlain:
-						return fail(ErrTooLarge, "decrypted payload above %d bytes", maxPlain)
+						return fail(codec.ErrTooLarge, "decrypted payload above %d bytes", maxPlain)
 					case last:
-						return fail(ErrTampered, "age payload truncated after chunk %d", i)
+						return fail(verr.ErrTampered, "age payload truncated after chunk %d", i)
 					}
-					return fail(ErrTampered, "data after the final age payload chunk %d", i)
+					return fail(verr.ErrTampered, "data after the final age payload chunk %d", i)
 				}
 			}
-			return fail(ErrTampered, "age payload chunk %d failed authentication", i)
+			return fail(verr.ErrTampered, "age payload chunk %d failed authentication", i)
 		}
 		if len(out) > 0 && &out[0] != &buf[written] {
 			panic("vault: internal error: payload decrypted out of place")
 		}
 		written += len(out)
 		if written > maxPlain {
-			return fail(ErrTooLarge, "decrypted payload above %d bytes", maxPlain)
+			return fail(codec.ErrTooLarge, "decrypted payload above %d bytes", maxPlain)
 		}
 	}
 	return buf[:written], nil

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"filippo.io/age"
@@ -16,7 +15,7 @@ import (
 	"github.com/tgsession/tgsession/vault"
 )
 
-func TestCoverageNewSession(t *testing.T) {
+func TestNewSessionMovesTheKeyAndCopiesTheInfo(t *testing.T) {
 	_, err := vault.NewSession(nil)
 	require.ErrorIs(t, err, vault.ErrMalformed)
 
@@ -27,7 +26,8 @@ func TestCoverageNewSession(t *testing.T) {
 	requireNoSecret(t, err.Error(), testKey('n'))
 
 	cs := fullSession(t)
-	s, err := vault.NewSession(cs, vault.AllowNoMlock())
+	t.Setenv(vault.EnvAllowNoMlock, "1")
+	s, err := vault.NewSession(cs)
 	require.NoError(t, err)
 	defer s.Destroy()
 	requireKey(t, s, testKey('m'))
@@ -47,7 +47,7 @@ func TestCoverageNewSession(t *testing.T) {
 	require.True(t, back.Equal(cs), "ToCodec differs from the input session")
 }
 
-func TestCoverageSessionRedaction(t *testing.T) {
+func TestSessionNeverPrintsItsKey(t *testing.T) {
 	cs := fullSession(t)
 	s, err := vault.NewSession(cs)
 	require.NoError(t, err)
@@ -76,7 +76,7 @@ func TestCoverageSessionRedaction(t *testing.T) {
 	require.Contains(t, zero.GoString(), "AuthKey(unset)")
 }
 
-func TestCoverageNilAndDestroyedSession(t *testing.T) {
+func TestNilAndDestroyedSessionsFailWithErrDestroyed(t *testing.T) {
 	var nilS *vault.Session
 	require.Equal(t, codec.KeyID{}, nilS.KeyID())
 	require.False(t, nilS.Alive())
@@ -100,7 +100,7 @@ func TestCoverageNilAndDestroyedSession(t *testing.T) {
 	require.False(t, called)
 	_, err = s.Export(codec.Telethon)
 	require.ErrorIs(t, err, vault.ErrDestroyed)
-	_, err = s.Seal(vault.FormText, []age.Recipient{newX25519(t).Recipient()})
+	_, err = sealSessionWith(s, vault.FormText, []age.Recipient{newX25519(t).Recipient()})
 	require.ErrorIs(t, err, vault.ErrDestroyed)
 
 	// No source format and none named.
@@ -113,7 +113,7 @@ func TestCoverageNilAndDestroyedSession(t *testing.T) {
 	require.ErrorIs(t, err, vault.ErrUnsupported)
 }
 
-func TestCoverageMemlockError(t *testing.T) {
+func TestMemlockErrorCarriesTheLimitsWithoutFlags(t *testing.T) {
 	e := &vault.MemlockError{Limit: 64 << 10, Locked: 8 << 10, Need: 56 << 10}
 	var err error = e
 	require.ErrorIs(t, err, vault.ErrMemlockTooLow)
@@ -121,79 +121,73 @@ func TestCoverageMemlockError(t *testing.T) {
 	require.Contains(t, msg, "RLIMIT_MEMLOCK is 64 KiB with 8 KiB already locked")
 	require.Contains(t, msg, "needs 56 KiB more")
 	require.Contains(t, msg, "ulimit -l 64")
-	require.Contains(t, msg, "--ulimit memlock=65536:65536")
+	require.NotContains(t, msg, "--", "the CLI adds the container flags as a hint (cmd/tgsession keys_test.go)")
 	require.Contains(t, msg, vault.EnvAllowNoMlock+"=1")
 	var me *vault.MemlockError
 	require.True(t, errors.As(fmt.Errorf("wrapped: %w", err), &me))
 	require.Equal(t, uint64(56<<10), me.Need)
 }
 
-func TestCoverageForms(t *testing.T) {
-	for _, f := range []vault.Form{vault.FormText, vault.FormBinary, vault.FormArmor} {
-		got, err := vault.ParseForm(f.String())
-		require.NoError(t, err)
-		require.Equal(t, f, got)
-	}
-	for _, bad := range []string{"", "Text", "base64", "Form(1)"} {
-		_, err := vault.ParseForm(bad)
-		require.ErrorIs(t, err, vault.ErrUnsupported, "%q", bad)
+func TestFormNamesAndUnknownForms(t *testing.T) {
+	for f, name := range map[vault.Form]string{vault.FormText: "text", vault.FormBinary: "binary", vault.FormArmor: "armor"} {
+		require.Equal(t, name, f.String())
 	}
 	require.Equal(t, "Form(9)", vault.Form(9).String())
-	_, err := vault.Seal(testSession(t, 'f', 2), vault.Form(9), []age.Recipient{newX25519(t).Recipient()})
+	_, err := sealWith(testSession(t, 'f', 2), vault.Form(9), []age.Recipient{newX25519(t).Recipient()})
 	require.Error(t, err)
 }
 
-func TestCoverageOpenReaderAndFile(t *testing.T) {
+func TestOpenFileAndReaderNameTheirSource(t *testing.T) {
 	x := newX25519(t)
-	sealed, err := vault.Seal(testSession(t, 'o', 2), vault.FormBinary, []age.Recipient{x.Recipient()})
+	sealed, err := sealWith(testSession(t, 'o', 2), vault.FormBinary, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 
-	s, err := vault.OpenReader(bytes.NewReader(sealed), vault.WithIdentities(x))
+	s, err := openReaderWith(bytes.NewReader(sealed), optWithIdentities(x))
 	require.NoError(t, err)
 	requireKey(t, s, testKey('o'))
 	s.Destroy()
 
-	_, err = vault.OpenReader(bytes.NewReader(make([]byte, vault.MaxFileSize+1)), vault.WithIdentities(x))
-	require.ErrorIs(t, err, vault.ErrTooLarge)
-	_, err = vault.OpenReader(bytes.NewReader(sealed), vault.WithIdentities(newX25519(t)))
+	_, err = openReaderWith(bytes.NewReader(make([]byte, vault.MaxFileSize+1)), optWithIdentities(x))
+	require.ErrorIs(t, err, codec.ErrTooLarge)
+	_, err = openReaderWith(bytes.NewReader(sealed), optWithIdentities(newX25519(t)))
 	require.ErrorIs(t, err, vault.ErrWrongKey)
 
 	missing := filepath.Join(t.TempDir(), "missing.age")
-	_, err = vault.OpenFile(missing, vault.WithIdentities(x))
+	_, err = openFileWith(missing, optWithIdentities(x))
 	require.ErrorIs(t, err, vault.ErrNotFound)
 	require.Contains(t, err.Error(), missing)
 
 	big := filepath.Join(t.TempDir(), "big.age")
 	require.NoError(t, os.WriteFile(big, make([]byte, vault.MaxFileSize+1), 0o600))
-	_, err = vault.OpenFile(big, vault.WithIdentities(x))
-	require.ErrorIs(t, err, vault.ErrTooLarge)
+	_, err = openFileWith(big, optWithIdentities(x))
+	require.ErrorIs(t, err, codec.ErrTooLarge)
 	require.Contains(t, err.Error(), big)
 
-	_, err = vault.OpenFile(t.TempDir(), vault.WithIdentities(x))
+	_, err = openFileWith(t.TempDir(), optWithIdentities(x))
 	require.Error(t, err, "a directory is not a sealed file")
 }
 
-func TestCoverageMaxWorkFactor(t *testing.T) {
+func TestPassphraseWorkFactorAboveTheCapIsRefusedBeforeAsking(t *testing.T) {
 	// A cheap scrypt recipient (work factor 10) keeps the test fast.
 	pass := "correct horse battery staple"
 	r, err := age.NewScryptRecipient(pass)
 	require.NoError(t, err)
 	r.SetWorkFactor(10)
-	sealed, err := vault.Seal(testSession(t, 's', 2), vault.FormText, []age.Recipient{r})
+	sealed, err := sealWith(testSession(t, 's', 2), vault.FormText, []age.Recipient{r})
 	require.NoError(t, err)
 
 	calls := 0
-	ask := vault.WithPassphrase(func() ([]byte, error) { calls++; return []byte(pass), nil })
+	ask := optWithPassphrase(func() ([]byte, error) { calls++; return []byte(pass), nil })
 	for _, cap := range []int{9, 1, 0, -5} {
-		_, err = vault.Open(sealed, ask, vault.WithoutDefaultKeys(), vault.WithMaxWorkFactor(cap))
-		require.ErrorIs(t, err, vault.ErrTooLarge, "cap %d", cap)
+		_, err = openWith(sealed, ask, optWithoutDefaultKeys(), optWithMaxWorkFactor(cap))
+		require.ErrorIs(t, err, codec.ErrTooLarge, "cap %d", cap)
 		require.Contains(t, err.Error(), "work factor 10")
 		requireNoSecret(t, err.Error(), []byte(pass))
 	}
 	require.Zero(t, calls, "the passphrase was asked for although the work factor is refused")
 
 	for _, cap := range []int{10, 18, 99} {
-		s, err := vault.Open(sealed, ask, vault.WithoutDefaultKeys(), vault.WithMaxWorkFactor(cap))
+		s, err := openWith(sealed, ask, optWithoutDefaultKeys(), optWithMaxWorkFactor(cap))
 		require.NoError(t, err, "cap %d", cap)
 		requireKey(t, s, testKey('s'))
 		s.Destroy()
@@ -202,106 +196,36 @@ func TestCoverageMaxWorkFactor(t *testing.T) {
 
 	// A passphrase callback error is reported, wrapped.
 	sentinel := errors.New("no terminal")
-	_, err = vault.Open(sealed, vault.WithoutDefaultKeys(), vault.WithMaxWorkFactor(10),
-		vault.WithPassphrase(func() ([]byte, error) { return nil, sentinel }))
+	_, err = openWith(sealed, optWithoutDefaultKeys(), optWithMaxWorkFactor(10),
+		optWithPassphrase(func() ([]byte, error) { return nil, sentinel }))
 	require.ErrorIs(t, err, sentinel)
 	// An empty passphrase is refused.
-	_, err = vault.Open(sealed, vault.WithoutDefaultKeys(), vault.WithMaxWorkFactor(10),
-		vault.WithPassphrase(func() ([]byte, error) { return []byte{}, nil }))
+	_, err = openWith(sealed, optWithoutDefaultKeys(), optWithMaxWorkFactor(10),
+		optWithPassphrase(func() ([]byte, error) { return []byte{}, nil }))
 	require.ErrorIs(t, err, vault.ErrMalformed)
 }
 
-func TestCoverageIdentityRecipient(t *testing.T) {
+func TestIdentityRecipientsAndPassphraseRecipient(t *testing.T) {
 	x := newX25519(t)
-	r, err := vault.IdentityRecipient(x)
+	r, err := recipientOf(x)
 	require.NoError(t, err)
 	require.Equal(t, x.Recipient().String(), r.(*age.X25519Recipient).String())
 	h := newHybrid(t)
-	r, err = vault.IdentityRecipient(h)
+	r, err = recipientOf(h)
 	require.NoError(t, err)
 	require.Equal(t, h.Recipient().String(), r.(*age.HybridRecipient).String())
 
 	sc, err := age.NewScryptIdentity("pass")
 	require.NoError(t, err)
-	_, err = vault.IdentityRecipient(sc)
+	_, err = recipientOf(sc)
 	require.ErrorIs(t, err, vault.ErrUnsupported)
 	require.NotContains(t, err.Error(), "pass\"")
 
-	_, err = vault.PassphraseRecipient(nil)
+	_, err = (&vault.KeySearch{}).PassphraseRecipient(nil)
 	require.ErrorIs(t, err, vault.ErrMalformed)
 }
 
-func TestCoverageExecResultRedaction(t *testing.T) {
-	var nilR *vault.ExecResult
-	require.Nil(t, nilR.Environ())
-	r := vault.ExecResult{Opened: []vault.ExecOpened{{Name: "OUT", Source: "env:IN", Format: codec.Telethon}}}
-	require.Nil(t, r.Environ())
-	s := r.String()
-	require.Equal(t, "vault.ExecResult{0 variables; set: OUT=env:IN(telethon, key 0000000000000000)}", s)
-	require.Equal(t, s, r.GoString())
-	require.Equal(t, s, fmt.Sprintf("%#v", r))
-	js, err := json.Marshal(r)
-	require.NoError(t, err)
-	require.Equal(t, `"`+s+`"`, string(js))
-}
-
-func TestCoverageExecEnvSources(t *testing.T) {
-	clearKeyEnv(t)
-	x := newX25519(t)
-	d, _ := newVault(t)
-
-	// Missing sources fail typed, naming the source but no secret.
-	t.Setenv("COV_UNSET_VAR", "")
-	os.Unsetenv("COV_UNSET_VAR")
-	_, err := vault.ExecEnv(nil, []string{"OUT=env:COV_UNSET_VAR"}, codec.Telethon, vault.WithIdentities(x))
-	require.ErrorIs(t, err, vault.ErrNotFound)
-	_, err = vault.ExecEnv(nil, []string{"OUT=file:" + filepath.Join(t.TempDir(), "none.age")}, codec.Telethon, vault.WithIdentities(x))
-	require.ErrorIs(t, err, vault.ErrNotFound)
-	_, err = vault.ExecEnv(nil, []string{"OUT=vault:none"}, codec.Telethon, vault.WithIdentities(x), vault.WithDir(d))
-	require.ErrorIs(t, err, vault.ErrNotFound)
-
-	// Identities are searched when not given: none found.
-	_, err = vault.ExecEnv(nil, []string{"OUT=vault:none"}, codec.Telethon, vault.WithDir(d), vault.WithoutDefaultKeys())
-	require.ErrorIs(t, err, vault.ErrNoIdentity)
-
-	// A plain value in the variable is refused (fail closed) and the
-	// variable is still removed.
-	t.Setenv("COV_PLAIN", "not sealed at all")
-	_, err = vault.ExecEnv(nil, []string{"OUT=env:COV_PLAIN"}, codec.Telethon, vault.WithIdentities(x))
-	require.ErrorIs(t, err, vault.ErrNotSealed)
-	require.Contains(t, err.Error(), "$COV_PLAIN")
-	_, ok := os.LookupEnv("COV_PLAIN")
-	require.False(t, ok)
-
-	// Sealed to another key.
-	sealed, err := vault.Seal(testSession(t, 'x', 2), vault.FormText, []age.Recipient{newX25519(t).Recipient()})
-	require.NoError(t, err)
-	t.Setenv("COV_SEALED", string(sealed))
-	_, err = vault.ExecEnv([]string{}, []string{"OUT=env:COV_SEALED"}, codec.Telethon, vault.WithIdentities(x))
-	require.ErrorIs(t, err, vault.ErrWrongKey)
-	requireNoSecret(t, err.Error(), idSecrets(x)...)
-
-	// The identity is found once, in the environment, for a file source.
-	if !codecReady(t) {
-		return
-	}
-	ok2, err := vault.Seal(testSession(t, 'y', 3), vault.FormArmor, []age.Recipient{x.Recipient()})
-	require.NoError(t, err)
-	file := filepath.Join(t.TempDir(), "s.age")
-	require.NoError(t, os.WriteFile(file, ok2, 0o600))
-	t.Setenv(vault.EnvKey, x.String())
-	res, err := vault.ExecEnv([]string{"A=1", vault.EnvKey + "=dropped"}, []string{"OUT=file:" + file}, codec.FormatUnknown)
-	require.NoError(t, err)
-	env := res.Environ()
-	require.Len(t, env, 2)
-	require.Equal(t, "A=1", env[0])
-	require.True(t, strings.HasPrefix(env[1], "OUT="))
-	require.Equal(t, codec.Telethon, res.Opened[0].Format, "FormatUnknown exports in the sealed format")
-	requireNoSecret(t, res.String(), testKey('y'))
-	requireNoSecret(t, fmt.Sprintf("%v %+v %#v", res, res, *res), testKey('y'))
-}
-
-func TestToCodecNilSession(t *testing.T) {
+func TestToCodecOfANilSessionFails(t *testing.T) {
 	var s *vault.Session
 	_, err := s.ToCodec()
 	require.ErrorIs(t, err, vault.ErrDestroyed)

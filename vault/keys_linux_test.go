@@ -21,16 +21,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func TestCoverageOpenEnvScrubKeyEnvAndUndumpable(t *testing.T) {
+func TestKeySearchScrubsTheKeyVariableAndMakesTheProcessUndumpable(t *testing.T) {
 	clearKeyEnv(t)
 	x := newX25519(t)
-	sealed, err := vault.Seal(testSession(t, 'u', 2), vault.FormText, []age.Recipient{x.Recipient()})
+	sealed, err := sealWith(testSession(t, 'u', 2), vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 
 	// ScrubKeyEnv removes the inline identity even when opening fails.
 	t.Setenv("COV_SEALED", string(sealed))
 	t.Setenv(vault.EnvKey, newX25519(t).String())
-	_, err = vault.OpenEnv("COV_SEALED", vault.ScrubKeyEnv(), vault.WithoutDefaultKeys())
+	_, err = openEnvWith("COV_SEALED", optScrubKeyEnv(), optWithoutDefaultKeys())
 	require.ErrorIs(t, err, vault.ErrWrongKey)
 	_, ok := os.LookupEnv(vault.EnvKey)
 	require.False(t, ok, "ScrubKeyEnv left the identity variable set")
@@ -39,7 +39,7 @@ func TestCoverageOpenEnvScrubKeyEnvAndUndumpable(t *testing.T) {
 
 	// ScrubKeyEnv with no identity anywhere: typed error, and nothing left.
 	t.Setenv("COV_SEALED", string(sealed))
-	_, err = vault.OpenEnv("COV_SEALED", vault.ScrubKeyEnv(), vault.WithoutDefaultKeys())
+	_, err = openEnvWith("COV_SEALED", optScrubKeyEnv(), optWithoutDefaultKeys())
 	require.ErrorIs(t, err, vault.ErrNoIdentity)
 	var nie *vault.NoIdentityError
 	require.ErrorAs(t, err, &nie)
@@ -53,8 +53,8 @@ func TestCoverageOpenEnvScrubKeyEnvAndUndumpable(t *testing.T) {
 	t.Setenv("COV_SEALED", string(sealed))
 	t.Setenv(vault.EnvKey, x.String())
 	var warns []string
-	s, err := vault.OpenEnv("COV_SEALED", vault.ScrubKeyEnv(), vault.Undumpable(), vault.WithoutDefaultKeys(),
-		vault.WithWarnings(func(m string) { warns = append(warns, m) }))
+	s, err := openEnvWith("COV_SEALED", optScrubKeyEnv(), optUndumpable(), optWithoutDefaultKeys(),
+		optWithWarnings(func(m string) { warns = append(warns, m) }))
 	require.NoError(t, err)
 	defer s.Destroy()
 	requireKey(t, s, testKey('u'))
@@ -71,7 +71,7 @@ func TestCoverageOpenEnvScrubKeyEnvAndUndumpable(t *testing.T) {
 	// Explicit identities: ScrubKeyEnv does not touch the variable.
 	t.Setenv("COV_SEALED", string(sealed))
 	t.Setenv(vault.EnvKey, "unrelated")
-	s2, err := vault.OpenEnv("COV_SEALED", vault.ScrubKeyEnv(), vault.WithIdentities(x))
+	s2, err := openEnvWith("COV_SEALED", optScrubKeyEnv(), optWithIdentities(x))
 	require.NoError(t, err)
 	s2.Destroy()
 	v, ok := os.LookupEnv(vault.EnvKey)
@@ -80,20 +80,20 @@ func TestCoverageOpenEnvScrubKeyEnvAndUndumpable(t *testing.T) {
 
 	// Invalid variable names.
 	for _, bad := range []string{"", "A=B", "A\x00B"} {
-		_, err = vault.OpenEnv(bad, vault.WithIdentities(x))
+		_, err = openEnvWith(bad, optWithIdentities(x))
 		require.ErrorIs(t, err, vault.ErrMalformed, "%q", bad)
 	}
 
-	// AllowPlaintext is still fail-closed for an empty value.
+	// An empty value is refused (fail closed).
 	t.Setenv("COV_SEALED", "")
-	_, err = vault.OpenEnv("COV_SEALED", vault.AllowPlaintext(), vault.WithIdentities(x))
+	_, err = openEnvWith("COV_SEALED", optWithIdentities(x))
 	require.ErrorIs(t, err, vault.ErrNotSealed)
 }
 
-func TestCoverageLockTimeout(t *testing.T) {
+func TestDirWriterGivesUpAfterTheLockTimeout(t *testing.T) {
 	d, x := newVault(t)
 	recs := []age.Recipient{x.Recipient()}
-	_, err := d.Add("a", testSession(t, 'l', 2), recs)
+	_, err := addWith(d, "a", testSession(t, 'l', 2), recs)
 	require.NoError(t, err)
 
 	f, err := os.OpenFile(filepath.Join(d.Path(), ".lock"), os.O_RDWR, 0)
@@ -103,15 +103,15 @@ func TestCoverageLockTimeout(t *testing.T) {
 
 	// The writer gives up with "timed out" (without the timeout it would
 	// block forever); no wall-clock bound is asserted.
-	_, err = d.Add("b", testSession(t, 'm', 2), recs, vault.WithLockTimeout(50*time.Millisecond))
+	_, err = addWith(d, "b", testSession(t, 'm', 2), recs, optWithLockTimeout(50*time.Millisecond))
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "timed out")
-	require.Error(t, d.Remove("a", vault.WithLockTimeout(10*time.Millisecond)))
-	_, err = d.Rekey(recs, vault.WithIdentities(x), vault.WithLockTimeout(10*time.Millisecond))
+	require.Error(t, removeWith(d, "a", optWithLockTimeout(10*time.Millisecond)))
+	_, err = rekeyWith(d, recs, optWithIdentities(x), optWithLockTimeout(10*time.Millisecond))
 	require.Error(t, err)
 
 	// Options given to OpenDir apply to every call.
-	d2, err := vault.OpenDir(d.Path(), vault.WithLockTimeout(10*time.Millisecond))
+	d2, err := openDirWith(d.Path(), optWithLockTimeout(10*time.Millisecond))
 	require.NoError(t, err)
 	_, err = d2.RecordExport("a", codec.KeyID{}, "prod")
 	require.Error(t, err)
@@ -124,15 +124,15 @@ func TestCoverageLockTimeout(t *testing.T) {
 	require.NoError(t, err)
 
 	require.NoError(t, unix.Flock(int(f.Fd()), unix.LOCK_UN))
-	_, err = d.Add("b", testSession(t, 'm', 2), recs, vault.WithLockTimeout(time.Second))
+	_, err = addWith(d, "b", testSession(t, 'm', 2), recs, optWithLockTimeout(time.Second))
 	require.NoError(t, err)
 }
 
-func TestCoverageIdentitiesRedactionAndSSH(t *testing.T) {
+func TestIdentitiesNeverPrintKeysAndSSHKeysMustBeEnabled(t *testing.T) {
 	clearKeyEnv(t)
 	x1, x2 := newX25519(t), newX25519(t)
 	t.Setenv(vault.EnvKey, x1.String()+"\n# comment\n\n"+x2.String()+"\n")
-	found, err := vault.FindIdentities(vault.WithoutDefaultKeys())
+	found, err := findWith(optWithoutDefaultKeys())
 	require.NoError(t, err)
 	require.Equal(t, 2, found.Len())
 	require.Contains(t, found.Sources(), "$"+vault.EnvKey+" (2 identities)")
@@ -147,7 +147,7 @@ func TestCoverageIdentitiesRedactionAndSSH(t *testing.T) {
 	}
 
 	// RequirePQ drops both classic identities and says so.
-	_, err = vault.FindIdentities(vault.WithoutDefaultKeys(), vault.RequirePQ())
+	_, err = findWith(optWithoutDefaultKeys(), optRequirePQ())
 	var nie *vault.NoIdentityError
 	require.ErrorAs(t, err, &nie)
 	require.Contains(t, nie.Tried, "2 non-post-quantum identities skipped (RequirePQ)")
@@ -160,15 +160,15 @@ func TestCoverageIdentitiesRedactionAndSSH(t *testing.T) {
 	pemBytes := pem.EncodeToMemory(block)
 	p := filepath.Join(t.TempDir(), "id_ed25519")
 	require.NoError(t, os.WriteFile(p, pemBytes, 0o600))
-	_, err = vault.FindIdentities(vault.WithoutDefaultKeys(), vault.WithIdentityFile(p))
+	_, err = findWith(optWithoutDefaultKeys(), optWithIdentityFile(p))
 	require.ErrorIs(t, err, vault.ErrUnsupported)
 	requireNoSecret(t, err.Error(), pemBytes[40:100])
 	t.Setenv(vault.EnvKey, "")
-	found, err = vault.FindIdentities(vault.WithoutDefaultKeys(), vault.WithIdentityFile(p), vault.WithSSH())
+	found, err = findWith(optWithoutDefaultKeys(), optWithIdentityFile(p), optWithSSH())
 	require.NoError(t, err)
 	require.Equal(t, 1, found.Len())
 	ids := vault.IdentitiesSlice(found)
-	rec, err := vault.IdentityRecipient(ids[0])
+	rec, err := recipientOf(ids[0])
 	require.NoError(t, err)
 	sshPub, err := ssh.NewPublicKey(pub)
 	require.NoError(t, err)
@@ -177,21 +177,21 @@ func TestCoverageIdentitiesRedactionAndSSH(t *testing.T) {
 	require.Equal(t, want, rec, "recipient of the SSH identity (public data only)")
 
 	// A sealed value opens with the SSH identity found in the file.
-	sealed, err := vault.Seal(testSession(t, 'h', 2), vault.FormText, []age.Recipient{rec})
+	sealed, err := sealWith(testSession(t, 'h', 2), vault.FormText, []age.Recipient{rec})
 	require.NoError(t, err)
-	s, err := vault.Open(sealed, vault.WithoutDefaultKeys(), vault.WithIdentityFile(p), vault.WithSSH())
+	s, err := openWith(sealed, optWithoutDefaultKeys(), optWithIdentityFile(p), optWithSSH())
 	require.NoError(t, err)
 	requireKey(t, s, testKey('h'))
 	s.Destroy()
 
 	// A garbage PEM block is malformed, not echoed.
 	junk := []byte("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAnotakey\n-----END OPENSSH PRIVATE KEY-----\n")
-	_, err = vault.ParseIdentities(strings.NewReader(string(junk)), vault.WithSSH())
+	_, err = parseIdentitiesWith(strings.NewReader(string(junk)), optWithSSH())
 	require.ErrorIs(t, err, vault.ErrMalformed)
 	require.NotContains(t, err.Error(), "AAAAnotakey")
 }
 
-func TestCoverageIdentitySourcesMore(t *testing.T) {
+func TestKeySearchNamesEveryIdentitySourceItTried(t *testing.T) {
 	clearKeyEnv(t)
 
 	// The default keys file falls back to $HOME/.config without
@@ -199,10 +199,10 @@ func TestCoverageIdentitySourcesMore(t *testing.T) {
 	home := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", "")
 	t.Setenv("HOME", home)
-	p, err := vault.DefaultKeysPath()
+	p, err := (&vault.KeySearch{}).DefaultFilePath()
 	require.NoError(t, err)
 	require.Equal(t, filepath.Join(home, ".config", "tgsession", "keys.txt"), p)
-	_, err = vault.FindIdentities()
+	_, err = findWith()
 	var nie *vault.NoIdentityError
 	require.ErrorAs(t, err, &nie)
 	require.Contains(t, nie.Tried, p+" (no such file)")
@@ -211,43 +211,43 @@ func TestCoverageIdentitySourcesMore(t *testing.T) {
 	// Found there once written.
 	x := newX25519(t)
 	writeFile(t, p, x.String()+"\n", 0o600)
-	found, err := vault.FindIdentities()
+	found, err := findWith()
 	require.NoError(t, err)
 	require.Equal(t, 1, found.Len())
 	require.Contains(t, found.Sources(), p+" (1 identity)")
 
 	// No configuration directory at all.
 	t.Setenv("HOME", "")
-	_, err = vault.DefaultKeysPath()
+	_, err = (&vault.KeySearch{}).DefaultFilePath()
 	require.Error(t, err)
-	_, err = vault.FindIdentities()
+	_, err = findWith()
 	require.ErrorAs(t, err, &nie)
 	require.Contains(t, strings.Join(nie.Tried, "; "), "no config directory")
 
 	// A key command whose output is too large is refused, typed.
 	t.Setenv(vault.EnvKeyCmd, "head -c 200000 /dev/zero")
-	_, err = vault.FindIdentities(vault.WithoutDefaultKeys())
-	require.ErrorIs(t, err, vault.ErrTooLarge)
+	_, err = findWith(optWithoutDefaultKeys())
+	require.ErrorIs(t, err, codec.ErrTooLarge)
 	require.Contains(t, err.Error(), "$"+vault.EnvKeyCmd)
 	t.Setenv(vault.EnvKeyCmd, "")
 
 	// A missing identity file named by the environment is an error naming it.
 	missing := filepath.Join(t.TempDir(), "nokeys.txt")
 	t.Setenv(vault.EnvKeyFile, missing)
-	_, err = vault.FindIdentities(vault.WithoutDefaultKeys())
+	_, err = findWith(optWithoutDefaultKeys())
 	require.ErrorIs(t, err, os.ErrNotExist)
 	require.Contains(t, err.Error(), missing)
 	t.Setenv(vault.EnvKeyFile, "")
 
 	// ParseIdentities caps its input.
-	_, err = vault.ParseIdentities(strings.NewReader(strings.Repeat("#", 1<<20)))
-	require.ErrorIs(t, err, vault.ErrTooLarge)
-	ids, err := vault.ParseIdentities(strings.NewReader("\ufeff" + x.String() + "\r\n"))
+	_, err = parseIdentitiesWith(strings.NewReader(strings.Repeat("#", 1<<20)))
+	require.ErrorIs(t, err, codec.ErrTooLarge)
+	ids, err := parseIdentitiesWith(strings.NewReader("\ufeff" + x.String() + "\r\n"))
 	require.NoError(t, err)
 	require.Len(t, ids, 1)
 }
 
-func TestCoverageRecordExportWithoutEntry(t *testing.T) {
+func TestRecordExportOfAMissingEntryStillRecordsTheKey(t *testing.T) {
 	d, _ := newVault(t)
 	id := testSession(t, 'q', 2).AuthKeyID()
 	w, err := d.RecordExport("gone", id, "prod")

@@ -1,4 +1,4 @@
-package vault
+package envelope
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/verr"
 )
 
 // Envelope version 2, the one Seal writes: the same fields as version 1 in
@@ -39,10 +40,10 @@ const (
 	KeyOffsetV2 = 5
 	v2FlagsOff  = KeyOffsetV2 + codec.AuthKeySize
 	v2Fixed     = v2FlagsOff + 2
-	// MaxEnvelopeSize is the largest envelope (and the largest decrypted
+	// MaxSize is the largest envelope (and the largest decrypted
 	// payload) this package accepts, in bytes. Only an attachment makes an
 	// envelope larger than a few hundred bytes.
-	MaxEnvelopeSize = 1 << 20
+	MaxSize = 1 << 20
 	// MaxAttachmentSize is the largest attachment, in bytes once
 	// decompressed. An attachment's declared size is checked against it
 	// before anything is decompressed.
@@ -100,23 +101,24 @@ const (
 	encDeflate = 1
 )
 
-// An AttachmentKind says what an attachment holds. This package stores and
+// A Kind says what an attachment holds. This package stores and
 // returns attachments without interpreting them; the kinds are registered
-// here so that they never change meaning.
-type AttachmentKind uint8
+// here so that they never change meaning (docs/envelope.md).
+type Kind uint8
 
-// AttachmentFile is the rest of a stored session file: what
-// github.com/tgsession/tgsession/compat.MarshalExtras writes (library,
-// schema, entity cache, update state, …), for restoring a .session file
-// with everything it held.
-const AttachmentFile AttachmentKind = 1
+// KindFile is the rest of a stored session: what the CLI's
+// conversion side writes (library, schema, entity cache, update state, …),
+// for restoring a .session file with everything it held. It is the only
+// kind vault.Session.SetAttachment writes and Attachment returns;
+// other kinds are kept byte for byte when an opened session is sealed again.
+const KindFile Kind = 1
 
-// attachment is an envelope's attachment. raw is exactly as stored in the
+// Attachment is an envelope's attachment. raw is exactly as stored in the
 // envelope (possibly compressed), so that sealing an opened session again
 // writes the same bytes; data is the content. Both are behind pointers to
-// a struct (see ExecResult.env) so that fmt never dumps them.
-type attachment struct {
-	kind AttachmentKind
+// a struct so that fmt never dumps them.
+type Attachment struct {
+	kind Kind
 	enc  byte
 	b    *attachmentBytes
 }
@@ -125,20 +127,26 @@ type attachmentBytes struct {
 	raw, data *[]byte
 }
 
-func (a *attachment) raw() []byte  { return *a.b.raw }
-func (a *attachment) data() []byte { return *a.b.data }
+// Kind returns the attachment's kind.
+func (a *Attachment) Kind() Kind { return a.kind }
 
-// newAttachment makes an attachment of data (copied), compressed with
+// Raw returns the attachment as stored (possibly compressed).
+func (a *Attachment) Raw() []byte { return *a.b.raw }
+
+// Data returns the attachment's content.
+func (a *Attachment) Data() []byte { return *a.b.data }
+
+// NewAttachment makes an attachment of data (copied), compressed with
 // DEFLATE when that makes it smaller.
-func newAttachment(kind AttachmentKind, data []byte) (*attachment, error) {
+func NewAttachment(kind Kind, data []byte) (*Attachment, error) {
 	if kind == 0 {
-		return nil, errorf(ErrMalformed, "attachment kind 0")
+		return nil, verr.Errorf(verr.ErrMalformed, "attachment kind 0")
 	}
 	if len(data) == 0 {
 		return nil, nil
 	}
 	if len(data) > MaxAttachmentSize {
-		return nil, errorf(ErrTooLarge, "attachment of %d bytes, limit %d", len(data), MaxAttachmentSize)
+		return nil, verr.Errorf(codec.ErrTooLarge, "attachment of %d bytes, limit %d", len(data), MaxAttachmentSize)
 	}
 	content := bytes.Clone(data)
 	raw, enc := content, byte(encStored)
@@ -152,14 +160,14 @@ func newAttachment(kind AttachmentKind, data []byte) (*attachment, error) {
 	if buf.Len() < len(data) {
 		raw, enc = buf.Bytes(), encDeflate
 	}
-	return &attachment{kind: kind, enc: enc, b: &attachmentBytes{&raw, &content}}, nil
+	return &Attachment{kind: kind, enc: enc, b: &attachmentBytes{&raw, &content}}, nil
 }
 
 // decodeAttachment checks and decompresses a stored attachment (encStored
 // or encDeflate), in memory bounded by its declared size, at most
 // MaxAttachmentSize. On failure it returns the reason, which holds no
 // attachment bytes.
-func decodeAttachment(kind AttachmentKind, enc byte, raw []byte, size int) (*attachment, string) {
+func decodeAttachment(kind Kind, enc byte, raw []byte, size int) (*Attachment, string) {
 	raw = bytes.Clone(raw)
 	data := raw
 	if enc == encDeflate {
@@ -177,7 +185,7 @@ func decodeAttachment(kind AttachmentKind, enc byte, raw []byte, size int) (*att
 			return nil, "bytes after the attachment's compressed stream"
 		}
 	}
-	return &attachment{kind: kind, enc: enc, b: &attachmentBytes{&raw, &data}}, ""
+	return &Attachment{kind: kind, enc: enc, b: &attachmentBytes{&raw, &data}}, ""
 }
 
 // impliedLayout is the layout a version 2 envelope leaves out: the layout
@@ -225,7 +233,7 @@ func appendAddr(b []byte, kind int, raw []byte) []byte {
 // marshalEnvelopeV2 writes a version 2 envelope. The metadata is built
 // first in its own buffer, so that the key is only ever written into the
 // final, exactly sized buffer (never into one that append reallocates).
-func marshalEnvelopeV2(m *Session, att *attachment, putKey func(dst []byte) error) ([]byte, error) {
+func marshalEnvelopeV2(m *Meta, att *Attachment, putKey func(dst []byte) error) ([]byte, error) {
 	if err := checkMeta(m); err != nil {
 		return nil, err
 	}
@@ -325,11 +333,11 @@ func marshalEnvelopeV2(m *Session, att *attachment, putKey func(dst []byte) erro
 	if att != nil {
 		exts |= extAttachment
 		tail = append(tail, byte(att.kind), att.enc)
-		tail = binary.AppendUvarint(tail, uint64(len(att.raw())))
+		tail = binary.AppendUvarint(tail, uint64(len(att.Raw())))
 		if att.enc == encDeflate {
-			tail = binary.AppendUvarint(tail, uint64(len(att.data())))
+			tail = binary.AppendUvarint(tail, uint64(len(att.Data())))
 		}
-		tail = append(tail, att.raw()...)
+		tail = append(tail, att.Raw()...)
 	}
 	if exts != 0 {
 		flags |= v2Ext
@@ -338,11 +346,11 @@ func marshalEnvelopeV2(m *Session, att *attachment, putKey func(dst []byte) erro
 	}
 
 	size := v2Fixed + len(meta)
-	if size > MaxEnvelopeSize {
-		return nil, errorf(ErrTooLarge, "envelope of %d bytes, limit %d", size, MaxEnvelopeSize)
+	if size > MaxSize {
+		return nil, verr.Errorf(codec.ErrTooLarge, "envelope of %d bytes, limit %d", size, MaxSize)
 	}
 	b := make([]byte, size)
-	copy(b, envelopeMagic)
+	copy(b, Magic)
 	b[4] = 2
 	if err := putKey(b[KeyOffsetV2 : KeyOffsetV2+codec.AuthKeySize]); err != nil {
 		clear(b)
@@ -350,7 +358,7 @@ func marshalEnvelopeV2(m *Session, att *attachment, putKey func(dst []byte) erro
 	}
 	if isZero(b[KeyOffsetV2 : KeyOffsetV2+codec.AuthKeySize]) {
 		clear(b)
-		return nil, errorf(ErrMalformed, "auth key is all zeros")
+		return nil, verr.Errorf(verr.ErrMalformed, "auth key is all zeros")
 	}
 	binary.BigEndian.PutUint16(b[v2FlagsOff:], flags)
 	copy(b[v2Fixed:], meta)
@@ -371,7 +379,7 @@ func (r *v2Reader) fail(sentinel error, format string, args ...any) error {
 
 func (r *v2Reader) need(n int, what string) error {
 	if n > len(r.b)-r.off {
-		return r.fail(ErrMalformed, "truncated %s", what)
+		return r.fail(verr.ErrMalformed, "truncated %s", what)
 	}
 	return nil
 }
@@ -397,13 +405,13 @@ func (r *v2Reader) uvarint(what string, max uint64) (uint64, error) {
 	v, n := binary.Uvarint(r.b[r.off:])
 	switch {
 	case n == 0:
-		return 0, r.fail(ErrMalformed, "truncated %s", what)
+		return 0, r.fail(verr.ErrMalformed, "truncated %s", what)
 	case n < 0:
-		return 0, r.fail(ErrMalformed, "%s overflows 64 bits", what)
+		return 0, r.fail(verr.ErrMalformed, "%s overflows 64 bits", what)
 	case n > 1 && r.b[r.off+n-1] == 0:
-		return 0, r.fail(ErrMalformed, "%s is not minimally encoded", what)
+		return 0, r.fail(verr.ErrMalformed, "%s is not minimally encoded", what)
 	case v > max:
-		return 0, r.fail(ErrMalformed, "%s %d out of range", what, v)
+		return 0, r.fail(verr.ErrMalformed, "%s %d out of range", what, v)
 	}
 	r.off += n
 	return v, nil
@@ -428,14 +436,14 @@ func (r *v2Reader) text(what string, min int) (string, error) {
 	}
 	if int(n) < min {
 		r.off = start
-		return "", r.fail(ErrMalformed, "empty %s", what)
+		return "", r.fail(verr.ErrMalformed, "empty %s", what)
 	}
 	if err := r.need(int(n), what); err != nil {
 		return "", err
 	}
 	s := string(r.b[r.off : r.off+int(n)])
 	if !validText(s) {
-		return "", r.fail(ErrMalformed, "%s is not UTF-8 text without control characters", what)
+		return "", r.fail(verr.ErrMalformed, "%s is not UTF-8 text without control characters", what)
 	}
 	r.off += int(n)
 	return s, nil
@@ -464,7 +472,7 @@ func (r *v2Reader) addr(kind int, what string) (string, error) {
 		}
 		if k, _ := addrForm(s); k != addrText {
 			r.off = start
-			return "", r.fail(ErrMalformed, "%s is an IP address stored as text (must be stored as raw bytes)", what)
+			return "", r.fail(verr.ErrMalformed, "%s is an IP address stored as text (must be stored as raw bytes)", what)
 		}
 		return s, nil
 	}
@@ -475,21 +483,21 @@ func (r *v2Reader) addr(kind int, what string) (string, error) {
 // new Session (without a key, with its attachment) and checks that b is
 // canonical: exactly what marshalEnvelopeV2 writes for that metadata. The
 // key stays in b[KeyOffsetV2:KeyOffsetV2+256], checked to be non-zero.
-func unmarshalEnvelopeV2(b []byte) (*Session, error) {
-	if len(b) > MaxEnvelopeSize {
-		return nil, envelopeError(ErrTooLarge, MaxEnvelopeSize, "envelope of %d bytes", len(b))
+func unmarshalEnvelopeV2(b []byte) (*Meta, error) {
+	if len(b) > MaxSize {
+		return nil, envelopeError(codec.ErrTooLarge, MaxSize, "envelope of %d bytes", len(b))
 	}
 	if len(b) < v2Fixed+1 {
-		return nil, envelopeError(ErrMalformed, len(b), "truncated: %d bytes", len(b))
+		return nil, envelopeError(verr.ErrMalformed, len(b), "truncated: %d bytes", len(b))
 	}
 	if isZero(b[KeyOffsetV2 : KeyOffsetV2+codec.AuthKeySize]) {
-		return nil, envelopeError(ErrMalformed, KeyOffsetV2, "auth key is all zeros")
+		return nil, envelopeError(verr.ErrMalformed, KeyOffsetV2, "auth key is all zeros")
 	}
 	flags := binary.BigEndian.Uint16(b[v2FlagsOff:])
-	m := &Session{}
+	m := &Meta{}
 	f, ok := formatOfCode(byte(flags & v2FormatMask))
 	if !ok {
-		return nil, envelopeError(ErrUnsupported, v2FlagsOff+1, "unknown source format code %d", flags&v2FormatMask)
+		return nil, envelopeError(verr.ErrUnsupported, v2FlagsOff+1, "unknown source format code %d", flags&v2FormatMask)
 	}
 	m.Source = f
 	optBool := func(known, value uint16) (codec.Optional[bool], error) {
@@ -497,7 +505,7 @@ func unmarshalEnvelopeV2(b []byte) (*Session, error) {
 		case flags&known != 0:
 			return codec.Some(flags&value != 0), nil
 		case flags&value != 0:
-			return codec.None[bool](), envelopeError(ErrMalformed, v2FlagsOff, "value bit set without its known bit")
+			return codec.None[bool](), envelopeError(verr.ErrMalformed, v2FlagsOff, "value bit set without its known bit")
 		}
 		return codec.None[bool](), nil
 	}
@@ -519,7 +527,7 @@ func unmarshalEnvelopeV2(b []byte) (*Session, error) {
 	}
 	if dc == 0 {
 		r.off = v2Fixed
-		return nil, r.fail(ErrMalformed, "DC id 0")
+		return nil, r.fail(verr.ErrMalformed, "DC id 0")
 	}
 	m.DC = int(dc)
 	kind := int(flags&v2AddrMask) >> v2AddrShift
@@ -533,7 +541,7 @@ func unmarshalEnvelopeV2(b []byte) (*Session, error) {
 		}
 		if m.Port == 0 {
 			r.off = start
-			return nil, r.fail(ErrMalformed, "port 0 marked present")
+			return nil, r.fail(verr.ErrMalformed, "port 0 marked present")
 		}
 	}
 	if flags&v2APIID != 0 {
@@ -558,7 +566,7 @@ func unmarshalEnvelopeV2(b []byte) (*Session, error) {
 		}
 		if v == 0 {
 			r.off = start
-			return nil, r.fail(ErrMalformed, "created at 0 marked present")
+			return nil, r.fail(verr.ErrMalformed, "created at 0 marked present")
 		}
 		m.CreatedAt = time.Unix(v, 0).UTC()
 	}
@@ -573,10 +581,10 @@ func unmarshalEnvelopeV2(b []byte) (*Session, error) {
 		switch {
 		case exts == 0:
 			r.off = start
-			return nil, r.fail(ErrMalformed, "extension bits marked present but zero")
+			return nil, r.fail(verr.ErrMalformed, "extension bits marked present but zero")
 		case exts&^extKnown != 0:
 			r.off = start
-			return nil, r.fail(ErrUnsupported, "unknown extension bits %#02x (written by a newer version?)", exts&^extKnown)
+			return nil, r.fail(verr.ErrUnsupported, "unknown extension bits %#02x (written by a newer version?)", exts&^extKnown)
 		}
 		if exts&extLayout != 0 {
 			at := r.off
@@ -586,7 +594,7 @@ func unmarshalEnvelopeV2(b []byte) (*Session, error) {
 			}
 			if l == m.Layout {
 				r.off = at
-				return nil, r.fail(ErrMalformed, "layout stored although it is the one implied")
+				return nil, r.fail(verr.ErrMalformed, "layout stored although it is the one implied")
 			}
 			m.Layout = l
 		}
@@ -601,13 +609,13 @@ func unmarshalEnvelopeV2(b []byte) (*Session, error) {
 			}
 		}
 		if exts&extAttachment != 0 {
-			if m.att, err = r.attachment(); err != nil {
+			if m.Att, err = r.attachment(); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if r.off != len(b) {
-		return nil, r.fail(ErrMalformed, "%d trailing bytes", len(b)-r.off)
+		return nil, r.fail(verr.ErrMalformed, "%d trailing bytes", len(b)-r.off)
 	}
 	return m, nil
 }
@@ -620,7 +628,7 @@ func (r *v2Reader) media() (*codec.DCOption, error) {
 	}
 	if id == 0 {
 		r.off = start
-		return nil, r.fail(ErrMalformed, "media DC id 0")
+		return nil, r.fail(verr.ErrMalformed, "media DC id 0")
 	}
 	mf, err := r.byte1("media DC flags")
 	if err != nil {
@@ -628,7 +636,7 @@ func (r *v2Reader) media() (*codec.DCOption, error) {
 	}
 	if mf&^v2MediaKnown != 0 {
 		r.off--
-		return nil, r.fail(ErrMalformed, "unknown media flag bits")
+		return nil, r.fail(verr.ErrMalformed, "unknown media flag bits")
 	}
 	md := &codec.DCOption{ID: int(id), IPv6: mf&v2MediaIPv6 != 0, MediaOnly: mf&v2MediaOnly != 0, TestMode: mf&v2MediaTest != 0}
 	if md.ServerAddress, err = r.addr(int(mf&v2MediaAddr)>>v2AddrShift, "media DC address"); err != nil {
@@ -641,7 +649,7 @@ func (r *v2Reader) media() (*codec.DCOption, error) {
 		}
 		if md.Port == 0 {
 			r.off = p
-			return nil, r.fail(ErrMalformed, "media DC port 0 marked present")
+			return nil, r.fail(verr.ErrMalformed, "media DC port 0 marked present")
 		}
 	}
 	return md, nil
@@ -655,7 +663,7 @@ func (r *v2Reader) labels() (map[string]string, error) {
 	}
 	if n == 0 || n > MaxLabels {
 		r.off = start
-		return nil, r.fail(ErrMalformed, "%d labels, want 1–%d", n, MaxLabels)
+		return nil, r.fail(verr.ErrMalformed, "%d labels, want 1–%d", n, MaxLabels)
 	}
 	labels := make(map[string]string, n)
 	prev := ""
@@ -665,13 +673,13 @@ func (r *v2Reader) labels() (map[string]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !validLabelName(k) {
+		if !ValidLabelName(k) {
 			r.off = at
-			return nil, r.fail(ErrMalformed, "label %d: invalid name", i)
+			return nil, r.fail(verr.ErrMalformed, "label %d: invalid name", i)
 		}
 		if i > 0 && k <= prev {
 			r.off = at
-			return nil, r.fail(ErrMalformed, "label %d: names not in strictly ascending order", i)
+			return nil, r.fail(verr.ErrMalformed, "label %d: names not in strictly ascending order", i)
 		}
 		prev = k
 		if labels[k], err = r.text("label value", 0); err != nil {
@@ -681,7 +689,7 @@ func (r *v2Reader) labels() (map[string]string, error) {
 	return labels, nil
 }
 
-func (r *v2Reader) attachment() (*attachment, error) {
+func (r *v2Reader) attachment() (*Attachment, error) {
 	start := r.off
 	kind, err := r.byte1("attachment kind")
 	if err != nil {
@@ -689,7 +697,7 @@ func (r *v2Reader) attachment() (*attachment, error) {
 	}
 	if kind == 0 {
 		r.off = start
-		return nil, r.fail(ErrMalformed, "attachment kind 0")
+		return nil, r.fail(verr.ErrMalformed, "attachment kind 0")
 	}
 	enc, err := r.byte1("attachment encoding")
 	if err != nil {
@@ -697,18 +705,18 @@ func (r *v2Reader) attachment() (*attachment, error) {
 	}
 	if enc != encStored && enc != encDeflate {
 		r.off--
-		return nil, r.fail(ErrUnsupported, "attachment encoding %d", enc)
+		return nil, r.fail(verr.ErrUnsupported, "attachment encoding %d", enc)
 	}
 	at := r.off
-	n, err := r.uvarint("attachment length", MaxEnvelopeSize)
+	n, err := r.uvarint("attachment length", MaxSize)
 	if err != nil {
 		return nil, err
 	}
 	if n == 0 {
 		r.off = at
-		return nil, r.fail(ErrMalformed, "empty attachment")
+		return nil, r.fail(verr.ErrMalformed, "empty attachment")
 	}
-	size := int(n) // at most MaxEnvelopeSize, below MaxAttachmentSize
+	size := int(n) // at most MaxSize, below MaxAttachmentSize
 	if enc == encDeflate {
 		at = r.off
 		l, err := r.uvarint("attachment size", 1<<63)
@@ -718,18 +726,18 @@ func (r *v2Reader) attachment() (*attachment, error) {
 		if l == 0 || l > MaxAttachmentSize {
 			r.off = at
 			if l == 0 {
-				return nil, r.fail(ErrMalformed, "compressed attachment of size 0")
+				return nil, r.fail(verr.ErrMalformed, "compressed attachment of size 0")
 			}
-			return nil, r.fail(ErrTooLarge, "attachment of %d bytes once decompressed, limit %d", l, MaxAttachmentSize)
+			return nil, r.fail(codec.ErrTooLarge, "attachment of %d bytes once decompressed, limit %d", l, MaxAttachmentSize)
 		}
 		size = int(l)
 	}
 	if err := r.need(int(n), "attachment"); err != nil {
 		return nil, err
 	}
-	a, why := decodeAttachment(AttachmentKind(kind), enc, r.b[r.off:r.off+int(n)], size)
+	a, why := decodeAttachment(Kind(kind), enc, r.b[r.off:r.off+int(n)], size)
 	if a == nil {
-		return nil, r.fail(ErrMalformed, "%s", why)
+		return nil, r.fail(verr.ErrMalformed, "%s", why)
 	}
 	r.off += int(n)
 	return a, nil

@@ -1,4 +1,8 @@
-package vault
+// Package envelope is the plaintext inside every age file package vault
+// writes: one canonical, versioned, binary serialisation of a session
+// (docs/envelope.md specifies it byte by byte). It is package vault's, not
+// promised to anyone else.
+package envelope
 
 import (
 	"encoding/binary"
@@ -8,13 +12,24 @@ import (
 	"unicode/utf8"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/verr"
 )
 
-// The envelope is the plaintext inside every age file this package writes:
-// one canonical, versioned, binary serialisation of a session. The layouts
-// are specified byte by byte in docs/envelope.md. This file holds version 1
-// (still read, and written on request: [WithEnvelopeVersion]) and the
-// version dispatch; envelope2.go holds version 2, which Seal writes.
+// Meta is what an envelope holds besides the auth key: the session's
+// non-secret fields, labels, creation time and attachment, and, after
+// [Unmarshal], the envelope's version.
+type Meta struct {
+	codec.Info
+	Labels    map[string]string
+	CreatedAt time.Time
+	Att       *Attachment
+	Version   int
+}
+
+// The layouts are specified byte by byte in docs/envelope.md. This file
+// holds version 1 (still read, and written when vault.Session's
+// EnvelopeVersion is 1) and the version dispatch; envelope2.go holds
+// version 2, which vault writes by default.
 //
 // Version 1:
 //
@@ -40,22 +55,22 @@ import (
 //	|     |      | labels: u8 name length, name, u8 value length, value,    |
 //	|     |      | names strictly ascending                                 |
 const (
-	envelopeMagic = "TGSE"
-	// KeyOffset is the byte offset of the 256-byte auth key in a version 1
+	Magic = "TGSE"
+	// KeyOffsetV1 is the byte offset of the 256-byte auth key in a version 1
 	// envelope, fixed so that Open can move the key straight from the
 	// decrypted buffer into locked memory. Version 2 has it at
 	// [KeyOffsetV2].
-	KeyOffset     = 8
+	KeyOffsetV1   = 8
 	envelopeFixed = 292
 	// maxEnvelopeV1 is the largest version 1 envelope accepted (the
 	// largest valid one is 6202 bytes).
 	maxEnvelopeV1 = 8192
 	// MaxLabels is the maximum number of labels in an envelope.
 	MaxLabels = 16
-	// MaxLabelName and MaxLabelValue are the maximum lengths, in bytes, of
+	// maxLabelName and maxLabelValue are the maximum lengths, in bytes, of
 	// a label's name and value.
-	MaxLabelName  = 64
-	MaxLabelValue = 255
+	maxLabelName  = 64
+	maxLabelValue = 255
 )
 
 const (
@@ -120,9 +135,9 @@ func validText(s string) bool {
 	return true
 }
 
-// validLabelName reports whether s is 1–64 bytes of [A-Za-z0-9._-].
-func validLabelName(s string) bool {
-	if len(s) == 0 || len(s) > MaxLabelName {
+// ValidLabelName reports whether s is 1–64 bytes of [A-Za-z0-9._-].
+func ValidLabelName(s string) bool {
+	if len(s) == 0 || len(s) > maxLabelName {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -137,39 +152,39 @@ func validLabelName(s string) bool {
 // checkLabels validates labels for an envelope.
 func checkLabels(labels map[string]string) error {
 	if len(labels) > MaxLabels {
-		return errorf(ErrMalformed, "%d labels, limit %d", len(labels), MaxLabels)
+		return verr.Errorf(verr.ErrMalformed, "%d labels, limit %d", len(labels), MaxLabels)
 	}
 	for k, v := range labels {
-		if !validLabelName(k) {
-			return errorf(ErrMalformed, "label name of %d bytes: want 1–%d of A–Z a–z 0–9 . _ -", len(k), MaxLabelName)
+		if !ValidLabelName(k) {
+			return verr.Errorf(verr.ErrMalformed, "label name of %d bytes: want 1–%d of A–Z a–z 0–9 . _ -", len(k), maxLabelName)
 		}
 		if !validText(v) {
-			return errorf(ErrMalformed, "label %s: value must be at most %d bytes of UTF-8 without control characters", k, MaxLabelValue)
+			return verr.Errorf(verr.ErrMalformed, "label %s: value must be at most %d bytes of UTF-8 without control characters", k, maxLabelValue)
 		}
 	}
 	return nil
 }
 
 // checkMeta validates the metadata of m for an envelope.
-func checkMeta(m *Session) error {
+func checkMeta(m *Meta) error {
 	if m.DC < 1 || m.DC > 0xffff {
-		return errorf(ErrMalformed, "DC id %d out of range 1–65535", m.DC)
+		return verr.Errorf(verr.ErrMalformed, "DC id %d out of range 1–65535", m.DC)
 	}
 	if _, ok := formatCode(m.Source); !ok {
-		return errorf(ErrUnsupported, "source format %s has no envelope code", m.Source)
+		return verr.Errorf(verr.ErrUnsupported, "source format %s has no envelope code", m.Source)
 	}
 	if !validText(m.ServerAddress) {
-		return errorf(ErrMalformed, "server address of %d bytes cannot be stored", len(m.ServerAddress))
+		return verr.Errorf(verr.ErrMalformed, "server address of %d bytes cannot be stored", len(m.ServerAddress))
 	}
 	if !validText(m.Layout) {
-		return errorf(ErrMalformed, "layout name of %d bytes cannot be stored", len(m.Layout))
+		return verr.Errorf(verr.ErrMalformed, "layout name of %d bytes cannot be stored", len(m.Layout))
 	}
 	if md := m.Media; md != nil {
 		if md.ID < 1 || md.ID > 0xffff {
-			return errorf(ErrMalformed, "media DC id %d out of range 1–65535", md.ID)
+			return verr.Errorf(verr.ErrMalformed, "media DC id %d out of range 1–65535", md.ID)
 		}
 		if !validText(md.ServerAddress) {
-			return errorf(ErrMalformed, "media DC address of %d bytes cannot be stored", len(md.ServerAddress))
+			return verr.Errorf(verr.ErrMalformed, "media DC address of %d bytes cannot be stored", len(md.ServerAddress))
 		}
 	}
 	return checkLabels(m.Labels)
@@ -185,44 +200,50 @@ func boolBits(o codec.Optional[bool], known, value byte) (k, v byte) {
 	return k, v
 }
 
-// marshalEnvelope serialises the metadata of m, with the attachment att
+// Marshal serialises the metadata of m, with the attachment att
 // (nil for none), as an envelope of the given version (1 or 2), and lets
 // putKey write the 256-byte key at the version's key offset. The caller
 // must wipe the returned buffer.
-func marshalEnvelope(m *Session, att *attachment, version int, putKey func(dst []byte) error) ([]byte, error) {
+func Marshal(m *Meta, att *Attachment, version int, putKey func(dst []byte) error) ([]byte, error) {
 	switch version {
 	case 1:
 		if att != nil {
-			return nil, errorf(ErrUnsupported, "envelope version 1 cannot hold an attachment (the rest of a stored session file)")
+			return nil, verr.Errorf(verr.ErrUnsupported, "envelope version 1 cannot hold an attachment (the rest of a stored session file)")
 		}
 		return marshalEnvelopeV1(m, putKey)
 	case 2:
 		return marshalEnvelopeV2(m, att, putKey)
 	}
-	return nil, errorf(ErrUnsupported, "envelope version %d (this build writes versions 1 and 2)", version)
+	return nil, verr.Errorf(verr.ErrUnsupported, "envelope version %d (this build writes versions 1 and 2)", version)
 }
 
-// unmarshalEnvelope parses envelope b: its metadata into a new Session
+// Unmarshal parses envelope b: its metadata into a new Session
 // (without a key; for version 2 with its attachment), and checks that b is
 // canonical. It returns the offset of the key in b, checked to be
 // non-zero.
-func unmarshalEnvelope(b []byte) (*Session, int, error) {
-	if len(b) < 5 || string(b[:4]) != envelopeMagic {
-		return nil, 0, envelopeError(ErrMalformed, 0, "missing magic")
+func Unmarshal(b []byte) (*Meta, int, error) {
+	if len(b) < 5 || string(b[:4]) != Magic {
+		return nil, 0, envelopeError(verr.ErrMalformed, 0, "missing magic")
 	}
 	switch b[4] {
 	case 1:
 		m, err := unmarshalEnvelopeV1(b)
-		return m, KeyOffset, err
+		if err == nil {
+			m.Version = 1
+		}
+		return m, KeyOffsetV1, err
 	case 2:
 		m, err := unmarshalEnvelopeV2(b)
+		if err == nil {
+			m.Version = 2
+		}
 		return m, KeyOffsetV2, err
 	}
-	return nil, 0, envelopeError(ErrUnsupported, 4, "version %d (this build reads versions 1 and 2)", b[4])
+	return nil, 0, envelopeError(verr.ErrUnsupported, 4, "version %d (this build reads versions 1 and 2)", b[4])
 }
 
 // marshalEnvelopeV1 writes a version 1 envelope.
-func marshalEnvelopeV1(m *Session, putKey func(dst []byte) error) ([]byte, error) {
+func marshalEnvelopeV1(m *Meta, putKey func(dst []byte) error) ([]byte, error) {
 	if err := checkMeta(m); err != nil {
 		return nil, err
 	}
@@ -237,19 +258,19 @@ func marshalEnvelopeV1(m *Session, putKey func(dst []byte) error) ([]byte, error
 	}
 	sort.Strings(names)
 	if size > maxEnvelopeV1 {
-		return nil, errorf(ErrTooLarge, "envelope of %d bytes, limit %d", size, maxEnvelopeV1)
+		return nil, verr.Errorf(codec.ErrTooLarge, "envelope of %d bytes, limit %d", size, maxEnvelopeV1)
 	}
 
 	b := make([]byte, size)
-	copy(b, envelopeMagic)
+	copy(b, Magic)
 	b[4] = 1
-	if err := putKey(b[KeyOffset : KeyOffset+codec.AuthKeySize]); err != nil {
+	if err := putKey(b[KeyOffsetV1 : KeyOffsetV1+codec.AuthKeySize]); err != nil {
 		clear(b)
 		return nil, err
 	}
-	if isZero(b[KeyOffset : KeyOffset+codec.AuthKeySize]) {
+	if isZero(b[KeyOffsetV1 : KeyOffsetV1+codec.AuthKeySize]) {
 		clear(b)
-		return nil, errorf(ErrMalformed, "auth key is all zeros")
+		return nil, verr.Errorf(verr.ErrMalformed, "auth key is all zeros")
 	}
 	var created int64
 	if !m.CreatedAt.IsZero() {
@@ -324,40 +345,40 @@ func envelopeError(sentinel error, off int, format string, args ...any) error {
 // unmarshalEnvelopeV1 parses the metadata of version 1 envelope b into a
 // new Session (without a key) and checks that b is canonical: exactly what
 // marshalEnvelopeV1 writes for that metadata. The key stays in
-// b[KeyOffset:KeyOffset+256], checked to be non-zero.
-func unmarshalEnvelopeV1(b []byte) (*Session, error) {
+// b[KeyOffsetV1:KeyOffsetV1+256], checked to be non-zero.
+func unmarshalEnvelopeV1(b []byte) (*Meta, error) {
 	if len(b) > maxEnvelopeV1 {
-		return nil, envelopeError(ErrTooLarge, maxEnvelopeV1, "envelope of %d bytes", len(b))
+		return nil, envelopeError(codec.ErrTooLarge, maxEnvelopeV1, "envelope of %d bytes", len(b))
 	}
 	if len(b) < envelopeFixed+3 {
-		return nil, envelopeError(ErrMalformed, len(b), "truncated: %d bytes", len(b))
+		return nil, envelopeError(verr.ErrMalformed, len(b), "truncated: %d bytes", len(b))
 	}
 	for i := 5; i < 8; i++ {
 		if b[i] != 0 {
-			return nil, envelopeError(ErrMalformed, i, "reserved byte is not zero")
+			return nil, envelopeError(verr.ErrMalformed, i, "reserved byte is not zero")
 		}
 	}
-	if isZero(b[KeyOffset : KeyOffset+codec.AuthKeySize]) {
-		return nil, envelopeError(ErrMalformed, KeyOffset, "auth key is all zeros")
+	if isZero(b[KeyOffsetV1 : KeyOffsetV1+codec.AuthKeySize]) {
+		return nil, envelopeError(verr.ErrMalformed, KeyOffsetV1, "auth key is all zeros")
 	}
-	m := &Session{}
+	m := &Meta{}
 	if created := int64(binary.BigEndian.Uint64(b[264:])); created != 0 {
 		m.CreatedAt = time.Unix(created, 0).UTC()
 	}
 	f, ok := formatOfCode(b[272])
 	if !ok {
-		return nil, envelopeError(ErrUnsupported, 272, "unknown source format code %d", b[272])
+		return nil, envelopeError(verr.ErrUnsupported, 272, "unknown source format code %d", b[272])
 	}
 	m.Source = f
 	known, value := b[273], b[274]
 	if known&^(knownIPv6|knownTest|knownBot|knownAPIID|knownUserID|knownMedia) != 0 {
-		return nil, envelopeError(ErrMalformed, 273, "unknown known-bits set")
+		return nil, envelopeError(verr.ErrMalformed, 273, "unknown known-bits set")
 	}
 	if value&^(knownIPv6|knownTest|knownBot) != 0 || value&^known != 0 {
-		return nil, envelopeError(ErrMalformed, 274, "value bit set without its known bit")
+		return nil, envelopeError(verr.ErrMalformed, 274, "value bit set without its known bit")
 	}
 	if b[275] != 0 {
-		return nil, envelopeError(ErrMalformed, 275, "reserved byte is not zero")
+		return nil, envelopeError(verr.ErrMalformed, 275, "reserved byte is not zero")
 	}
 	optBool := func(bit byte) codec.Optional[bool] {
 		if known&bit == 0 {
@@ -368,34 +389,34 @@ func unmarshalEnvelopeV1(b []byte) (*Session, error) {
 	m.IPv6, m.TestMode, m.IsBot = optBool(knownIPv6), optBool(knownTest), optBool(knownBot)
 	m.DC = int(binary.BigEndian.Uint16(b[276:]))
 	if m.DC == 0 {
-		return nil, envelopeError(ErrMalformed, 276, "DC id 0")
+		return nil, envelopeError(verr.ErrMalformed, 276, "DC id 0")
 	}
 	m.Port = binary.BigEndian.Uint16(b[278:])
 	apiID := binary.BigEndian.Uint32(b[280:])
 	if known&knownAPIID != 0 {
 		m.APIID = codec.Some(apiID)
 	} else if apiID != 0 {
-		return nil, envelopeError(ErrMalformed, 280, "api_id set but not marked known")
+		return nil, envelopeError(verr.ErrMalformed, 280, "api_id set but not marked known")
 	}
 	userID := int64(binary.BigEndian.Uint64(b[284:]))
 	if known&knownUserID != 0 {
 		m.UserID = codec.Some(userID)
 	} else if userID != 0 {
-		return nil, envelopeError(ErrMalformed, 284, "user_id set but not marked known")
+		return nil, envelopeError(verr.ErrMalformed, 284, "user_id set but not marked known")
 	}
 
 	off := envelopeFixed
 	text := func(what string) (string, error) {
 		if off >= len(b) {
-			return "", envelopeError(ErrMalformed, off, "truncated before %s", what)
+			return "", envelopeError(verr.ErrMalformed, off, "truncated before %s", what)
 		}
 		n := int(b[off])
 		if off+1+n > len(b) {
-			return "", envelopeError(ErrMalformed, off, "%s of %d bytes overruns the envelope", what, n)
+			return "", envelopeError(verr.ErrMalformed, off, "%s of %d bytes overruns the envelope", what, n)
 		}
 		s := string(b[off+1 : off+1+n])
 		if !validText(s) {
-			return "", envelopeError(ErrMalformed, off+1, "%s is not UTF-8 text without control characters", what)
+			return "", envelopeError(verr.ErrMalformed, off+1, "%s is not UTF-8 text without control characters", what)
 		}
 		off += 1 + n
 		return s, nil
@@ -409,18 +430,18 @@ func unmarshalEnvelopeV1(b []byte) (*Session, error) {
 	}
 	if known&knownMedia != 0 {
 		if off+5 > len(b) {
-			return nil, envelopeError(ErrMalformed, off, "truncated media DC")
+			return nil, envelopeError(verr.ErrMalformed, off, "truncated media DC")
 		}
 		md := &codec.DCOption{
 			ID:   int(binary.BigEndian.Uint16(b[off:])),
 			Port: binary.BigEndian.Uint16(b[off+2:]),
 		}
 		if md.ID == 0 {
-			return nil, envelopeError(ErrMalformed, off, "media DC id 0")
+			return nil, envelopeError(verr.ErrMalformed, off, "media DC id 0")
 		}
 		fl := b[off+4]
 		if fl&^(mediaIPv6|mediaOnly|mediaTest) != 0 {
-			return nil, envelopeError(ErrMalformed, off+4, "unknown media flag bits")
+			return nil, envelopeError(verr.ErrMalformed, off+4, "unknown media flag bits")
 		}
 		md.IPv6, md.MediaOnly, md.TestMode = fl&mediaIPv6 != 0, fl&mediaOnly != 0, fl&mediaTest != 0
 		off += 5
@@ -430,11 +451,11 @@ func unmarshalEnvelopeV1(b []byte) (*Session, error) {
 		m.Media = md
 	}
 	if off >= len(b) {
-		return nil, envelopeError(ErrMalformed, off, "truncated before label count")
+		return nil, envelopeError(verr.ErrMalformed, off, "truncated before label count")
 	}
 	n := int(b[off])
 	if n > MaxLabels {
-		return nil, envelopeError(ErrMalformed, off, "%d labels, limit %d", n, MaxLabels)
+		return nil, envelopeError(verr.ErrMalformed, off, "%d labels, limit %d", n, MaxLabels)
 	}
 	off++
 	if n > 0 {
@@ -447,11 +468,11 @@ func unmarshalEnvelopeV1(b []byte) (*Session, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !validLabelName(k) {
-			return nil, envelopeError(ErrMalformed, start, "label %d: invalid name", i)
+		if !ValidLabelName(k) {
+			return nil, envelopeError(verr.ErrMalformed, start, "label %d: invalid name", i)
 		}
 		if i > 0 && k <= prev {
-			return nil, envelopeError(ErrMalformed, start, "label %d: names not in strictly ascending order", i)
+			return nil, envelopeError(verr.ErrMalformed, start, "label %d: names not in strictly ascending order", i)
 		}
 		prev = k
 		v, err := text("label value")
@@ -461,7 +482,7 @@ func unmarshalEnvelopeV1(b []byte) (*Session, error) {
 		m.Labels[k] = v
 	}
 	if off != len(b) {
-		return nil, envelopeError(ErrMalformed, off, "%d trailing bytes", len(b)-off)
+		return nil, envelopeError(verr.ErrMalformed, off, "%d trailing bytes", len(b)-off)
 	}
 	return m, nil
 }

@@ -14,32 +14,9 @@ import (
 	"github.com/tgsession/tgsession/vault"
 )
 
-func TestCoverageDefaultDirPath(t *testing.T) {
-	t.Setenv("TGSESSION_VAULT_DIR", "/srv/vault-explicit")
-	t.Setenv("XDG_DATA_HOME", "/srv/xdg-data")
-	p, err := vault.DefaultDirPath()
-	require.NoError(t, err)
-	require.Equal(t, "/srv/vault-explicit", p)
-
-	t.Setenv("TGSESSION_VAULT_DIR", "")
-	p, err = vault.DefaultDirPath()
-	require.NoError(t, err)
-	require.Equal(t, filepath.Join("/srv/xdg-data", "tgsession", "vault"), p)
-
-	t.Setenv("XDG_DATA_HOME", "")
-	t.Setenv("HOME", "/home/someone")
-	p, err = vault.DefaultDirPath()
-	require.NoError(t, err)
-	require.Equal(t, filepath.Join("/home/someone", ".local", "share", "tgsession", "vault"), p)
-
-	t.Setenv("HOME", "")
-	_, err = vault.DefaultDirPath()
-	require.Error(t, err, "no home directory and no XDG_DATA_HOME")
-}
-
-func TestCoverageInitDirCreatesParents(t *testing.T) {
+func TestInitDirCreatesMissingParentsWithVaultModes(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "a", "b", "vault")
-	d, err := vault.InitDir(p, vault.WithLockTimeout(5*time.Second))
+	d, err := initDirWith(p, optWithLockTimeout(5*time.Second))
 	require.NoError(t, err)
 	require.Equal(t, p, d.Path())
 	st, err := os.Stat(p)
@@ -48,32 +25,32 @@ func TestCoverageInitDirCreatesParents(t *testing.T) {
 	require.Equal(t, vault.DirMode, st.Mode().Perm())
 
 	// Opening an existing vault again works, and InitDir refuses a file.
-	_, err = vault.InitDir(p)
+	_, err = initDirWith(p)
 	require.NoError(t, err)
 	f := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(f, []byte("x"), 0o600))
-	_, err = vault.InitDir(f)
+	_, err = initDirWith(f)
 	require.ErrorIs(t, err, vault.ErrInsecure)
 }
 
-func TestCoverageDirRefusals(t *testing.T) {
+func TestDirRefusesUnsafeDirectoriesNamesAndEntries(t *testing.T) {
 	d, x := newVault(t)
 	recs := []age.Recipient{x.Recipient()}
 
 	// Invalid names are refused by every entry point before any I/O.
 	for _, bad := range []string{"", ".hidden", "_x", "-x", "a/b", strings.Repeat("a", 65)} {
-		_, err := d.Add(bad, testSession(t, 'a', 2), recs)
+		_, err := addWith(d, bad, testSession(t, 'a', 2), recs)
 		require.ErrorIs(t, err, vault.ErrMalformed, "%q", bad)
-		require.ErrorIs(t, d.Remove(bad), vault.ErrMalformed, "%q", bad)
-		_, _, err = d.Get(bad, vault.WithIdentities(x))
+		require.ErrorIs(t, removeWith(d, bad), vault.ErrMalformed, "%q", bad)
+		_, _, err = getWith(d, bad, optWithIdentities(x))
 		require.ErrorIs(t, err, vault.ErrMalformed, "%q", bad)
 		_, err = d.RecordExport(bad, codec.KeyID{}, "prod")
 		require.ErrorIs(t, err, vault.ErrMalformed, "%q", bad)
 	}
 
 	// A missing entry.
-	require.ErrorIs(t, d.Remove("nope"), vault.ErrNotFound)
-	_, _, err := d.Get("nope", vault.WithIdentities(x))
+	require.ErrorIs(t, removeWith(d, "nope"), vault.ErrNotFound)
+	_, _, err := getWith(d, "nope", optWithIdentities(x))
 	require.ErrorIs(t, err, vault.ErrNotFound)
 
 	// Invalid export labels.
@@ -87,35 +64,35 @@ func TestCoverageDirRefusals(t *testing.T) {
 	}
 
 	// Sealing errors are returned before anything is written.
-	_, err = d.Add("bot", testSession(t, 'a', 2), nil)
+	_, err = addWith(d, "bot", testSession(t, 'a', 2), nil)
 	require.ErrorIs(t, err, vault.ErrMalformed)
-	_, err = d.Add("bot", testSession(t, 'a', 2), recs, vault.RequirePQ())
+	_, err = addWith(d, "bot", testSession(t, 'a', 2), recs, optRequirePQ())
 	require.ErrorIs(t, err, vault.ErrUnsupported)
 	entries, err := d.List()
 	require.NoError(t, err)
 	require.Empty(t, entries)
 }
 
-func TestCoverageDirPutExists(t *testing.T) {
+func TestDirPutRefusesAnExistingEntryUnlessReplacing(t *testing.T) {
 	d, x := newVault(t)
 	recs := []age.Recipient{x.Recipient()}
 	s, err := vault.NewSession(testSession(t, 'p', 2))
 	require.NoError(t, err)
 	defer s.Destroy()
 
-	_, err = d.Put("one", s, recs, vault.WithLabels(map[string]string{"who": "first"}))
+	_, err = putWith(d, "one", s, recs, optWithLabels(map[string]string{"who": "first"}))
 	require.NoError(t, err)
-	_, err = d.Put("one", s, recs)
+	_, err = putWith(d, "one", s, recs)
 	require.ErrorIs(t, err, vault.ErrExists)
-	_, err = d.Put("bad/name", s, recs)
+	_, err = putWith(d, "bad/name", s, recs)
 	require.ErrorIs(t, err, vault.ErrMalformed)
-	_, err = d.Put("two", s, recs, vault.RequirePQ())
+	_, err = putWith(d, "two", s, recs, optRequirePQ())
 	require.ErrorIs(t, err, vault.ErrUnsupported)
 
 	// Overwrite replaces the entry; the labels are the new ones.
-	_, err = d.Put("one", s, recs, vault.Overwrite(), vault.WithLabels(map[string]string{"who": "second"}))
+	_, err = putWith(d, "one", s, recs, optOverwrite(), optWithLabels(map[string]string{"who": "second"}))
 	require.NoError(t, err)
-	got, _, err := d.Get("one", vault.WithIdentities(x))
+	got, _, err := getWith(d, "one", optWithIdentities(x))
 	require.NoError(t, err)
 	defer got.Destroy()
 	require.Equal(t, map[string]string{"who": "second"}, got.Labels)
@@ -123,16 +100,16 @@ func TestCoverageDirPutExists(t *testing.T) {
 
 	// A destroyed session cannot be put.
 	s.Destroy()
-	_, err = d.Put("three", s, recs)
+	_, err = putWith(d, "three", s, recs)
 	require.ErrorIs(t, err, vault.ErrDestroyed)
 }
 
-func TestCoverageDirWarningsAndIndex(t *testing.T) {
+func TestDirWarnsAboutDuplicateKeysAndKeepsItsIndex(t *testing.T) {
 	d, x := newVault(t)
 	recs := []age.Recipient{x.Recipient()}
-	_, err := d.Add("a", testSession(t, 'w', 2), recs)
+	_, err := addWith(d, "a", testSession(t, 'w', 2), recs)
 	require.NoError(t, err)
-	warns, err := d.Add("b", testSession(t, 'w', 2), recs)
+	warns, err := addWith(d, "b", testSession(t, 'w', 2), recs)
 	require.NoError(t, err)
 	require.Len(t, warns, 1)
 	require.Equal(t, warns[0].Message, warns[0].String())
@@ -159,7 +136,7 @@ func TestCoverageDirWarningsAndIndex(t *testing.T) {
 	require.Len(t, entries[0].Exports, 2)
 
 	// Removing an entry keeps the export history.
-	require.NoError(t, d.Remove("b"))
+	require.NoError(t, removeWith(d, "b"))
 	entries, err = d.List()
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
@@ -198,27 +175,27 @@ func TestCoverageDirWarningsAndIndex(t *testing.T) {
 	require.ErrorIs(t, err, vault.ErrInsecure)
 }
 
-func TestCoverageDirRekeyRefusals(t *testing.T) {
+func TestDirRekeyRefusesBadRecipientsAndMissingIdentities(t *testing.T) {
 	clearKeyEnv(t)
 	d, x := newVault(t)
-	_, err := d.Add("a", testSession(t, 'r', 2), []age.Recipient{x.Recipient()})
+	_, err := addWith(d, "a", testSession(t, 'r', 2), []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 	before, err := os.ReadFile(filepath.Join(d.Path(), "a.age"))
 	require.NoError(t, err)
 
-	_, err = d.Rekey(nil, vault.WithIdentities(x))
+	_, err = rekeyWith(d, nil, optWithIdentities(x))
 	require.ErrorIs(t, err, vault.ErrMalformed)
-	_, err = d.Rekey([]age.Recipient{newX25519(t).Recipient()}, vault.WithIdentities(x), vault.RequirePQ())
+	_, err = rekeyWith(d, []age.Recipient{newX25519(t).Recipient()}, optWithIdentities(x), optRequirePQ())
 	require.ErrorIs(t, err, vault.ErrUnsupported)
-	_, err = d.Rekey([]age.Recipient{newX25519(t).Recipient()}, vault.WithoutDefaultKeys())
+	_, err = rekeyWith(d, []age.Recipient{newX25519(t).Recipient()}, optWithoutDefaultKeys())
 	require.ErrorIs(t, err, vault.ErrNoIdentity)
-	n, err := d.Rekey([]age.Recipient{newX25519(t).Recipient()}, vault.WithIdentities(newX25519(t)))
+	n, err := rekeyWith(d, []age.Recipient{newX25519(t).Recipient()}, optWithIdentities(newX25519(t)))
 	require.ErrorIs(t, err, vault.ErrWrongKey)
 	require.Equal(t, 0, n)
 
 	// A malformed entry stops the rekey before anything changes.
 	require.NoError(t, os.WriteFile(filepath.Join(d.Path(), "junk.age"), []byte("not sealed"), 0o600))
-	_, err = d.Rekey([]age.Recipient{newX25519(t).Recipient()}, vault.WithIdentities(x))
+	_, err = rekeyWith(d, []age.Recipient{newX25519(t).Recipient()}, optWithIdentities(x))
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "entry junk")
 	after, err := os.ReadFile(filepath.Join(d.Path(), "a.age"))

@@ -21,6 +21,8 @@ import (
 	"filippo.io/age/armor"
 	"github.com/stretchr/testify/require"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/envelope"
+	agestream "github.com/tgsession/tgsession/vault/internal/stream"
 	"golang.org/x/crypto/chacha20poly1305"
 	"golang.org/x/crypto/hkdf"
 )
@@ -29,6 +31,25 @@ import (
 // above every payload here (the hook the brief asks for is decryptAge's
 // maxPlain argument).
 const bigCap = 1 << 20
+
+// isZero reports whether b is all zero bytes.
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// The STREAM layout of the age payload (C2SP age.md), for crafting
+// payloads in these tests.
+const (
+	streamNonceSize = 16
+	chunkSize       = 64 << 10
+	encChunkSize    = chunkSize + chacha20poly1305.Overhead
+	lastChunkFlag   = 0x01
+)
 
 // ageFile is an age file made by age.Encrypt, split for crafting: its
 // header, its file key (unwrapped with age.DecryptHeader) and its payload
@@ -232,8 +253,8 @@ func TestDecryptPayloadRejects(t *testing.T) {
 			require.Error(t, ageErr, "age.Decrypt accepts it: the case is wrong")
 
 			var bufs [][]byte
-			plainBufHook = func(b []byte) { bufs = append(bufs, b) }
-			defer func() { plainBufHook = nil }()
+			agestream.PlainBufHook = func(b []byte) { bufs = append(bufs, b) }
+			defer func() { agestream.PlainBufHook = nil }()
 			got, err := decryptAge(FormBinary, file, []age.Identity{f.id}, nil, bigCap)
 			require.ErrorIs(t, err, ErrTampered)
 			require.Nil(t, got)
@@ -261,27 +282,27 @@ func requireNoSecretInError(t *testing.T, err error, secret []byte) {
 // TestDecryptPayloadCap checks the plaintext cap: the payload is
 // authenticated before the cap is applied, as age's reader did, so a
 // tampered oversized payload is ErrTampered and an authentic one
-// ErrTooLarge.
+// errTooLarge.
 func TestDecryptPayloadCap(t *testing.T) {
 	for _, tc := range []struct {
 		size, max int
 		want      error
 	}{
-		{MaxEnvelopeSize, MaxEnvelopeSize, nil},
-		{MaxEnvelopeSize + 1, MaxEnvelopeSize, ErrTooLarge},
-		{chunkSize + 1, chunkSize, ErrTooLarge},
+		{envelope.MaxSize, envelope.MaxSize, nil},
+		{envelope.MaxSize + 1, envelope.MaxSize, errTooLarge},
+		{chunkSize + 1, chunkSize, errTooLarge},
 		{chunkSize, chunkSize, nil},
-		{MaxEnvelopeSize + 200<<10, MaxEnvelopeSize, ErrTooLarge},
-		{200 << 10, maxEnvelopeV1, ErrTooLarge},
+		{envelope.MaxSize + 200<<10, envelope.MaxSize, errTooLarge},
+		{200 << 10, 8192, errTooLarge}, // the version 1 envelope cap
 		{0, 0, nil},
-		{1, 0, ErrTooLarge},
+		{1, 0, errTooLarge},
 	} {
 		t.Run(fmt.Sprintf("%d/%d", tc.size, tc.max), func(t *testing.T) {
 			plain := randBytes(t, tc.size)
 			f := newAgeFile(t, plain)
 			var bufs [][]byte
-			plainBufHook = func(b []byte) { bufs = append(bufs, b) }
-			defer func() { plainBufHook = nil }()
+			agestream.PlainBufHook = func(b []byte) { bufs = append(bufs, b) }
+			defer func() { agestream.PlainBufHook = nil }()
 			got, err := decryptAge(FormBinary, f.file, []age.Identity{f.id}, nil, tc.max)
 			if tc.want == nil {
 				require.NoError(t, err)
@@ -297,7 +318,7 @@ func TestDecryptPayloadCap(t *testing.T) {
 			_, err = decryptAge(FormBinary, flipBit(f.file, len(f.file)-1), []age.Identity{f.id}, nil, tc.max)
 			if earlier := (tc.size - 1) / chunkSize * chunkSize; earlier > tc.max {
 				// An earlier, authentic chunk already crosses the cap.
-				require.ErrorIs(t, err, ErrTooLarge)
+				require.ErrorIs(t, err, errTooLarge)
 			} else {
 				// The last chunk fails authentication before the cap
 				// is crossed.
@@ -373,7 +394,10 @@ func TestOpenWipesPlaintextBuffer(t *testing.T) {
 	plainFile := newAgeFile(t, []byte(telethon)) // a session string someone sealed with age
 
 	for _, form := range []Form{FormText, FormBinary, FormArmor} {
-		sealed, err := Seal(cs, form, []age.Recipient{id.Recipient()})
+		vs, err := NewSession(cs)
+		require.NoError(t, err)
+		sealed, err := vs.Seal(form, id.Recipient())
+		vs.Destroy()
 		require.NoError(t, err)
 		inputs := map[string]openInput{"envelope": {sealed, id, true}}
 		if form == FormBinary {
@@ -383,9 +407,9 @@ func TestOpenWipesPlaintextBuffer(t *testing.T) {
 		for name, in := range inputs {
 			t.Run(form.String()+"/"+name, func(t *testing.T) {
 				var bufs [][]byte
-				plainBufHook = func(b []byte) { bufs = append(bufs, b) }
-				defer func() { plainBufHook = nil }()
-				s, err := Open(in.data, WithIdentities(in.id))
+				agestream.PlainBufHook = func(b []byte) { bufs = append(bufs, b) }
+				defer func() { agestream.PlainBufHook = nil }()
+				s, err := Open(in.data, in.id)
 				require.Len(t, bufs, 1, "one plaintext buffer per open")
 				require.True(t, isZero(bufs[0]), "plaintext buffer not wiped after Open")
 				if !in.ok {
@@ -415,7 +439,7 @@ func TestDecryptPayloadInPlace(t *testing.T) {
 		f := newAgeFile(t, randBytes(t, size))
 		payload := f.file[len(f.hdr):]
 		allocs[size] = testing.AllocsPerRun(10, func() {
-			b, err := decryptPayload(f.fileKey, payload, bigCap)
+			b, err := agestream.DecryptPayload(f.fileKey, payload, bigCap)
 			if err != nil {
 				panic(err)
 			}
