@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tgsession/tgsession/fleet"
+	"github.com/tgsession/tgsession/fleet/dirfleet"
 	"github.com/tgsession/tgsession/fleet/internal/redistest"
 	"github.com/tgsession/tgsession/fleet/internal/tcpproxy"
 	"github.com/tgsession/tgsession/fleet/pgfleet"
@@ -49,6 +50,9 @@ func (c workerConfig) env() []string {
 }
 
 func openStore(ctx context.Context, backend, url, ns string) (fleet.Store, error) {
+	if backend == "dir" {
+		return dirfleet.Open(ns, dirfleet.Options{})
+	}
 	u, err := stores.ParseURL(url)
 	if err != nil {
 		return nil, err
@@ -216,11 +220,16 @@ func TestChaosPostgres(t *testing.T) {
 		names: []string{"s1", "s2", "s3", "s4"}, workers: 6, pool: 2, duration: 12 * time.Second})
 }
 
-func runChaos(t *testing.T, c chaosRun) {
-	u, err := stores.ParseURL(c.url)
-	if err != nil {
-		t.Fatal(err)
+// TestChaosDir runs the directory backend's holders (one machine) without
+// a proxy: kills only.
+func TestChaosDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short mode")
 	}
+	runChaos(t, chaosRun{backend: "dir", ns: t.TempDir(), names: []string{"s1", "s2", "s3", "s4"}, workers: 6, pool: 2, duration: 8 * time.Second})
+}
+
+func runChaos(t *testing.T, c chaosRun) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := openStore(ctx, c.backend, c.url, c.ns)
@@ -233,13 +242,22 @@ func runChaos(t *testing.T, c chaosRun) {
 		}
 	}
 	s.Close()
-	p, err := tcpproxy.Start("127.0.0.1:0", u.Host())
-	if err != nil {
-		t.Fatal(err)
+	workerURL := ""
+	var p *tcpproxy.Proxy
+	if c.backend != "dir" {
+		u, err := stores.ParseURL(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err = tcpproxy.Start("127.0.0.1:0", u.Host())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		wu := u.Reveal()
+		wu.Host = p.Addr()
+		workerURL = wu.String()
 	}
-	defer p.Close()
-	wu := u.Reveal()
-	wu.Host = p.Addr()
 	dir := t.TempDir()
 	start := time.Now()
 	until := start.Add(c.duration)
@@ -256,7 +274,7 @@ func runChaos(t *testing.T, c chaosRun) {
 		id := next
 		next++
 		logs[id] = filepath.Join(dir, fmt.Sprintf("worker-%d.log", id))
-		cfg := workerConfig{Backend: c.backend, URL: wu.String(), NS: c.ns, Log: logs[id], Names: c.names, ID: id, Until: until, Pool: id%c.workers < c.pool}
+		cfg := workerConfig{Backend: c.backend, URL: workerURL, NS: c.ns, Log: logs[id], Names: c.names, ID: id, Until: until, Pool: id%c.workers < c.pool}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestChaosWorker$", "-test.count=1")
 		cmd.Env = append(os.Environ(), cfg.env()...)
 		out, err := os.Create(logs[id] + ".out")
@@ -284,7 +302,7 @@ func runChaos(t *testing.T, c chaosRun) {
 			restarted = true
 			c.restart()
 			report.Restarts++
-		case mrand.IntN(2) == 0:
+		case p == nil || mrand.IntN(2) == 0:
 			ids := make([]int, 0, len(procs))
 			for id := range procs {
 				ids = append(ids, id)
