@@ -33,7 +33,7 @@ func Open(ctx context.Context, loc string, o Options) (fleet.Store, error) {
 		if loc == "" {
 			return nil, fleet.Errorf("dir", "open", "", stores.ErrBadURL, "empty store location")
 		}
-		return dirfleet.Open(loc, dirfleet.Options{})
+		return ret(dirfleet.Open(loc, dirfleet.Options{}))
 	}
 	u, err := stores.ParseURL(loc)
 	if err != nil {
@@ -41,9 +41,17 @@ func Open(ctx context.Context, loc string, o Options) (fleet.Store, error) {
 	}
 	switch u.Scheme() {
 	case stores.SchemeRedis, stores.SchemeRedisTLS:
-		return redisfleet.Open(ctx, u, redisfleet.Options{Prefix: o.Namespace, Timeout: o.Timeout})
+		return ret(redisfleet.Open(ctx, u, redisfleet.Options{Prefix: o.Namespace, Timeout: o.Timeout}))
 	case stores.SchemePostgres:
-		return pgfleet.Open(ctx, u, pgfleet.Options{Schema: o.Namespace, Timeout: o.Timeout})
+		return ret(pgfleet.Open(ctx, u, pgfleet.Options{Schema: o.Namespace, Timeout: o.Timeout}))
 	}
 	return nil, fleet.Errorf("url", "open", "", stores.ErrBadURL, "a fleet store is redis://, rediss://, postgres:// or a directory, not %s://", u.Scheme())
+}
+
+// ret returns a nil interface, not a typed nil pointer, on error.
+func ret[S fleet.Store](s S, err error) (fleet.Store, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }

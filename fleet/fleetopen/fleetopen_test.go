@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tgsession/tgsession/fleet"
 	"github.com/tgsession/tgsession/fleet/dirfleet"
 	"github.com/tgsession/tgsession/fleet/fleetopen"
 	"github.com/tgsession/tgsession/fleet/pgfleet"
@@ -54,6 +55,20 @@ func TestOpenChoosesTheBackendByLocation(t *testing.T) {
 		defer c.Close(ctx)
 		if _, err := c.Exec(ctx, `DROP SCHEMA IF EXISTS `+schema+` CASCADE`); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+func TestOpenFailureReturnsANilStore(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	for _, loc := range []string{"redis://127.0.0.1:1/0", "postgres://u@127.0.0.1:1/db"} {
+		s, err := fleetopen.Open(ctx, loc, fleetopen.Options{Timeout: time.Second})
+		if err == nil || s != nil {
+			t.Errorf("%s: store %#v, error %v", loc, s, err)
+		}
+		if !errors.Is(err, fleet.ErrUnreachable) {
+			t.Errorf("%s: %v", loc, err)
 		}
 	}
 }
