@@ -81,7 +81,7 @@ func (k AuthKey) IsSet() bool { return k.keyRef != nil && k.p != nil }
 
 // KeyID is the MTProto auth_key_id: the last 8 bytes of SHA-1(auth key), in
 // that order. It is sent in clear with every MTProto message, so it is a
-// safe public fingerprint.
+// safe public fingerprint (docs/formats.md#auth-key-id).
 type KeyID [8]byte
 
 // String returns the 16 lowercase hex characters of the id bytes.

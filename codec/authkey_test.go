@@ -12,7 +12,7 @@ import (
 )
 
 // TestAuthKeyIDVectors checks auth_key_id against the ids the libraries
-// computed for the vector keys (FORMATS.md §7).
+// computed for the vector keys (docs/formats.md#auth-key-id).
 func TestAuthKeyIDVectors(t *testing.T) {
 	type keyID struct {
 		Bytes string `json:"key_id_bytes_hex"`
@@ -35,7 +35,7 @@ func TestAuthKeyIDVectors(t *testing.T) {
 		require.Equal(t, v.KeyID.U64, k.ID().Uint64())
 		require.Equal(t, v.TelethonKeyID, k.ID().Uint64())
 	}
-	// FORMATS.md §7: make_key(1) has key id bytes 891a851346875461.
+	// docs/formats.md#auth-key-id: make_key(1) has key id bytes 891a851346875461.
 	require.Equal(t, "891a851346875461", newKey(t, vecKey(1)).ID().String())
 	require.Equal(t, uint64(7013379254767655561), newKey(t, vecKey(1)).ID().Uint64())
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/codec/diagnose"
 )
 
 // Bad input: every decoder refuses damaged text with a typed error, never
@@ -153,7 +154,7 @@ func TestBadInput(t *testing.T) {
 					require.ErrorIs(t, err, want, "%s: %s", f, bc.name)
 				}
 			}
-			d := codec.Diagnose(bad)
+			d := diagnose.Text(bad)
 			require.False(t, d.Decodes && d.Format == f && bad != text)
 			n++
 		}

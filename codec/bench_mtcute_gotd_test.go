@@ -29,7 +29,7 @@ func benchSession(tb testing.TB) *Session {
 }
 
 // TestDecodeMtcutePayload checks the entry point Detect uses against
-// ParseMtcute, and that it does not keep or modify its input.
+// parseMtcute, and that it does not keep or modify its input.
 func TestDecodeMtcutePayload(t *testing.T) {
 	s := benchSession(t)
 	text, err := s.EncodeMtcute()
@@ -63,7 +63,7 @@ func BenchmarkParseMtcute(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		s, err := ParseMtcute(text)
+		s, err := parseMtcute(text)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -104,7 +104,7 @@ func BenchmarkParseGotd(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		s, err := ParseGotd(text)
+		s, err := parseGotd(text)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -28,6 +28,8 @@ func benchCases(b *testing.B) []benchCase {
 		{"GramJS", codec.GramJS, &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: k}},
 		{"GramJSHost", codec.GramJS, &codec.Session{Info: codec.Info{DC: 4, ServerAddress: "vesta.web.telegram.org", Port: 443}, Key: k}},
 		{"GramJSUnlisted", codec.GramJS, &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "10.20.30.40", Port: 443}, Key: k}},
+		{"Mtkruto", codec.Mtkruto, &codec.Session{Info: codec.Info{DC: 2}, Key: k}},
+		{"MtkrutoFull", codec.Mtkruto, &codec.Session{Info: codec.Info{DC: 2, APIID: codec.Some[uint32](2040), UserID: codec.Some[int64](123456789), IsBot: codec.Some(false)}, Key: k}},
 	}
 }
 
@@ -94,14 +96,5 @@ func BenchmarkDecodeAuto(b *testing.B) {
 				s.Wipe()
 			}
 		})
-	}
-}
-
-func BenchmarkDiagnose(b *testing.B) {
-	c := benchCases(b)[0]
-	text, _ := c.s.Encode(c.f)
-	b.ReportAllocs()
-	for b.Loop() {
-		_ = codec.Diagnose(text)
 	}
 }

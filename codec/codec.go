@@ -18,18 +18,20 @@ func Decode(text string) (*Session, error) {
 // Pyrogram are distinct: each refuses the other's layouts.
 func DecodeAs(f Format, text string) (*Session, error) {
 	switch f {
+	case Mtkruto:
+		return parseMtkruto(text)
 	case Telethon:
-		return ParseTelethon(text)
+		return parseTelethon(text)
 	case Pyrogram:
-		return ParsePyrogram(text)
+		return parsePyrogram(text)
 	case PyrogramLegacy:
-		return ParsePyrogramLegacy(text)
+		return parsePyrogramLegacy(text)
 	case GramJS:
-		return ParseGramJS(text)
+		return parseGramJS(text)
 	case Mtcute:
-		return ParseMtcute(text)
+		return parseMtcute(text)
 	case Gotd:
-		return ParseGotd(text)
+		return parseGotd(text)
 	}
 	return nil, errorf(FormatUnknown, -1, ErrUnknownFormat, "")
 }
@@ -50,6 +52,8 @@ func (s *Session) Encode(f Format) (string, error) {
 		return s.EncodeMtcute()
 	case Gotd:
 		return s.EncodeGotd()
+	case Mtkruto:
+		return s.encodeMtkruto()
 	}
 	return "", errorf(FormatUnknown, -1, ErrUnknownFormat, "")
 }

@@ -6,7 +6,8 @@ import (
 )
 
 // Detect returns the format of text, from its structure alone: it never
-// tries one decoder after another and never guesses.
+// tries one decoder after another and never guesses
+// (docs/formats.md#detection, #length-collision).
 //
 // After the surrounding whitespace and quotes are removed (as every decoder
 // does), text starting with '{' is [Gotd] JSON. Text starting with '1' is
@@ -34,7 +35,7 @@ import (
 func Detect(text string) (Format, error) {
 	// gotd session JSON may be pretty-printed (gotd's loader accepts any
 	// JSON layout), so it is recognised before normalize, which refuses
-	// whitespace inside the text; ParseGotd applies its own limits.
+	// whitespace inside the text; DecodeAs(Gotd) applies its own limits.
 	if t := strings.TrimLeft(strings.TrimPrefix(text, "\uFEFF"), " \t\r\n"); strings.HasPrefix(t, "{") {
 		if len(text) > MaxInputLen {
 			return FormatUnknown, errorf(FormatUnknown, -1, ErrTooLarge, "%d bytes, limit %d", len(text), MaxInputLen)
@@ -117,8 +118,17 @@ func detect(s string, buf []byte) (Format, error) {
 		return FormatUnknown, err
 	}
 	defer clear(b)
+	kruto := isMtkruto(b)
 	if f := pyrogramCandidate(len(b)); f != FormatUnknown {
+		if kruto && pyrogramPlausible(f, b) {
+			return FormatUnknown, &AmbiguousError{Candidates: []Format{f, Mtkruto}}
+		} else if kruto {
+			return Mtkruto, nil
+		}
 		return f, nil
+	}
+	if kruto {
+		return Mtkruto, nil
 	}
 	if len(b) > 0 && b[0] == mtcuteVersion {
 		sess, err := decodeMtcutePayload(b)
@@ -135,7 +145,7 @@ func detect(s string, buf []byte) (Format, error) {
 		return FormatUnknown, verr
 	}
 	return FormatUnknown, errorf(FormatUnknown, -1, ErrUnknownFormat,
-		"%d characters decode to %d bytes: Pyrogram has %d, %d or %d, mtcute starts with byte 3, Telethon and GramJS with the character '1'",
+		"%d characters decode to %d bytes: Pyrogram has %d, %d or %d, mtcute starts with byte 3, MTKruto with a TL string DC id, Telethon and GramJS with the character '1'",
 		len(s), len(b), pyrogramLenOld32, pyrogramLenOld64, pyrogramLenV2)
 }
 
@@ -152,7 +162,7 @@ func prefixedCandidates(b []byte, cands []Format) []Format {
 			return append(cands, GramJS)
 		default:
 			// Telethon's layout, even with an implausible address:
-			// ParseTelethon then reports the bad field.
+			// DecodeAs(Telethon) then reports the bad field.
 			return append(cands, Telethon)
 		}
 	}
@@ -191,4 +201,34 @@ func otherVersionError(s string) error {
 		return nil
 	}
 	return errorf(FormatUnknown, 0, ErrUnsupportedVersion, "a Telethon or GramJS string with version prefix %c (only version 1 exists)", c)
+}
+
+// isMtkruto reports whether b, a base64-decoded payload, has the complete
+// structure of an MTKruto auth string (its field values may still be
+// invalid). It starts with a TL string of a DC id, so its second byte is a
+// digit: no Pyrogram string for a real api_id or test-mode byte has one.
+func isMtkruto(b []byte) bool {
+	if len(b) < 2 || b[0] == 0 || b[0] > 10 || b[1] < '0' || b[1] > '9' {
+		return false
+	}
+	var m mtkrutoStream
+	defer m.wipe()
+	return mtkrutoStructure(b, &m) == nil
+}
+
+// pyrogramPlausible reports whether b, of a Pyrogram length, decodes as
+// Pyrogram format f with valid fields.
+func pyrogramPlausible(f Format, b []byte) bool {
+	var s *Session
+	var err error
+	if f == Pyrogram {
+		s, err = pyrogramFromPayload(b)
+	} else {
+		s, err = pyrogramLegacyFromPayload(b)
+	}
+	if err != nil {
+		return false
+	}
+	s.Wipe()
+	return true
 }

@@ -228,7 +228,7 @@ func TestDetectConsistency(t *testing.T) {
 	decoded := 0
 	for _, in := range inputs {
 		var ok []codec.Format
-		for _, f := range codec.Formats {
+		for _, f := range codec.Formats() {
 			if s, err := codec.DecodeAs(f, in); err == nil {
 				ok = append(ok, f)
 				s.Wipe()

@@ -3,9 +3,10 @@
 // IPv6), Pyrogram (2.x and forks, and the old 32-bit and 64-bit layouts),
 // GramJS StringSession, mtcute v3 string sessions and gotd/td session JSON.
 //
-// The layouts are specified in the project's FORMATS.md, which cites the
-// upstream source of each one; every parser in this package repeats the
-// relevant table next to its code.
+// The layouts are specified in the project's format reference,
+// docs/formats.md (one anchor per format, e.g. docs/formats.md#telethon-string),
+// which cites the upstream source of each one; every parser in this package
+// repeats the relevant table next to its code.
 //
 // # Model
 //
@@ -22,8 +23,9 @@
 // structure: the '1' version prefix, the decoded byte length and the fields
 // themselves. It never tries decoders one after another. Text that fits two
 // formats is refused with an [*AmbiguousError] naming the candidates; [Detect]
-// reports the format without returning the session, and [Diagnose] explains
-// text that fails, naming the library it most likely came from.
+// reports the format without returning the session, and the subpackage
+// codec/diagnose explains text that fails, naming the library it most likely
+// came from.
 //
 // # Security
 //

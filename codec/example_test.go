@@ -22,8 +22,8 @@ var fakeGramJS = "1AgAOMTQ5LjE1NC4xNjcuNTEBu2" + strings.Repeat("FhYW", 85) + "E
 // 123456789.
 var fakePyrogram = "AgAAB_gA" + strings.Repeat("YWFh", 85) + "YQAAAAAHW80VAA"
 
-func ExampleParseTelethon() {
-	s, err := codec.ParseTelethon(fakeTelethon)
+func ExampleDecodeAs_telethon() {
+	s, err := codec.DecodeAs(codec.Telethon, fakeTelethon)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -36,8 +36,8 @@ func ExampleParseTelethon() {
 	// AuthKey(id=ad0e5169397d2b62)
 }
 
-func ExampleParsePyrogram() {
-	s, err := codec.ParsePyrogram(fakePyrogram)
+func ExampleDecodeAs_pyrogram() {
+	s, err := codec.DecodeAs(codec.Pyrogram, fakePyrogram)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -47,8 +47,8 @@ func ExampleParsePyrogram() {
 	// Output: 2 2040 123456789 false false
 }
 
-func ExampleParseGramJS() {
-	s, err := codec.ParseGramJS(fakeGramJS)
+func ExampleDecodeAs_gramjs() {
+	s, err := codec.DecodeAs(codec.GramJS, fakeGramJS)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -89,9 +89,6 @@ func ExampleSession_Encode() {
 
 	s.UserID = codec.Some[int64](123456789)
 	s.APIID = codec.Some[uint32](2040)
-	for _, c := range codec.Changes(s, codec.Pyrogram) {
-		fmt.Println(c)
-	}
 	text, err := s.Encode(codec.Pyrogram)
 	fmt.Println(text == fakePyrogram, err)
 
@@ -99,11 +96,6 @@ func ExampleSession_Encode() {
 	fmt.Println(text == fakeGramJS, err)
 	// Output:
 	// codec: pyrogram: user_id is required but not known
-	// server_address: dropped (149.154.167.51): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no address; it derives one from the DC id
-	// port: dropped (443): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no port
-	// ipv6: dropped (false): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no IPv6 flag
-	// test_mode: defaulted (false): not known; Pyrogram needs a value and a production session is assumed
-	// is_bot: defaulted (false): not known; Pyrogram needs a value and a user account is assumed
 	// true <nil>
 	// true <nil>
 }
@@ -128,7 +120,7 @@ func ExampleSession_EncodeTelethon() {
 }
 
 func ExampleSession_EncodePyrogramLegacy() {
-	s, err := codec.ParsePyrogram(fakePyrogram)
+	s, err := codec.DecodeAs(codec.Pyrogram, fakePyrogram)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -137,36 +129,10 @@ func ExampleSession_EncodePyrogramLegacy() {
 	for _, user := range []int64{123456789, 5000000001} {
 		s.UserID = codec.Some(user)
 		text, _ := s.EncodePyrogramLegacy()
-		back, _ := codec.ParsePyrogramLegacy(text)
+		back, _ := codec.DecodeAs(codec.PyrogramLegacy, text)
 		fmt.Println(len(text), back.Layout, back.UserID)
 	}
 	// Output:
 	// 351 old-32 123456789
 	// 356 old-64 5000000001
-}
-
-// Diagnose explains why a library refuses a text: here a Telethon string
-// with its padding stripped and a trailing newline. tgsession reads it;
-// Telethon itself does not, but GramJS does.
-func ExampleDiagnose() {
-	d := codec.Diagnose(strings.TrimSuffix(fakeTelethon, "=") + "\n")
-	fmt.Println(d.Format, d.Decodes)
-	for _, p := range d.Peers {
-		fmt.Printf("%s: %s\n", p.Library, p.Result)
-	}
-	// Output:
-	// telethon true
-	// Telethon 1.x StringSession: binascii.Error: Incorrect padding
-	// Pyrogram 2.x (session_string=): struct.error: unpack requires a buffer of 271 bytes
-	// Pyrogram 1.0–1.2 (Client(session_string)): struct.error: unpack requires a buffer of 263 bytes
-	// Pyrogram 1.3–1.4 (Client(session_string)): struct.error: unpack requires a buffer of 267 bytes
-	// GramJS StringSession: ok: DC 2, address 149.154.167.51, port 443
-	// mtcute readStringSession: Error: Invalid session string (version = 212)
-	// gotd/td session.TelethonSession: decode hex: illegal base64 data at input byte 349
-}
-
-func ExampleExplainLibraryError() {
-	msg, ok := codec.ExplainLibraryError("struct.error: unpack requires a buffer of 271 bytes")
-	fmt.Println(ok, strings.HasPrefix(msg, "Python struct.unpack for the Pyrogram 2.x layout"))
-	// Output: true true
 }

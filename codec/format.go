@@ -26,10 +26,21 @@ const (
 	Mtcute
 	// Gotd is the gotd/td session JSON, {"Version":1,"Data":{...}}.
 	Gotd
+	// Mtkruto is MTKruto's auth string: unpadded url-safe base64 of the
+	// run-length-encoded TL string DC and TL bytes key (docs/formats.md).
+	// It is not in Formats until the CLI lists it.
+	Mtkruto
 )
 
-// Formats lists every concrete format, in a stable order.
-var Formats = []Format{Telethon, Pyrogram, PyrogramLegacy, GramJS, Mtcute, Gotd}
+// allFormats lists every concrete format, in a stable order.
+var allFormats = [...]Format{Telethon, Pyrogram, PyrogramLegacy, GramJS, Mtcute, Gotd}
+
+// Formats returns every concrete format, in a stable order. The slice is a
+// new copy on each call; changing it changes nothing in this package.
+func Formats() []Format {
+	out := allFormats
+	return out[:]
+}
 
 var formatNames = [...]string{
 	FormatUnknown:  "unknown",
@@ -39,6 +50,7 @@ var formatNames = [...]string{
 	GramJS:         "gramjs",
 	Mtcute:         "mtcute",
 	Gotd:           "gotd",
+	Mtkruto:        "mtkruto",
 }
 
 var formatLibraries = [...]string{
@@ -49,6 +61,7 @@ var formatLibraries = [...]string{
 	GramJS:         "GramJS",
 	Mtcute:         "mtcute",
 	Gotd:           "gotd/td",
+	Mtkruto:        "MTKruto",
 }
 
 // String returns the format's CLI name, e.g. "pyrogram-legacy".
@@ -69,7 +82,7 @@ func (f Format) Library() string {
 
 // ParseFormat returns the Format named name, as printed by [Format.String].
 func ParseFormat(name string) (Format, error) {
-	for _, f := range Formats {
+	for _, f := range allFormats {
 		if f.String() == name {
 			return f, nil
 		}
@@ -80,8 +93,13 @@ func ParseFormat(name string) (Format, error) {
 // MarshalText implements encoding.TextMarshaler.
 func (f Format) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
 
-// UnmarshalText implements encoding.TextUnmarshaler.
+// UnmarshalText implements encoding.TextUnmarshaler. It accepts the names
+// [ParseFormat] accepts and "unknown", which [FormatUnknown] marshals to.
 func (f *Format) UnmarshalText(b []byte) error {
+	if string(b) == "unknown" {
+		*f = FormatUnknown
+		return nil
+	}
 	v, err := ParseFormat(string(b))
 	if err != nil {
 		return err

@@ -11,7 +11,8 @@ import (
 	"strings"
 )
 
-// gotd/td session JSON, as session.Loader.Save writes it in gotd/td v0.93.0:
+// gotd/td session JSON (docs/formats.md#gotd-json), as session.Loader.Save
+// writes it in gotd/td v0.93.0:
 // json.Marshal of struct{Version int; Data session.Data}.
 //
 //	https://github.com/gotd/td/blob/v0.93.0/session/session.go
@@ -75,7 +76,7 @@ type gotdDCOption struct {
 	Secret            []byte
 }
 
-// ParseGotd decodes gotd/td session JSON, {"Version":1,"Data":{…}}, as
+// parseGotd decodes gotd/td session JSON, {"Version":1,"Data":{…}}, as
 // gotd's session.Loader reads it: with encoding/json, so key names match
 // case-insensitively and unknown keys are ignored.
 //
@@ -91,7 +92,7 @@ type gotdDCOption struct {
 // WebfileDCID, BlockedMode, ForceTryIpv6) are runtime caches that gotd
 // refetches and other formats cannot hold; they are checked for type, as
 // gotd does, but not kept. JSON errors never quote the input.
-func ParseGotd(text string) (*Session, error) {
+func parseGotd(text string) (*Session, error) {
 	t, base, err := normalizeJSON(text)
 	if err != nil {
 		return nil, err
@@ -298,7 +299,7 @@ func normalizeJSON(text string) (string, int, error) {
 //
 // A known TestMode is written as Config.TestMode with Config.ThisDC = DC,
 // which is what a gotd client's own file holds (it saves DC = ThisDC), and
-// what marks the Config as filled in, so that [ParseGotd] knows a false
+// what marks the Config as filled in, so that [DecodeAs] knows a false
 // test mode apart from an unknown one. A session without a known TestMode
 // (from Telethon, GramJS) gets the empty Config that gotd's TelethonSession
 // gives, so its JSON is byte-identical to gotd's.

@@ -82,7 +82,7 @@ func TestGotdSharedVector(t *testing.T) {
 	key := mgMakeKey(1)
 	want := &codec.Session{Info: codec.Info{DC: 1, ServerAddress: "149.154.175.53", Port: 443, IPv6: codec.Some(false)}, Key: mgKey(t, key)}
 	for _, in := range []string{text, string(v.Example)} { // compact as gotd writes it, and pretty-printed
-		got, err := codec.ParseGotd(in)
+		got, err := codec.DecodeAs(codec.Gotd, in)
 		require.NoError(t, err)
 		require.Equal(t, codec.Gotd, got.Source)
 		mgSessionsEqual(t, want, got)
@@ -149,7 +149,7 @@ func TestGotdRoundTrip(t *testing.T) {
 		m.Data.AuthKeyID = gotdKeyID(m.Data.AuthKey)
 		require.True(t, text == gotdMarshal(t, &m), "EncodeGotd differs from json.Marshal (session %d)", i)
 
-		got, err := codec.ParseGotd(text)
+		got, err := codec.DecodeAs(codec.Gotd, text)
 		require.NoError(t, err, "session %d", i)
 		mgSessionsEqual(t, want, got)
 		again, err := got.EncodeGotd()
@@ -183,7 +183,7 @@ func TestGotdClientWritten(t *testing.T) {
 		{Flags: 1<<10 | 2, MediaOnly: true, ID: 2, IPAddress: "149.154.167.151", Port: 443, Secret: []byte{1, 2, 3}},
 	}
 	text := gotdMarshal(t, m)
-	got, err := codec.ParseGotd(text)
+	got, err := codec.DecodeAs(codec.Gotd, text)
 	require.NoError(t, err)
 	require.Equal(t, 2, got.DC)
 	require.Equal(t, "", got.ServerAddress)
@@ -209,14 +209,14 @@ func TestGotdClientWritten(t *testing.T) {
 	} {
 		mm := *m
 		tc.edit(&mm)
-		got, err := codec.ParseGotd(gotdMarshal(t, &mm))
+		got, err := codec.DecodeAs(codec.Gotd, gotdMarshal(t, &mm))
 		require.NoError(t, err, tc.name)
 		require.Equal(t, tc.want, got.TestMode, tc.name)
 
 		// The canonical re-encoding keeps what was read, test mode included.
 		enc, err := got.EncodeGotd()
 		require.NoError(t, err)
-		again, err := codec.ParseGotd(enc)
+		again, err := codec.DecodeAs(codec.Gotd, enc)
 		require.NoError(t, err)
 		mgSessionsEqual(t, got, again)
 		enc2, err := again.EncodeGotd()
@@ -248,7 +248,7 @@ func TestGotdAccepted(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := codec.ParseGotd(c.text)
+			got, err := codec.DecodeAs(codec.Gotd, c.text)
 			require.NoError(t, err)
 			require.Equal(t, c.addr, got.ServerAddress)
 			require.Equal(t, c.port, got.Port)
@@ -327,7 +327,7 @@ func TestGotdBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := codec.ParseGotd(c.text)
+			s, err := codec.DecodeAs(codec.Gotd, c.text)
 			require.Nil(t, s)
 			var pe *codec.ParseError
 			require.ErrorAs(t, err, &pe)
@@ -364,7 +364,7 @@ func TestGotdEncodeErrors(t *testing.T) {
 	}
 }
 
-func ExampleParseGotd() {
+func ExampleDecodeAs_gotd() {
 	// An obviously fake key, as in gotd's tests.
 	key, _ := codec.NewAuthKey(bytes.Repeat([]byte{'a'}, codec.AuthKeySize))
 	in := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443}, Key: key}
@@ -372,7 +372,7 @@ func ExampleParseGotd() {
 	fmt.Println(text[:60])
 	fmt.Println(text[strings.Index(text, `"DC"`):strings.Index(text, `"AuthKey"`)])
 
-	s, err := codec.ParseGotd(text)
+	s, err := codec.DecodeAs(codec.Gotd, text)
 	if err != nil {
 		fmt.Println(err)
 		return

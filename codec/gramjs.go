@@ -7,7 +7,8 @@ import (
 	"strings"
 )
 
-// GramJS StringSession, as the npm package "telegram" writes it (checked
+// GramJS StringSession (docs/formats.md#gramjs-string), as the npm package
+// "telegram" writes it (checked
 // against telegram 2.26.22):
 //
 //	https://github.com/gram-js/gramjs/blob/master/gramjs/sessions/StringSession.ts
@@ -25,7 +26,7 @@ import (
 //
 // GramJS's reader also accepts Telethon strings: 352 characters after the
 // prefix select Telethon's IPv4 layout, an i16 above 100 at offset 1
-// Telethon's IPv6 layout. [ParseGramJS] reads only the GramJS layout;
+// Telethon's IPv6 layout. [DecodeAs] reads only the GramJS layout;
 // [Detect] tells the two apart.
 
 const (
@@ -44,7 +45,7 @@ const (
 	gramjsMaxAddr = 100
 )
 
-// ParseGramJS decodes a GramJS StringSession: '1' followed by the base64 of
+// parseGramJS decodes a GramJS StringSession: '1' followed by the base64 of
 // u8 DC id, i16 BE address length, the address text, i16 BE port and the
 // 256-byte key.
 //
@@ -58,9 +59,9 @@ const (
 // 0.0.0.0/8 or ::/8 except IPv4-mapped and ::1) or a host name of
 // letters, digits, hyphens and dots; the key must be exactly 256 bytes and
 // not all zeros. The port is read as unsigned, like mtcute does: GramJS
-// itself reads a port of 32768 or more as negative (see [Diagnose]). A
-// Telethon string is refused: use [ParseTelethon] or [Decode].
-func ParseGramJS(text string) (*Session, error) {
+// itself reads a port of 32768 or more as negative (codec/diagnose explains such a text). A
+// Telethon string is refused: use [DecodeAs] or [Decode].
+func parseGramJS(text string) (*Session, error) {
 	s, err := normalize(text, GramJS)
 	if err != nil {
 		return nil, err
@@ -148,7 +149,7 @@ func gramjsStructureValid(b []byte) bool {
 // RangeError), an address that is not an IP literal or host name, and an
 // address shorter than 4 or longer than 100 bytes, which GramJS would write
 // but then read back as a Telethon string. TestMode, UserID, APIID, IsBot
-// and Media are not written (see [Changes]).
+// and Media are not written (a converter reports them as dropped).
 func (s *Session) EncodeGramJS() (string, error) {
 	if err := s.Validate(); err != nil {
 		return "", err

@@ -67,7 +67,7 @@ func TestGramJSVectors(t *testing.T) {
 				if v.DecodedBack != nil {
 					require.Equal(t, v.Inputs.Address, v.DecodedBack.Address)
 				}
-				s, err := codec.ParseGramJS(v.Output)
+				s, err := codec.DecodeAs(codec.GramJS, v.Output)
 				require.NoError(t, err)
 				require.Equal(t, codec.GramJS, s.Source)
 				require.Equal(t, v.Inputs.DC, s.DC)
@@ -95,7 +95,7 @@ func TestGramJSVectors(t *testing.T) {
 				requireSameSession(t, s, d)
 				if len(v.Inputs.Address) == 14 {
 					require.Len(t, v.Output, 369)
-					_, err := codec.ParseTelethon(v.Output)
+					_, err := codec.DecodeAs(codec.Telethon, v.Output)
 					require.ErrorIs(t, err, codec.ErrBadField, "a GramJS-14 string must not decode as Telethon IPv6")
 				}
 			})
@@ -125,7 +125,7 @@ func TestGramJSPortLimit(t *testing.T) {
 
 	// A payload with port 40000 decodes as 40000.
 	p := gramjsPayload("149.154.167.51", 40000, vecKey(20))
-	got, err := codec.ParseGramJS("1" + base64.StdEncoding.EncodeToString(p))
+	got, err := codec.DecodeAs(codec.GramJS, "1"+base64.StdEncoding.EncodeToString(p))
 	require.NoError(t, err)
 	require.Equal(t, uint16(40000), got.Port)
 	_, err = got.EncodeGramJS()
@@ -153,7 +153,7 @@ func TestGramJSAddresses(t *testing.T) {
 	}
 	for _, a := range ok {
 		text := "1" + base64.StdEncoding.EncodeToString(gramjsPayload(a, 443, key))
-		s, err := codec.ParseGramJS(text)
+		s, err := codec.DecodeAs(codec.GramJS, text)
 		require.NoError(t, err, a)
 		require.Equal(t, a, s.ServerAddress)
 		if len(a) >= 4 {
@@ -167,7 +167,7 @@ func TestGramJSAddresses(t *testing.T) {
 	}
 	for _, a := range bad {
 		text := "1" + base64.StdEncoding.EncodeToString(gramjsPayload(a, 443, key))
-		_, err := codec.ParseGramJS(text)
+		_, err := codec.DecodeAs(codec.GramJS, text)
 		require.ErrorIs(t, err, codec.ErrBadField, "%q", a)
 		requireNoLeak(t, err.Error(), []string{text}, key)
 		s := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: a, Port: 443}, Key: newKey(t, key)}
@@ -216,42 +216,14 @@ func TestGramJSFieldErrors(t *testing.T) {
 		{"non-ASCII address", mut(func(b []byte) []byte { b[3] = 0xc3; return b }), codec.ErrBadField},
 	}
 	for _, c := range cases {
-		_, err := codec.ParseGramJS(c.text)
+		_, err := codec.DecodeAs(codec.GramJS, c.text)
 		require.ErrorIs(t, err, c.want, c.name)
 		requireNoLeak(t, err.Error(), []string{c.text}, key)
 	}
 	// A Telethon string is refused, with a hint.
 	tel, err := (&codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: newKey(t, key)}).EncodeTelethon()
 	require.NoError(t, err)
-	_, err = codec.ParseGramJS(tel)
+	_, err = codec.DecodeAs(codec.GramJS, tel)
 	require.ErrorIs(t, err, codec.ErrBadLength)
 	require.Contains(t, err.Error(), "Telethon")
-}
-
-func TestGramJSChanges(t *testing.T) {
-	s := &codec.Session{
-		Info: codec.Info{
-			DC:            2,
-			ServerAddress: "149.154.167.51",
-			Port:          443,
-			IPv6:          codec.Some(false),
-			TestMode:      codec.Some(false),
-			UserID:        codec.Some[int64](5),
-			IsBot:         codec.Some(true),
-			APIID:         codec.Some[uint32](6),
-			Media:         &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
-		},
-		Key: newKey(t, vecKey(24)),
-	}
-	var got []string
-	for _, c := range codec.Changes(s, codec.GramJS) {
-		require.Equal(t, codec.Dropped, c.Kind)
-		got = append(got, c.Field+"="+c.Value)
-	}
-	require.Equal(t, []string{"test_mode=false", "media_dc=dc 2 149.154.167.222:443 media", "api_id=6", "user_id=5", "is_bot=true"}, got)
-	var tel []string
-	for _, c := range codec.Changes(s, codec.Telethon) {
-		tel = append(tel, c.Field+"="+c.Value)
-	}
-	require.Equal(t, got, tel)
 }

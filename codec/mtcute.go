@@ -6,7 +6,8 @@ import (
 	"net/netip"
 )
 
-// mtcute version 3 string sessions, as written by writeStringSession and read
+// mtcute version 3 string sessions (docs/formats.md#mtcute-string), as
+// written by writeStringSession and read
 // by readStringSession in @mtcute/core (checked against npm @mtcute/core
 // 0.29.7):
 //
@@ -74,7 +75,7 @@ const (
 	mtcuteMaxPayload = 1 + 4 + 2*64 + 12 + 4 + AuthKeySize
 )
 
-// ParseMtcute decodes an mtcute version 3 string session, as exported by
+// parseMtcute decodes an mtcute version 3 string session, as exported by
 // mtcute's exportSession. It accepts URL-safe or standard base64, with or
 // without padding, as mtcute does.
 //
@@ -93,7 +94,7 @@ const (
 // media DC fills Media; self fills UserID and IsBot (unknown without it).
 // A main DC marked media-only is refused with [ErrBadField]: mtcute would
 // load it, but a [Session] cannot hold it.
-func ParseMtcute(text string) (*Session, error) {
+func parseMtcute(text string) (*Session, error) {
 	s, err := normalize(text, Mtcute)
 	if err != nil {
 		return nil, err

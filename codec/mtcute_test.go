@@ -21,7 +21,7 @@ import (
 	"github.com/tgsession/tgsession/internal/testsecret"
 )
 
-// mgMakeKey is FORMATS.md's make_key(n): an obviously fake, reproducible
+// mgMakeKey is make_key(n) of docs/formats.md#vectors: an obviously fake, reproducible
 // 256-byte key.
 func mgMakeKey(n int) []byte {
 	var out []byte
@@ -128,7 +128,7 @@ func TestMtcuteSharedVector(t *testing.T) {
 		},
 		Key: mgKey(t, key),
 	}
-	got, err := codec.ParseMtcute(vec.Output)
+	got, err := codec.DecodeAs(codec.Mtcute, vec.Output)
 	require.NoError(t, err)
 	require.Equal(t, codec.Mtcute, got.Source)
 	mgSessionsEqual(t, want, got)
@@ -253,7 +253,7 @@ func TestMtcuteGenerated(t *testing.T) {
 			require.NoError(t, err)
 			require.True(t, out == vec.Output, "EncodeMtcute differs from mtcute's writeStringSession")
 
-			got, err := codec.ParseMtcute(vec.Output)
+			got, err := codec.DecodeAs(codec.Mtcute, vec.Output)
 			require.NoError(t, err)
 			mgSessionsEqual(t, want, got)
 
@@ -279,7 +279,7 @@ func TestMtcuteProbes(t *testing.T) {
 	}
 	for _, p := range g.Probes {
 		t.Run(p.Name, func(t *testing.T) {
-			got, err := codec.ParseMtcute(p.Text)
+			got, err := codec.DecodeAs(codec.Mtcute, p.Text)
 			if p.Expect == "ok" {
 				require.NoError(t, err)
 				require.True(t, p.Mtcute.OK, "mtcute refused a probe we accept")
@@ -386,7 +386,7 @@ func TestMtcuteRoundTrip(t *testing.T) {
 		text, err := s.EncodeMtcute()
 		require.NoError(t, err, "session %d", i)
 		require.NotContains(t, text, "=")
-		got, err := codec.ParseMtcute(text)
+		got, err := codec.DecodeAs(codec.Mtcute, text)
 		require.NoError(t, err, "session %d", i)
 		mgSessionsEqual(t, s, got)
 		again, err := got.EncodeMtcute()
@@ -405,11 +405,11 @@ func TestMtcuteCanonical(t *testing.T) {
 		if p.Expect != "ok" {
 			continue
 		}
-		s, err := codec.ParseMtcute(p.Text)
+		s, err := codec.DecodeAs(codec.Mtcute, p.Text)
 		require.NoError(t, err, p.Name)
 		c1, err := s.EncodeMtcute()
 		require.NoError(t, err, p.Name)
-		s2, err := codec.ParseMtcute(c1)
+		s2, err := codec.DecodeAs(codec.Mtcute, c1)
 		require.NoError(t, err, p.Name)
 		mgSessionsEqual(t, s, s2)
 		c2, err := s2.EncodeMtcute()
@@ -425,7 +425,7 @@ func TestMtcuteUnknownFields(t *testing.T) {
 	s := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443}, Key: mgKey(t, key)}
 	text, err := s.EncodeMtcute()
 	require.NoError(t, err)
-	got, err := codec.ParseMtcute(text)
+	got, err := codec.DecodeAs(codec.Mtcute, text)
 	require.NoError(t, err)
 	require.Equal(t, codec.Some(true), got.IPv6, "IPv6 is inferred from the address")
 	require.Equal(t, codec.Some(false), got.TestMode, "unknown test mode is written as false")
@@ -437,7 +437,7 @@ func TestMtcuteUnknownFields(t *testing.T) {
 	s.UserID = codec.Some[int64](42)
 	text, err = s.EncodeMtcute()
 	require.NoError(t, err)
-	got, err = codec.ParseMtcute(text)
+	got, err = codec.DecodeAs(codec.Mtcute, text)
 	require.NoError(t, err)
 	require.Equal(t, codec.Some[int64](42), got.UserID)
 	require.Equal(t, codec.Some(false), got.IsBot)
@@ -471,7 +471,7 @@ func TestMtcuteTruncated(t *testing.T) {
 	b, key := mgMtcutePayload(t)
 	for n := 0; n < len(b); n++ {
 		text := mgURL(b[:n])
-		s, err := codec.ParseMtcute(text)
+		s, err := codec.DecodeAs(codec.Mtcute, text)
 		require.Nil(t, s, "prefix of %d bytes accepted", n)
 		require.Error(t, err)
 		if n == 0 {
@@ -577,7 +577,7 @@ func TestMtcuteBadPayloads(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := codec.ParseMtcute(c.text)
+			s, err := codec.DecodeAs(codec.Mtcute, c.text)
 			require.Nil(t, s)
 			mgRequireErr(t, err, c.want, []string{c.text, mgURL(b)}, key)
 		})
@@ -606,14 +606,14 @@ func TestMtcuteBadText(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := codec.ParseMtcute(c.text)
+			s, err := codec.DecodeAs(codec.Mtcute, c.text)
 			require.Nil(t, s)
 			mgRequireErr(t, err, c.want, []string{c.text, good, std}, key)
 		})
 	}
 	// Accepted variants.
 	for _, text := range []string{std, strings.TrimRight(std, "="), good + "\n", ` "` + good + `" `, "\uFEFF" + good} {
-		s, err := codec.ParseMtcute(text)
+		s, err := codec.DecodeAs(codec.Mtcute, text)
 		require.NoError(t, err)
 		require.True(t, bytes.Equal(s.Key.Reveal(), key), "key differs")
 	}
@@ -634,7 +634,7 @@ func TestMtcutePyrogramCollision(t *testing.T) {
 			p = append(p, 0)
 			require.Len(t, p, 271)
 			text := mgURL(p)
-			s, err := codec.ParseMtcute(text)
+			s, err := codec.DecodeAs(codec.Mtcute, text)
 			require.Nil(t, s)
 			require.Error(t, err)
 			mgNoLeak(t, err.Error(), []string{text}, key)
@@ -703,14 +703,14 @@ func TestMtcuteEncodeErrors(t *testing.T) {
 	require.NoError(t, err)
 }
 
-func ExampleParseMtcute() {
+func ExampleDecodeAs_mtcute() {
 	// An obviously fake key, as in gotd's tests.
 	key, _ := codec.NewAuthKey(bytes.Repeat([]byte{'a'}, codec.AuthKeySize))
 	in := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.50", Port: 443, UserID: codec.Some[int64](777000)}, Key: key}
 	text, _ := in.EncodeMtcute()
 	fmt.Println(text[:20], len(text))
 
-	s, err := codec.ParseMtcute(text)
+	s, err := codec.DecodeAs(codec.Mtcute, text)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,7 +1,6 @@
 package codec_test
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"net/netip"
@@ -208,49 +207,4 @@ func TestPropertyEncodeDecodeEncode(t *testing.T) {
 		}
 	}
 	require.Greater(t, n, 100)
-}
-
-// TestPropertyConvert converts random sessions between the four string
-// formats and checks that what Changes says is dropped is what is lost.
-func TestPropertyConvert(t *testing.T) {
-	r := rand.New(rand.NewPCG(15, 16))
-	formats := []codec.Format{codec.Telethon, codec.Pyrogram, codec.PyrogramLegacy, codec.GramJS}
-	for i := 0; i < 400; i++ {
-		from := formats[r.IntN(len(formats))]
-		s := randSession(t, r, from)
-		if from == codec.Pyrogram || from == codec.PyrogramLegacy {
-			s.ServerAddress, s.Port = "", 0
-		}
-		for _, to := range formats {
-			text, err := s.Encode(to)
-			if err != nil {
-				// A missing value, a port GramJS cannot store, or a host
-				// name Telethon cannot store.
-				if !errors.Is(err, codec.ErrMissingField) {
-					require.ErrorIs(t, err, codec.ErrCannotEncode, "%s → %s", from, to)
-					require.Contains(t, []codec.Format{codec.GramJS, codec.Telethon}, to)
-				}
-				continue
-			}
-			got, err := codec.DecodeAs(to, text)
-			require.NoError(t, err)
-			require.Equal(t, s.DC, got.DC)
-			requireKey(t, got, s.Key.Reveal())
-			dropped := map[string]bool{}
-			for _, c := range codec.Changes(s, to) {
-				if c.Kind == codec.Dropped {
-					dropped[c.Field] = true
-				}
-			}
-			if s.UserID.Known() {
-				require.Equal(t, !dropped["user_id"], got.UserID == s.UserID, "%s → %s user_id", from, to)
-			}
-			if s.APIID.Known() {
-				require.Equal(t, !dropped["api_id"], got.APIID == s.APIID, "%s → %s api_id", from, to)
-			}
-			if s.ServerAddress != "" {
-				require.Equal(t, !dropped["server_address"], got.ServerAddress != "", "%s → %s address", from, to)
-			}
-		}
-	}
 }

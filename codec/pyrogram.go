@@ -6,7 +6,8 @@ import (
 	"math"
 )
 
-// Pyrogram string sessions (FORMATS.md §3): a big-endian struct.pack, then
+// Pyrogram string sessions (docs/formats.md#pyrogram-string and
+// docs/formats.md#pyrogram-legacy-string): a big-endian struct.pack, then
 // base64.urlsafe_b64encode(…).decode().rstrip("="): the URL-safe alphabet
 // without padding. There is no version marker; Pyrogram 2.x picks the
 // layout by the text length (351 or 356 characters: old, else v2).
@@ -47,7 +48,7 @@ const (
 	maxUserIDOld = 2147483647
 )
 
-// ParsePyrogram decodes a Pyrogram 2.x string session (also written by the
+// parsePyrogram decodes a Pyrogram 2.x string session (also written by the
 // kurigram, pyrofork, hydrogram and irenogram forks): the unpadded URL-safe
 // base64 of '>BI?256sQ?', 271 bytes.
 //
@@ -55,11 +56,11 @@ const (
 // has DC, APIID, TestMode, UserID and IsBot, all known; Layout is "v2";
 // ServerAddress, Port and IPv6 are unknown (Pyrogram derives the address
 // from the DC id and test mode). A pre-2.0 string (263 or 267 bytes) is
-// refused with [ErrBadLength]: use [ParsePyrogramLegacy] or [Decode].
+// refused with [ErrBadLength]: use [DecodeAs] or [Decode].
 // DC id 0, a bool byte other than 0 or 1 (Python would read it as True;
 // Pyrogram never writes one) and a user id above 2⁶³−1 are refused with
 // [ErrBadField], an all-zero key with [ErrZeroKey].
-func ParsePyrogram(text string) (*Session, error) {
+func parsePyrogram(text string) (*Session, error) {
 	var buf [pyrogramLenV2]byte
 	b, err := pyrogramPayload(text, Pyrogram, buf[:0])
 	if err != nil {
@@ -70,7 +71,7 @@ func ParsePyrogram(text string) (*Session, error) {
 	return sess, err
 }
 
-// ParsePyrogramLegacy decodes a pre-2.0 Pyrogram string session: the
+// parsePyrogramLegacy decodes a pre-2.0 Pyrogram string session: the
 // unpadded URL-safe base64 of '>B?256sI?' (263 bytes, Layout "old-32") or
 // '>B?256sQ?' (267 bytes, Layout "old-64").
 //
@@ -79,8 +80,8 @@ func ParsePyrogram(text string) (*Session, error) {
 // session has DC, TestMode, UserID and IsBot, all known; APIID,
 // ServerAddress, Port and IPv6 are unknown; Source is [PyrogramLegacy]. A
 // 2.x string (271 bytes) is refused with [ErrBadLength]: use
-// [ParsePyrogram] or [Decode]. Field checks are those of [ParsePyrogram].
-func ParsePyrogramLegacy(text string) (*Session, error) {
+// [DecodeAs] or [Decode]. Field checks are those of [DecodeAs].
+func parsePyrogramLegacy(text string) (*Session, error) {
 	var buf [pyrogramLenOld64]byte
 	b, err := pyrogramPayload(text, PyrogramLegacy, buf[:0])
 	if err != nil {
@@ -218,7 +219,7 @@ func pyUint64(b []byte, off int, f Format) (int64, error) {
 // a new login). An unknown TestMode or IsBot is written as false. A DC id
 // above 255 or a negative user id returns an error wrapping
 // [ErrCannotEncode]. ServerAddress, Port, IPv6 and Media are not written
-// (see [Changes]).
+// (a converter reports them as dropped).
 func (s *Session) EncodePyrogram() (string, error) {
 	if err := s.Validate(); err != nil {
 		return "", err
@@ -256,7 +257,7 @@ func (s *Session) EncodePyrogram() (string, error) {
 // It needs UserID ([*MissingFieldError] otherwise). An unknown TestMode or
 // IsBot is written as false. A DC id above 255 or a negative user id
 // returns an error wrapping [ErrCannotEncode]. APIID, ServerAddress, Port,
-// IPv6 and Media are not written (see [Changes]).
+// IPv6 and Media are not written (a converter reports them as dropped).
 func (s *Session) EncodePyrogramLegacy() (string, error) {
 	if err := s.Validate(); err != nil {
 		return "", err

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/codec/diagnose"
 	"github.com/tgsession/tgsession/internal/testsecret"
 )
 
@@ -202,10 +203,10 @@ func TestRedactDecodedSession(t *testing.T) {
 	b, err := json.Marshal(s)
 	require.NoError(t, err)
 	requireNoLeak(t, string(b), []string{text}, key)
-	d := codec.Diagnose(text)
+	d := diagnose.Text(text)
 	b, err = json.Marshal(struct {
 		F []string
-		P []codec.PeerResult
+		P []diagnose.PeerResult
 	}{d.Findings, d.Peers})
 	require.NoError(t, err)
 	requireNoLeak(t, string(b), []string{text}, key)

@@ -67,12 +67,12 @@ func (o *Optional[T]) UnmarshalJSON(b []byte) error {
 // DCOption is a data-centre endpoint other than the session's main one;
 // mtcute stores a separate media DC this way.
 type DCOption struct {
-	ID            int
-	ServerAddress string
-	Port          uint16
-	IPv6          bool
-	MediaOnly     bool
-	TestMode      bool
+	ID            int    `json:"dc_id"`
+	ServerAddress string `json:"server_address,omitempty"`
+	Port          uint16 `json:"port,omitempty"`
+	IPv6          bool   `json:"ipv6"`
+	MediaOnly     bool   `json:"media_only,omitempty"`
+	TestMode      bool   `json:"test_mode,omitempty"`
 }
 
 // Info is everything about a session except its auth key: every
@@ -80,35 +80,40 @@ type DCOption struct {
 // format lacks is unknown: an empty ServerAddress, a zero Port, or an
 // unknown [Optional]. Info holds no secret, so it may be printed, logged
 // and stored in clear; [Session] and vault's Session embed it.
+//
+// Its JSON keys are those of the tgsession CLI's inspect --json output
+// (format, dc_id, server_address, port, ipv6, test_mode, api_id, user_id,
+// is_bot, layout, media_dc); an unknown value is null or, for the address,
+// port, layout and media DC, absent.
 type Info struct {
 	// Source is the format the session was decoded from, or FormatUnknown.
-	Source Format
+	Source Format `json:"format"`
 	// Layout names the layout within Source, for information only:
 	// "ipv4"/"ipv6" (Telethon), "v2", "old-32", "old-64" (Pyrogram).
-	Layout string
+	Layout string `json:"layout,omitempty"`
 
 	// DC is the data-centre id the auth key belongs to (1–5 in
 	// production). It is always known; 0 is invalid.
-	DC int
+	DC int `json:"dc_id"`
 	// ServerAddress is the DC's address as the source stored it: an IP
 	// literal, or a host name (GramJS browser sessions). Empty if unknown.
-	ServerAddress string
+	ServerAddress string `json:"server_address,omitempty"`
 	// Port is the DC's port, 0 if unknown.
-	Port uint16
+	Port uint16 `json:"port,omitempty"`
 	// IPv6 reports whether the address is an IPv6 one (mtcute stores it
 	// as a flag; Telethon and GramJS imply it by the address).
-	IPv6 Optional[bool]
+	IPv6 Optional[bool] `json:"ipv6"`
 	// TestMode reports whether the session belongs to Telegram's test DCs.
-	TestMode Optional[bool]
+	TestMode Optional[bool] `json:"test_mode"`
 	// Media is mtcute's separate media DC, nil if absent.
-	Media *DCOption
+	Media *DCOption `json:"media_dc,omitempty"`
 
 	// APIID is the application id (Pyrogram 2.x stores it).
-	APIID Optional[uint32]
+	APIID Optional[uint32] `json:"api_id"`
 	// UserID is the account's user id (Pyrogram, mtcute).
-	UserID Optional[int64]
+	UserID Optional[int64] `json:"user_id"`
 	// IsBot reports whether the account is a bot (Pyrogram, mtcute).
-	IsBot Optional[bool]
+	IsBot Optional[bool] `json:"is_bot"`
 }
 
 // Session is the canonical form of a Telegram client session: its
@@ -167,11 +172,18 @@ func (s *Session) Validate() error {
 	return nil
 }
 
-// String returns a one-line summary without secrets, e.g.
-// "Session{format=telethon dc=2 addr=149.154.167.51:443 key=AuthKey(id=…)}".
-func (s Session) String() string {
+// String returns the fields as one line, e.g. "format=telethon dc=2
+// addr=149.154.167.51 port=443": the format, DC, address and port when
+// known, "test" for a test-DC session and the user id when known. [Session]
+// and vault's Session print it inside their own summaries.
+func (s Info) String() string {
 	var b strings.Builder
-	b.WriteString("Session{format=")
+	s.appendTo(&b)
+	return b.String()
+}
+
+func (s *Info) appendTo(b *strings.Builder) {
+	b.WriteString("format=")
 	b.WriteString(s.Source.String())
 	b.WriteString(" dc=")
 	b.WriteString(strconv.Itoa(s.DC))
@@ -190,10 +202,33 @@ func (s Session) String() string {
 		b.WriteString(" user=")
 		b.WriteString(strconv.FormatInt(v, 10))
 	}
+}
+
+// String returns a one-line summary without secrets, e.g.
+// "Session{format=telethon dc=2 addr=149.154.167.51 port=443 key=AuthKey(id=…)}".
+func (s Session) String() string {
+	var b strings.Builder
+	b.WriteString("Session{")
+	s.Info.appendTo(&b)
 	b.WriteString(" key=")
 	b.WriteString(s.Key.String())
 	b.WriteString("}")
 	return b.String()
+}
+
+// MarshalJSON writes the [Info] keys and "auth_key_id", the key's public
+// fingerprint in hex (null without a key): the vocabulary of the CLI's
+// inspect --json. The key itself is never written.
+func (s Session) MarshalJSON() ([]byte, error) {
+	var id *string
+	if s.Key.IsSet() {
+		v := s.Key.ID().String()
+		id = &v
+	}
+	return json.Marshal(struct {
+		Info
+		AuthKeyID *string `json:"auth_key_id"`
+	}{s.Info, id})
 }
 
 // GoString implements fmt.GoStringer with the redacted summary.

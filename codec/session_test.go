@@ -19,7 +19,7 @@ import (
 
 // Test helpers shared by this package's string-format tests.
 
-// vecKey is FORMATS.md's make_key(n): an obviously fake, reproducible
+// vecKey is make_key(n) of docs/formats.md#vectors: an obviously fake, reproducible
 // 256-byte key, the one every vector file uses.
 func vecKey(n int) []byte {
 	out := make([]byte, 0, 256)
@@ -165,7 +165,7 @@ func TestSessionValidate(t *testing.T) {
 		require.ErrorIs(t, bad.Validate(), codec.ErrBadField)
 	}
 	require.ErrorIs(t, (&codec.Session{Info: codec.Info{DC: 2}}).Validate(), codec.ErrBadKey)
-	for _, f := range codec.Formats {
+	for _, f := range codec.Formats() {
 		_, err := (&codec.Session{Info: codec.Info{DC: 2}}).Encode(f)
 		require.ErrorIs(t, err, codec.ErrBadKey, "%s", f)
 	}
@@ -190,7 +190,7 @@ func TestSessionEncodeDispatch(t *testing.T) {
 		},
 		Key: newKey(t, vecKey(1)),
 	}
-	for _, f := range codec.Formats {
+	for _, f := range codec.Formats() {
 		text, err := s.Encode(f)
 		require.NoError(t, err, "%s", f)
 		got, err := codec.DecodeAs(f, text)
@@ -205,7 +205,7 @@ func TestSessionEncodeDispatch(t *testing.T) {
 }
 
 func TestFormatNames(t *testing.T) {
-	for _, f := range codec.Formats {
+	for _, f := range codec.Formats() {
 		g, err := codec.ParseFormat(f.String())
 		require.NoError(t, err)
 		require.Equal(t, f, g)
@@ -238,67 +238,41 @@ func TestOptional(t *testing.T) {
 	require.False(t, back.Known())
 }
 
-func changeList(t *testing.T, s *codec.Session, f codec.Format) []string {
-	t.Helper()
-	var out []string
-	for _, c := range codec.Changes(s, f) {
-		out = append(out, c.Kind.String()+" "+c.Field+"="+c.Value)
-		require.NotEmpty(t, c.Reason, c.Field)
-	}
-	return out
-}
-
-func TestChangesAllFormats(t *testing.T) {
-	key := newKey(t, vecKey(80))
-	tel := &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443, IPv6: codec.Some(false)}, Key: key}
-	require.Empty(t, changeList(t, tel, codec.Telethon))
-	require.Empty(t, changeList(t, tel, codec.GramJS))
-	require.Equal(t, []string{"defaulted test_mode=false"}, changeList(t, tel, codec.Mtcute))
-	require.Equal(t, []string{"dropped ipv6=false", "defaulted test_mode=false"}, changeList(t, tel, codec.Gotd))
-
-	pyro := &codec.Session{
+// TestInfoJSONUsesInspectKeys: Info and Session marshal with the keys of
+// the CLI's inspect --json, never the key bytes, and Info reads its own
+// output back.
+func TestInfoJSONUsesInspectKeys(t *testing.T) {
+	key := vecKey(81)
+	s := &codec.Session{
 		Info: codec.Info{
-			Source:   codec.Pyrogram,
-			DC:       2,
-			APIID:    codec.Some[uint32](2040),
-			TestMode: codec.Some(false),
-			UserID:   codec.Some[int64](5),
-			IsBot:    codec.Some(true),
+			Source: codec.Mtcute, DC: 2, ServerAddress: "149.154.167.50", Port: 443,
+			IPv6: codec.Some(false), TestMode: codec.Some(true), UserID: codec.Some[int64](5),
+			Media: &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true},
 		},
-		Key: key,
+		Key: newKey(t, key),
 	}
-	require.Empty(t, changeList(t, pyro, codec.Pyrogram))
-	require.Equal(t, []string{"dropped api_id=2040"}, changeList(t, pyro, codec.PyrogramLegacy))
-	require.Equal(t, []string{"dropped api_id=2040"}, changeList(t, pyro, codec.Mtcute))
-	require.Equal(t, []string{"dropped api_id=2040", "dropped user_id=5", "dropped is_bot=true"}, changeList(t, pyro, codec.Gotd))
-	require.Equal(t, []string{"dropped test_mode=false", "dropped api_id=2040", "dropped user_id=5", "dropped is_bot=true"}, changeList(t, pyro, codec.Telethon))
-
-	mt := &codec.Session{
-		Info: codec.Info{
-			Source:        codec.Mtcute,
-			DC:            2,
-			ServerAddress: "149.154.167.50",
-			Port:          443,
-			IPv6:          codec.Some(false),
-			TestMode:      codec.Some(true),
-			UserID:        codec.Some[int64](5000000001),
-			IsBot:         codec.Some(false),
-			Media:         &codec.DCOption{ID: 2, ServerAddress: "149.154.167.222", Port: 443, MediaOnly: true, TestMode: true},
-		},
-		Key: key,
-	}
-	require.Empty(t, changeList(t, mt, codec.Mtcute))
-	require.Equal(t, []string{"dropped ipv6=false", "dropped media_dc=dc 2 149.154.167.222:443 media test", "dropped user_id=5000000001", "dropped is_bot=false"}, changeList(t, mt, codec.Gotd))
-	require.Equal(t, []string{"dropped server_address=149.154.167.50", "dropped port=443", "dropped ipv6=false", "dropped media_dc=dc 2 149.154.167.222:443 media test"}, changeList(t, mt, codec.PyrogramLegacy))
-
-	noIPv6 := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443}, Key: key}
-	require.Equal(t, []string{"defaulted test_mode=false", "defaulted ipv6=true"}, changeList(t, noIPv6, codec.Mtcute))
-	require.Nil(t, codec.Changes(tel, codec.FormatUnknown))
-	require.Nil(t, codec.Changes(nil, codec.Telethon))
-
-	c := codec.Change{Field: "port", Kind: codec.Dropped, Value: "443", Reason: "r"}
-	require.Equal(t, "port: dropped (443): r", c.String())
-	b, err := json.Marshal(c)
+	b, err := json.Marshal(s)
 	require.NoError(t, err)
-	require.Equal(t, `{"field":"port","kind":"dropped","value":"443","reason":"r"}`, string(b))
+	requireNoLeak(t, string(b), nil, key)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	for _, k := range []string{"format", "dc_id", "server_address", "port", "ipv6", "test_mode", "api_id", "user_id", "is_bot", "media_dc", "auth_key_id"} {
+		require.Contains(t, m, k)
+	}
+	require.Equal(t, "mtcute", m["format"])
+	require.Equal(t, s.AuthKeyID().String(), m["auth_key_id"])
+	require.Nil(t, m["api_id"], "unknown is null")
+
+	var back codec.Info
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, s.Info, back)
+	require.Equal(t, "format=mtcute dc=2 addr=149.154.167.50 port=443 test user=5", s.Info.String())
+	require.Equal(t, "Session{format=mtcute dc=2 addr=149.154.167.50 port=443 test user=5 key="+s.Key.String()+"}", s.String())
+
+	b, err = json.Marshal(codec.Session{})
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"auth_key_id":null`)
+	require.Contains(t, string(b), `"format":"unknown"`)
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Equal(t, codec.FormatUnknown, back.Source)
 }

@@ -7,7 +7,8 @@ import (
 	"strconv"
 )
 
-// Telethon StringSession, as Telethon 1.x writes and reads it (checked
+// Telethon StringSession (docs/formats.md#telethon-string), as Telethon 1.x
+// writes and reads it (checked
 // against Debian python3-telethon 1.25.1; the code is unchanged since v1.2):
 //
 //	https://github.com/LonamiWebs/Telethon/blob/v1/telethon/sessions/string.py
@@ -33,7 +34,7 @@ const (
 	maxStringPayload = 1 + 2 + maxHostLen + 2 + AuthKeySize
 )
 
-// ParseTelethon decodes a Telethon StringSession: '1' followed by the
+// parseTelethon decodes a Telethon StringSession: '1' followed by the
 // base64 of '>B4sH256s' (IPv4, 263 bytes) or '>B16sH256s' (IPv6, 275
 // bytes).
 //
@@ -52,7 +53,7 @@ const (
 // address has exactly the IPv6 layout's length, with its address length in
 // that place. An all-zero key, which Telethon loads as "no key", is refused
 // with [ErrZeroKey].
-func ParseTelethon(text string) (*Session, error) {
+func parseTelethon(text string) (*Session, error) {
 	s, err := normalize(text, Telethon)
 	if err != nil {
 		return nil, err
@@ -125,7 +126,7 @@ func telethonFromPayload(b []byte) (*Session, error) {
 // address as 4 or 16 raw bytes, so a host name (a GramJS browser session)
 // cannot be written: set ServerAddress to the DC's IP first. The layout
 // follows the address, not the IPv6 field. TestMode, UserID, APIID, IsBot
-// and Media are not written (see [Changes]).
+// and Media are not written (a converter reports them as dropped).
 func (s *Session) EncodeTelethon() (string, error) {
 	if err := s.Validate(); err != nil {
 		return "", err
@@ -303,7 +304,7 @@ func appendPythonIP(dst []byte, a netip.Addr) []byte {
 }
 
 // wellKnownAddresses are the DC addresses the libraries hard-code or write
-// (FORMATS.md §8, §4a). Decoders return these strings instead of
+// (docs/formats.md#dc-table and #gramjs-string). Decoders return these strings instead of
 // allocating new ones.
 var wellKnownAddresses = []string{
 	// Production IPv4, every library's table.

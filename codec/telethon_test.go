@@ -60,7 +60,7 @@ func TestTelethonVectors(t *testing.T) {
 				if telethonRefused(v.Inputs.Address) {
 					// Deliberate divergence: Telethon reads and writes
 					// these, but no Telegram session holds them.
-					_, err := codec.ParseTelethon(v.Output)
+					_, err := codec.DecodeAs(codec.Telethon, v.Output)
 					require.ErrorIs(t, err, codec.ErrBadField)
 					f, err := codec.Detect(v.Output)
 					require.NoError(t, err)
@@ -70,7 +70,7 @@ func TestTelethonVectors(t *testing.T) {
 					require.ErrorIs(t, err, codec.ErrCannotEncode)
 					return
 				}
-				s, err := codec.ParseTelethon(v.Output)
+				s, err := codec.DecodeAs(codec.Telethon, v.Output)
 				require.NoError(t, err)
 				require.Equal(t, codec.Telethon, s.Source)
 				require.Equal(t, v.Decoded.DC, s.DC)
@@ -106,12 +106,12 @@ func TestTelethonVectors(t *testing.T) {
 	require.GreaterOrEqual(t, n, 40)
 }
 
-// TestTelethonDecodeProbes checks ParseTelethon against the probes that
+// TestTelethonDecodeProbes checks DecodeAs(Telethon) against the probes that
 // real Telethon 1.25.1 decoded (telethon.json decode_probes): where
 // Telethon accepts, we accept with the same values, and where we differ the
 // difference is deliberate (see DIVERGENCES.md).
 func TestTelethonDecodeProbes(t *testing.T) {
-	// want is the sentinel ParseTelethon returns, nil for success.
+	// want is the sentinel DecodeAs(Telethon) returns, nil for success.
 	want := map[string]error{
 		"valid_v4":                 nil,
 		"v4_padding_stripped":      nil, // Telethon: Incorrect padding; padding is optional here
@@ -143,7 +143,7 @@ func TestTelethonDecodeProbes(t *testing.T) {
 			exp, ok := want[p.Label]
 			require.True(t, ok, "no expectation for probe %s", p.Label)
 			seen++
-			s, err := codec.ParseTelethon(p.Input)
+			s, err := codec.DecodeAs(codec.Telethon, p.Input)
 			if exp != nil {
 				require.ErrorIs(t, err, exp, p.Label)
 				requireNoLeak(t, err.Error(), []string{p.Input})
@@ -189,7 +189,7 @@ func TestTelethonIPv6Rendering(t *testing.T) {
 		s := &codec.Session{Info: codec.Info{DC: 2, ServerAddress: in, Port: 443}, Key: newKey(t, vecKey(3))}
 		text, err := s.EncodeTelethon()
 		require.NoError(t, err, in)
-		got, err := codec.ParseTelethon(text)
+		got, err := codec.DecodeAs(codec.Telethon, text)
 		require.NoError(t, err, in)
 		require.Equal(t, want, got.ServerAddress, in)
 		require.Equal(t, "ipv6", got.Layout)
@@ -260,7 +260,7 @@ func TestTelethonIPv4MappedWrites16(t *testing.T) {
 	require.Equal(t, []byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 149, 154, 167, 51}, payload[1:17])
 }
 
-// TestTelethonRejectsGramJS14 checks the length collision of FORMATS.md
+// TestTelethonRejectsGramJS14 checks the length collision of docs/formats.md#length-collision
 // §9.1: a GramJS string for a 14-character address is not read as a
 // Telethon IPv6 string with a garbage address.
 func TestTelethonRejectsGramJS14(t *testing.T) {
@@ -268,7 +268,7 @@ func TestTelethonRejectsGramJS14(t *testing.T) {
 	gramjs, err := s.EncodeGramJS()
 	require.NoError(t, err)
 	testsecret.RequireLen(t, gramjs, 369)
-	_, err = codec.ParseTelethon(gramjs)
+	_, err = codec.DecodeAs(codec.Telethon, gramjs)
 	require.ErrorIs(t, err, codec.ErrBadField)
 	require.Contains(t, err.Error(), "GramJS")
 	f, err := codec.Detect(gramjs)
@@ -288,7 +288,7 @@ func TestTelethonFieldErrors(t *testing.T) {
 		f(b)
 		return enc(b)
 	}
-	_, err := codec.ParseTelethon(enc(base))
+	_, err := codec.DecodeAs(codec.Telethon, enc(base))
 	require.NoError(t, err)
 	for name, c := range map[string]struct {
 		text string
@@ -300,7 +300,7 @@ func TestTelethonFieldErrors(t *testing.T) {
 		"port 0":   {mut(func(b []byte) { b[5], b[6] = 0, 0 }), codec.ErrBadField, 5},
 		"zero key": {mut(func(b []byte) { clear(b[7:]) }), codec.ErrZeroKey, 7},
 	} {
-		_, err := codec.ParseTelethon(c.text)
+		_, err := codec.DecodeAs(codec.Telethon, c.text)
 		require.ErrorIs(t, err, c.want, name)
 		var pe *codec.ParseError
 		require.ErrorAs(t, err, &pe, name)

@@ -1,17 +1,14 @@
 package codec
 
-// Internal tests of the text layer (normalize, decodeBase64) and of the
-// decoder simulations Diagnose uses, against the real decoders.
+// Internal tests of the text layer (normalize, decodeBase64) against the
+// real decoders.
 
 import (
 	"bytes"
 	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"math/rand/v2"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 
@@ -109,43 +106,6 @@ func TestDecodeBase64Differential(t *testing.T) {
 	} {
 		_, _, err := decodeBase64(in, Telethon, 0, buf[:0])
 		require.ErrorIs(t, err, want, in)
-	}
-}
-
-// TestDecoderSimulations compares the simulated Python and Node base64
-// decoders with what CPython 3.11 and Node 20 did (base64_probes.json, made
-// by peers_generate.sh).
-func TestDecoderSimulations(t *testing.T) {
-	raw, err := os.ReadFile("testdata/base64_probes.json")
-	require.NoError(t, err)
-	var f struct {
-		Python string
-		Node   string
-		Probes []struct {
-			Input       string
-			Python      *string
-			PythonError string `json:"python_error"`
-			Node        string
-			NodeURL     string `json:"node_url"`
-		}
-	}
-	require.NoError(t, json.Unmarshal(raw, &f))
-	require.Contains(t, f.Python, "CPython 3.11")
-	require.Contains(t, f.Node, "Node v20")
-	require.Greater(t, len(f.Probes), 300)
-	for _, p := range f.Probes {
-		got, perr := pyURLSafeB64Decode(p.Input)
-		if p.Python != nil {
-			require.Empty(t, perr, "%q", p.Input)
-			require.Equal(t, *p.Python, hex.EncodeToString(got), "python %q", p.Input)
-		} else {
-			require.Equal(t, p.PythonError, perr, "%q", p.Input)
-		}
-		if strings.ContainsFunc(p.Input, func(r rune) bool { return r >= 0x80 }) {
-			continue // approximated
-		}
-		require.Equal(t, p.Node, hex.EncodeToString(nodeBase64Decode(p.Input)), "node %q", p.Input)
-		require.Equal(t, p.NodeURL, p.Node)
 	}
 }
 

@@ -57,7 +57,7 @@ func TestConvertBatchStrings(t *testing.T) {
 			continue
 		}
 		require.NoError(t, it.Err, name)
-		s, err := codec.ParsePyrogram(it.Result.Text())
+		s, err := codec.DecodeAs(codec.Pyrogram, it.Result.Text())
 		require.NoError(t, err)
 		require.Equal(t, codec.Some[int64](7), s.UserID)
 		require.NotNil(t, it.Report)

@@ -30,8 +30,8 @@ func ParseTarget(name string) (Target, error) {
 	if f, err := codec.ParseFormat(name); err == nil {
 		return Target{Format: f}, nil
 	}
-	names := make([]string, 0, len(codec.Formats)+len(FileKinds))
-	for _, f := range codec.Formats {
+	names := make([]string, 0, len(codec.Formats())+len(FileKinds))
+	for _, f := range codec.Formats() {
 		names = append(names, f.String())
 	}
 	for _, k := range FileKinds {
@@ -58,7 +58,7 @@ func (t Target) valid() bool {
 	if t.IsFile() {
 		return t.File.Schema() != 0 && t.Format == codec.FormatUnknown
 	}
-	for _, f := range codec.Formats {
+	for _, f := range codec.Formats() {
 		if f == t.Format {
 			return true
 		}
@@ -186,7 +186,7 @@ type Report struct {
 	To string `json:"to"`
 	// Changes lists fields dropped, defaulted or supplied, including
 	// entity-cache fields ("entities", "peers.type", …).
-	Changes []codec.Change `json:"changes"`
+	Changes []Change `json:"changes"`
 	// EntitiesRead and EntitiesWritten count cached peers.
 	EntitiesRead    int `json:"entities_read"`
 	EntitiesWritten int `json:"entities_written"`
@@ -217,8 +217,8 @@ func (r *Report) String() string {
 	return b.String()
 }
 
-func (r *Report) change(field string, kind codec.ChangeKind, value, reason string) {
-	r.Changes = append(r.Changes, codec.Change{Field: field, Kind: kind, Value: value, Reason: reason})
+func (r *Report) change(field string, kind ChangeKind, value, reason string) {
+	r.Changes = append(r.Changes, Change{Field: field, Kind: kind, Value: value, Reason: reason})
 }
 
 func (r *Report) note(format string, args ...any) {
@@ -311,7 +311,7 @@ func ConvertFile(f *File, source string, to Target, opts Options) (*Result, *Rep
 		res.Path = opts.Output
 		return res, rep, nil
 	}
-	rep.Changes = append(rep.Changes, codec.Changes(out.Session, to.Format)...)
+	rep.Changes = append(rep.Changes, Changes(out.Session, to.Format)...)
 	text, err := out.Session.Encode(to.Format)
 	if err != nil {
 		res.Session.Wipe()
@@ -341,7 +341,7 @@ func missingOption(to Target, field, why string) error {
 }
 
 // holds lists, per file kind, the session fields it stores (the names of
-// codec.Changes).
+// Changes).
 var fileHolds = map[FileKind][]string{
 	TelethonSQLite:   {"server_address", "port", "ipv6"},
 	TelethonV2SQLite: {"server_address", "port", "ipv6", "user_id", "is_bot"},
@@ -409,7 +409,7 @@ func plan(src *File, source string, to Target, opts Options) (*File, *Report, er
 			if d.Test {
 				kind = "a test"
 			}
-			rep.change("test_mode", codec.Defaulted, strconv.FormatBool(d.Test),
+			rep.change("test_mode", Defaulted, strconv.FormatBool(d.Test),
 				fmt.Sprintf("not stored by %s; %s is %s DC %d address in the DC table", from, s.ServerAddress, kind, d.ID))
 		}
 	}
@@ -442,7 +442,7 @@ func plan(src *File, source string, to Target, opts Options) (*File, *Report, er
 		fileDefaults(f, to.File, from, rep)
 		dropFields(s, fileHolds[to.File], to.File.String(), rep)
 		if s.Media != nil {
-			rep.change("media_dc", codec.Dropped, fmt.Sprintf("dc %d", s.Media.ID), to.File.String()+" stores no separate media DC")
+			rep.change("media_dc", Dropped, fmt.Sprintf("dc %d", s.Media.ID), to.File.String()+" stores no separate media DC")
 		}
 	}
 	dropExtras(f, to, rep)
@@ -452,7 +452,7 @@ func plan(src *File, source string, to Target, opts Options) (*File, *Report, er
 		rep.note("the address is IPv6: Telethon 1.x keeps it only with TelegramClient(use_ipv6=True); otherwise it switches to DC 2's default IPv4 address and this key stops working on DC %d", s.DC)
 	}
 	if len(f.otherKeys) > 0 {
-		rep.change("other_dc_keys", codec.Dropped, fmt.Sprintf("DCs %v", f.otherKeys), "only the key of the chosen DC is converted")
+		rep.change("other_dc_keys", Dropped, fmt.Sprintf("DCs %v", f.otherKeys), "only the key of the chosen DC is converted")
 	}
 	ok = true
 	return f, rep, nil
@@ -496,7 +496,7 @@ func supply[T comparable](field *codec.Optional[T], opt codec.Optional[T], name 
 		return nil
 	}
 	*field = opt
-	rep.change(name, codec.Supplied, fmt.Sprint(want), "given with "+optionFlags[name])
+	rep.change(name, Supplied, fmt.Sprint(want), "given with "+optionFlags[name])
 	return nil
 }
 
@@ -521,10 +521,10 @@ func fillAddress(s *codec.Session, to Target, from string, rep *Report) error {
 		if hostName {
 			reason = fmt.Sprintf("the source's host name %s cannot be stored in a Telethon string; taken from the DC table for DC %d", s.ServerAddress, s.DC)
 		}
-		rep.change("server_address", codec.Defaulted, a, reason)
+		rep.change("server_address", Defaulted, a, reason)
 		s.ServerAddress, s.IPv6 = a, codec.Some(false)
 		if s.Port == 0 || hostName {
-			rep.change("port", codec.Defaulted, strconv.Itoa(int(p)), "taken from the DC table with the address")
+			rep.change("port", Defaulted, strconv.Itoa(int(p)), "taken from the DC table with the address")
 			s.Port = p
 		}
 	case s.Port == 0:
@@ -532,7 +532,7 @@ func fillAddress(s *codec.Session, to Target, from string, rep *Report) error {
 		if err != nil {
 			return err
 		}
-		rep.change("port", codec.Defaulted, strconv.Itoa(int(p)), fmt.Sprintf("not stored by %s; taken from the DC table", from))
+		rep.change("port", Defaulted, strconv.Itoa(int(p)), fmt.Sprintf("not stored by %s; taken from the DC table", from))
 		s.Port = p
 	}
 	if !s.IPv6.Known() {
@@ -540,7 +540,7 @@ func fillAddress(s *codec.Session, to Target, from string, rep *Report) error {
 	}
 	if to.File == TelethonV2SQLite && isIPv6(s) {
 		if a, p, ok := LookupDC(s.DC, test, false); ok {
-			rep.change("ipv4_addr", codec.Defaulted, joinHostPort(a, p),
+			rep.change("ipv4_addr", Defaulted, joinHostPort(a, p),
 				"Telethon v2 connects through ipv4_addr only; taken from the DC table (the IPv6 address is kept in ipv6_addr)")
 		} else {
 			rep.note("ipv4_addr is NULL: Telethon v2 will use its own address for DC %d", s.DC)
@@ -560,19 +560,19 @@ func fileDefaults(f *File, kind FileKind, from string, rep *Report) {
 	if kind.pyrogramFamily() {
 		if !s.TestMode.Known() {
 			s.TestMode = codec.Some(false)
-			rep.change("test_mode", codec.Defaulted, "false", fmt.Sprintf("not stored by %s; a production session is assumed (pass --test-mode for a test DC session)", from))
+			rep.change("test_mode", Defaulted, "false", fmt.Sprintf("not stored by %s; a production session is assumed (pass --test-mode for a test DC session)", from))
 		}
 		if !s.IsBot.Known() {
 			s.IsBot = codec.Some(false)
-			rep.change("is_bot", codec.Defaulted, "false", fmt.Sprintf("not stored by %s; a user account is assumed (pass --bot for a bot)", from))
+			rep.change("is_bot", Defaulted, "false", fmt.Sprintf("not stored by %s; a user account is assumed (pass --bot for a bot)", from))
 		}
 		if !s.APIID.Known() {
-			rep.change("api_id", codec.Defaulted, "NULL", "not known; Pyrogram reads NULL as unset and takes Client(api_id=…) (or asks for it) on start")
+			rep.change("api_id", Defaulted, "NULL", "not known; Pyrogram reads NULL as unset and takes Client(api_id=…) (or asks for it) on start")
 		}
 	}
 	if kind == TelethonV2SQLite && s.UserID.Known() && !s.IsBot.Known() {
 		s.IsBot = codec.Some(false)
-		rep.change("is_bot", codec.Defaulted, "false", fmt.Sprintf("not stored by %s; Telethon v2's user.bot is NOT NULL and a user account is assumed", from))
+		rep.change("is_bot", Defaulted, "false", fmt.Sprintf("not stored by %s; Telethon v2's user.bot is NOT NULL and a user account is assumed", from))
 	}
 	if kind == TelethonV2SQLite && !s.UserID.Known() {
 		rep.note("no user row: Telethon v2 starts on its default DC 2, which is this session's DC")
@@ -583,11 +583,11 @@ func fileDefaults(f *File, kind FileKind, from string, rep *Report) {
 // hold.
 func dropExtras(f *File, to Target, rep *Report) {
 	if v, ok := f.TakeoutID.Get(); ok && to.File != TelethonSQLite {
-		rep.change("takeout_id", codec.Dropped, strconv.FormatInt(v, 10), to.String()+" stores no takeout session id")
+		rep.change("takeout_id", Dropped, strconv.FormatInt(v, 10), to.String()+" stores no takeout session id")
 		f.TakeoutID = codec.None[int64]()
 	}
 	if f.selfUsername != "" && to.File != TelethonV2SQLite {
-		rep.change("user.username", codec.Dropped, f.selfUsername, to.String()+" stores no username of its own account")
+		rep.change("user.username", Dropped, f.selfUsername, to.String()+" stores no username of its own account")
 	}
 }
 
@@ -603,7 +603,7 @@ func dropFields(s *codec.Session, holds []string, target string, rep *Report) {
 	}
 	drop := func(name, value, reason string) {
 		if !has(name) {
-			rep.change(name, codec.Dropped, value, reason)
+			rep.change(name, Dropped, value, reason)
 		}
 	}
 	if s.ServerAddress != "" {
@@ -644,7 +644,7 @@ func carryEntities(f *File, to Target, opts Options, rep *Report) {
 		if to.IsFile() {
 			why = "Telethon v2 keeps no entity cache in its session file"
 		}
-		rep.change("entities", codec.Dropped, fmt.Sprintf("%d entities", n), why)
+		rep.change("entities", Dropped, fmt.Sprintf("%d entities", n), why)
 		f.Entities = nil
 		return
 	}
@@ -699,33 +699,33 @@ func carryEntities(f *File, to Target, opts Options, rep *Report) {
 	rep.EntitiesWritten = len(kept)
 	target := to.String()
 	if noHash > 0 {
-		rep.change("entities", codec.Dropped, fmt.Sprintf("%d entities", noHash), "users or channels without an access hash, which "+target+" cannot resolve")
+		rep.change("entities", Dropped, fmt.Sprintf("%d entities", noHash), "users or channels without an access hash, which "+target+" cannot resolve")
 	}
 	if extraNames > 0 {
-		rep.change("usernames", codec.Dropped, fmt.Sprintf("%d extra usernames", extraNames), target+" stores one username per peer")
+		rep.change("usernames", Dropped, fmt.Sprintf("%d extra usernames", extraNames), target+" stores one username per peer")
 	}
 	if to.File == TelethonSQLite {
 		if types > 0 {
-			rep.change("peers.type", codec.Dropped, fmt.Sprintf("%d types", types), "Telethon's entities table has no type column; it derives user/chat/channel from the id, so bots and supergroups are no longer marked as such")
+			rep.change("peers.type", Dropped, fmt.Sprintf("%d types", types), "Telethon's entities table has no type column; it derives user/chat/channel from the id, so bots and supergroups are no longer marked as such")
 		}
 		return
 	}
 	if names > 0 {
-		rep.change("entities.name", codec.Dropped, fmt.Sprintf("%d names", names), "the Pyrogram family's peers table has no name column")
+		rep.change("entities.name", Dropped, fmt.Sprintf("%d names", names), "the Pyrogram family's peers table has no name column")
 	}
 	for _, t := range []PeerType{PeerUser, PeerGroup, PeerChannel} {
 		if c := byType[t]; c > 0 {
-			rep.change("peers.type", codec.Defaulted, string(t), fmt.Sprintf("%d entities of unknown type, chosen from the id (%s)", c, typeRule(t)))
+			rep.change("peers.type", Defaulted, string(t), fmt.Sprintf("%d entities of unknown type, chosen from the id (%s)", c, typeRule(t)))
 		}
 	}
 	for _, t := range []PeerType{"forum", "direct", "community"} {
 		if c := mapped[t]; c > 0 {
 			w, _ := pyrogramPeerType(Entity{ID: -channelMark - 1, Type: t}, to.File)
-			rep.change("peers.type", codec.Defaulted, string(w), fmt.Sprintf("%d %q peers: %s does not know that type; it resolves %q identically (InputPeerChannel)", c, t, target, w))
+			rep.change("peers.type", Defaulted, string(w), fmt.Sprintf("%d %q peers: %s does not know that type; it resolves %q identically (InputPeerChannel)", c, t, target, w))
 		}
 	}
 	if undated > 0 {
-		rep.change("peers.last_update_on", codec.Defaulted, "time of writing", fmt.Sprintf("%d entities have no date; the column default applies", undated))
+		rep.change("peers.last_update_on", Defaulted, "time of writing", fmt.Sprintf("%d entities have no date; the column default applies", undated))
 	}
 	if expired > 0 {
 		rep.note("%d cached usernames are older than 8 hours: the Pyrogram family treats them as expired and resolves those usernames through the API again (ids still resolve from the cache)", expired)
@@ -748,7 +748,7 @@ func carryState(f *File, to Target, rep *Report) {
 	u := f.UpdateState
 	if u == nil {
 		if f.stateCount > 0 {
-			rep.change("update_state", codec.Dropped, fmt.Sprintf("%d rows", f.stateCount), to.String()+" does not carry Telethon's update state; the client starts from a fresh state and does not replay updates missed while offline")
+			rep.change("update_state", Dropped, fmt.Sprintf("%d rows", f.stateCount), to.String()+" does not carry Telethon's update state; the client starts from a fresh state and does not replay updates missed while offline")
 		}
 		return
 	}
@@ -761,7 +761,7 @@ func carryState(f *File, to Target, rep *Report) {
 			}
 		}
 		if undated > 0 {
-			rep.change("update_state", codec.Dropped, fmt.Sprintf("%d channel states", undated), "Telethon 1.x needs a date for each channel state and the source stores none")
+			rep.change("update_state", Dropped, fmt.Sprintf("%d channel states", undated), "Telethon 1.x needs a date for each channel state and the source stores none")
 		}
 	case TelethonV2SQLite:
 		dated := 0
@@ -771,10 +771,10 @@ func carryState(f *File, to Target, rep *Report) {
 			}
 		}
 		if dated > 0 {
-			rep.change("update_state", codec.Dropped, fmt.Sprintf("%d channel dates", dated), "Telethon v2's channelstate stores only pts")
+			rep.change("update_state", Dropped, fmt.Sprintf("%d channel dates", dated), "Telethon v2's channelstate stores only pts")
 		}
 	default:
-		rep.change("update_state", codec.Dropped, fmt.Sprintf("pts %d, %d channels", u.PTS, len(u.Channels)), to.String()+" does not carry Telethon's update state; the client starts from a fresh state and does not replay updates missed while offline")
+		rep.change("update_state", Dropped, fmt.Sprintf("pts %d, %d channels", u.PTS, len(u.Channels)), to.String()+" does not carry Telethon's update state; the client starts from a fresh state and does not replay updates missed while offline")
 		f.UpdateState = nil
 	}
 }

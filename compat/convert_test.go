@@ -22,7 +22,7 @@ func target(t testing.TB, name string) compat.Target {
 }
 
 // findChange returns the report's change for field (and kind), or fails.
-func findChange(t testing.TB, rep *compat.Report, field string, kind codec.ChangeKind) codec.Change {
+func findChange(t testing.TB, rep *compat.Report, field string, kind compat.ChangeKind) compat.Change {
 	t.Helper()
 	for _, c := range rep.Changes {
 		if c.Field == field && c.Kind == kind {
@@ -30,7 +30,7 @@ func findChange(t testing.TB, rep *compat.Report, field string, kind codec.Chang
 		}
 	}
 	require.Failf(t, "change not reported", "%s %s in:\n%s", field, kind, rep)
-	return codec.Change{}
+	return compat.Change{}
 }
 
 func noChange(t testing.TB, rep *compat.Report, field string) {
@@ -57,7 +57,7 @@ func TestConvertTelethonFileToPyrogramString(t *testing.T) {
 
 	res, rep, err := compat.Convert(src, to, compat.Options{UserID: codec.Some[int64](123456789), APIID: codec.Some[uint32](2040)})
 	require.NoError(t, err)
-	s, err := codec.ParsePyrogram(res.Text())
+	s, err := codec.DecodeAs(codec.Pyrogram, res.Text())
 	require.NoError(t, err)
 	require.Equal(t, 2, s.DC)
 	require.True(t, keyIs(s.Key, 101), "key")
@@ -69,17 +69,17 @@ func TestConvertTelethonFileToPyrogramString(t *testing.T) {
 	require.Equal(t, "telethon", rep.From)
 	require.Equal(t, 7, rep.Schema)
 	require.Equal(t, "pyrogram", rep.To)
-	require.Equal(t, "123456789", findChange(t, rep, "user_id", codec.Supplied).Value)
-	require.Equal(t, "2040", findChange(t, rep, "api_id", codec.Supplied).Value)
-	c := findChange(t, rep, "test_mode", codec.Defaulted)
+	require.Equal(t, "123456789", findChange(t, rep, "user_id", compat.Supplied).Value)
+	require.Equal(t, "2040", findChange(t, rep, "api_id", compat.Supplied).Value)
+	c := findChange(t, rep, "test_mode", compat.Defaulted)
 	require.Equal(t, "false", c.Value)
 	require.Contains(t, c.Reason, "149.154.167.51 is a production DC 2 address")
-	require.Equal(t, "149.154.167.51", findChange(t, rep, "server_address", codec.Dropped).Value)
-	findChange(t, rep, "port", codec.Dropped)
-	findChange(t, rep, "is_bot", codec.Defaulted)
-	require.Equal(t, "7 entities", findChange(t, rep, "entities", codec.Dropped).Value)
-	findChange(t, rep, "update_state", codec.Dropped)
-	require.Equal(t, "77", findChange(t, rep, "takeout_id", codec.Dropped).Value)
+	require.Equal(t, "149.154.167.51", findChange(t, rep, "server_address", compat.Dropped).Value)
+	findChange(t, rep, "port", compat.Dropped)
+	findChange(t, rep, "is_bot", compat.Defaulted)
+	require.Equal(t, "7 entities", findChange(t, rep, "entities", compat.Dropped).Value)
+	findChange(t, rep, "update_state", compat.Dropped)
+	require.Equal(t, "77", findChange(t, rep, "takeout_id", compat.Dropped).Value)
 	require.Equal(t, 7, rep.EntitiesRead)
 	require.Zero(t, rep.EntitiesWritten)
 
@@ -100,15 +100,15 @@ func TestConvertPyrogramFileToTelethonFile(t *testing.T) {
 	res, rep, err := compat.Convert(compat.FileSource("testdata/pyrogram_v3.session"), target(t, "telethon-sqlite"), compat.Options{Output: out})
 	require.NoError(t, err)
 	require.Equal(t, out, res.Path)
-	c := findChange(t, rep, "server_address", codec.Defaulted)
+	c := findChange(t, rep, "server_address", compat.Defaulted)
 	require.Equal(t, "149.154.167.91", c.Value, "DC 4 from the table")
 	require.Contains(t, c.Reason, "DC table")
-	require.Equal(t, "443", findChange(t, rep, "port", codec.Defaulted).Value)
-	require.Equal(t, "2040", findChange(t, rep, "api_id", codec.Dropped).Value)
-	require.Equal(t, "123456789", findChange(t, rep, "user_id", codec.Dropped).Value)
-	findChange(t, rep, "is_bot", codec.Dropped)
-	findChange(t, rep, "test_mode", codec.Dropped)
-	require.Equal(t, "2 types", findChange(t, rep, "peers.type", codec.Dropped).Value, "the bot and the supergroup")
+	require.Equal(t, "443", findChange(t, rep, "port", compat.Defaulted).Value)
+	require.Equal(t, "2040", findChange(t, rep, "api_id", compat.Dropped).Value)
+	require.Equal(t, "123456789", findChange(t, rep, "user_id", compat.Dropped).Value)
+	findChange(t, rep, "is_bot", compat.Dropped)
+	findChange(t, rep, "test_mode", compat.Dropped)
+	require.Equal(t, "2 types", findChange(t, rep, "peers.type", compat.Dropped).Value, "the bot and the supergroup")
 	require.Equal(t, 5, rep.EntitiesWritten)
 
 	f, err := compat.ReadFile(out)
@@ -131,7 +131,7 @@ func TestConvertTelethonFileToPyrogramFiles(t *testing.T) {
 			_, rep, err := compat.Convert(compat.FileSource("testdata/telethon_v7.session"), target(t, name),
 				compat.Options{Output: out, UserID: codec.Some[int64](5555), Now: now})
 			require.NoError(t, err)
-			c := findChange(t, rep, "peers.type", codec.Defaulted)
+			c := findChange(t, rep, "peers.type", compat.Defaulted)
 			require.Equal(t, "user", c.Value)
 			require.Contains(t, c.Reason, "4 entities of unknown type")
 			var channel bool
@@ -139,12 +139,12 @@ func TestConvertTelethonFileToPyrogramFiles(t *testing.T) {
 				channel = channel || (c.Field == "peers.type" && c.Value == "channel" && strings.Contains(c.Reason, "2 entities"))
 			}
 			require.True(t, channel, "two channel ids defaulted to channel:\n%s", rep)
-			require.Equal(t, "6 names", findChange(t, rep, "entities.name", codec.Dropped).Value)
-			require.Equal(t, "NULL", findChange(t, rep, "api_id", codec.Defaulted).Value)
-			findChange(t, rep, "is_bot", codec.Defaulted)
-			findChange(t, rep, "test_mode", codec.Defaulted)
-			findChange(t, rep, "update_state", codec.Dropped)
-			findChange(t, rep, "takeout_id", codec.Dropped)
+			require.Equal(t, "6 names", findChange(t, rep, "entities.name", compat.Dropped).Value)
+			require.Equal(t, "NULL", findChange(t, rep, "api_id", compat.Defaulted).Value)
+			findChange(t, rep, "is_bot", compat.Defaulted)
+			findChange(t, rep, "test_mode", compat.Defaulted)
+			findChange(t, rep, "update_state", compat.Dropped)
+			findChange(t, rep, "takeout_id", compat.Dropped)
 			require.Contains(t, strings.Join(rep.Notes, "\n"), "older than 8 hours")
 			require.Equal(t, 7, rep.EntitiesWritten)
 
@@ -158,7 +158,7 @@ func TestConvertTelethonFileToPyrogramFiles(t *testing.T) {
 				require.Equal(t, "149.154.167.51", f.Session.ServerAddress, "the source address is kept")
 				noChange(t, rep, "server_address")
 			} else {
-				findChange(t, rep, "server_address", codec.Dropped)
+				findChange(t, rep, "server_address", compat.Dropped)
 			}
 		})
 	}
@@ -178,7 +178,7 @@ func TestConvertToTelethonV2(t *testing.T) {
 	_, rep, err := compat.Convert(compat.FileSource("testdata/telethon_v7_ipv6.session"), target(t, "telethon-v2-sqlite"),
 		compat.Options{Output: out, UserID: codec.Some[int64](77)})
 	require.NoError(t, err)
-	require.Equal(t, "149.154.167.91:443", findChange(t, rep, "ipv4_addr", codec.Defaulted).Value)
+	require.Equal(t, "149.154.167.91:443", findChange(t, rep, "ipv4_addr", compat.Defaulted).Value)
 	require.Equal(t, []string{"4 149.154.167.91:443 2001:67c:4e8:f004::a:443"}, sqlRows(t, out, "SELECT id, ipv4_addr, ipv6_addr FROM datacenter"))
 	require.Equal(t, []string{"77 4 0 <nil>"}, sqlRows(t, out, "SELECT * FROM user"))
 
@@ -187,8 +187,8 @@ func TestConvertToTelethonV2(t *testing.T) {
 	_, rep, err = compat.Convert(compat.FileSource("testdata/telethon_v7.session"), target(t, "telethon-v2-sqlite"), compat.Options{Output: out})
 	require.NoError(t, err)
 	require.Contains(t, strings.Join(rep.Notes, "\n"), "no user row")
-	require.Equal(t, "1 channel dates", findChange(t, rep, "update_state", codec.Dropped).Value)
-	require.Equal(t, "7 entities", findChange(t, rep, "entities", codec.Dropped).Value)
+	require.Equal(t, "1 channel dates", findChange(t, rep, "update_state", compat.Dropped).Value)
+	require.Equal(t, "7 entities", findChange(t, rep, "entities", compat.Dropped).Value)
 	require.Equal(t, []string{"1000 5 1717243200 42"}, sqlRows(t, out, "SELECT * FROM state"))
 	require.Equal(t, []string{"1234567890 777"}, sqlRows(t, out, "SELECT * FROM channelstate"))
 	require.Empty(t, sqlRows(t, out, "SELECT * FROM user"))
@@ -197,7 +197,7 @@ func TestConvertToTelethonV2(t *testing.T) {
 	back := filepath.Join(dir, "d.session")
 	_, rep, err = compat.Convert(compat.FileSource(out), target(t, "telethon-sqlite"), compat.Options{Output: back})
 	require.NoError(t, err)
-	require.Equal(t, "1 channel states", findChange(t, rep, "update_state", codec.Dropped).Value)
+	require.Equal(t, "1 channel states", findChange(t, rep, "update_state", compat.Dropped).Value)
 	require.Equal(t, []string{"0 1000 5 1717243200 42"}, sqlRows(t, back, "SELECT * FROM update_state"))
 }
 
@@ -209,10 +209,10 @@ func TestConvertStrings(t *testing.T) {
 	require.NoError(t, err)
 	res, rep, err := compat.Convert(compat.StringSource(gramjs, codec.GramJS), target(t, "telethon"), compat.Options{})
 	require.NoError(t, err)
-	c := findChange(t, rep, "server_address", codec.Defaulted)
+	c := findChange(t, rep, "server_address", compat.Defaulted)
 	require.Equal(t, "149.154.167.91", c.Value)
 	require.Contains(t, c.Reason, "vesta.web.telegram.org")
-	got, err := codec.ParseTelethon(res.Text())
+	got, err := codec.DecodeAs(codec.Telethon, res.Text())
 	require.NoError(t, err)
 	require.Equal(t, "149.154.167.91", got.ServerAddress)
 	require.True(t, keyIs(got.Key, 5))
@@ -224,9 +224,9 @@ func TestConvertStrings(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "t.session")
 	_, rep, err = compat.Convert(compat.StringSource(pyro, codec.FormatUnknown), target(t, "telethon-sqlite"), compat.Options{Output: out})
 	require.NoError(t, err)
-	require.Equal(t, "149.154.175.10", findChange(t, rep, "server_address", codec.Defaulted).Value, "test DC 1")
-	require.Equal(t, "80", findChange(t, rep, "port", codec.Defaulted).Value)
-	require.Equal(t, "true", findChange(t, rep, "test_mode", codec.Dropped).Value)
+	require.Equal(t, "149.154.175.10", findChange(t, rep, "server_address", compat.Defaulted).Value, "test DC 1")
+	require.Equal(t, "80", findChange(t, rep, "port", compat.Defaulted).Value)
+	require.Equal(t, "true", findChange(t, rep, "test_mode", compat.Dropped).Value)
 	require.Equal(t, "string session", rep.Source)
 	require.Equal(t, "pyrogram", rep.From)
 }
@@ -238,17 +238,17 @@ func TestConvertDerivesTestMode(t *testing.T) {
 		compat.TelethonSQLite, compat.WriteOptions{}))
 	res, rep, err := compat.Convert(compat.FileSource(in), target(t, "pyrogram"), compat.Options{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1)})
 	require.NoError(t, err)
-	c := findChange(t, rep, "test_mode", codec.Defaulted)
+	c := findChange(t, rep, "test_mode", compat.Defaulted)
 	require.Equal(t, "true", c.Value)
 	require.Contains(t, c.Reason, "a test DC 2 address")
-	s, err := codec.ParsePyrogram(res.Text())
+	s, err := codec.DecodeAs(codec.Pyrogram, res.Text())
 	require.NoError(t, err)
 	require.Equal(t, codec.Some(true), s.TestMode)
 
 	// An explicit option wins over derivation, and is reported as supplied.
 	_, rep, err = compat.Convert(compat.FileSource(in), target(t, "pyrogram"), compat.Options{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1), TestMode: codec.Some(true)})
 	require.NoError(t, err)
-	findChange(t, rep, "test_mode", codec.Supplied)
+	findChange(t, rep, "test_mode", compat.Supplied)
 }
 
 func TestConvertOptionConflict(t *testing.T) {
@@ -267,7 +267,7 @@ func TestConvertOptionConflict(t *testing.T) {
 // option supplied, and checks that the key and DC survive.
 func TestConvertMatrix(t *testing.T) {
 	var names []string
-	for _, f := range codec.Formats {
+	for _, f := range codec.Formats() {
 		names = append(names, f.String())
 	}
 	for _, k := range compat.FileKinds {
@@ -336,8 +336,8 @@ func TestConvertForkPeerTypes(t *testing.T) {
 		}
 	}
 	require.Equal(t, []string{`supergroup: 1 "forum" peers`, `channel: 1 "direct" peers`, `channel: 1 "community" peers`}, mapped)
-	require.Equal(t, "1 entities", findChange(t, rep, "entities", codec.Dropped).Value, "the user without an access hash")
-	require.Equal(t, "1 extra usernames", findChange(t, rep, "usernames", codec.Dropped).Value, "alice_alt: Pyrogram 3 keeps one")
+	require.Equal(t, "1 entities", findChange(t, rep, "entities", compat.Dropped).Value, "the user without an access hash")
+	require.Equal(t, "1 extra usernames", findChange(t, rep, "usernames", compat.Dropped).Value, "alice_alt: Pyrogram 3 keeps one")
 
 	ku := filepath.Join(dir, "ku.session")
 	_, rep, err = compat.Convert(compat.FileSource(in), target(t, "kurigram-sqlite"), compat.Options{Output: ku})

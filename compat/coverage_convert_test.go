@@ -89,7 +89,7 @@ func TestConvertOptionConflicts(t *testing.T) {
 	require.NoError(t, err)
 	defer res.Session.Wipe()
 	for _, c := range rep.Changes {
-		require.NotEqual(t, codec.Supplied, c.Kind, "agreeing option reported as supplied: %s", c.Field)
+		require.NotEqual(t, compat.Supplied, c.Kind, "agreeing option reported as supplied: %s", c.Field)
 	}
 	require.Equal(t, "mem", rep.Source)
 }
@@ -101,10 +101,10 @@ func TestConvertAddressDefaults(t *testing.T) {
 		res, rep, err := compat.ConvertFile(f, "mem", target(t, "telethon"), compat.Options{})
 		require.NoError(t, err)
 		defer res.Session.Wipe()
-		c := findChange(t, rep, "server_address", codec.Defaulted)
+		c := findChange(t, rep, "server_address", compat.Defaulted)
 		require.Equal(t, "149.154.167.51", c.Value)
 		require.Contains(t, c.Reason, "host name")
-		require.Equal(t, "443", findChange(t, rep, "port", codec.Defaulted).Value)
+		require.Equal(t, "443", findChange(t, rep, "port", compat.Defaulted).Value)
 		back, err := codec.DecodeAs(codec.Telethon, res.Text())
 		require.NoError(t, err)
 		defer back.Wipe()
@@ -117,7 +117,7 @@ func TestConvertAddressDefaults(t *testing.T) {
 		res, rep, err := compat.ConvertFile(f, "mem", target(t, "telethon"), compat.Options{})
 		require.NoError(t, err)
 		defer res.Session.Wipe()
-		require.Equal(t, "443", findChange(t, rep, "port", codec.Defaulted).Value)
+		require.Equal(t, "443", findChange(t, rep, "port", compat.Defaulted).Value)
 		noChange(t, rep, "server_address")
 	})
 	t.Run("DC not in the table", func(t *testing.T) {
@@ -142,7 +142,7 @@ func TestConvertAddressDefaults(t *testing.T) {
 		res, rep, err := compat.ConvertFile(f, "mem", target(t, "telethon-v2-sqlite"), compat.Options{Output: out})
 		require.NoError(t, err)
 		defer res.Session.Wipe()
-		require.Equal(t, "149.154.167.91:443", findChange(t, rep, "ipv4_addr", codec.Defaulted).Value)
+		require.Equal(t, "149.154.167.91:443", findChange(t, rep, "ipv4_addr", compat.Defaulted).Value)
 	})
 	t.Run("IPv6 DC not in the table into Telethon v2", func(t *testing.T) {
 		f := memFile(t, 17, func(s *codec.Session) {
@@ -181,7 +181,7 @@ func TestConvertFromOtherStringFormats(t *testing.T) {
 			defer res.Session.Wipe()
 			require.Equal(t, from.String(), rep.From)
 			require.Equal(t, from.String()+" string session", rep.Source)
-			c := findChange(t, rep, "is_bot", codec.Defaulted)
+			c := findChange(t, rep, "is_bot", compat.Defaulted)
 			require.Contains(t, c.Reason, map[codec.Format]string{codec.GramJS: "GramJS", codec.Mtcute: "mtcute", codec.Gotd: "gotd"}[from])
 			requireNoSecret(t, rep.String(), 18)
 		})
@@ -206,25 +206,25 @@ func TestConvertStateAndExtras(t *testing.T) {
 	res, rep, err := compat.ConvertFile(f, "mem", target(t, "telethon-sqlite"), compat.Options{Output: out})
 	require.NoError(t, err)
 	res.Session.Wipe()
-	require.Equal(t, "1 channel states", findChange(t, rep, "update_state", codec.Dropped).Value)
-	require.Equal(t, "2 types", findChange(t, rep, "peers.type", codec.Dropped).Value)
+	require.Equal(t, "1 channel states", findChange(t, rep, "update_state", compat.Dropped).Value)
+	require.Equal(t, "2 types", findChange(t, rep, "peers.type", compat.Dropped).Value)
 
 	out = filepath.Join(t.TempDir(), "v2.session")
 	res, rep, err = compat.ConvertFile(f, "mem", target(t, "telethon-v2-sqlite"), compat.Options{Output: out})
 	require.NoError(t, err)
 	res.Session.Wipe()
-	require.Equal(t, "1 channel dates", findChange(t, rep, "update_state", codec.Dropped).Value)
-	require.Equal(t, "3 entities", findChange(t, rep, "entities", codec.Dropped).Value)
+	require.Equal(t, "1 channel dates", findChange(t, rep, "update_state", compat.Dropped).Value)
+	require.Equal(t, "3 entities", findChange(t, rep, "entities", compat.Dropped).Value)
 
 	out = filepath.Join(t.TempDir(), "p.session")
 	res, rep, err = compat.ConvertFile(f, "mem", target(t, "pyrogram-sqlite"), compat.Options{Output: out, Now: func() time.Time { return time.Unix(1e9, 0) }})
 	require.NoError(t, err)
 	res.Session.Wipe()
-	require.Equal(t, "pts 10, 2 channels", findChange(t, rep, "update_state", codec.Dropped).Value)
+	require.Equal(t, "pts 10, 2 channels", findChange(t, rep, "update_state", compat.Dropped).Value)
 	require.True(t, containsNote(rep.Notes, "1 cached usernames are older than 8 hours"), "notes: %q", rep.Notes)
 	var sawForum, sawDirect bool
 	for _, c := range rep.Changes {
-		if c.Field == "peers.type" && c.Kind == codec.Defaulted {
+		if c.Field == "peers.type" && c.Kind == compat.Defaulted {
 			sawForum = sawForum || strings.Contains(c.Reason, `"forum"`)
 			sawDirect = sawDirect || strings.Contains(c.Reason, `"direct"`)
 		}

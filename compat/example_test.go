@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
@@ -75,4 +76,26 @@ func ExampleWriteFile() {
 	fmt.Println(st.Mode().Perm())
 	// Output:
 	// -rw-------
+}
+
+func ExampleChanges() {
+	// A Telethon string for DC 2, 149.154.167.51:443 (obviously fake key),
+	// with the two values Pyrogram needs supplied.
+	s, err := codec.Decode("1ApWapzMBu2" + strings.Repeat("FhYW", 85) + "E=")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Wipe()
+	s.UserID = codec.Some[int64](123456789)
+	s.APIID = codec.Some[uint32](2040)
+	for _, c := range compat.Changes(s, codec.Pyrogram) {
+		fmt.Println(c)
+	}
+	// Output:
+	// server_address: dropped (149.154.167.51): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no address; it derives one from the DC id
+	// port: dropped (443): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no port
+	// ipv6: dropped (false): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no IPv6 flag
+	// test_mode: defaulted (false): not known; Pyrogram needs a value and a production session is assumed
+	// is_bot: defaulted (false): not known; Pyrogram needs a value and a user account is assumed
 }

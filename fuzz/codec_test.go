@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/codec/diagnose"
 	fc "github.com/tgsession/tgsession/fuzz/internal/fuzzcheck"
 )
 
@@ -76,7 +77,7 @@ func FuzzParseMtcute(f *testing.F)         { fuzzFormat(f, codec.Mtcute) }
 func FuzzParseGotd(f *testing.F)           { fuzzFormat(f, codec.Gotd) }
 
 // fuzzFormat fuzzes one format's decoder (codec.DecodeAs, which calls
-// ParseTelethon, ParsePyrogram, …). Invariants: see checkAccepted and
+// DecodeAs for each format). Invariants: see checkAccepted and
 // checkRefused; in addition, when the decoder accepts a text, Detect either
 // names the same format, refuses it as ambiguous with this format among the
 // candidates, or names another format whose decoder gives the same fields.
@@ -127,7 +128,7 @@ func fuzzFormat(f *testing.F, format codec.Format) {
 func FuzzDifferential(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in string) {
 		var got []*codec.Session
-		for _, format := range codec.Formats {
+		for _, format := range codec.Formats() {
 			s, err := codec.DecodeAs(format, in)
 			if err != nil {
 				continue
@@ -180,7 +181,7 @@ func FuzzConvert(f *testing.F) {
 		key := s.Key.Reveal()
 		defer clear(key)
 		leak := fc.NewLeak(in).Secret(key)
-		for _, to := range codec.Formats {
+		for _, to := range codec.Formats() {
 			enc, err := s.Encode(to)
 			if err != nil {
 				fc.Typed(t, err, fmt.Sprintf("%v→%v", s.Source, to), fc.CodecSentinels...)
@@ -211,10 +212,10 @@ func FuzzConvert(f *testing.F) {
 	})
 }
 
-// checkDiagnosis checks codec.Diagnose(in) against Decode's result.
+// checkDiagnosis checks diagnose.Text(in) against Decode's result.
 func checkDiagnosis(t *testing.T, in string, s *codec.Session, err error) {
 	t.Helper()
-	d := codec.Diagnose(in)
+	d := diagnose.Text(in)
 	if d.Decodes != (err == nil) {
 		t.Fatalf("Diagnose says Decodes=%v, Decode's error is %v", d.Decodes, err != nil)
 	}
@@ -235,7 +236,7 @@ func checkDiagnosis(t *testing.T, in string, s *codec.Session, err error) {
 		fc.NoLeak(t, c, "Diagnose error", d.Err.Error())
 	}
 	// The same text pasted where an error message belongs.
-	if out, ok := codec.ExplainLibraryError(in); ok {
+	if out, ok := diagnose.LibraryError(in); ok {
 		w := fc.NewLeak(in).WindowsOnly()
 		for _, p := range fc.LenientPayloads(in) {
 			w.Secret(p)

@@ -60,6 +60,7 @@ var formatTargets = map[string]codec.Format{
 	"FuzzParseTelethon": codec.Telethon, "FuzzParsePyrogram": codec.Pyrogram,
 	"FuzzParsePyrogramLegacy": codec.PyrogramLegacy, "FuzzParseGramJS": codec.GramJS,
 	"FuzzParseMtcute": codec.Mtcute, "FuzzParseGotd": codec.Gotd,
+	"FuzzParseMtkruto": codec.Mtkruto,
 }
 
 // stringCorpora distributes the string seeds: FuzzDecode gets every one;
@@ -81,7 +82,7 @@ func stringCorpora(all []seed) map[string][]seed {
 			}
 			s.Wipe()
 		}
-		for _, f := range codec.Formats {
+		for _, f := range codec.Formats() {
 			if s, err := codec.DecodeAs(f, text); err == nil {
 				s.Wipe()
 				out["FuzzDifferential"] = append(out["FuzzDifferential"], sd)

@@ -57,7 +57,7 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 }
 
 func TestEnvelopeEveryFormat(t *testing.T) {
-	for _, f := range append([]codec.Format{codec.FormatUnknown}, codec.Formats...) {
+	for _, f := range append([]codec.Format{codec.FormatUnknown}, codec.Formats()...) {
 		m := &vault.Session{Source: f, DC: 65535}
 		b, err := vault.MarshalEnvelope(m, testKey(1))
 		require.NoError(t, err, f.String())

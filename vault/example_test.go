@@ -13,7 +13,7 @@ import (
 )
 
 // exampleSession stands in for a session parsed with codec (for example
-// codec.ParseTelethon of a StringSession); its key is obviously fake.
+// codec.DecodeAs(Telethon) of a StringSession); its key is obviously fake.
 func exampleSession() *codec.Session {
 	key, _ := codec.NewAuthKey(bytes.Repeat([]byte{'a'}, codec.AuthKeySize))
 	return &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}

@@ -64,7 +64,7 @@ func TestExecEnv(t *testing.T) {
 	_, ok = env[vault.EnvKey]
 	require.False(t, ok, "identity removed")
 	for name, c := range map[string]byte{"OUT_A": 'a', "OUT_B": 'b', "OUT_C": 'c'} {
-		cs, err := codec.ParseTelethon(env[name])
+		cs, err := codec.DecodeAs(codec.Telethon, env[name])
 		require.NoError(t, err, name)
 		require.True(t, cs.Key.Equal(testSession(t, c, 2).Key), "%s has the wrong key", name)
 	}

@@ -394,7 +394,7 @@ type target = compat.Target
 
 func targetNames() []string {
 	var names []string
-	for _, f := range codec.Formats {
+	for _, f := range codec.Formats() {
 		names = append(names, f.String())
 	}
 	for _, f := range compat.FileKinds {
@@ -421,12 +421,12 @@ func formatError(err error, name string, names []string) error {
 
 // result is the outcome of converting one input.
 type result struct {
-	Input   string         `json:"input"`
-	Output  string         `json:"output,omitempty"`
-	OK      bool           `json:"ok"`
-	Error   string         `json:"error,omitempty"`
-	Changes []codec.Change `json:"changes,omitempty"`
-	Notes   []string       `json:"notes,omitempty"`
+	Input   string          `json:"input"`
+	Output  string          `json:"output,omitempty"`
+	OK      bool            `json:"ok"`
+	Error   string          `json:"error,omitempty"`
+	Changes []compat.Change `json:"changes,omitempty"`
+	Notes   []string        `json:"notes,omitempty"`
 	// Skipped is set for an input that was not converted on purpose:
 	// its output exists (--skip-existing) or it is not a session file
 	// of a directory input; Reason says which.
@@ -554,7 +554,7 @@ func (c *cli) printReport(prefix string, rep *compat.Report, isFile bool) {
 		return
 	}
 	for _, ch := range rep.Changes {
-		if ch.Kind == codec.Supplied {
+		if ch.Kind == compat.Supplied {
 			// Name this CLI's flag (compat's reason names its own).
 			if fl, ok := suppliedBy[ch.Field]; ok {
 				ch.Reason = "given with " + fl
@@ -855,7 +855,7 @@ func (c *cli) convertBatch(srcs []source, skips []skipEntry, o *convertOpts) err
 		default:
 			written++
 			for _, ch := range r.Changes {
-				if ch.Kind == codec.Supplied {
+				if ch.Kind == compat.Supplied {
 					supplied[ch.Field]++
 				}
 			}

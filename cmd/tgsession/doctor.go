@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/codec/diagnose"
 )
 
 var doctorCmd = &command{
@@ -63,7 +63,7 @@ func runDoctor(c *cli, cmd *command, args []string) error {
 	if isSQLite {
 		return c.doctorFile(srcs[0], *asJSON)
 	}
-	d := codec.Diagnose(string(data))
+	d := diagnose.Text(string(data))
 	clear(data)
 	if *asJSON {
 		writeDiagnosisJSON(c.stdout, d)
@@ -91,7 +91,7 @@ type peerJSON struct {
 	Result  string `json:"result"`
 }
 
-func writeDiagnosisJSON(w io.Writer, d *codec.Diagnosis) {
+func writeDiagnosisJSON(w io.Writer, d *diagnose.Diagnosis) {
 	j := diagnosisJSON{
 		Format:   d.Format.String(),
 		Library:  d.Library,
@@ -115,7 +115,7 @@ func writeDiagnosisJSON(w io.Writer, d *codec.Diagnosis) {
 	_ = writeJSONLine(w, j)
 }
 
-func writeDiagnosis(w io.Writer, d *codec.Diagnosis) {
+func writeDiagnosis(w io.Writer, d *diagnose.Diagnosis) {
 	fmt.Fprintf(w, "format:  %s\n", d.Format)
 	fmt.Fprintf(w, "library: %s\n", escapeControls(d.Library))
 	if d.Decodes {
@@ -177,7 +177,7 @@ func (c *cli) explain(src source, asJSON bool) error {
 	if strings.TrimSpace(msg) == "" {
 		return failf("%s: empty: paste the error message a library printed", src)
 	}
-	text, ok := codec.ExplainLibraryError(msg)
+	text, ok := diagnose.LibraryError(msg)
 	if asJSON {
 		out := struct {
 			Known       bool    `json:"known"`

@@ -89,10 +89,10 @@ func runExec(c *cli, cmd *command, args []string) error {
 		f, err := codec.ParseFormat(*as)
 		if err != nil {
 			var names []string
-			for _, f := range codec.Formats {
+			for _, f := range codec.Formats() {
 				names = append(names, f.String())
 			}
-			return formatError(usageErrorf("exec: --as takes a string format (one of %s)", formatList(codec.Formats)), *as, names)
+			return formatError(usageErrorf("exec: --as takes a string format (one of %s)", formatList(codec.Formats())), *as, names)
 		}
 		to = f
 	}

@@ -48,7 +48,7 @@ var fileLibraries = map[compat.FileKind]string{
 // first, in the order of --to's list.
 func allFormats() []formatInfo {
 	var out []formatInfo
-	for _, f := range codec.Formats {
+	for _, f := range codec.Formats() {
 		lib := f.Library()
 		if f == codec.Pyrogram {
 			lib = "Pyrogram 2.x and forks (kurigram, pyrofork, hydrogram, irenogram)"

@@ -38,10 +38,10 @@ func parseFromFlag(cmd, name string) (codec.Format, error) {
 				"a .session file is recognised by itself: pass the file, without --from")
 		}
 		var names []string
-		for _, f := range codec.Formats {
+		for _, f := range codec.Formats() {
 			names = append(names, f.String())
 		}
-		return 0, formatError(usageErrorf("%s: unknown --from format (want one of %s)", cmd, formatList(codec.Formats)), name, names)
+		return 0, formatError(usageErrorf("%s: unknown --from format (want one of %s)", cmd, formatList(codec.Formats())), name, names)
 	}
 	return f, nil
 }

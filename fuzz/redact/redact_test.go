@@ -17,6 +17,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/codec/diagnose"
 	"github.com/tgsession/tgsession/compat"
 	fc "github.com/tgsession/tgsession/fuzz/internal/fuzzcheck"
 	"github.com/tgsession/tgsession/vault"
@@ -167,7 +168,7 @@ func newAuditFixture(t *testing.T) *auditFixture {
 		},
 		Key: key,
 	}
-	for _, format := range codec.Formats {
+	for _, format := range codec.Formats() {
 		if text, err := cs.Encode(format); err == nil {
 			f.texts = append(f.texts, text)
 		}
@@ -184,16 +185,16 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	addType(f, "codec.AuthKey", &key)
 	addType(f, "codec.Session", cs)
 	addType(f, "codec.Session (decoded)", parsed)
-	add(f, "*codec.Diagnosis (ok)", codec.Diagnose(f.texts[1]))
+	add(f, "*diagnose.Diagnosis (ok)", diagnose.Text(f.texts[1]))
 	broken := f.texts[1][:100] + "!" + f.texts[1][101:]
-	add(f, "*codec.Diagnosis (broken)", codec.Diagnose(broken))
+	add(f, "*diagnose.Diagnosis (broken)", diagnose.Text(broken))
 	_, decodeErr := codec.Decode(broken)
 	if decodeErr == nil {
 		t.Fatal("a string with '!' inside decodes")
 	}
 	add(f, "codec error", decodeErr)
 	add(f, "wrapped codec error", fmt.Errorf("loading session: %w", decodeErr))
-	_, gotdErr := codec.ParseGotd(strings.Replace(f.texts[len(f.texts)-1], `"DC":2`, `"DC":"x"`, 1))
+	_, gotdErr := codec.DecodeAs(codec.Gotd, strings.Replace(f.texts[len(f.texts)-1], `"DC":2`, `"DC":"x"`, 1))
 	add(f, "joined codec errors", errors.Join(decodeErr, gotdErr))
 
 	// compat

@@ -117,7 +117,7 @@ func (s *Storage) StoreSession(_ context.Context, data []byte) error {
 	if s.env != "" {
 		return ErrReadOnly
 	}
-	cs, err := codec.ParseGotd(string(data))
+	cs, err := codec.DecodeAs(codec.Gotd, string(data))
 	if err != nil {
 		return fmt.Errorf("gotdstorage: %w", err)
 	}

@@ -1,8 +1,11 @@
-package codec
+package compat
 
 import (
 	"net"
+	"net/netip"
 	"strconv"
+
+	"github.com/tgsession/tgsession/codec"
 )
 
 // ChangeKind says what happens to a session field when it is encoded in a
@@ -59,13 +62,13 @@ func (c Change) String() string {
 
 // formatFields lists, per format, the fields (by their snake_case JSON
 // name) that the format stores.
-var formatFields = map[Format][]string{
-	Telethon:       {"dc_id", "server_address", "port", "ipv6"},
-	GramJS:         {"dc_id", "server_address", "port", "ipv6"},
-	Pyrogram:       {"dc_id", "api_id", "test_mode", "user_id", "is_bot"},
-	PyrogramLegacy: {"dc_id", "test_mode", "user_id", "is_bot"},
-	Mtcute:         {"dc_id", "server_address", "port", "ipv6", "test_mode", "media_dc", "user_id", "is_bot"},
-	Gotd:           {"dc_id", "server_address", "port", "test_mode"},
+var formatFields = map[codec.Format][]string{
+	codec.Telethon:       {"dc_id", "server_address", "port", "ipv6"},
+	codec.GramJS:         {"dc_id", "server_address", "port", "ipv6"},
+	codec.Pyrogram:       {"dc_id", "api_id", "test_mode", "user_id", "is_bot"},
+	codec.PyrogramLegacy: {"dc_id", "test_mode", "user_id", "is_bot"},
+	codec.Mtcute:         {"dc_id", "server_address", "port", "ipv6", "test_mode", "media_dc", "user_id", "is_bot"},
+	codec.Gotd:           {"dc_id", "server_address", "port", "test_mode"},
 }
 
 // Changes lists what encoding s in format f does not carry over as it is,
@@ -73,14 +76,14 @@ var formatFields = map[Format][]string{
 // with the value lost), then every field f stores that s does not know and
 // that f's encoder writes as a default ([Defaulted], with the value
 // written). A field f needs but has no default for (Pyrogram's user_id,
-// Telethon's server_address, …) is not a change: [Session.Encode] refuses
-// it with a [*MissingFieldError]. Field names are the snake_case names of
+// Telethon's server_address, …) is not a change: [codec.Session.Encode] refuses
+// it with a [*codec.MissingFieldError]. Field names are the snake_case names of
 // the CLI's JSON output: dc_id, server_address, port, ipv6, test_mode,
 // api_id, user_id, is_bot, media_dc. Values never hold key material.
 //
 // Changes returns nil for an unknown format, and for a session nothing of
 // which is lost or defaulted.
-func Changes(s *Session, f Format) []Change {
+func Changes(s *codec.Session, f codec.Format) []Change {
 	fields, ok := formatFields[f]
 	if !ok || s == nil {
 		return nil
@@ -129,21 +132,21 @@ func Changes(s *Session, f Format) []Change {
 		out = append(out, Change{Field: name, Kind: Defaulted, Value: value, Reason: reason})
 	}
 	switch f {
-	case Pyrogram, PyrogramLegacy:
+	case codec.Pyrogram, codec.PyrogramLegacy:
 		if !s.TestMode.Known() {
 			def("test_mode", "false", "not known; Pyrogram needs a value and a production session is assumed")
 		}
 		if !s.IsBot.Known() {
 			def("is_bot", "false", "not known; Pyrogram needs a value and a user account is assumed")
 		}
-	case Mtcute:
+	case codec.Mtcute:
 		if !s.TestMode.Known() {
 			def("test_mode", "false", "not known; a production session is assumed")
 		}
 		if !s.IPv6.Known() && s.ServerAddress != "" {
 			def("ipv6", strconv.FormatBool(isIPv6Literal(s.ServerAddress)), "not known; inferred from the address")
 		}
-	case Gotd:
+	case codec.Gotd:
 		if !s.TestMode.Known() {
 			def("test_mode", "false", "not known; gotd's Config.TestMode is written as false")
 		}
@@ -153,7 +156,7 @@ func Changes(s *Session, f Format) []Change {
 
 // describeDCOption renders a DC option without secrets, e.g.
 // "dc 2 149.154.167.222:443 media".
-func describeDCOption(d *DCOption) string {
+func describeDCOption(d *codec.DCOption) string {
 	s := "dc " + strconv.Itoa(d.ID)
 	if d.ServerAddress != "" {
 		s += " " + net.JoinHostPort(d.ServerAddress, strconv.Itoa(int(d.Port)))
@@ -165,4 +168,10 @@ func describeDCOption(d *DCOption) string {
 		s += " test"
 	}
 	return s
+}
+
+// isIPv6Literal reports whether s is an IPv6 address literal.
+func isIPv6Literal(s string) bool {
+	a, err := netip.ParseAddr(s)
+	return err == nil && a.Is6()
 }

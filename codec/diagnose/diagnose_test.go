@@ -1,4 +1,4 @@
-package codec_test
+package diagnose_test
 
 import (
 	"encoding/base64"
@@ -11,11 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/codec/diagnose"
 )
 
 // peer returns the simulated result for the library whose name starts with
 // prefix.
-func peer(t testing.TB, d *codec.Diagnosis, prefix string) codec.PeerResult {
+func peer(t testing.TB, d *diagnose.Diagnosis, prefix string) diagnose.PeerResult {
 	t.Helper()
 	for _, p := range d.Peers {
 		if strings.HasPrefix(p.Library, prefix) {
@@ -23,7 +24,7 @@ func peer(t testing.TB, d *codec.Diagnosis, prefix string) codec.PeerResult {
 		}
 	}
 	t.Fatalf("no peer %q", prefix)
-	return codec.PeerResult{}
+	return diagnose.PeerResult{}
 }
 
 // TestDiagnoseTelethonProbes: for every probe real Telethon 1.25.1 decoded
@@ -39,7 +40,7 @@ func TestDiagnoseTelethonProbes(t *testing.T) {
 				continue
 			}
 			n++
-			got := peer(t, codec.Diagnose(p.Input), "Telethon")
+			got := peer(t, diagnose.Text(p.Input), "Telethon")
 			if p.Result == "ok" {
 				require.True(t, got.OK, p.Label)
 				if p.DC != 0 && !strings.Contains(got.Result, "not shown") {
@@ -70,7 +71,7 @@ func TestDiagnosePyrogramProbes(t *testing.T) {
 				continue
 			}
 			n++
-			got := peer(t, codec.Diagnose(p.Input), "Pyrogram 2")
+			got := peer(t, diagnose.Text(p.Input), "Pyrogram 2")
 			if p.Result == "ok" {
 				require.True(t, got.OK, p.Label)
 				var want string
@@ -92,8 +93,8 @@ func TestDiagnosePyrogramProbes(t *testing.T) {
 
 // TestDiagnoseGramJSEdgeProbes checks gramjs.json's edge probes.
 func TestDiagnoseGramJSEdgeProbes(t *testing.T) {
-	require.Equal(t, "Error: Not a valid string", peer(t, codec.Diagnose("2abc"), "GramJS").Result)
-	require.True(t, strings.HasPrefix(peer(t, codec.Diagnose("1!!!!"), "GramJS").Result, "Error: No more data left to read (need 1, got 0"))
+	require.Equal(t, "Error: Not a valid string", peer(t, diagnose.Text("2abc"), "GramJS").Result)
+	require.True(t, strings.HasPrefix(peer(t, diagnose.Text("1!!!!"), "GramJS").Result, "Error: No more data left to read (need 1, got 0"))
 }
 
 var gramjsNoData = regexp.MustCompile(`^Error: No more data left to read \(need -?\d+, got \d+`)
@@ -106,7 +107,7 @@ func TestDiagnosePeerProbes(t *testing.T) {
 	pf := loadPeerProbes(t)
 	shown := map[string]int{}
 	for _, p := range pf.Probes {
-		d := codec.Diagnose(p.Input)
+		d := diagnose.Text(p.Input)
 		label := p.Label
 
 		// Telethon.
@@ -214,10 +215,10 @@ func TestDiagnoseNoLeak(t *testing.T) {
 		if p.Input == ":memory:" {
 			continue // Pyrogram's own keyword, which the result names
 		}
-		d := codec.Diagnose(p.Input)
+		d := diagnose.Text(p.Input)
 		b, err := json.Marshal(struct {
 			F  []string
-			P  []codec.PeerResult
+			P  []diagnose.PeerResult
 			E  string
 			L  string
 			Fm string
@@ -234,14 +235,14 @@ func errString(err error) string {
 	return err.Error()
 }
 
-func findings(d *codec.Diagnosis) string { return strings.Join(d.Findings, "\n") }
+func findings(d *diagnose.Diagnosis) string { return strings.Join(d.Findings, "\n") }
 
 func TestDiagnoseFindings(t *testing.T) {
 	key := newKey(t, vecKey(40))
 	tel, err := (&codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}).EncodeTelethon()
 	require.NoError(t, err)
 
-	d := codec.Diagnose("\"" + tel + "\"\n")
+	d := diagnose.Text("\"" + tel + "\"\n")
 	require.True(t, d.Decodes)
 	require.NoError(t, d.Err)
 	require.Equal(t, codec.Telethon, d.Format)
@@ -252,14 +253,14 @@ func TestDiagnoseFindings(t *testing.T) {
 	require.Equal(t, "ValueError: Not a valid string", peer(t, d, "Telethon").Result)
 
 	// A Telethon string given to Pyrogram 2.
-	d = codec.Diagnose(tel)
+	d = diagnose.Text(tel)
 	require.Equal(t, "struct.error: unpack requires a buffer of 271 bytes", peer(t, d, "Pyrogram 2").Result)
 	require.Contains(t, peer(t, d, "Telethon").Result, "ok: DC 2, address 149.154.167.51, port 443")
 	require.Contains(t, peer(t, d, "gotd").Result, "ok: DC 2, Addr 149.154.167.51:443")
 	require.Equal(t, "Error: Invalid session string (version = 212)", peer(t, d, "mtcute").Result)
 
 	// Padding stripped: we decode it; Telethon does not.
-	d = codec.Diagnose(strings.TrimRight(tel, "="))
+	d = diagnose.Text(strings.TrimRight(tel, "="))
 	require.True(t, d.Decodes)
 	require.Contains(t, findings(d), "no '=' padding")
 	require.Equal(t, "binascii.Error: Incorrect padding", peer(t, d, "Telethon").Result)
@@ -268,14 +269,14 @@ func TestDiagnoseFindings(t *testing.T) {
 	// A GramJS browser session: host name, and the 14-character case.
 	gj, err := (&codec.Session{Info: codec.Info{DC: 4, ServerAddress: "vesta.web.telegram.org", Port: 443}, Key: key}).EncodeGramJS()
 	require.NoError(t, err)
-	d = codec.Diagnose(gj)
+	d = diagnose.Text(gj)
 	require.Equal(t, codec.GramJS, d.Format)
 	require.Contains(t, findings(d), "host name")
 	require.Contains(t, findings(d), "standard base64 alphabet")
 	require.Equal(t, "struct.error: unpack requires a buffer of 275 bytes", peer(t, d, "Telethon").Result)
 	gj14, err := (&codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}).EncodeGramJS()
 	require.NoError(t, err)
-	d = codec.Diagnose(gj14)
+	d = diagnose.Text(gj14)
 	require.Equal(t, codec.GramJS, d.Format)
 	require.Contains(t, findings(d), "garbled IPv6")
 	tp := peer(t, d, "Telethon")
@@ -284,38 +285,38 @@ func TestDiagnoseFindings(t *testing.T) {
 
 	// GramJS port ≥ 32768 and DC outside 1–5.
 	big := "1" + base64.StdEncoding.EncodeToString(gramjsPayload("149.154.167.91", 40000, vecKey(40)))
-	d = codec.Diagnose(big)
+	d = diagnose.Text(big)
 	require.True(t, d.Decodes)
 	require.Contains(t, findings(d), "reads it as -25536")
 	require.Contains(t, peer(t, d, "GramJS").Result, "port -25536")
-	d = codec.Diagnose("1" + base64.StdEncoding.EncodeToString(append([]byte{9}, gramjsPayload("1.2.3.4", 443, vecKey(40))[1:]...)))
+	d = diagnose.Text("1" + base64.StdEncoding.EncodeToString(append([]byte{9}, gramjsPayload("1.2.3.4", 443, vecKey(40))[1:]...)))
 	require.Contains(t, findings(d), "DC id 9 is not one of the production DCs")
 
 	// Pyrogram old 32-bit with padding.
 	old, err := (&codec.Session{Info: codec.Info{DC: 2, UserID: codec.Some[int64](0)}, Key: key}).EncodePyrogramLegacy()
 	require.NoError(t, err)
-	d = codec.Diagnose(old + "=")
+	d = diagnose.Text(old + "=")
 	require.True(t, d.Decodes)
 	require.Contains(t, findings(d), "has '=' padding")
 	require.Contains(t, findings(d), "user id 0")
 	require.Equal(t, "struct.error: unpack requires a buffer of 271 bytes", peer(t, d, "Pyrogram 2").Result)
-	require.True(t, peer(t, codec.Diagnose(old), "Pyrogram 2").OK)
+	require.True(t, peer(t, diagnose.Text(old), "Pyrogram 2").OK)
 
 	// Failures: the likely library, also for texts that use neither
 	// alphabet's special characters.
-	d = codec.Diagnose(tel[:200])
+	d = diagnose.Text(tel[:200])
 	require.False(t, d.Decodes)
 	require.Error(t, d.Err)
 	require.Equal(t, codec.Telethon, d.Format)
-	require.Equal(t, codec.Telethon, codec.Diagnose(fakeTelethon[:200]).Format)
-	require.Equal(t, codec.GramJS, codec.Diagnose(fakeGramJS[:200]).Format)
-	require.Equal(t, codec.Pyrogram, codec.Diagnose(fakePyrogram[:360]).Format)
+	require.Equal(t, codec.Telethon, diagnose.Text(fakeTelethon[:200]).Format)
+	require.Equal(t, codec.GramJS, diagnose.Text(fakeGramJS[:200]).Format)
+	require.Equal(t, codec.Pyrogram, diagnose.Text(fakePyrogram[:360]).Format)
 	v2, err := (&codec.Session{Info: codec.Info{DC: 2, UserID: codec.Some[int64](1), APIID: codec.Some[uint32](5)}, Key: key}).EncodePyrogram()
 	require.NoError(t, err)
-	d = codec.Diagnose(v2[:361])
+	d = diagnose.Text(v2[:361])
 	require.False(t, d.Decodes)
 	require.Equal(t, codec.Pyrogram, d.Format)
-	d = codec.Diagnose(v2[:100] + "\n" + v2[100:])
+	d = diagnose.Text(v2[:100] + "\n" + v2[100:])
 	require.False(t, d.Decodes)
 	require.ErrorIs(t, d.Err, codec.ErrBadCharacter)
 	require.Contains(t, findings(d), "whitespace inside the text at character 100")
@@ -327,14 +328,14 @@ func TestDiagnoseFindings(t *testing.T) {
 		`{"Version":2}`:       "looks like JSON",
 		"SQLite format 3\x00": ".session database",
 	} {
-		d := codec.Diagnose(text)
+		d := diagnose.Text(text)
 		require.Contains(t, findings(d), want, text)
 		require.False(t, d.Decodes)
 	}
-	d = codec.Diagnose("")
+	d = diagnose.Text("")
 	require.ErrorIs(t, d.Err, codec.ErrEmpty)
 	require.True(t, peer(t, d, "Telethon").OK)
-	d = codec.Diagnose(strings.Repeat("A", 1<<20))
+	d = diagnose.Text(strings.Repeat("A", 1<<20))
 	require.ErrorIs(t, d.Err, codec.ErrTooLarge)
 	require.Nil(t, d.Peers)
 }
@@ -364,10 +365,10 @@ func TestExplainLibraryError(t *testing.T) {
 		"AUTH_KEY_UNREGISTERED":                                                                                 "not a format problem",
 		"Invalid base64-encoded string: number of data characters (5) cannot be 1 more than a multiple of 4":    "truncated",
 	} {
-		got, ok := codec.ExplainLibraryError(msg)
+		got, ok := diagnose.LibraryError(msg)
 		require.True(t, ok, msg)
 		require.Contains(t, got, want, msg)
 	}
-	_, ok := codec.ExplainLibraryError("connection reset by peer")
+	_, ok := diagnose.LibraryError("connection reset by peer")
 	require.False(t, ok)
 }
