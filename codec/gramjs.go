@@ -62,18 +62,8 @@ const (
 // itself reads a port of 32768 or more as negative (codec/diagnose explains such a text). A
 // Telethon string is refused: use [DecodeAs] or [Decode].
 func parseGramJS(text string) (*Session, error) {
-	s, err := normalize(text, GramJS)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkVersionPrefix(s, GramJS); err != nil {
-		return nil, err
-	}
-	if err := checkMaxDecoded(s[1:], GramJS, 1, maxStringPayload); err != nil {
-		return nil, err
-	}
-	var buf [maxStringPayload]byte
-	b, _, err := decodeBase64(s[1:], GramJS, 1, buf[:0])
+	var buf [maxStringPayload + 2]byte
+	b, err := decodeText(text, GramJS, true, maxStringPayload, buf[:0])
 	if err != nil {
 		return nil, err
 	}

@@ -54,18 +54,8 @@ const (
 // that place. An all-zero key, which Telethon loads as "no key", is refused
 // with [ErrZeroKey].
 func parseTelethon(text string) (*Session, error) {
-	s, err := normalize(text, Telethon)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkVersionPrefix(s, Telethon); err != nil {
-		return nil, err
-	}
-	if err := checkMaxDecoded(s[1:], Telethon, 1, telethonLenV6); err != nil {
-		return nil, err
-	}
-	var buf [maxStringPayload]byte
-	b, _, err := decodeBase64(s[1:], Telethon, 1, buf[:0])
+	var buf [maxStringPayload + 2]byte
+	b, err := decodeText(text, Telethon, true, telethonLenV6, buf[:0])
 	if err != nil {
 		return nil, err
 	}
