@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"math"
+	"unsafe"
 )
 
 // Pyrogram string sessions (docs/formats.md#pyrogram-string and
@@ -287,9 +288,9 @@ func pyBoolByte(v bool) byte {
 // rawURLString returns the unpadded URL-safe base64 of b (at most
 // pyrogramLenV2 bytes), clearing its intermediate buffer.
 func rawURLString(b []byte) string {
-	var out [(pyrogramLenV2*4 + 2) / 3]byte
-	defer clear(out[:])
-	n := base64.RawURLEncoding.EncodedLen(len(b))
-	base64.RawURLEncoding.Encode(out[:n], b)
-	return string(out[:n])
+	// Encoded straight into the returned string's bytes: no stack copy to
+	// clear, no second copy.
+	out := make([]byte, base64.RawURLEncoding.EncodedLen(len(b)))
+	base64.RawURLEncoding.Encode(out, b)
+	return unsafe.String(unsafe.SliceData(out), len(out))
 }

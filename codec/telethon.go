@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"strconv"
+	"unsafe"
 )
 
 // Telethon StringSession (docs/formats.md#telethon-string), as Telethon 1.x
@@ -151,12 +152,12 @@ func (s *Session) EncodeTelethon() (string, error) {
 	b = binary.BigEndian.AppendUint16(b, s.Port)
 	b = append(b, s.Key.p[:]...)
 
-	var out [1 + (telethonLenV6+2)/3*4]byte
-	defer clear(out[:])
+	// Encoded straight into the returned string's bytes: no stack copy to
+	// clear, no second copy.
+	out := make([]byte, 1+base64.URLEncoding.EncodedLen(len(b)))
 	out[0] = '1'
-	n := 1 + base64.URLEncoding.EncodedLen(len(b))
-	base64.URLEncoding.Encode(out[1:n], b)
-	return string(out[:n]), nil
+	base64.URLEncoding.Encode(out[1:], b)
+	return unsafe.String(&out[0], len(out)), nil
 }
 
 // checkVersionPrefix checks the '1' that starts Telethon and GramJS
