@@ -94,7 +94,7 @@ func gramjsFromPayload(b []byte) (*Session, error) {
 	if b[0] == 0 {
 		return nil, payloadErrorf(GramJS, 0, ErrBadField, "DC id 0")
 	}
-	address, ok := knownText[string(b[3:3+l])]
+	address, ok := knownAddrs().text[string(b[3:3+l])]
 	if !ok {
 		if address = string(b[3 : 3+l]); !validAddress(address) {
 			return nil, payloadErrorf(GramJS, 3, ErrBadField, "%d-byte address is not an IP address or host name", l)
@@ -194,7 +194,7 @@ func validAddr[T string | []byte](s T) bool {
 	if len(s) == 0 || len(s) > maxHostLen {
 		return false
 	}
-	if _, ok := knownText[string(s)]; ok {
+	if _, ok := knownAddrs().text[string(s)]; ok {
 		return true
 	}
 	colon := false

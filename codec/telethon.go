@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"strconv"
+	"sync"
 	"unsafe"
 )
 
@@ -240,10 +241,10 @@ func plausibleIP(a netip.Addr) bool {
 // addresses are returned without allocating.
 func pythonIPString(a netip.Addr) string {
 	if a.Is4() {
-		if s, ok := knownIPv4[a.As4()]; ok {
+		if s, ok := knownAddrs().v4[a.As4()]; ok {
 			return s
 		}
-	} else if s, ok := knownIPv6[a.As16()]; ok {
+	} else if s, ok := knownAddrs().v6[a.As16()]; ok {
 		return s
 	}
 	var buf [39]byte
@@ -325,23 +326,34 @@ var wellKnownAddresses = []string{
 	"vesta-1.web.telegram.org", "flora-1.web.telegram.org",
 }
 
-var knownIPv4, knownIPv6, knownText = func() (v4 map[[4]byte]string, v6 map[[16]byte]string, text map[string]string) {
-	v4 = make(map[[4]byte]string)
-	v6 = make(map[[16]byte]string)
-	text = make(map[string]string)
+// knownAddrs holds the well-known addresses by packed IPv4 and IPv6 bytes
+// (rendered as pythonIPString does) and by text. It is built on first use,
+// so that a process that never decodes a session pays nothing for it.
+var knownAddrs = sync.OnceValue(func() *addrTables {
+	t := &addrTables{
+		v4:   make(map[[4]byte]string),
+		v6:   make(map[[16]byte]string),
+		text: make(map[string]string),
+	}
 	for _, s := range wellKnownAddresses {
-		text[s] = s
+		t.text[s] = s
 		a, err := netip.ParseAddr(s)
 		if err != nil {
 			continue // a host name
 		}
 		c := string(appendPythonIP(nil, a))
-		text[c] = c
+		t.text[c] = c
 		if a.Is4() {
-			v4[a.As4()] = c
+			t.v4[a.As4()] = c
 		} else {
-			v6[a.As16()] = c
+			t.v6[a.As16()] = c
 		}
 	}
-	return v4, v6, text
-}()
+	return t
+})
+
+type addrTables struct {
+	v4   map[[4]byte]string
+	v6   map[[16]byte]string
+	text map[string]string
+}
