@@ -9,7 +9,7 @@ const MaxInputLen = 64 << 10
 func Decode(text string) (*Session, error) {
 	// Well-formed text is decoded once: the payload Detect judged is the
 	// one DecodeAs would decode (same text checks, same bytes).
-	var buf [maxAnyPayload + 2]byte
+	var buf [maxStringPayload + 2]byte // longer payloads take the checked path
 	if f, b, ok := detectFast(text, buf[:0]); ok {
 		var sess *Session
 		var err error

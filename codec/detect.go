@@ -33,7 +33,7 @@ import (
 // [ErrUnsupportedVersion] or a text error from normalization and base64
 // decoding, or an [*AmbiguousError].
 func Detect(text string) (Format, error) {
-	var buf [maxAnyPayload + 2]byte
+	var buf [maxStringPayload + 2]byte // longer payloads take the checked path
 	if f, b, ok := detectFast(text, buf[:0]); ok {
 		clear(b)
 		return f, nil

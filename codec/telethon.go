@@ -56,7 +56,7 @@ const (
 // that place. An all-zero key, which Telethon loads as "no key", is refused
 // with [ErrZeroKey].
 func parseTelethon(text string) (*Session, error) {
-	var buf [maxStringPayload + 2]byte
+	var buf [telethonLenV6 + 2]byte
 	b, err := decodeText(text, Telethon, true, telethonLenV6, buf[:0])
 	if err != nil {
 		return nil, err
