@@ -21,7 +21,11 @@ import (
 // plausible, Detect would return an [*AmbiguousError] naming both (with
 // the layouts as they are, no text does). Other text is base64: 263 or 267
 // bytes is [PyrogramLegacy], 271 bytes [Pyrogram], and a first byte of 3
-// [Mtcute] (whose TL structure is then checked completely). A Pyrogram
+// [Mtcute] (whose TL structure is then checked completely), and a
+// canonical run-length encoding of a TL string DC id and a 256-byte key
+// [Mtkruto] (docs/formats.md#mtkruto-string; such a payload of 271 bytes
+// that is also a valid Pyrogram 2.x one, about one dc-key layout string
+// in 30,000, is an [*AmbiguousError]). A Pyrogram
 // string for DC 212–215 (ids no Telegram DC has) also starts with '1'; it
 // is detected as Pyrogram only when it is neither a Telethon nor a GramJS
 // string.

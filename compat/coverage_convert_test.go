@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,45 +18,45 @@ import (
 )
 
 // memFile is a File built in memory around make_key(n).
-func memFile(t *testing.T, n int, edit func(s *codec.Session)) *compat.File {
+func memFile(t *testing.T, n int, edit func(s *codec.Session)) *compat.Stored {
 	t.Helper()
 	s := &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: authKey(t, n)}
 	if edit != nil {
 		edit(s)
 	}
-	return &compat.File{Library: compat.LibTelethon, Schema: 7, Session: s}
+	return &compat.Stored{Library: "telethon", Schema: 7, Session: s}
 }
 
 func TestConvertFileRefusals(t *testing.T) {
 	f := memFile(t, 11, nil)
 	defer f.Wipe()
 
-	for _, bad := range []compat.Target{{}, {File: compat.TelethonSQLite, Format: codec.Telethon}, {File: compat.FileKind(99)}, {Format: codec.Format(99)}} {
-		_, _, err := compat.ConvertFile(f, "mem", bad, compat.Options{})
+	for _, bad := range []compat.Target{{}, {Kind: compat.TelethonSQLite, Format: codec.Telethon}, {Kind: compat.Kind(99)}, {Format: codec.Format(99)}} {
+		_, _, err := convertStored(f, "mem", bad, testOptions{})
 		require.ErrorIs(t, err, codec.ErrUnknownFormat, "target %v", bad)
 	}
-	for _, nf := range []*compat.File{nil, {Library: compat.LibTelethon}} {
-		_, _, err := compat.ConvertFile(nf, "mem", target(t, "telethon"), compat.Options{})
+	for _, nf := range []*compat.Stored{nil, {Library: "telethon"}} {
+		_, _, err := convertStored(nf, "mem", target(t, "telethon"), testOptions{})
 		require.ErrorIs(t, err, compat.ErrNoSession)
 	}
 
 	// A file target without an output path.
-	_, _, err := compat.ConvertFile(f, "mem", target(t, "telethon-sqlite"), compat.Options{})
+	_, _, err := convertStored(f, "mem", target(t, "telethon-sqlite"), testOptions{})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "needs an output file")
 
 	// An existing output is not replaced without Force, and is then intact.
 	out := filepath.Join(t.TempDir(), "exists.session")
 	require.NoError(t, os.WriteFile(out, []byte("keep me"), 0o600))
-	_, _, err = compat.ConvertFile(f, "mem", target(t, "telethon-sqlite"), compat.Options{Output: out})
-	require.ErrorIs(t, err, compat.ErrExists)
+	_, _, err = convertStored(f, "mem", target(t, "telethon-sqlite"), testOptions{Output: out})
+	require.ErrorIs(t, err, fs.ErrExist)
 	b, err := os.ReadFile(out)
 	require.NoError(t, err)
 	require.Equal(t, "keep me", string(b))
-	res, _, err := compat.ConvertFile(f, "mem", target(t, "telethon-sqlite"), compat.Options{Output: out, Force: true})
+	res, _, err := convertStored(f, "mem", target(t, "telethon-sqlite"), testOptions{Output: out, Force: true})
 	require.NoError(t, err)
 	defer res.Session.Wipe()
-	back, err := compat.ReadFile(out)
+	back, err := readPath(out)
 	require.NoError(t, err)
 	defer back.Wipe()
 	require.True(t, keyIs(back.Session.Key, 11), "forced output holds another key")
@@ -74,18 +75,19 @@ func TestConvertOptionConflicts(t *testing.T) {
 	})
 	defer f.Wipe()
 	to := target(t, "pyrogram")
-	for name, opts := range map[string]compat.Options{
+	for name, opts := range map[string]testOptions{
 		"api id":    {APIID: codec.Some[uint32](7)},
 		"user id":   {UserID: codec.Some[int64](43)},
 		"bot":       {IsBot: codec.Some(true)},
 		"test mode": {TestMode: codec.Some(true)},
 	} {
-		_, _, err := compat.ConvertFile(f, "mem", to, opts)
-		require.ErrorIs(t, err, compat.ErrOptionConflict, name)
+		_, _, err := convertStored(f, "mem", to, opts)
+		var ce *compat.ConflictError
+		require.ErrorAs(t, err, &ce, name)
 		requireNoSecret(t, err.Error(), 12)
 	}
 	// Agreeing options are accepted and not reported as supplied.
-	res, rep, err := compat.ConvertFile(f, "mem", to, compat.Options{APIID: codec.Some[uint32](6), IsBot: codec.Some(false), TestMode: codec.Some(false)})
+	res, rep, err := convertStored(f, "mem", to, testOptions{APIID: codec.Some[uint32](6), IsBot: codec.Some(false), TestMode: codec.Some(false)})
 	require.NoError(t, err)
 	defer res.Session.Wipe()
 	for _, c := range rep.Changes {
@@ -98,7 +100,7 @@ func TestConvertAddressDefaults(t *testing.T) {
 	t.Run("host name into a Telethon string", func(t *testing.T) {
 		f := memFile(t, 13, func(s *codec.Session) { s.ServerAddress, s.Port = "dc2.example.org", 8443 })
 		defer f.Wipe()
-		res, rep, err := compat.ConvertFile(f, "mem", target(t, "telethon"), compat.Options{})
+		res, rep, err := convertStored(f, "mem", target(t, "telethon"), testOptions{})
 		require.NoError(t, err)
 		defer res.Session.Wipe()
 		c := findChange(t, rep, "server_address", compat.Defaulted)
@@ -114,7 +116,7 @@ func TestConvertAddressDefaults(t *testing.T) {
 	t.Run("missing port only", func(t *testing.T) {
 		f := memFile(t, 14, func(s *codec.Session) { s.Port = 0 })
 		defer f.Wipe()
-		res, rep, err := compat.ConvertFile(f, "mem", target(t, "telethon"), compat.Options{})
+		res, rep, err := convertStored(f, "mem", target(t, "telethon"), testOptions{})
 		require.NoError(t, err)
 		defer res.Session.Wipe()
 		require.Equal(t, "443", findChange(t, rep, "port", compat.Defaulted).Value)
@@ -126,7 +128,7 @@ func TestConvertAddressDefaults(t *testing.T) {
 			func(s *codec.Session) { s.DC, s.Port = 9, 0 },
 		} {
 			f := memFile(t, 15, edit)
-			_, _, err := compat.ConvertFile(f, "mem", target(t, "telethon"), compat.Options{})
+			_, _, err := convertStored(f, "mem", target(t, "telethon"), testOptions{})
 			f.Wipe()
 			require.ErrorIs(t, err, codec.ErrMissingField)
 			require.Contains(t, err.Error(), "DC 9")
@@ -139,7 +141,7 @@ func TestConvertAddressDefaults(t *testing.T) {
 		})
 		defer f.Wipe()
 		out := filepath.Join(t.TempDir(), "v2.session")
-		res, rep, err := compat.ConvertFile(f, "mem", target(t, "telethon-v2-sqlite"), compat.Options{Output: out})
+		res, rep, err := convertStored(f, "mem", target(t, "telethon-v2-sqlite"), testOptions{Output: out})
 		require.NoError(t, err)
 		defer res.Session.Wipe()
 		require.Equal(t, "149.154.167.91:443", findChange(t, rep, "ipv4_addr", compat.Defaulted).Value)
@@ -151,7 +153,7 @@ func TestConvertAddressDefaults(t *testing.T) {
 		})
 		defer f.Wipe()
 		out := filepath.Join(t.TempDir(), "v2.session")
-		res, rep, err := compat.ConvertFile(f, "mem", target(t, "telethon-v2-sqlite"), compat.Options{Output: out})
+		res, rep, err := convertStored(f, "mem", target(t, "telethon-v2-sqlite"), testOptions{Output: out})
 		require.NoError(t, err)
 		defer res.Session.Wipe()
 		noChange(t, rep, "ipv4_addr")
@@ -176,7 +178,7 @@ func TestConvertFromOtherStringFormats(t *testing.T) {
 			text, err := s.Encode(from)
 			require.NoError(t, err)
 			out := filepath.Join(t.TempDir(), "p.session")
-			res, rep, err := compat.Convert(compat.StringSource(text, from), target(t, "pyrogram-sqlite"), compat.Options{Output: out, UserID: codec.Some[int64](9)})
+			res, rep, err := convert(stringSource(text, from), target(t, "pyrogram-sqlite"), testOptions{Output: out, UserID: codec.Some[int64](9)})
 			require.NoError(t, err)
 			defer res.Session.Wipe()
 			require.Equal(t, from.String(), rep.From)
@@ -187,7 +189,7 @@ func TestConvertFromOtherStringFormats(t *testing.T) {
 		})
 	}
 	// A string that does not decode is a typed codec error.
-	_, _, err := compat.Convert(compat.StringSource("not a session", codec.Telethon), target(t, "pyrogram"), compat.Options{})
+	_, _, err := convert(stringSource("not a session", codec.Telethon), target(t, "pyrogram"), testOptions{})
 	require.Error(t, err)
 	require.True(t, errors.Is(err, codec.ErrBadCharacter) || errors.Is(err, codec.ErrBadLength) || errors.Is(err, codec.ErrUnsupportedVersion), "untyped error: %v", err)
 }
@@ -203,21 +205,21 @@ func TestConvertStateAndExtras(t *testing.T) {
 	}
 
 	out := filepath.Join(t.TempDir(), "t.session")
-	res, rep, err := compat.ConvertFile(f, "mem", target(t, "telethon-sqlite"), compat.Options{Output: out})
+	res, rep, err := convertStored(f, "mem", target(t, "telethon-sqlite"), testOptions{Output: out})
 	require.NoError(t, err)
 	res.Session.Wipe()
 	require.Equal(t, "1 channel states", findChange(t, rep, "update_state", compat.Dropped).Value)
 	require.Equal(t, "2 types", findChange(t, rep, "peers.type", compat.Dropped).Value)
 
 	out = filepath.Join(t.TempDir(), "v2.session")
-	res, rep, err = compat.ConvertFile(f, "mem", target(t, "telethon-v2-sqlite"), compat.Options{Output: out})
+	res, rep, err = convertStored(f, "mem", target(t, "telethon-v2-sqlite"), testOptions{Output: out})
 	require.NoError(t, err)
 	res.Session.Wipe()
 	require.Equal(t, "1 channel dates", findChange(t, rep, "update_state", compat.Dropped).Value)
 	require.Equal(t, "3 entities", findChange(t, rep, "entities", compat.Dropped).Value)
 
 	out = filepath.Join(t.TempDir(), "p.session")
-	res, rep, err = compat.ConvertFile(f, "mem", target(t, "pyrogram-sqlite"), compat.Options{Output: out, Now: func() time.Time { return time.Unix(1e9, 0) }})
+	res, rep, err = convertStored(f, "mem", target(t, "pyrogram-sqlite"), testOptions{Output: out, Now: func() time.Time { return time.Unix(1e9, 0) }})
 	require.NoError(t, err)
 	res.Session.Wipe()
 	require.Equal(t, "pts 10, 2 channels", findChange(t, rep, "update_state", compat.Dropped).Value)
@@ -234,36 +236,20 @@ func TestConvertStateAndExtras(t *testing.T) {
 	require.Equal(t, []string{"-1000000000006 channel", "-1000000000005 supergroup", "1000 user"}, got)
 }
 
-func TestResultAndSourceNeverPrintSecrets(t *testing.T) {
+func TestStoredAndReportNeverPrintSecrets(t *testing.T) {
 	f := memFile(t, 20, nil)
 	defer f.Wipe()
-	res, _, err := compat.ConvertFile(f, "mem", target(t, "telethon"), compat.Options{})
+	res, rep, err := convertStored(f, "mem", target(t, "telethon"), testOptions{})
 	require.NoError(t, err)
 	defer res.Session.Wipe()
 	text := res.Text()
 	require.NotEmpty(t, text)
-	for _, s := range []string{res.String(), res.GoString(), fmt.Sprintf("%#v", *res), fmt.Sprintf("%v", res)} {
-		require.False(t, strings.Contains(s, text[:20]), "Result printed its session string")
-		require.Contains(t, s, "telethon string, "+fmt.Sprint(len(text))+" chars")
-	}
-	j, err := json.Marshal(res)
+	j, err := json.Marshal(rep)
 	require.NoError(t, err)
-	require.JSONEq(t, `{"target":"telethon"}`, string(j))
-
-	var nilRes *compat.Result
-	require.Equal(t, "", nilRes.Text())
-	require.Equal(t, "", (&compat.Result{}).Text())
-
-	src := compat.StringSource(text, codec.Telethon)
-	for _, s := range []string{src.String(), src.GoString(), fmt.Sprintf("%#v", src), fmt.Sprintf("%+v", src)} {
-		require.False(t, strings.Contains(s, text[:20]), "Source printed its session string")
-		require.Equal(t, "telethon string session", s)
+	for _, s := range []string{fmt.Sprintf("%v", f), fmt.Sprintf("%+v", *f), fmt.Sprintf("%#v", *f), rep.String(), fmt.Sprintf("%+v", *rep), string(j)} {
+		require.False(t, strings.Contains(s, text[1:21]), "a Stored or Report printed the session string")
+		requireNoSecret(t, s, 20)
 	}
-	require.Equal(t, "string session", compat.StringSource(text, codec.FormatUnknown).GoString())
-	require.Equal(t, "a/b.session", compat.FileSource("a/b.session").GoString())
-
-	fileRes := compat.Result{Target: target(t, "kurigram-sqlite"), Path: "out.session"}
-	require.Equal(t, "Result{kurigram-sqlite out.session}", fileRes.GoString())
 	b, err := target(t, "gotd").MarshalText()
 	require.NoError(t, err)
 	require.Equal(t, "gotd", string(b))

@@ -16,20 +16,20 @@ func variant(t *testing.T, name string, stmts ...string) string {
 	return p
 }
 
-func hasNote(f *compat.File, sub string) bool { return containsNote(f.Notes, sub) }
+func hasNote(f *compat.Stored, sub string) bool { return containsNote(f.Notes, sub) }
 
 func TestReadTelethonV2Variants(t *testing.T) {
 	const fx = "telethon_v10.session"
 	t.Run("bad address values", func(t *testing.T) {
 		for _, v := range []string{"149.154.167.91", "149.154.167.91:0", "149.154.167.91:http", "not an address!:443", ":443"} {
 			p := variant(t, fx, "UPDATE datacenter SET ipv4_addr = '"+v+"' WHERE id = 4")
-			_, err := compat.ReadFile(p)
+			_, err := readPath(p)
 			require.ErrorIs(t, err, compat.ErrCorrupt, "address %q", v)
 		}
 	})
 	t.Run("bracketed IPv6 with port", func(t *testing.T) {
 		p := variant(t, fx, "UPDATE datacenter SET ipv4_addr = NULL, ipv6_addr = '[2001:67c:4e8:f004::a]:443' WHERE id = 4")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Equal(t, "2001:67c:4e8:f004::a", f.Session.ServerAddress)
@@ -38,7 +38,7 @@ func TestReadTelethonV2Variants(t *testing.T) {
 	})
 	t.Run("version other than 10", func(t *testing.T) {
 		p := variant(t, fx, "UPDATE version SET version = 11")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Equal(t, 11, f.Schema)
@@ -46,7 +46,7 @@ func TestReadTelethonV2Variants(t *testing.T) {
 	})
 	t.Run("user row on another DC", func(t *testing.T) {
 		p := variant(t, fx, "UPDATE user SET dc = 2")
-		f, err := compat.ReadFileWith(p, compat.ReadOptions{DC: 4})
+		f, err := compat.ReadFile(p, compat.ReadOptions{DC: 4})
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Equal(t, 4, f.Session.DC)
@@ -56,7 +56,7 @@ func TestReadTelethonV2Variants(t *testing.T) {
 	})
 	t.Run("no user row, DC other than 2", func(t *testing.T) {
 		p := variant(t, fx, "DELETE FROM user", "DELETE FROM datacenter WHERE id = 1")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Equal(t, 4, f.Session.DC)
@@ -64,7 +64,7 @@ func TestReadTelethonV2Variants(t *testing.T) {
 	})
 	t.Run("channel states without a state row", func(t *testing.T) {
 		p := variant(t, fx, "DELETE FROM state")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.NotNil(t, f.UpdateState)
@@ -73,7 +73,7 @@ func TestReadTelethonV2Variants(t *testing.T) {
 	})
 	t.Run("DC out of range", func(t *testing.T) {
 		p := variant(t, fx, "DELETE FROM datacenter WHERE id <> 4", "UPDATE datacenter SET id = 70000", "DELETE FROM user")
-		_, err := compat.ReadFile(p)
+		_, err := readPath(p)
 		require.ErrorIs(t, err, compat.ErrCorrupt)
 	})
 }
@@ -81,7 +81,7 @@ func TestReadTelethonV2Variants(t *testing.T) {
 func TestReadPyrogramVariants(t *testing.T) {
 	t.Run("version disagrees with the tables", func(t *testing.T) {
 		p := variant(t, "kurigram_v7.session", "UPDATE version SET number = 5")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Equal(t, 5, f.Schema)
@@ -89,7 +89,7 @@ func TestReadPyrogramVariants(t *testing.T) {
 	})
 	t.Run("no version row", func(t *testing.T) {
 		p := variant(t, "kurigram_v7.session", "DELETE FROM version")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Equal(t, 7, f.Schema)
@@ -97,7 +97,7 @@ func TestReadPyrogramVariants(t *testing.T) {
 	})
 	t.Run("non-integer version", func(t *testing.T) {
 		p := variant(t, "pyrogram_v3.session", "DROP TABLE version", "CREATE TABLE version (number TEXT)", "INSERT INTO version VALUES ('three')")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Equal(t, 3, f.Schema)
@@ -105,23 +105,23 @@ func TestReadPyrogramVariants(t *testing.T) {
 	})
 	t.Run("two keys, DC chosen", func(t *testing.T) {
 		p := variant(t, "kurigram_v7.session", "INSERT INTO sessions VALUES (4, '149.154.167.91', 443, 1, 0, randomblob(256), 0, 5, 0)")
-		f, err := compat.ReadFileWith(p, compat.ReadOptions{DC: 2})
+		f, err := compat.ReadFile(p, compat.ReadOptions{DC: 2})
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Equal(t, 2, f.Session.DC)
 		require.True(t, hasNote(f, "keys for DCs [4] are not read"), "notes: %q", f.Notes)
-		_, err = compat.ReadFileWith(p, compat.ReadOptions{DC: 3})
+		_, err = compat.ReadFile(p, compat.ReadOptions{DC: 3})
 		require.ErrorIs(t, err, compat.ErrNoSession)
 	})
 	t.Run("bad stored address", func(t *testing.T) {
 		p := variant(t, "kurigram_v7.session", "UPDATE sessions SET server_address = '-bad-.host'")
-		_, err := compat.ReadFile(p)
+		_, err := readPath(p)
 		require.ErrorIs(t, err, compat.ErrCorrupt)
 		require.Contains(t, err.Error(), "neither an IP")
 	})
 	t.Run("host name address", func(t *testing.T) {
 		p := variant(t, "kurigram_v7.session", "UPDATE sessions SET server_address = 'dc2.Example-1.org'")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Equal(t, "dc2.Example-1.org", f.Session.ServerAddress)
@@ -134,13 +134,13 @@ func TestReadPyrogramVariants(t *testing.T) {
 		}
 		for _, h := range []string{"a..b", long + ".org", "under_score.org", "trailing-.org"} {
 			p := variant(t, "kurigram_v7.session", "UPDATE sessions SET server_address = '"+h+"'")
-			_, err := compat.ReadFile(p)
+			_, err := readPath(p)
 			require.ErrorIs(t, err, compat.ErrCorrupt, "host %q", h)
 		}
 	})
 	t.Run("bad port", func(t *testing.T) {
 		p := variant(t, "kurigram_v7.session", "UPDATE sessions SET port = -1")
-		_, err := compat.ReadFile(p)
+		_, err := readPath(p)
 		require.ErrorIs(t, err, compat.ErrCorrupt)
 	})
 	t.Run("peer rows without id and orphan usernames", func(t *testing.T) {
@@ -149,7 +149,7 @@ func TestReadPyrogramVariants(t *testing.T) {
 			"INSERT INTO peers (id, access_hash, type, last_update_on) VALUES ('x', 1, 'user', 0)",
 			"INSERT INTO usernames VALUES (999, 'ghost')",
 			"INSERT INTO usernames VALUES (123456789, NULL)")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Len(t, f.Entities, 2)
@@ -161,14 +161,14 @@ func TestReadPyrogramVariants(t *testing.T) {
 func TestReadTelethonVariants(t *testing.T) {
 	t.Run("update_state without pts", func(t *testing.T) {
 		p := variant(t, "telethon_v7.session", "DROP TABLE update_state", "CREATE TABLE update_state (id INTEGER PRIMARY KEY, x INTEGER)", "INSERT INTO update_state VALUES (0, 1)")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Nil(t, f.UpdateState)
 	})
 	t.Run("update_state rows with a non-integer id", func(t *testing.T) {
 		p := variant(t, "telethon_v7.session", "DROP TABLE update_state", "CREATE TABLE update_state (id, pts, qts, date, seq)", "INSERT INTO update_state VALUES ('x', 5, 0, 0, 0)", "INSERT INTO update_state VALUES (0, 6, 1, 2, 3)")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.NotNil(t, f.UpdateState)
@@ -177,7 +177,7 @@ func TestReadTelethonVariants(t *testing.T) {
 	})
 	t.Run("entities without an id column", func(t *testing.T) {
 		p := variant(t, "telethon_v7.session", "DROP TABLE entities", "CREATE TABLE entities (x INTEGER)", "INSERT INTO entities VALUES (1)")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Empty(t, f.Entities)

@@ -10,16 +10,17 @@ import (
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
+	"github.com/tgsession/tgsession/internal/peerid"
 )
 
 func TestMarshalRefusals(t *testing.T) {
 	_, err := compat.Marshal(nil, compat.TelethonSQLite)
 	require.ErrorIs(t, err, compat.ErrNoSession)
-	_, err = compat.Marshal(&compat.File{}, compat.PyrogramSQLite)
+	_, err = compat.Marshal(&compat.Stored{}, compat.PyrogramSQLite)
 	require.ErrorIs(t, err, compat.ErrNoSession)
 
 	// A session that does not validate: no key, DC out of range.
-	_, err = compat.Marshal(&compat.File{Session: &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "1.2.3.4", Port: 1}}}, compat.TelethonSQLite)
+	_, err = compat.Marshal(&compat.Stored{Session: &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "1.2.3.4", Port: 1}}}, compat.TelethonSQLite)
 	require.ErrorIs(t, err, codec.ErrBadKey)
 	bad := memFile(t, 30, func(s *codec.Session) { s.DC = 0 })
 	defer bad.Wipe()
@@ -31,7 +32,7 @@ func TestMarshalRefusals(t *testing.T) {
 	}
 	cases := []struct {
 		name  string
-		kind  compat.FileKind
+		kind  compat.Kind
 		edit  func(s *codec.Session)
 		field string
 	}{
@@ -56,7 +57,7 @@ func TestMarshalRefusals(t *testing.T) {
 			requireNoSecret(t, err.Error(), 31)
 
 			p := filepath.Join(t.TempDir(), "x.session")
-			require.ErrorIs(t, compat.WriteFile(p, f, c.kind, compat.WriteOptions{}), codec.ErrMissingField)
+			require.ErrorIs(t, compat.WriteFile(p, f, c.kind, false), codec.ErrMissingField)
 			_, statErr := os.Stat(p)
 			require.ErrorIs(t, statErr, os.ErrNotExist)
 		})
@@ -64,7 +65,7 @@ func TestMarshalRefusals(t *testing.T) {
 
 	f := memFile(t, 32, full)
 	defer f.Wipe()
-	_, err = compat.Marshal(f, compat.FileKind(42))
+	_, err = compat.Marshal(f, compat.Kind(42))
 	require.ErrorIs(t, err, codec.ErrUnknownFormat)
 	_, err = compat.Marshal(f, 0)
 	require.ErrorIs(t, err, codec.ErrUnknownFormat)
@@ -80,7 +81,7 @@ func TestMarshalRefusals(t *testing.T) {
 func TestWriteFileIntoMissingDirectory(t *testing.T) {
 	f := memFile(t, 34, nil)
 	defer f.Wipe()
-	err := compat.WriteFile(filepath.Join(t.TempDir(), "no", "such", "dir", "x.session"), f, compat.TelethonSQLite, compat.WriteOptions{})
+	err := compat.WriteFile(filepath.Join(t.TempDir(), "no", "such", "dir", "x.session"), f, compat.TelethonSQLite, false)
 	require.ErrorIs(t, err, os.ErrNotExist)
 	requireNoSecret(t, err.Error(), 34)
 }
@@ -94,7 +95,7 @@ func TestMarshalEntityRules(t *testing.T) {
 		{ID: -55, Name: "basic group"}, // basic group: hash 0 / NULL
 		{ID: 101, AccessHash: codec.Some[int64](7), Username: "Main", Usernames: []string{"", "main", "Extra"}},
 	}
-	withEntities := func(t *testing.T, n int) *compat.File {
+	withEntities := func(t *testing.T, n int) *compat.Stored {
 		f := memFile(t, n, func(s *codec.Session) {
 			s.UserID, s.IsBot, s.TestMode = codec.Some[int64](1), codec.Some(false), codec.Some(false)
 		})
@@ -106,41 +107,41 @@ func TestMarshalEntityRules(t *testing.T) {
 	f := withEntities(t, 35)
 	defer f.Wipe()
 	p := filepath.Join(dir, "t.session")
-	require.NoError(t, compat.WriteFile(p, f, compat.TelethonSQLite, compat.WriteOptions{}))
+	require.NoError(t, compat.WriteFile(p, f, compat.TelethonSQLite, false))
 	require.Equal(t, []string{"-55 0 <nil>", "101 7 main"}, sqlRows(t, p, "SELECT id, hash, username FROM entities ORDER BY id"))
 
 	p = filepath.Join(dir, "p.session")
-	require.NoError(t, compat.WriteFile(p, f, compat.PyroforkSQLite, compat.WriteOptions{}))
+	require.NoError(t, compat.WriteFile(p, f, compat.PyroforkSQLite, false))
 	require.Equal(t, []string{"-55 <nil> group", "101 7 user"}, sqlRows(t, p, "SELECT id, access_hash, type FROM peers ORDER BY id"))
 	// pyrofork: empty names and the main username are not repeated.
 	require.Equal(t, []string{"101 extra"}, sqlRows(t, p, "SELECT peer_id, id FROM usernames"))
 
 	p = filepath.Join(dir, "k.session")
-	require.NoError(t, compat.WriteFile(p, f, compat.KurigramSQLite, compat.WriteOptions{}))
+	require.NoError(t, compat.WriteFile(p, f, compat.KurigramSQLite, false))
 	require.Equal(t, []string{"101 extra", "101 main"}, sqlRows(t, p, "SELECT DISTINCT id, username FROM usernames ORDER BY username"))
-	back, err := compat.ReadFile(p)
+	back, err := readPath(p)
 	require.NoError(t, err)
 	defer back.Wipe()
 	require.Len(t, back.Entities, 2)
 }
 
 func TestKindsAndTargetsText(t *testing.T) {
-	for _, k := range compat.FileKinds {
+	for _, k := range compat.Kinds() {
 		b, err := k.MarshalText()
 		require.NoError(t, err)
-		var back compat.FileKind
+		var back compat.Kind
 		require.NoError(t, back.UnmarshalText(b))
 		require.Equal(t, k, back)
 		require.NotZero(t, k.Schema())
 	}
-	var k compat.FileKind
+	var k compat.Kind
 	require.ErrorIs(t, k.UnmarshalText([]byte("sqlite")), codec.ErrUnknownFormat)
-	require.Equal(t, compat.FileKind(0), k, "failed UnmarshalText changed the kind")
-	require.Equal(t, "FileKind(0)", compat.FileKind(0).String())
-	require.Equal(t, "FileKind(9)", compat.FileKind(9).String())
-	require.Equal(t, 0, compat.FileKind(9).Schema())
+	require.Equal(t, compat.Kind(0), k, "failed UnmarshalText changed the kind")
+	require.Equal(t, "Kind(0)", compat.Kind(0).String())
+	require.Equal(t, "Kind(9)", compat.Kind(9).String())
+	require.Equal(t, 0, compat.Kind(9).Schema())
 
-	b, err := json.Marshal(map[string]compat.FileKind{"k": compat.PyroforkSQLite})
+	b, err := json.Marshal(map[string]compat.Kind{"k": compat.PyroforkSQLite})
 	require.NoError(t, err)
 	require.JSONEq(t, `{"k":"pyrofork-sqlite"}`, string(b))
 
@@ -153,28 +154,30 @@ func TestKindsAndTargetsText(t *testing.T) {
 func TestPeerKinds(t *testing.T) {
 	cases := []struct {
 		id   int64
-		kind compat.PeerKind
+		kind peerid.Kind
 		name string
 	}{
-		{1, compat.KindUser, "user"},
+		{1, peerid.User, "user"},
 		{0, 0, "invalid"},
-		{-1, compat.KindChat, "chat"},
-		{-999999999999, compat.KindChat, "chat"},
-		{-1000000000000, compat.KindChannel, "channel"},
-		{-1000000000001, compat.KindChannel, "channel"},
+		{-1, peerid.Chat, "chat"},
+		{-999999999999, peerid.Chat, "chat"},
+		{-1000000000000, peerid.Channel, "channel"},
+		{-1000000000001, peerid.Channel, "channel"},
 	}
 	for _, c := range cases {
-		require.Equal(t, c.kind, compat.KindOf(c.id), "id %d", c.id)
-		require.Equal(t, c.name, compat.KindOf(c.id).String(), "id %d", c.id)
+		require.Equal(t, c.kind, peerid.Of(c.id), "id %d", c.id)
+		require.Equal(t, c.name, peerid.Of(c.id).String(), "id %d", c.id)
 	}
-	require.Equal(t, "invalid", compat.PeerKind(17).String())
+	require.Equal(t, "invalid", peerid.Kind(17).String())
 }
 
 func TestMultipleSessionsErrorText(t *testing.T) {
 	err := error(&compat.MultipleSessionsError{Path: "a.session", DCs: []int{1, 4}})
 	require.ErrorIs(t, err, compat.ErrMultipleSessions)
-	require.Equal(t, "compat: a.session: auth keys for DCs 1, 4; choose one with --dc", err.Error())
-	m := &compat.MissingOptionError{Target: "pyrogram", Field: "api_id", Option: "--api-id"}
+	require.Equal(t, "compat: a.session: auth keys for DCs 1, 4, and no DC was chosen", err.Error())
+	m := &compat.MissingError{Target: "pyrogram", Fields: []string{"user_id", "api_id"}, Reasons: []string{"", "the Pyrogram 2.x string packs it"}}
 	require.ErrorIs(t, m, codec.ErrMissingField)
-	require.Equal(t, "compat: pyrogram needs api_id, which the source does not hold: pass --api-id", m.Error())
+	require.Equal(t, "compat: pyrogram needs user_id and api_id, which the source does not hold (the Pyrogram 2.x string packs it)", m.Error())
+	c := &compat.ConflictError{Field: "user_id", Given: "5", Held: "7"}
+	require.Equal(t, "compat: the given user_id 5 contradicts the source's user_id 7", c.Error())
 }

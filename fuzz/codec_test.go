@@ -33,7 +33,7 @@ func FuzzDecode(f *testing.F) {
 			checkRefused(t, "Decode", in, err)
 			if derr != nil {
 				checkRefused(t, "Detect", in, derr)
-				if errors.Is(err, codec.ErrAmbiguous) != errors.Is(derr, codec.ErrAmbiguous) {
+				if errors.As(err, new(*codec.AmbiguousError)) != errors.As(derr, new(*codec.AmbiguousError)) {
 					t.Fatalf("Decode and Detect disagree on ambiguity")
 				}
 			} else if _, aerr := codec.DecodeAs(d, in); aerr == nil {
@@ -149,7 +149,7 @@ func FuzzDifferential(f *testing.F) {
 				if why == "" {
 					continue
 				}
-				if !errors.Is(autoErr, codec.ErrAmbiguous) {
+				if !errors.As(autoErr, new(*codec.AmbiguousError)) {
 					t.Fatalf("%v and %v decoders both accept the text, disagree on %s, and Decode does not refuse it as ambiguous",
 						got[i].Source, got[j].Source, why)
 				}
@@ -184,7 +184,7 @@ func FuzzConvert(f *testing.F) {
 		for _, to := range codec.Formats() {
 			enc, err := s.Encode(to)
 			if err != nil {
-				fc.Typed(t, err, fmt.Sprintf("%v→%v", s.Source, to), fc.CodecSentinels...)
+				fc.CodecTyped(t, err, fmt.Sprintf("%v→%v", s.Source, to))
 				fc.NoLeak(t, leak, fmt.Sprintf("%v→%v encode error", s.Source, to), err.Error())
 				continue
 			}
@@ -300,7 +300,7 @@ func checkAccepted(t *testing.T, format codec.Format, in string, s *codec.Sessio
 // its text reveals neither the input nor the would-be key in it.
 func checkRefused(t *testing.T, what, in string, err error) {
 	t.Helper()
-	fc.Typed(t, err, what, fc.CodecSentinels...)
+	fc.CodecTyped(t, err, what)
 	c := fc.NewLeak(in)
 	for _, p := range fc.LenientPayloads(in) {
 		c.Secret(p)

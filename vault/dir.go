@@ -18,6 +18,7 @@ import (
 	"filippo.io/age"
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/internal/safefile"
+	"github.com/tgsession/tgsession/vault/internal/envelope"
 )
 
 // A Dir is a vault: a directory (mode 0700) of named entries, each one
@@ -31,11 +32,20 @@ import (
 //
 // The non-secret side index "exports.json" maps each auth_key_id to the
 // entries holding that key and the labels it was exported to (see
-// [WithExportLabel]), so that a second live copy of one key can be warned
+// [Dir.RecordExport]), so that a second live copy of one key can be warned
 // about.
+//
+// A Dir's knobs are its exported fields; set them before use.
 type Dir struct {
+	// LockTimeout is how long writers wait for the vault lock (30 s when
+	// zero).
+	LockTimeout time.Duration
+	// Warn receives warnings (an entry others may read, an index update
+	// deferred to the next write); nil prints them to standard error.
+	// Warnings never contain secrets.
+	Warn func(msg string)
+
 	path string
-	opts []Option
 }
 
 const (
@@ -43,51 +53,33 @@ const (
 	lockName     = ".lock"
 	indexName    = "exports.json"
 	maxIndexSize = 4 << 20
-	// DirMode and FileMode are the permissions of a vault directory and
+	// dirMode and fileMode are the permissions of a vault directory and
 	// of the files in it.
-	DirMode  fs.FileMode = 0o700
-	FileMode fs.FileMode = 0o600
+	dirMode  fs.FileMode = 0o700
+	fileMode fs.FileMode = 0o600
 )
 
-// DefaultDirPath returns the default vault directory:
-// $TGSESSION_VAULT_DIR, else $XDG_DATA_HOME/tgsession/vault, else
-// ~/.local/share/tgsession/vault.
-func DefaultDirPath() (string, error) {
-	if p := os.Getenv("TGSESSION_VAULT_DIR"); p != "" {
-		return p, nil
-	}
-	if p := os.Getenv("XDG_DATA_HOME"); p != "" {
-		return filepath.Join(p, "tgsession", "vault"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(home, ".local", "share", "tgsession", "vault"), nil
-}
-
 // InitDir opens the vault at path, creating it (and missing parents) with
-// mode 0700 if it does not exist. Options given here apply to every call
-// on the Dir, before the call's own options.
-func InitDir(path string, opts ...Option) (*Dir, error) {
+// mode 0700 if it does not exist.
+func InitDir(path string) (*Dir, error) {
 	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(path, DirMode); err != nil {
+		if err := os.MkdirAll(path, dirMode); err != nil {
 			return nil, fmt.Errorf("vault: creating %s: %w", path, err)
 		}
-		if err := os.Chmod(path, DirMode); err != nil {
+		if err := os.Chmod(path, dirMode); err != nil {
 			return nil, fmt.Errorf("vault: %w", err)
 		}
 		if err := safefile.SyncDir(filepath.Dir(path)); err != nil {
 			return nil, fmt.Errorf("vault: %w", err)
 		}
 	}
-	return OpenDir(path, opts...)
+	return OpenDir(path)
 }
 
 // OpenDir opens the existing vault at path. It refuses a symbolic link, a
 // non-directory and, on Unix, a directory accessible by group or others
 // (ErrInsecure).
-func OpenDir(path string, opts ...Option) (*Dir, error) {
+func OpenDir(path string) (*Dir, error) {
 	st, err := os.Lstat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -103,20 +95,25 @@ func OpenDir(path string, opts ...Option) (*Dir, error) {
 	case runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0:
 		return nil, errorf(ErrInsecure, "vault directory %s is accessible by group or others (mode %04o); run chmod 700 %s", path, st.Mode().Perm(), path)
 	}
-	return &Dir{path: path, opts: opts}, nil
+	return &Dir{path: path}, nil
 }
 
 // Path returns the vault's directory.
 func (d *Dir) Path() string { return d.path }
 
-func (d *Dir) config(opts []Option) *config {
-	return newConfig(append(slices.Clip(d.opts), opts...))
+func (d *Dir) config() *config {
+	c := newConfig()
+	if d.LockTimeout != 0 {
+		c.lockTimeout = d.LockTimeout
+	}
+	c.warn = d.Warn
+	return c
 }
 
 // ValidName reports whether name is a valid entry name: 1–64 bytes of
 // A–Z a–z 0–9 . _ -, not starting with '.', '_' or '-'.
 func ValidName(name string) bool {
-	if !validLabelName(name) {
+	if !envelope.ValidLabelName(name) {
 		return false
 	}
 	c := name[0]
@@ -143,33 +140,36 @@ type Warning struct {
 
 func (w Warning) String() string { return w.Message }
 
-// Add seals s to recipients and stores it as entry name ([FormBinary]).
-// It fails with ErrExists if the entry exists, unless [Overwrite] is given.
-// [WithLabels] sets the envelope labels. The warnings report that the same
-// key is already stored in another entry or was exported.
-func (d *Dir) Add(name string, s *codec.Session, recipients []age.Recipient, opts ...Option) ([]Warning, error) {
-	if err := checkName(name); err != nil {
-		return nil, err
-	}
-	cfg := d.config(opts)
-	sealed, err := Seal(s, FormBinary, recipients, append(slices.Clip(d.opts), opts...)...)
-	if err != nil {
-		return nil, err
-	}
-	return d.put(name, sealed, s.AuthKeyID(), cfg)
+// Put seals s to recipients ([FormBinary]) and stores it as entry name,
+// recording the time of sealing unless s.CreatedAt is set.
+// It fails with ErrExists if the entry exists (see [Dir.Replace]). The
+// warnings report that the same key is already stored in another entry or
+// was exported.
+func (d *Dir) Put(name string, s *Session, recipients ...age.Recipient) ([]Warning, error) {
+	return d.store(name, s, recipients, false)
 }
 
-// Put seals the opened session s to recipients and stores it as entry name,
-// as [Dir.Add] does.
-func (d *Dir) Put(name string, s *Session, recipients []age.Recipient, opts ...Option) ([]Warning, error) {
+// Replace stores s as entry name, as [Dir.Put] does, replacing the entry
+// if it exists.
+func (d *Dir) Replace(name string, s *Session, recipients ...age.Recipient) ([]Warning, error) {
+	return d.store(name, s, recipients, true)
+}
+
+func (d *Dir) store(name string, s *Session, recipients []age.Recipient, overwrite bool) ([]Warning, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	cfg := d.config(opts)
-	sealed, err := s.Seal(FormBinary, recipients, append(slices.Clip(d.opts), opts...)...)
+	if s != nil && s.CreatedAt.IsZero() {
+		cp := *s
+		cp.CreatedAt = time.Now()
+		s = &cp
+	}
+	sealed, err := s.Seal(FormBinary, recipients...)
 	if err != nil {
 		return nil, err
 	}
+	cfg := d.config()
+	cfg.overwrite = overwrite
 	return d.put(name, sealed, s.KeyID(), cfg)
 }
 
@@ -253,13 +253,13 @@ func (d *Dir) writeEntry(name string, sealed []byte, overwrite bool) error {
 }
 
 // readEntry reads entry name: a regular file, not a symbolic link, at most
-// MaxFileSize bytes.
+// maxFileSize bytes.
 func (d *Dir) readEntry(name string, cfg *config) ([]byte, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
 	p := d.entryPath(name)
-	b, err := readRegular(p, MaxFileSize, cfg)
+	b, err := readRegular(p, maxFileSize, cfg)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, errorf(ErrNotFound, "no entry %s in %s", name, d.path)
 	}
@@ -292,7 +292,7 @@ func readRegular(p string, limit int, cfg *config) ([]byte, error) {
 		cfg.warnf("%s is accessible by group or others (mode %04o); run chmod 600", p, fst.Mode().Perm())
 	}
 	if fst.Size() > int64(limit) {
-		return nil, errorf(ErrTooLarge, "%s is %d bytes, limit %d", p, fst.Size(), limit)
+		return nil, errorf(errTooLarge, "%s is %d bytes, limit %d", p, fst.Size(), limit)
 	}
 	b, err := readCapped(f, limit)
 	if err != nil {
@@ -301,34 +301,29 @@ func readRegular(p string, limit int, cfg *config) ([]byte, error) {
 	return b, nil
 }
 
-// Get opens entry name. With [WithExportLabel] it records the export and
-// returns warnings if the key was exported elsewhere before.
-func (d *Dir) Get(name string, opts ...Option) (*Session, []Warning, error) {
-	cfg := d.config(opts)
+// Get opens entry name with ids, as [Open] does. Record where its key is
+// exported with [Dir.RecordExport].
+func (d *Dir) Get(name string, ids ...age.Identity) (*Session, error) {
+	cfg := idConfig(ids)
+	cfg.warn = d.Warn
 	data, err := d.readEntry(name, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	defer clear(data)
 	s, err := open(data, cfg)
 	if err != nil {
-		return nil, nil, at("entry "+name, err)
+		return nil, at("entry "+name, err)
 	}
-	if cfg.exportLabel == "" {
-		return s, nil, nil
-	}
-	warns, err := d.recordExport(name, s.KeyID(), cfg.exportLabel, cfg)
-	if err != nil {
-		s.Destroy()
-		return nil, nil, err
-	}
-	return s, warns, nil
+	return s, nil
 }
 
 // RecordExport records that the key of entry name, whose auth_key_id is id,
-// was exported to label, and returns warnings if it was exported to other
-// labels before. [Dir.Get] and [ExecEnv] call it for [WithExportLabel].
+// was exported to label (for example "prod" or "laptop"), and returns
+// warnings if it was exported to other labels before: two live copies of
+// one auth key get the account AUTH_KEY_DUPLICATED.
 func (d *Dir) RecordExport(name string, id codec.KeyID, label string) ([]Warning, error) {
-	return d.recordExport(name, id, label, d.config(nil))
+	return d.recordExport(name, id, label, d.config())
 }
 
 // ValidExportLabel reports whether label is 1–64 bytes of
@@ -339,7 +334,7 @@ func ValidExportLabel(label string) bool {
 	}
 	for i := 0; i < len(label); i++ {
 		c := label[i]
-		if !(validLabelName(string(c)) || strings.IndexByte(":@/+", c) >= 0) {
+		if !(envelope.ValidLabelName(string(c)) || strings.IndexByte(":@/+", c) >= 0) {
 			return false
 		}
 	}
@@ -437,13 +432,13 @@ func (d *Dir) List() ([]Entry, error) {
 
 // Remove deletes entry name. Its export history stays in the index: the key
 // may still be live where it was exported. The deletion and the index change
-// are one unit, as for [Dir.Add]: nothing is deleted if the index cannot be
+// are one unit, as for [Dir.Put]: nothing is deleted if the index cannot be
 // read or the pending record cannot be written.
-func (d *Dir) Remove(name string, opts ...Option) error {
+func (d *Dir) Remove(name string) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	cfg := d.config(opts)
+	cfg := d.config()
 	unlock, err := d.lock(cfg)
 	if err != nil {
 		return err
@@ -488,9 +483,13 @@ func (d *Dir) Remove(name string, opts ...Option) error {
 // atomically; the envelope bytes are kept as they are. It returns the
 // number of entries rewritten; on an error in the second pass, the entries
 // before it are rekeyed and the rest are untouched.
-func (d *Dir) Rekey(recipients []age.Recipient, opts ...Option) (int, error) {
-	cfg := d.config(opts)
-	if err := checkRecipients(recipients, cfg); err != nil {
+func (d *Dir) Rekey(recipients []age.Recipient, ids ...age.Identity) (int, error) {
+	cfg := idConfig(ids)
+	cfg.warn = d.Warn
+	if d.LockTimeout != 0 {
+		cfg.lockTimeout = d.LockTimeout
+	}
+	if err := checkRecipients(recipients, false); err != nil {
 		return 0, err
 	}
 	ids, tried, err := loadIdentities(cfg)
@@ -515,7 +514,7 @@ func (d *Dir) Rekey(recipients []age.Recipient, opts ...Option) (int, error) {
 		if err != nil {
 			return nil, at("entry "+name, err)
 		}
-		plain, err := decryptAge(form, body, ids, tried, MaxEnvelopeSize)
+		plain, err := decryptAge(form, body, ids, tried, envelope.MaxSize)
 		if err != nil {
 			return nil, at("entry "+name, err)
 		}
@@ -586,7 +585,7 @@ func parseKeyID(s string) (codec.KeyID, bool) {
 
 func (d *Dir) readIndex() (*index, error) {
 	idx := &index{Version: 1, Keys: map[string]*keyRecord{}}
-	b, err := readRegular(filepath.Join(d.path, indexName), maxIndexSize, newConfig(nil))
+	b, err := readRegular(filepath.Join(d.path, indexName), maxIndexSize, d.config())
 	if errors.Is(err, fs.ErrNotExist) {
 		return idx, nil
 	}
@@ -644,7 +643,7 @@ type pendingRecord struct {
 // exports.json. rec is the pending record found, if any (applied or not).
 // It takes no lock and changes nothing.
 func (d *Dir) loadIndex() (idx *index, rec *pendingRecord, err error) {
-	b, err := readRegular(filepath.Join(d.path, pendingName), maxIndexSize, newConfig(nil))
+	b, err := readRegular(filepath.Join(d.path, pendingName), maxIndexSize, d.config())
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		idx, err = d.readIndex()
@@ -674,7 +673,9 @@ func (d *Dir) pendingApplies(rec *pendingRecord) bool {
 		_, err := os.Lstat(p)
 		return errors.Is(err, fs.ErrNotExist)
 	}
-	b, err := readRegular(p, MaxFileSize, newConfig([]Option{WithWarnings(func(string) {})}))
+	quiet := newConfig()
+	quiet.warn = func(string) {}
+	b, err := readRegular(p, maxFileSize, quiet)
 	if err != nil {
 		return false
 	}

@@ -28,32 +28,29 @@ func v2Cases() map[string]*vault.Session {
 		return &codec.DCOption{ID: 4, ServerAddress: addr, Port: port, IPv6: true, MediaOnly: true, TestMode: true}
 	}
 	return map[string]*vault.Session{
-		"telethon ipv4": {Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443, IPv6: codec.Some(false)},
-		"telethon ipv6": {Source: codec.Telethon, Layout: "ipv6", DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443, IPv6: codec.Some(true)},
-		"telethon v4-mapped": {Source: codec.Telethon, Layout: "ipv6", DC: 5, ServerAddress: "::ffff:91.108.56.130", Port: 443,
-			IPv6: codec.Some(true)},
-		"telethon no layout":      {Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443},
-		"telethon odd layout":     {Source: codec.Telethon, Layout: "ipv6", DC: 2, ServerAddress: "149.154.167.51", Port: 443},
-		"pyrogram":                {Source: codec.Pyrogram, Layout: "v2", DC: 2, TestMode: codec.Some(false), APIID: codec.Some(uint32(12345)), UserID: codec.Some(int64(777000)), IsBot: codec.Some(true)},
-		"pyrogram legacy":         {Source: codec.PyrogramLegacy, Layout: "old-64", DC: 1, TestMode: codec.Some(true), UserID: codec.Some(int64(-5)), IsBot: codec.Some(false)},
-		"gramjs host name":        {Source: codec.GramJS, DC: 4, ServerAddress: "venus.web.telegram.org", Port: 443, IPv6: codec.Some(false)},
-		"gramjs uppercase ipv6":   {Source: codec.GramJS, DC: 4, ServerAddress: "2001:DB8::1", Port: 443},
-		"gramjs zero-padded ipv4": {Source: codec.GramJS, DC: 4, ServerAddress: "149.154.167.051", Port: 80},
-		"mtcute full": {Source: codec.Mtcute, Layout: "v3", DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443,
-			IPv6: codec.Some(true), TestMode: codec.Some(false), Media: media("2001:67c:4e8:f002::b", 443),
-			APIID: codec.Some(uint32(611335)), UserID: codec.Some(int64(5000000001)), IsBot: codec.Some(true)},
-		"mtcute media v4":     {Source: codec.Mtcute, Layout: "v3", DC: 2, Media: media("149.154.167.222", 0)},
-		"mtcute media host":   {Source: codec.Mtcute, Layout: "", DC: 2, Media: media("media.example.org", 8443)},
-		"mtcute media none":   {Source: codec.Mtcute, Layout: "v3", DC: 2, Media: &codec.DCOption{ID: 65535}},
-		"gotd":                {Source: codec.Gotd, DC: 3, ServerAddress: "149.154.175.100", Port: 443},
-		"unknown, extremes":   {DC: 65535, Port: 65535, APIID: codec.Some(uint32(0xffffffff)), UserID: codec.Some(int64(-1 << 63)), CreatedAt: time.Unix(-1, 0).UTC()},
-		"minimal":             {DC: 1},
-		"labels and created":  {Source: codec.Telethon, DC: 1, Labels: map[string]string{"env": "prod", "owner": "ops team", "z": ""}, CreatedAt: fixedTime},
-		"custom layout":       {Source: codec.Gotd, Layout: "sqlite-v7", DC: 1},
-		"all bools true":      {DC: 1, IPv6: codec.Some(true), TestMode: codec.Some(true), IsBot: codec.Some(true)},
-		"user id max":         {DC: 1, UserID: codec.Some(int64(1<<63 - 1))},
-		"created far":         {DC: 1, CreatedAt: time.Unix(1<<40, 0).UTC()},
-		"ipv4 all zeros text": {DC: 1, ServerAddress: "0.0.0.0"},
+		"telethon ipv4":           {Info: codec.Info{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443, IPv6: codec.Some(false)}},
+		"telethon ipv6":           {Info: codec.Info{Source: codec.Telethon, Layout: "ipv6", DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443, IPv6: codec.Some(true)}},
+		"telethon v4-mapped":      {Info: codec.Info{Source: codec.Telethon, Layout: "ipv6", DC: 5, ServerAddress: "::ffff:91.108.56.130", Port: 443, IPv6: codec.Some(true)}},
+		"telethon no layout":      {Info: codec.Info{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443}},
+		"telethon odd layout":     {Info: codec.Info{Source: codec.Telethon, Layout: "ipv6", DC: 2, ServerAddress: "149.154.167.51", Port: 443}},
+		"pyrogram":                {Info: codec.Info{Source: codec.Pyrogram, Layout: "v2", DC: 2, TestMode: codec.Some(false), APIID: codec.Some(uint32(12345)), UserID: codec.Some(int64(777000)), IsBot: codec.Some(true)}},
+		"pyrogram legacy":         {Info: codec.Info{Source: codec.PyrogramLegacy, Layout: "old-64", DC: 1, TestMode: codec.Some(true), UserID: codec.Some(int64(-5)), IsBot: codec.Some(false)}},
+		"gramjs host name":        {Info: codec.Info{Source: codec.GramJS, DC: 4, ServerAddress: "venus.web.telegram.org", Port: 443, IPv6: codec.Some(false)}},
+		"gramjs uppercase ipv6":   {Info: codec.Info{Source: codec.GramJS, DC: 4, ServerAddress: "2001:DB8::1", Port: 443}},
+		"gramjs zero-padded ipv4": {Info: codec.Info{Source: codec.GramJS, DC: 4, ServerAddress: "149.154.167.051", Port: 80}},
+		"mtcute full":             {Info: codec.Info{Source: codec.Mtcute, Layout: "v3", DC: 2, ServerAddress: "2001:67c:4e8:f002::a", Port: 443, IPv6: codec.Some(true), TestMode: codec.Some(false), Media: media("2001:67c:4e8:f002::b", 443), APIID: codec.Some(uint32(611335)), UserID: codec.Some(int64(5000000001)), IsBot: codec.Some(true)}},
+		"mtcute media v4":         {Info: codec.Info{Source: codec.Mtcute, Layout: "v3", DC: 2, Media: media("149.154.167.222", 0)}},
+		"mtcute media host":       {Info: codec.Info{Source: codec.Mtcute, Layout: "", DC: 2, Media: media("media.example.org", 8443)}},
+		"mtcute media none":       {Info: codec.Info{Source: codec.Mtcute, Layout: "v3", DC: 2, Media: &codec.DCOption{ID: 65535}}},
+		"gotd":                    {Info: codec.Info{Source: codec.Gotd, DC: 3, ServerAddress: "149.154.175.100", Port: 443}},
+		"unknown, extremes":       {Info: codec.Info{DC: 65535, Port: 65535, APIID: codec.Some(uint32(0xffffffff)), UserID: codec.Some(int64(-1 << 63))}, CreatedAt: time.Unix(-1, 0).UTC()},
+		"minimal":                 {Info: codec.Info{DC: 1}},
+		"labels and created":      {Info: codec.Info{Source: codec.Telethon, DC: 1}, Labels: map[string]string{"env": "prod", "owner": "ops team", "z": ""}, CreatedAt: fixedTime},
+		"custom layout":           {Info: codec.Info{Source: codec.Gotd, Layout: "sqlite-v7", DC: 1}},
+		"all bools true":          {Info: codec.Info{DC: 1, IPv6: codec.Some(true), TestMode: codec.Some(true), IsBot: codec.Some(true)}},
+		"user id max":             {Info: codec.Info{DC: 1, UserID: codec.Some(int64(1<<63 - 1))}},
+		"created far":             {Info: codec.Info{DC: 1}, CreatedAt: time.Unix(1<<40, 0).UTC()},
+		"ipv4 all zeros text":     {Info: codec.Info{DC: 1, ServerAddress: "0.0.0.0"}},
 	}
 }
 
@@ -88,7 +85,7 @@ func TestEnvelopeV2RoundTrip(t *testing.T) {
 			got, err := vault.UnmarshalEnvelope(b)
 			require.NoError(t, err, name)
 			requireSameMeta(t, m, got, name)
-			kind, data := got.Attachment()
+			kind, data := attachmentOf(got)
 			if att == nil {
 				require.Zero(t, kind)
 				require.Nil(t, data)
@@ -114,10 +111,10 @@ func TestEnvelopeV2Sizes(t *testing.T) {
 	}
 	x := newX25519(t)
 	cs := testSession(t, 'a', 2)
-	sealed, err := vault.Seal(cs, vault.FormText, []age.Recipient{x.Recipient()})
+	sealed, err := sealWith(cs, vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 	require.Equal(t, 644, len(sealed), "docs/envelope.md §1.1")
-	v1, err := vault.Seal(cs, vault.FormText, []age.Recipient{x.Recipient()}, vault.WithEnvelopeVersion(1))
+	v1, err := sealWith(cs, vault.FormText, []age.Recipient{x.Recipient()}, optWithEnvelopeVersion(1))
 	require.NoError(t, err)
 	require.Equal(t, 701, len(v1), "docs/envelope.md §1.1 (version 1)")
 }
@@ -125,11 +122,7 @@ func TestEnvelopeV2Sizes(t *testing.T) {
 // TestEnvelopeV2Golden pins the version 2 byte layout of docs/envelope.md
 // §3.4 (the same Pyrogram session as the version 1 example).
 func TestEnvelopeV2Golden(t *testing.T) {
-	m := &vault.Session{
-		Source: codec.Pyrogram, Layout: "v2", DC: 2,
-		TestMode: codec.Some(false), APIID: codec.Some(uint32(12345)), UserID: codec.Some(int64(777000)),
-		IsBot: codec.Some(true), Labels: map[string]string{"env": "prod"}, CreatedAt: fixedTime,
-	}
+	m := &vault.Session{Info: codec.Info{Source: codec.Pyrogram, Layout: "v2", DC: 2, TestMode: codec.Some(false), APIID: codec.Some(uint32(12345)), UserID: codec.Some(int64(777000)), IsBot: codec.Some(true)}, Labels: map[string]string{"env": "prod"}, CreatedAt: fixedTime}
 	b, err := vault.MarshalEnvelopeV2(m, testKey(0x61), 0, nil)
 	require.NoError(t, err)
 	want := "54475345" + "02" + "<key>" +
@@ -152,7 +145,7 @@ func TestEnvelopeV2Rejects(t *testing.T) {
 	require.NoError(t, err)
 	tele, err := vault.MarshalEnvelopeV2(v2Cases()["telethon ipv4"], testKey('m'), 0, nil)
 	require.NoError(t, err)
-	minimal, err := vault.MarshalEnvelopeV2(&vault.Session{DC: 1}, testKey('m'), 0, nil)
+	minimal, err := vault.MarshalEnvelopeV2(&vault.Session{Info: codec.Info{DC: 1}}, testKey('m'), 0, nil)
 	require.NoError(t, err)
 	const f = 261 // flags
 	// Extension bits.
@@ -231,12 +224,12 @@ func TestEnvelopeV2Rejects(t *testing.T) {
 		{"attachment trailing", withTail(minimal, extA, 1, 0, 1, 'x', 'y'), vault.ErrMalformed},
 		{"attachment length too large", withTail(minimal, append([]byte{extA, 1, 0}, binary.AppendUvarint(nil, vault.MaxEnvelopeSize+1)...)...), vault.ErrMalformed},
 		{"deflate size 0", withTail(minimal, extA, 1, 1, 1, 0, 3), vault.ErrMalformed},
-		{"deflate size above cap", withTail(minimal, append(append([]byte{extA, 1, 1, 1}, binary.AppendUvarint(nil, vault.MaxAttachmentSize+1)...), 3)...), vault.ErrTooLarge},
+		{"deflate size above cap", withTail(minimal, append(append([]byte{extA, 1, 1, 1}, binary.AppendUvarint(nil, vault.MaxAttachmentSize+1)...), 3)...), codec.ErrTooLarge},
 		{"deflate garbage", withTail(minimal, extA, 1, 1, 2, 5, 0xff, 0xff), vault.ErrMalformed},
 		{"deflate shorter than declared", withTail(minimal, append([]byte{extA, 1, 1}, deflated(t, []byte("abc"), 4)...)...), vault.ErrMalformed},
 		{"deflate longer than declared", withTail(minimal, append([]byte{extA, 1, 1}, deflated(t, []byte("abcd"), 3)...)...), vault.ErrMalformed},
 		{"deflate then junk", withTail(minimal, append([]byte{extA, 1, 1}, deflatedJunk(t, []byte("abcd"))...)...), vault.ErrMalformed},
-		{"too large", append(append([]byte(nil), minimal...), make([]byte, vault.MaxEnvelopeSize)...), vault.ErrTooLarge},
+		{"too large", append(append([]byte(nil), minimal...), make([]byte, vault.MaxEnvelopeSize)...), codec.ErrTooLarge},
 		{"short", minimal[:263], vault.ErrMalformed},
 	}
 	for _, c := range cases {
@@ -300,7 +293,7 @@ func TestEnvelopeV2DecompressionBomb(t *testing.T) {
 	}
 	require.NoError(t, w.Close())
 	require.Less(t, buf.Len(), vault.MaxEnvelopeSize-1000)
-	m, err := vault.MarshalEnvelopeV2(&vault.Session{DC: 1}, testKey('b'), 0, nil)
+	m, err := vault.MarshalEnvelopeV2(&vault.Session{Info: codec.Info{DC: 1}}, testKey('b'), 0, nil)
 	require.NoError(t, err)
 	binary.BigEndian.PutUint16(m[261:], binary.BigEndian.Uint16(m[261:])|1<<15)
 	m = append(m, 8, 1, 1) // extension bits: attachment; kind 1, DEFLATE
@@ -364,11 +357,11 @@ func TestSealAttachment(t *testing.T) {
 	recs := []age.Recipient{x.Recipient()}
 	data := bytes.Repeat([]byte("entity cache "), 400)
 	for _, form := range []vault.Form{vault.FormText, vault.FormBinary, vault.FormArmor} {
-		sealed, err := vault.Seal(testSession(t, 'a', 2), form, recs, vault.WithAttachment(vault.AttachmentFile, data))
+		sealed, err := sealWith(testSession(t, 'a', 2), form, recs, optWithAttachment(vault.AttachmentFile, data))
 		require.NoError(t, err)
-		s, err := vault.Open(sealed, vault.WithIdentities(x))
+		s, err := openWith(sealed, optWithIdentities(x))
 		require.NoError(t, err)
-		kind, got := s.Attachment()
+		kind, got := attachmentOf(s)
 		require.Equal(t, vault.AttachmentFile, kind)
 		require.Equal(t, data, got)
 		require.Contains(t, s.String(), "attachment=1:5200B")
@@ -377,18 +370,18 @@ func TestSealAttachment(t *testing.T) {
 		require.Contains(t, string(j), `"attachment":{"kind":1,"size":5200}`)
 
 		// Re-sealing keeps the attachment; WithoutAttachment drops it.
-		again, err := s.Seal(vault.FormBinary, recs)
+		again, err := sealSessionWith(s, vault.FormBinary, recs)
 		require.NoError(t, err)
-		s2, err := vault.Open(again, vault.WithIdentities(x))
+		s2, err := openWith(again, optWithIdentities(x))
 		require.NoError(t, err)
-		_, got2 := s2.Attachment()
+		_, got2 := attachmentOf(s2)
 		require.Equal(t, data, got2)
 		s2.Destroy()
-		bare, err := s.Seal(vault.FormBinary, recs, vault.WithoutAttachment())
+		bare, err := sealSessionWith(s, vault.FormBinary, recs, optWithoutAttachment())
 		require.NoError(t, err)
-		s3, err := vault.Open(bare, vault.WithIdentities(x))
+		s3, err := openWith(bare, optWithIdentities(x))
 		require.NoError(t, err)
-		kind, got3 := s3.Attachment()
+		kind, got3 := attachmentOf(s3)
 		require.Zero(t, kind)
 		require.Nil(t, got3)
 		s3.Destroy()
@@ -397,65 +390,65 @@ func TestSealAttachment(t *testing.T) {
 
 	// Incompressible data is stored as it is.
 	rnd := randomBytes(t, 3000)
-	sealed, err := vault.Seal(testSession(t, 'a', 2), vault.FormBinary, recs, vault.WithAttachment(7, rnd))
+	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormBinary, recs, optWithAttachment(7, rnd))
 	require.NoError(t, err)
-	s, err := vault.Open(sealed, vault.WithIdentities(x))
+	s, err := openWith(sealed, optWithIdentities(x))
 	require.NoError(t, err)
-	kind, got := s.Attachment()
+	kind, got := attachmentOf(s)
 	require.Equal(t, vault.AttachmentKind(7), kind)
 	require.Equal(t, rnd, got)
 	s.Destroy()
 
 	// Refusals: kind 0, version 1, too large for one line or at all.
-	_, err = vault.Seal(testSession(t, 'a', 2), vault.FormBinary, recs, vault.WithAttachment(0, data))
+	_, err = sealWith(testSession(t, 'a', 2), vault.FormBinary, recs, optWithAttachment(0, data))
 	require.ErrorIs(t, err, vault.ErrMalformed)
-	_, err = vault.Seal(testSession(t, 'a', 2), vault.FormBinary, recs, vault.WithAttachment(1, data), vault.WithEnvelopeVersion(1))
+	_, err = sealWith(testSession(t, 'a', 2), vault.FormBinary, recs, optWithAttachment(1, data), optWithEnvelopeVersion(1))
 	require.ErrorIs(t, err, vault.ErrUnsupported)
-	_, err = vault.Seal(testSession(t, 'a', 2), vault.FormBinary, recs, vault.WithEnvelopeVersion(3))
+	_, err = sealWith(testSession(t, 'a', 2), vault.FormBinary, recs, optWithEnvelopeVersion(3))
 	require.ErrorIs(t, err, vault.ErrUnsupported)
-	_, err = vault.Seal(testSession(t, 'a', 2), vault.FormText, recs, vault.WithAttachment(1, randomBytes(t, 20000)))
-	require.ErrorIs(t, err, vault.ErrTooLarge)
-	_, err = vault.Seal(testSession(t, 'a', 2), vault.FormBinary, recs, vault.WithAttachment(1, make([]byte, vault.MaxAttachmentSize+1)))
-	require.ErrorIs(t, err, vault.ErrTooLarge)
-	_, err = vault.Seal(testSession(t, 'a', 2), vault.FormBinary, recs, vault.WithAttachment(1, randomBytes(t, vault.MaxEnvelopeSize)))
-	require.ErrorIs(t, err, vault.ErrTooLarge)
+	_, err = sealWith(testSession(t, 'a', 2), vault.FormText, recs, optWithAttachment(1, randomBytes(t, 20000)))
+	require.ErrorIs(t, err, codec.ErrTooLarge)
+	_, err = sealWith(testSession(t, 'a', 2), vault.FormBinary, recs, optWithAttachment(1, make([]byte, vault.MaxAttachmentSize+1)))
+	require.ErrorIs(t, err, codec.ErrTooLarge)
+	_, err = sealWith(testSession(t, 'a', 2), vault.FormBinary, recs, optWithAttachment(1, randomBytes(t, vault.MaxEnvelopeSize)))
+	require.ErrorIs(t, err, codec.ErrTooLarge)
 	// Empty data stores none.
-	sealed, err = vault.Seal(testSession(t, 'a', 2), vault.FormBinary, recs, vault.WithAttachment(1, nil))
+	sealed, err = sealWith(testSession(t, 'a', 2), vault.FormBinary, recs, optWithAttachment(1, nil))
 	require.NoError(t, err)
-	s, err = vault.Open(sealed, vault.WithIdentities(x))
+	s, err = openWith(sealed, optWithIdentities(x))
 	require.NoError(t, err)
-	kind, _ = s.Attachment()
+	kind, _ = attachmentOf(s)
 	require.Zero(t, kind)
 	s.Destroy()
 	var nilSession *vault.Session
-	kind, got = nilSession.Attachment()
+	kind, got = attachmentOf(nilSession)
 	require.Zero(t, kind)
 	require.Nil(t, got)
 }
 
 // TestSealCreatedAt: the single-line form leaves the creation time out
-// unless asked; files record it; WithCreatedAt(zero) records none.
+// unless asked; files record it; a zero CreatedAt records none.
 func TestSealCreatedAt(t *testing.T) {
 	x := newX25519(t)
 	recs := []age.Recipient{x.Recipient()}
 	open := func(b []byte) *vault.Session {
-		s, err := vault.Open(b, vault.WithIdentities(x))
+		s, err := openWith(b, optWithIdentities(x))
 		require.NoError(t, err)
 		t.Cleanup(s.Destroy)
 		return s
 	}
 	for _, v := range []int{1, 2} {
-		ver := vault.WithEnvelopeVersion(v)
-		text, err := vault.Seal(testSession(t, 'a', 2), vault.FormText, recs, ver)
+		ver := optWithEnvelopeVersion(v)
+		text, err := sealWith(testSession(t, 'a', 2), vault.FormText, recs, ver)
 		require.NoError(t, err)
 		require.True(t, open(text).CreatedAt.IsZero(), "v%d text", v)
-		bin, err := vault.Seal(testSession(t, 'a', 2), vault.FormBinary, recs, ver)
+		bin, err := sealWith(testSession(t, 'a', 2), vault.FormBinary, recs, ver)
 		require.NoError(t, err)
 		require.WithinDuration(t, time.Now(), open(bin).CreatedAt, time.Minute, "v%d binary", v)
-		text, err = vault.Seal(testSession(t, 'a', 2), vault.FormText, recs, ver, vault.WithCreatedAt(fixedTime))
+		text, err = sealWith(testSession(t, 'a', 2), vault.FormText, recs, ver, optWithCreatedAt(fixedTime))
 		require.NoError(t, err)
 		require.True(t, fixedTime.Equal(open(text).CreatedAt), "v%d text with a time", v)
-		bin, err = vault.Seal(testSession(t, 'a', 2), vault.FormBinary, recs, ver, vault.WithCreatedAt(time.Time{}))
+		bin, err = sealWith(testSession(t, 'a', 2), vault.FormBinary, recs, ver, optWithCreatedAt(time.Time{}))
 		require.NoError(t, err)
 		require.True(t, open(bin).CreatedAt.IsZero(), "v%d binary without a time", v)
 	}

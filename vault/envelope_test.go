@@ -18,11 +18,7 @@ import (
 
 func fullMeta(t testing.TB) *vault.Session {
 	cs := fullSession(t)
-	return &vault.Session{
-		Source: cs.Source, Layout: cs.Layout, DC: cs.DC, ServerAddress: cs.ServerAddress, Port: cs.Port,
-		IPv6: cs.IPv6, TestMode: cs.TestMode, Media: cs.Media, APIID: cs.APIID, UserID: cs.UserID,
-		IsBot: cs.IsBot, Labels: map[string]string{"env": "prod", "owner": "ops team"}, CreatedAt: fixedTime,
-	}
+	return &vault.Session{Info: codec.Info{Source: cs.Source, Layout: cs.Layout, DC: cs.DC, ServerAddress: cs.ServerAddress, Port: cs.Port, IPv6: cs.IPv6, TestMode: cs.TestMode, Media: cs.Media, APIID: cs.APIID, UserID: cs.UserID, IsBot: cs.IsBot}, Labels: map[string]string{"env": "prod", "owner": "ops team"}, CreatedAt: fixedTime}
 }
 
 func TestEnvelopeRoundTrip(t *testing.T) {
@@ -58,7 +54,7 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 
 func TestEnvelopeEveryFormat(t *testing.T) {
 	for _, f := range append([]codec.Format{codec.FormatUnknown}, codec.Formats()...) {
-		m := &vault.Session{Source: f, DC: 65535}
+		m := &vault.Session{Info: codec.Info{Source: f, DC: 65535}}
 		b, err := vault.MarshalEnvelope(m, testKey(1))
 		require.NoError(t, err, f.String())
 		got, err := vault.UnmarshalEnvelope(b)
@@ -74,11 +70,7 @@ func TestEnvelopeEveryFormat(t *testing.T) {
 
 // TestEnvelopeGolden pins the byte layout documented in docs/envelope.md.
 func TestEnvelopeGolden(t *testing.T) {
-	m := &vault.Session{
-		Source: codec.Pyrogram, Layout: "v2", DC: 2, Port: 0,
-		TestMode: codec.Some(false), APIID: codec.Some(uint32(12345)), UserID: codec.Some(int64(777000)),
-		IsBot: codec.Some(true), Labels: map[string]string{"env": "prod"}, CreatedAt: fixedTime,
-	}
+	m := &vault.Session{Info: codec.Info{Source: codec.Pyrogram, Layout: "v2", DC: 2, Port: 0, TestMode: codec.Some(false), APIID: codec.Some(uint32(12345)), UserID: codec.Some(int64(777000)), IsBot: codec.Some(true)}, Labels: map[string]string{"env": "prod"}, CreatedAt: fixedTime}
 	b, err := vault.MarshalEnvelope(m, testKey(0x61))
 	require.NoError(t, err)
 	require.True(t, bytes.Equal(b[8:264], testKey(0x61)), "key bytes")
@@ -142,7 +134,7 @@ func TestEnvelopeRejects(t *testing.T) {
 		}), vault.ErrMalformed},
 		{"label bad name", mut(func(b []byte) []byte { b[labelsOff+2] = '='; return b }), vault.ErrMalformed},
 		{"trailing byte", mut(func(b []byte) []byte { return append(b, 0) }), vault.ErrMalformed},
-		{"too large", mut(func(b []byte) []byte { return append(b, make([]byte, vault.MaxEnvelopeSize)...) }), vault.ErrTooLarge},
+		{"too large", mut(func(b []byte) []byte { return append(b, make([]byte, vault.MaxEnvelopeSize)...) }), codec.ErrTooLarge},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -155,7 +147,7 @@ func TestEnvelopeRejects(t *testing.T) {
 	_, err = vault.UnmarshalEnvelope(mut(func(b []byte) []byte { b[4] = 2; return b }))
 	require.Error(t, err, "version 2 with a version 1 body")
 	// Duplicate label names (strictly ascending rule).
-	dup, err := vault.MarshalEnvelope(&vault.Session{DC: 1, Labels: map[string]string{"a": "1", "b": "2"}}, testKey(1))
+	dup, err := vault.MarshalEnvelope(&vault.Session{Info: codec.Info{DC: 1}, Labels: map[string]string{"a": "1", "b": "2"}}, testKey(1))
 	require.NoError(t, err)
 	i := bytes.LastIndex(dup, []byte("\x01b\x012"))
 	dup[i+1] = 'a'
@@ -178,27 +170,27 @@ func TestEnvelopeTruncatedEverywhere(t *testing.T) {
 
 func TestEnvelopeMarshalRejects(t *testing.T) {
 	cases := []*vault.Session{
-		{DC: 0},
-		{DC: 65536},
-		{DC: 1, ServerAddress: strings.Repeat("a", 256)},
-		{DC: 1, Layout: "a\x00"},
-		{DC: 1, Media: &codec.DCOption{ID: 0}},
-		{DC: 1, Labels: map[string]string{"": "x"}},
-		{DC: 1, Labels: map[string]string{"a b": "x"}},
-		{DC: 1, Labels: map[string]string{"a": strings.Repeat("x", 256)}},
-		{DC: 1, Labels: map[string]string{"a": "line\nbreak"}},
-		{DC: 1, Source: codec.Format(99)},
+		{Info: codec.Info{DC: 0}},
+		{Info: codec.Info{DC: 65536}},
+		{Info: codec.Info{DC: 1, ServerAddress: strings.Repeat("a", 256)}},
+		{Info: codec.Info{DC: 1, Layout: "a\x00"}},
+		{Info: codec.Info{DC: 1, Media: &codec.DCOption{ID: 0}}},
+		{Info: codec.Info{DC: 1}, Labels: map[string]string{"": "x"}},
+		{Info: codec.Info{DC: 1}, Labels: map[string]string{"a b": "x"}},
+		{Info: codec.Info{DC: 1}, Labels: map[string]string{"a": strings.Repeat("x", 256)}},
+		{Info: codec.Info{DC: 1}, Labels: map[string]string{"a": "line\nbreak"}},
+		{Info: codec.Info{DC: 1, Source: codec.Format(99)}},
 	}
 	many := map[string]string{}
 	for i := 0; i < 17; i++ {
 		many[string(rune('a'+i))] = ""
 	}
-	cases = append(cases, &vault.Session{DC: 1, Labels: many})
+	cases = append(cases, &vault.Session{Info: codec.Info{DC: 1}, Labels: many})
 	for i, m := range cases {
 		_, err := vault.MarshalEnvelope(m, testKey(1))
 		require.Error(t, err, "case %d", i)
 	}
-	_, err := vault.MarshalEnvelope(&vault.Session{DC: 1}, make([]byte, 256))
+	_, err := vault.MarshalEnvelope(&vault.Session{Info: codec.Info{DC: 1}}, make([]byte, 256))
 	require.ErrorIs(t, err, vault.ErrMalformed, "zero key")
 }
 
@@ -207,7 +199,7 @@ func TestEnvelopeMarshalRejects(t *testing.T) {
 func FuzzEnvelope(f *testing.F) {
 	good, _ := vault.MarshalEnvelope(fullMeta(f), testKey('m'))
 	f.Add(good)
-	min, _ := vault.MarshalEnvelope(&vault.Session{DC: 1}, testKey(1))
+	min, _ := vault.MarshalEnvelope(&vault.Session{Info: codec.Info{DC: 1}}, testKey(1))
 	f.Add(min)
 	for _, m := range v2Cases() {
 		b, _ := vault.MarshalEnvelopeV2(m, testKey('k'), vault.AttachmentFile, []byte("attachment attachment attachment"))
@@ -271,8 +263,7 @@ func TestEnvelopeDocExample(t *testing.T) {
 
 func TestEnvelopeLargest(t *testing.T) {
 	long := strings.Repeat("x", 255)
-	m := &vault.Session{DC: 1, ServerAddress: long, Layout: long, Media: &codec.DCOption{ID: 1, ServerAddress: long},
-		Labels: map[string]string{}}
+	m := &vault.Session{Info: codec.Info{DC: 1, ServerAddress: long, Layout: long, Media: &codec.DCOption{ID: 1, ServerAddress: long}}, Labels: map[string]string{}}
 	for i := 0; i < vault.MaxLabels; i++ {
 		m.Labels[fmt.Sprintf("%064d", i)] = long
 	}

@@ -3,7 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
@@ -140,14 +143,7 @@ func runSeal(c *cli, cmd *command, args []string) error {
 		return withHints(failf("seal: refusing to write binary output to the terminal"),
 			"use --armor for text, or -o FILE (or --force to write it anyway)")
 	}
-	var ropts []vault.Option
-	if *ssh {
-		ropts = append(ropts, vault.WithSSH())
-	}
-	if *requirePQ {
-		ropts = append(ropts, vault.RequirePQ())
-	}
-	recipients, err := parseRecipients(cmd.name, rs, rfiles, ropts...)
+	recipients, err := parseRecipients(cmd.name, rs, rfiles, &vault.KeySearch{SSH: *ssh, RequirePQ: *requirePQ})
 	if err != nil {
 		return err
 	}
@@ -156,17 +152,23 @@ func runSeal(c *cli, cmd *command, args []string) error {
 		return err
 	}
 	defer l.sess.Wipe()
-	opts := append(ropts, vault.WithLabels(labels))
-	attOpt, attached, err := c.fileAttachment(l, *sessionOnly)
+	vs, err := vault.NewSession(l.sess)
+	if err != nil {
+		return vaultError(err)
+	}
+	defer vs.Destroy()
+	vs.Labels = labels
+	if form != vault.FormText {
+		// Files record when they were sealed; the single line stays small.
+		vs.CreatedAt = time.Now()
+	}
+	attached, err := c.fileAttachment(vs, l, *sessionOnly)
 	if err != nil {
 		return err
 	}
-	if attOpt != nil {
-		opts = append(opts, attOpt)
-	}
-	sealed, err := vault.Seal(l.sess, form, recipients, opts...)
+	sealed, err := vs.Seal(form, recipients...)
 	if err != nil {
-		if attached && errors.Is(err, vault.ErrTooLarge) {
+		if attached && errors.Is(err, codec.ErrTooLarge) {
 			return withHints(failf("seal: %v", err),
 				"the .session file's entity cache does not fit: use --age or --armor for a file, or --session-only to seal the session alone")
 		}
@@ -185,26 +187,29 @@ func runSeal(c *cli, cmd *command, args []string) error {
 	return nil
 }
 
-// fileAttachment returns the option that attaches the rest of a .session
-// file (l.full) to the sealed value, or, with sessionOnly, nothing, after
-// saying on stderr what is left out.
-func (c *cli) fileAttachment(l *loaded, sessionOnly bool) (vault.Option, bool, error) {
+// fileAttachment attaches the rest of a .session file (l.full) to vs, or,
+// with sessionOnly, nothing, after saying on stderr what is left out. It
+// reports whether it attached anything.
+func (c *cli) fileAttachment(vs *vault.Session, l *loaded, sessionOnly bool) (bool, error) {
 	if l.full == nil {
-		return nil, false, nil
+		return false, nil
 	}
 	if sessionOnly {
 		c.warnf("%s: not sealed (--session-only): %s; open gives the session alone", l.src, fileExtrasSummary(l.full))
-		return nil, false, nil
+		return false, nil
 	}
-	data, err := compat.MarshalExtras(l.full)
+	data, err := l.full.MarshalExtras()
 	if err != nil {
-		return nil, false, failf("%s: %v", l.src, err)
+		return false, failf("%s: %v", l.src, err)
 	}
-	return vault.WithAttachment(vault.AttachmentFile, data), true, nil
+	if err := vs.SetAttachment(data); err != nil {
+		return false, vaultError(err)
+	}
+	return true, nil
 }
 
 // fileExtrasSummary names what a .session file holds besides its session.
-func fileExtrasSummary(f *compat.File) string {
+func fileExtrasSummary(f *compat.Stored) string {
 	parts := []string{fmt.Sprintf("the entity cache (%d entities)", len(f.Entities))}
 	if f.UpdateState != nil {
 		parts = append(parts, "the update state")
@@ -212,7 +217,7 @@ func fileExtrasSummary(f *compat.File) string {
 	if f.TakeoutID.Known() {
 		parts = append(parts, "the takeout id")
 	}
-	parts = append(parts, "the file format ("+fileFormatName(f)+")")
+	parts = append(parts, "the file format ("+f.Kind.String()+")")
 	return strings.Join(parts, ", ")
 }
 
@@ -317,26 +322,18 @@ func runOpen(c *cli, cmd *command, args []string) error {
 			return err
 		}
 	}
-	opts := c.vaultOptions(ids)
-	if f != codec.FormatUnknown {
-		opts = append(opts, vault.AsFormat(f))
-	}
-	if *requirePQ {
-		opts = append(opts, vault.RequirePQ())
-	}
-	if *ssh {
-		opts = append(opts, vault.WithSSH())
-	}
+	ks := c.keySearch(ids)
+	ks.RequirePQ, ks.SSH = *requirePQ, *ssh
 	var vs *vault.Session
 	if src.path == "" {
 		if c.isTerminal(c.stdin) {
 			c.infof("reading the sealed value from the terminal: paste it, then press Ctrl-D")
 		}
-		vs, err = vault.OpenReader(c.stdin, opts...)
+		vs, err = c.openSealed(ks, f, "", c.stdin)
 		err = prefixErr(src, err)
 	} else {
 		// vault names the file in its errors.
-		vs, err = vault.OpenFile(src.path, opts...)
+		vs, err = c.openSealed(ks, f, src.path, nil)
 	}
 	if err != nil {
 		return vaultError(err)
@@ -362,11 +359,8 @@ func (c *cli) exportSession(src source, vs *vault.Session, t target, toGiven boo
 	if !toGiven {
 		t = target{Format: vs.Source}
 		if full != nil {
-			k, err := compat.ParseFileKind(fileFormatName(full))
-			if err != nil {
-				return failf("%s: %v", src, err)
-			}
-			t = target{File: k}
+			k := full.Kind
+			t = target{Kind: k}
 			if out == "" || out == "-" {
 				return withHints(usageErrorf("%s: the sealed value holds a %s file: give -o FILE", src, k),
 					"or --to FORMAT for a session string (the entity cache is then dropped)")
@@ -380,7 +374,11 @@ func (c *cli) exportSession(src source, vs *vault.Session, t target, toGiven boo
 		return withHints(usageErrorf("--to %s writes a file: give -o FILE", t),
 			"a .session file is binary and is never written to standard output")
 	}
-	cv := &conversion{src: src, sess: cs, full: full}
+	in := full
+	if in == nil {
+		in = storedOf(cs)
+	}
+	cv := &conversion{src: src, in: in}
 	return c.finish(cv, &convertOpts{to: t, ov: *ov, force: force}, out)
 }
 
@@ -388,23 +386,76 @@ func (c *cli) exportSession(src source, vs *vault.Session, t target, toGiven boo
 // as its session, if the value carries it (vault.AttachmentFile); nil
 // otherwise. An attachment that cannot be used is an error when the file
 // must be restored (need), a warning otherwise.
-func (c *cli) attachedFile(src source, vs *vault.Session, cs *codec.Session, need bool) (*compat.File, error) {
-	kind, data := vs.Attachment()
-	switch kind {
-	case 0:
-		return nil, nil
-	case vault.AttachmentFile:
-		f, err := compat.UnmarshalExtras(data, cs)
-		if err == nil {
-			return f, nil
-		}
-		if need {
-			return nil, withHints(failf("%s: the .session file data sealed with the session cannot be read: %v", src, err),
-				"--to FORMAT gives the session without it")
-		}
-		c.warnf("%s: the .session file data sealed with the session cannot be read (%v); it is ignored", src, err)
+func (c *cli) attachedFile(src source, vs *vault.Session, cs *codec.Session, need bool) (*compat.Stored, error) {
+	data := vs.Attachment()
+	if data == nil {
 		return nil, nil
 	}
-	c.warnf("%s: the sealed value carries data of a kind this version does not know (%d); it is ignored", src, kind)
+	f := &compat.Stored{Session: cs}
+	err := f.UnmarshalExtras(data)
+	if err == nil {
+		return f, nil
+	}
+	if need {
+		return nil, withHints(failf("%s: the .session file data sealed with the session cannot be read: %v", src, err),
+			"--to FORMAT gives the session without it")
+	}
+	c.warnf("%s: the .session file data sealed with the session cannot be read (%v); it is ignored", src, err)
 	return nil, nil
 }
+
+// maxSealedInput is the most bytes read from standard input for a sealed
+// value: vault refuses anything above 2 MiB, so one byte more is enough
+// for it to say so.
+const maxSealedInput = 2<<20 + 1
+
+// openSealed finds the identities of ks once and opens the sealed value
+// in the file at path, or read from r when path is empty, decoding a plain
+// session string payload as f when f is known.
+func (c *cli) openSealed(ks *vault.KeySearch, f codec.Format, path string, r io.Reader) (*vault.Session, error) {
+	ids, err := ks.Find()
+	if err != nil {
+		return nil, err
+	}
+	if path != "" && f == codec.FormatUnknown {
+		return vault.OpenFile(path, ids)
+	}
+	var data []byte
+	if path != "" {
+		fh, err := os.Open(path)
+		if err != nil {
+			return vault.OpenFile(path, ids) // vault's own error for the path
+		}
+		data, err = io.ReadAll(io.LimitReader(fh, maxSealedInput))
+		fh.Close()
+		if err != nil {
+			return nil, fmt.Errorf("vault: %s: %w", path, err)
+		}
+	} else if data, err = io.ReadAll(io.LimitReader(r, maxSealedInput)); err != nil {
+		return nil, fmt.Errorf("vault: reading sealed value: %w", err)
+	}
+	defer clear(data)
+	var s *vault.Session
+	if f == codec.FormatUnknown {
+		s, err = vault.Open(data, ids)
+	} else {
+		s, err = vault.OpenAs(data, f, ids)
+	}
+	if err != nil && path != "" {
+		return nil, &pathError{path: path, err: err}
+	}
+	return s, err
+}
+
+// pathError names the file a vault error came from, as vault.OpenFile's
+// errors do.
+type pathError struct {
+	path string
+	err  error
+}
+
+func (e *pathError) Error() string {
+	return "vault: " + e.path + ": " + strings.TrimPrefix(e.err.Error(), "vault: ")
+}
+
+func (e *pathError) Unwrap() error { return e.err }

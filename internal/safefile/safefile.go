@@ -30,8 +30,15 @@ import (
 )
 
 // ErrExists is returned when the destination exists and overwriting was
-// not requested.
-var ErrExists = errors.New("safefile: destination exists")
+// not requested. It matches fs.ErrExist with errors.Is, so that callers
+// outside the module test for the one "exists" concept of the standard
+// library.
+var ErrExists error = existsError{}
+
+type existsError struct{}
+
+func (existsError) Error() string        { return "safefile: destination exists" }
+func (existsError) Is(target error) bool { return target == fs.ErrExist }
 
 // ErrNotRegular is returned (wrapped in a [*NotRegularError]) when the
 // destination exists and is not a regular file: a symbolic link, a

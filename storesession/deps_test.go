@@ -1,0 +1,34 @@
+package storesession_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestImportsOnlyCodecAndSafefile: storesession imports codec,
+// internal/safefile and the standard library, nothing else (so no driver,
+// no compat, no vault).
+func TestImportsOnlyCodecAndSafefile(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("skipped: no go command")
+	}
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", "github.com/tgsession/tgsession/storesession").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	allowed := map[string]bool{
+		"github.com/tgsession/tgsession/storesession":      true,
+		"github.com/tgsession/tgsession/codec":             true,
+		"github.com/tgsession/tgsession/internal/safefile": true,
+	}
+	deps := strings.Fields(string(out))
+	for _, d := range deps {
+		if !allowed[d] {
+			t.Errorf("storesession depends on %s", d)
+		}
+	}
+	if len(deps) != len(allowed) {
+		t.Errorf("dependencies %v, want exactly %d", deps, len(allowed))
+	}
+}
