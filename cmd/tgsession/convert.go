@@ -93,6 +93,8 @@ telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
     --name NAME       the session's name in the store
     --table-prefix P  telethon-sqlalchemy's table prefix
 
+GramJS StoreSession: --from gramjs-store DIR, --to gramjs-store --out DIR (--name NAME: the
+files' prefix, by default the directory's name).
 Telegram Desktop: --from tdata DIR, and --to tdata --out DIR for convert.
     --account N       the account to read (default: the active one)
     --passcode-env VAR, --passcode-file FILE

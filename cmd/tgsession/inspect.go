@@ -40,6 +40,8 @@ telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
     --name NAME       the session's name in the store
     --table-prefix P  telethon-sqlalchemy's table prefix
 
+GramJS StoreSession: --from gramjs-store DIR (--name NAME: the
+files' prefix, by default the directory's name).
 Telegram Desktop: --from tdata DIR.
     --account N       the account to read (default: the active one)
     --passcode-env VAR, --passcode-file FILE

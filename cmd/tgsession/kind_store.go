@@ -438,6 +438,12 @@ func (c *cli) extInputs(cmd string, x *extFlags, from *string, to string, in str
 	if srcs, ok, err := c.tdataInputs(cmd, x, from, in, pos); ok || err != nil {
 		return srcs, err
 	}
+	if to == gramjsStoreKind && x.set["name"] {
+		x.set["name"] = false // the session name of the directory written
+	}
+	if srcs, ok, err := c.storeSessionInputs(cmd, x, from, in, pos); ok || err != nil {
+		return srcs, err
+	}
 	if _, ok := lookupStoreKind(to); !ok && x.storeFlagsGiven() {
 		return nil, withHints(usageErrorf("%s: the store flags (--store-env, --store-file, --store, --name, --table-prefix) apply to a store kind given with --from or --to", cmd),
 			"store kinds: "+strings.Join(storeKindNames(), ", "))

@@ -244,6 +244,9 @@ func (c *cli) parseExtTarget(name string, x *extFlags) (target, error) {
 	if name == tdataKind {
 		return target{Format: codec.Telethon}, nil
 	}
+	if name == gramjsStoreKind {
+		return target{Kind: compat.TelethonSQLite}, nil
+	}
 	return parseTarget(name)
 }
 
@@ -273,6 +276,9 @@ func parseTDesktopVersion(v string) (uint32, error) {
 
 // convertToExt is convert --to tdata; done is false for any other target.
 func (c *cli) convertToExt(cmd string, x *extFlags, to string, srcs []source, o *convertOpts) (bool, error) {
+	if to == gramjsStoreKind {
+		return true, c.convertToStoreSession(cmd, x, srcs, o)
+	}
 	if to != tdataKind {
 		if x.set["tdesktop-version"] {
 			return true, usageErrorf("%s: --tdesktop-version applies to --to tdata", cmd)
