@@ -36,7 +36,8 @@ or fills with a default is listed on stderr. Values the source does not
 hold are never invented: a target that needs one (Pyrogram needs the user
 id and API id) fails with an error naming the flag that supplies it.
 
-String formats: telethon, pyrogram, pyrogram-legacy, gramjs, mtcute, gotd.
+String formats: telethon, pyrogram, pyrogram-legacy, gramjs, mtcute, gotd,
+                mtkruto.
 File formats:   telethon-sqlite, telethon-v2-sqlite, pyrogram-sqlite,
                 pyrofork-sqlite, kurigram-sqlite.
 ("tgsession formats" lists what each holds.)

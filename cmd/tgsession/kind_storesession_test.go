@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"testing"
 
+	"filippo.io/age"
 	"github.com/stretchr/testify/require"
 )
 
@@ -61,4 +62,27 @@ func TestGramJSStoreSessionThroughASessionFileAndBack(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, j, `"auth_key_id":"2bd19f693edb99b4"`)
 	require.Contains(t, j, `"entities":3`)
+}
+
+func TestMtkrutoConvertsSealsAndOpensBack(t *testing.T) {
+	kruto, errOut, code := runCLI(t, nil, fakeSession, "convert", "--to", "mtkruto", "--api-id", "12345", "--user-id", "777000", "--bot=false", "--test-mode=false")
+	require.Equal(t, 0, code, errOut)
+	j, errOut, code := runCLI(t, nil, kruto, "inspect", "--json")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, j, `"format":"mtkruto"`)
+	require.Contains(t, j, `"auth_key_id":"d4f08ec480f06bdb"`)
+
+	id, err := age.GenerateX25519Identity()
+	require.NoError(t, err)
+	keyFile := filepath.Join(t.TempDir(), "key.txt")
+	require.NoError(t, os.WriteFile(keyFile, []byte(id.String()+"\n"), 0o600))
+	sealed, errOut, code := runCLI(t, nil, kruto, "seal", "-q", "-r", id.Recipient().String())
+	require.Equal(t, 0, code, errOut)
+	// open gives the format it was sealed from: the same MTKruto string.
+	out, errOut, code := runCLI(t, nil, sealed, "open", "-i", keyFile)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, kruto, out)
+	back, errOut, code := runCLI(t, nil, kruto, "convert", "--to", "telethon")
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, fakeSession+"\n", back)
 }
