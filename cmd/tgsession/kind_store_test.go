@@ -16,6 +16,8 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
+
+	"github.com/tgsession/tgsession/compat"
 )
 
 // The store tests run against the servers named by these variables and
@@ -156,6 +158,10 @@ func TestStoreKindsRoundTripEveryStringFormatAndFile(t *testing.T) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, f), b, 0o600))
 	}
 
+	stateCarried := 0
+	defer func() {
+		require.NotZero(t, stateCarried, "no store carried an update state (telethon-sqlalchemy on SQLite always runs)")
+	}()
 	for _, sc := range storeCases(t) {
 		env := map[string]string{"STORE_URL": sc.url}
 		store := append([]string{"--store-env", "STORE_URL"}, sc.flags...)
@@ -197,19 +203,42 @@ func TestStoreKindsRoundTripEveryStringFormatAndFile(t *testing.T) {
 		for _, f := range files {
 			a := "f" + testSuffix()
 			names = append(names, a)
-			errOut, code := write(a, "", filepath.Join(dir, f))
-			require.Equal(t, 0, code, "%s %s: %s", sc.kind, f, errOut)
+			errOutWrite, code := write(a, "", filepath.Join(dir, f))
+			require.Equal(t, 0, code, "%s %s: %s", sc.kind, f, errOutWrite)
 			out := filepath.Join(t.TempDir(), "back.session")
 			args := append([]string{"convert", "--from", sc.kind, "--name", a, "--to", "telethon-sqlite", "--out", out}, store...)
-			_, errOut, code = runCLI(t, env, "", args...)
+			_, errOut, code := runCLI(t, env, "", args...)
 			require.Equal(t, 0, code, "%s %s: %s", sc.kind, f, errOut)
 			jin := inspectJSONOf(t, filepath.Join(dir, f))
 			jback := inspectJSONOf(t, out)
 			require.Equal(t, jin["auth_key_id"], jback["auth_key_id"])
 			require.Equal(t, jin["dc_id"], jback["dc_id"])
-			if sc.kind != "telethon-redis-hash" { // TG-UserBot's hash holds no entities
+			k, _ := lookupStoreKind(sc.kind)
+			if k.holds.Entities {
 				require.Equal(t, jin["entities"], jback["entities"], "%s %s: entities lost", sc.kind, f)
 			}
+			// Update state carries where the store holds it, and is
+			// reported as dropped where it does not.
+			orig, err := compat.ReadFile(filepath.Join(dir, f), compat.ReadOptions{})
+			require.NoError(t, err)
+			back, err := compat.ReadFile(out, compat.ReadOptions{})
+			require.NoError(t, err)
+			if orig.UpdateState != nil {
+				if k.holds.CommonState && k.holds.ChannelState {
+					require.Equal(t, orig.UpdateState.PTS, back.UpdateState.PTS, "%s %s", sc.kind, f)
+					require.Equal(t, orig.UpdateState.QTS, back.UpdateState.QTS, "%s %s", sc.kind, f)
+					require.Equal(t, orig.UpdateState.Seq, back.UpdateState.Seq, "%s %s", sc.kind, f)
+					require.Equal(t, len(orig.UpdateState.Channels), len(back.UpdateState.Channels), "%s %s", sc.kind, f)
+					stateCarried++
+				} else {
+					require.Contains(t, errOutWrite, "update_state: dropped", "%s %s", sc.kind, f)
+				}
+			}
+			if orig.Session.APIID.Known() && !k.holds.APIID {
+				require.Contains(t, errOutWrite, "api_id: dropped", "%s %s", sc.kind, f)
+			}
+			orig.Wipe()
+			back.Wipe()
 		}
 		t.Cleanup(func() { cleanRedis(t, names...) })
 	}
