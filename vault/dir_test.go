@@ -90,7 +90,7 @@ func TestDirPut(t *testing.T) {
 	d, x := newVault(t)
 	sealed, err := sealWith(fullSession(t), vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
-	s, err := openWith(sealed, optWithIdentities(x))
+	s, err := vault.Open(sealed, x)
 	require.NoError(t, err)
 	defer s.Destroy()
 	_, err = putWith(d, "full", s, []age.Recipient{x.Recipient()})
