@@ -2,6 +2,7 @@ package vault_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"testing"
 
@@ -71,4 +72,37 @@ func TestIdentitiesAreAnAgeIdentity(t *testing.T) {
 	_, err = age.Decrypt(bytes.NewReader(buf.Bytes()), other)
 	var nm *age.NoIdentityMatchError
 	require.ErrorAs(t, err, &nm)
+}
+
+// TestSessionJSONUsesCodecsVocabulary: a vault.Session renders its Info
+// exactly as codec.Session does (the inspect --json keys), plus its
+// labels, creation time and attachment; never the key.
+func TestSessionJSONUsesCodecsVocabulary(t *testing.T) {
+	cs := fullSession(t)
+	want, err := json.Marshal(cs)
+	require.NoError(t, err)
+	s, err := vault.NewSession(cs)
+	require.NoError(t, err)
+	defer s.Destroy()
+	got, err := json.Marshal(s)
+	require.NoError(t, err)
+	var w, g map[string]any
+	require.NoError(t, json.Unmarshal(want, &w))
+	require.NoError(t, json.Unmarshal(got, &g))
+	require.Equal(t, w, g, "a Session without labels, time or attachment renders as codec's")
+
+	s.Labels = map[string]string{"env": "prod"}
+	s.CreatedAt = fixedTime
+	require.NoError(t, s.SetAttachment([]byte("rest")))
+	got, err = json.Marshal(s)
+	require.NoError(t, err)
+	g = nil
+	require.NoError(t, json.Unmarshal(got, &g))
+	for k, v := range w {
+		require.Equal(t, v, g[k], k)
+	}
+	require.Equal(t, map[string]any{"env": "prod"}, g["labels"])
+	require.Equal(t, "2026-11-22T12:00:00Z", g["created_at"])
+	require.Equal(t, map[string]any{"kind": float64(1), "size": float64(4)}, g["attachment"])
+	requireNoSecret(t, string(got), testKey('m'))
 }

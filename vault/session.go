@@ -346,55 +346,30 @@ func (s Session) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())
 // LogValue implements slog.LogValuer with the redacted summary.
 func (s Session) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
-type jsonDC struct {
-	ID            int    `json:"id"`
-	ServerAddress string `json:"server_address,omitempty"`
-	Port          uint16 `json:"port,omitempty"`
-	IPv6          bool   `json:"ipv6"`
-	MediaOnly     bool   `json:"media_only"`
-	TestMode      bool   `json:"test_mode"`
-}
-
-type jsonSession struct {
-	Source        string                 `json:"source"`
-	Layout        string                 `json:"layout,omitempty"`
-	DC            int                    `json:"dc"`
-	ServerAddress string                 `json:"server_address,omitempty"`
-	Port          uint16                 `json:"port,omitempty"`
-	IPv6          codec.Optional[bool]   `json:"ipv6"`
-	TestMode      codec.Optional[bool]   `json:"test_mode"`
-	Media         *jsonDC                `json:"media,omitempty"`
-	APIID         codec.Optional[uint32] `json:"api_id"`
-	UserID        codec.Optional[int64]  `json:"user_id"`
-	IsBot         codec.Optional[bool]   `json:"is_bot"`
-	Labels        map[string]string      `json:"labels,omitempty"`
-	CreatedAt     *time.Time             `json:"created_at,omitempty"`
-	Attachment    *jsonAttachment        `json:"attachment,omitempty"`
-	AuthKeyID     string                 `json:"auth_key_id"`
-}
-
 type jsonAttachment struct {
 	Kind envelope.Kind `json:"kind"`
 	Size int           `json:"size"`
 }
 
-// MarshalJSON implements json.Marshaler: the metadata and the auth_key_id,
-// never the key.
+// MarshalJSON implements json.Marshaler: the session's Info in codec's
+// vocabulary (the CLI's inspect --json keys: format, dc_id, media_dc, …),
+// the labels, creation time and attachment size, and the auth_key_id
+// (null without a key), never the key.
 func (s Session) MarshalJSON() ([]byte, error) {
-	j := jsonSession{
-		Source: s.Source.String(), Layout: s.Layout, DC: s.DC,
-		ServerAddress: s.ServerAddress, Port: s.Port, IPv6: s.IPv6, TestMode: s.TestMode,
-		APIID: s.APIID, UserID: s.UserID, IsBot: s.IsBot, Labels: s.Labels,
-	}
+	j := struct {
+		codec.Info
+		Labels     map[string]string `json:"labels,omitempty"`
+		CreatedAt  *time.Time        `json:"created_at,omitempty"`
+		Attachment *jsonAttachment   `json:"attachment,omitempty"`
+		AuthKeyID  *string           `json:"auth_key_id"`
+	}{Info: s.Info, Labels: s.Labels}
 	if s.key != nil {
-		j.AuthKeyID = s.key.id.String()
+		id := s.key.id.String()
+		j.AuthKeyID = &id
 	}
 	if !s.CreatedAt.IsZero() {
 		t := s.CreatedAt
 		j.CreatedAt = &t
-	}
-	if m := s.Media; m != nil {
-		j.Media = &jsonDC{m.ID, m.ServerAddress, m.Port, m.IPv6, m.MediaOnly, m.TestMode}
 	}
 	if s.att != nil {
 		j.Attachment = &jsonAttachment{s.att.Kind(), len(s.att.Data())}
