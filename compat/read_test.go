@@ -63,7 +63,7 @@ var vectors = []vector{
 }
 
 // vectorKeyIs checks the key of a vector file. The two files copied from
-// /work/shared/vectors have keys given as hex in pyrogram.json (make_key
+// the project's shared vectors have keys given as hex in pyrogram.json (make_key
 // numbers unknown); they are checked by auth_key_id instead.
 func vectorKeyIs(k codec.AuthKey, v vector) bool {
 	switch v.key {

@@ -75,8 +75,10 @@ type Supervisor struct {
 // goroutine. Its local deadline starts at l.Deadline() and moves to
 // send-time + TTL after every successful renewal; Stop is called before
 // deadline - Grace passes without a success, or as soon as the store says
-// the lease is gone. Call [Supervisor.Close] when the holder is done
-// (then release the lease).
+// the lease is gone. A lease already past its deadline minus Grace (the
+// caller waited on the store after acquiring) is stopped at once: start
+// using the session only after Supervise returned and Done is still open.
+// Call [Supervisor.Close] when the holder is done (then release the lease).
 func Supervise(r Renewer, l *Lease, o SuperviseOptions) (*Supervisor, error) {
 	if o.Clock == nil {
 		o.Clock = SystemClock{}

@@ -327,3 +327,22 @@ func TestSuperviseRefusesAGraceThatLeavesNoTimeToRenew(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestSupervisorStopsAtOnceALeaseAlreadyPastItsStopTime(t *testing.T) {
+	clk := newFakeClock()
+	l := NewLease("a", "h", 1, ttl, "v", clk.Now().Add(ttl), clk.Now().Add(-25*time.Second))
+	stopped := make(chan error, 1)
+	sup, err := Supervise(&fakeRenewer{calls: make(chan renewCall)}, l, SuperviseOptions{Clock: clk, Stop: func(err error) { stopped <- err }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-stopped:
+		if !errors.Is(err, ErrDeadline) {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("not stopped")
+	}
+	<-sup.Done()
+}

@@ -307,7 +307,9 @@ const (
 	ReusedAfter = time.Hour
 )
 
-var pidInName = regexp.MustCompile(`-pid([0-9]{1,10})-[0-9]+$`)
+// pidInName is compiled on first use: RemoveStale runs once per command
+// that writes files, and a string job never needs it.
+var pidInName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`-pid([0-9]{1,10})-[0-9]+$`) })
 
 // Stale is a temporary file left by a process that no longer runs.
 type Stale struct {
@@ -347,7 +349,7 @@ func RemoveStale(dir string) ([]Stale, error) {
 			continue
 		}
 		pid := 0
-		if m := pidInName.FindStringSubmatch(name); m != nil {
+		if m := pidInName().FindStringSubmatch(name); m != nil {
 			pid, _ = strconv.Atoi(m[1])
 		}
 		age := now.Sub(fi.ModTime())

@@ -20,10 +20,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tgsession/tgsession/fleet"
+	"github.com/tgsession/tgsession/fleet/fleetopen"
 	"github.com/tgsession/tgsession/fleet/internal/redistest"
 	"github.com/tgsession/tgsession/fleet/internal/tcpproxy"
-	"github.com/tgsession/tgsession/fleet/pgfleet"
-	"github.com/tgsession/tgsession/fleet/redisfleet"
 	"github.com/tgsession/tgsession/stores"
 )
 
@@ -40,33 +39,23 @@ type workerConfig struct {
 	ID                    int
 	Until                 time.Time
 	Pool                  bool
+	// Careless workers ignore their supervisor and deadline and keep
+	// writing back: their stale write-backs must be fenced.
+	Careless bool
 }
 
 func (c workerConfig) env() []string {
 	return []string{envWorker + "=1", "CHAOS_BACKEND=" + c.Backend, "CHAOS_URL=" + c.URL, "CHAOS_NS=" + c.NS,
 		"CHAOS_LOG=" + c.Log, "CHAOS_NAMES=" + strings.Join(c.Names, ","), "CHAOS_ID=" + strconv.Itoa(c.ID),
-		"CHAOS_UNTIL=" + strconv.FormatInt(c.Until.UnixNano(), 10), "CHAOS_POOL=" + strconv.FormatBool(c.Pool)}
+		"CHAOS_UNTIL=" + strconv.FormatInt(c.Until.UnixNano(), 10), "CHAOS_POOL=" + strconv.FormatBool(c.Pool),
+		"CHAOS_CARELESS=" + strconv.FormatBool(c.Careless)}
 }
 
 func openStore(ctx context.Context, backend, url, ns string) (fleet.Store, error) {
-	u, err := stores.ParseURL(url)
-	if err != nil {
-		return nil, err
+	if backend == "dir" {
+		return fleetopen.Open(ctx, ns, fleetopen.Options{})
 	}
-	// Each branch returns a nil interface on error: a typed nil pointer in a
-	// non-nil fleet.Store made a worker use a store that failed to open.
-	if backend == "redis" {
-		s, err := redisfleet.Open(ctx, u, redisfleet.Options{Prefix: ns, Timeout: 500 * time.Millisecond})
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
-	}
-	s, err := pgfleet.Open(ctx, u, pgfleet.Options{Schema: ns, Timeout: 500 * time.Millisecond})
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+	return fleetopen.Open(ctx, url, fleetopen.Options{Namespace: ns, Timeout: 500 * time.Millisecond})
 }
 
 // TestChaosWorker is the worker process of the contention tests; it does
@@ -79,7 +68,8 @@ func TestChaosWorker(t *testing.T) {
 	id, _ := strconv.Atoi(os.Getenv("CHAOS_ID"))
 	c := workerConfig{Backend: os.Getenv("CHAOS_BACKEND"), URL: os.Getenv("CHAOS_URL"), NS: os.Getenv("CHAOS_NS"),
 		Log: os.Getenv("CHAOS_LOG"), Names: strings.Split(os.Getenv("CHAOS_NAMES"), ","), ID: id,
-		Until: time.Unix(0, until), Pool: os.Getenv("CHAOS_POOL") == "true"}
+		Until: time.Unix(0, until), Pool: os.Getenv("CHAOS_POOL") == "true",
+		Careless: os.Getenv("CHAOS_CARELESS") == "true"}
 	if err := work(c); err != nil {
 		t.Fatal(err)
 	}
@@ -147,17 +137,36 @@ func work(c workerConfig) error {
 				logf("E %s %d %d %s %d", l.Name, l.Token, now(), reason, l.Deadline().UnixNano())
 			}
 		}
-		sup, err := fleet.Supervise(s, l, fleet.SuperviseOptions{Stop: func(error) { end("stop") }})
+		// Begin only with a third of the TTL left (acquire and read may have
+		// waited on the store): a real holder checks this before starting.
+		if !c.Careless && !time.Now().Before(l.Deadline().Add(-chaosTTL/3)) {
+			end("late")
+			ctx, cancel := op()
+			_ = s.Release(ctx, l)
+			cancel()
+			continue
+		}
+		sup, err := fleet.Supervise(s, l, fleet.SuperviseOptions{Stop: func(error) {
+			if !c.Careless {
+				end("stop")
+			}
+		}})
 		if err != nil {
 			return err
 		}
 		holdUntil := time.Now().Add(time.Duration(50+mrand.IntN(600)) * time.Millisecond)
 		for seq := 1; time.Now().Before(holdUntil); seq++ {
-			mu.Lock()
-			out := stopped || !time.Now().Before(l.Deadline())
-			mu.Unlock()
-			if out {
-				break
+			if c.Careless {
+				// Sleep first, so that a worker paused mid-hold writes once
+				// more when it resumes, long after its lease expired.
+				time.Sleep(60 * time.Millisecond)
+			} else {
+				mu.Lock()
+				out := stopped || !time.Now().Before(l.Deadline())
+				mu.Unlock()
+				if out {
+					break
+				}
 			}
 			v := WriteValue(l.Name, l.Token, seq)
 			logf("W %s %d %d %s", l.Name, l.Token, seq, v)
@@ -170,7 +179,9 @@ func work(c workerConfig) error {
 			case errors.Is(err, fleet.ErrFenced):
 				logf("F %s %d %d", l.Name, l.Token, seq)
 			}
-			time.Sleep(60 * time.Millisecond)
+			if !c.Careless {
+				time.Sleep(60 * time.Millisecond)
+			}
 		}
 		end("done")
 		_ = sup.Close()
@@ -226,11 +237,16 @@ func TestChaosPostgres(t *testing.T) {
 		names: []string{"s1", "s2", "s3", "s4"}, workers: 6, pool: 2, duration: 12 * time.Second})
 }
 
-func runChaos(t *testing.T, c chaosRun) {
-	u, err := stores.ParseURL(c.url)
-	if err != nil {
-		t.Fatal(err)
+// TestChaosDir runs the directory backend's holders (one machine) without
+// a proxy: kills only.
+func TestChaosDir(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short mode")
 	}
+	runChaos(t, chaosRun{backend: "dir", ns: t.TempDir(), names: []string{"s1", "s2", "s3", "s4"}, workers: 6, pool: 2, duration: 8 * time.Second})
+}
+
+func runChaos(t *testing.T, c chaosRun) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s, err := openStore(ctx, c.backend, c.url, c.ns)
@@ -243,13 +259,22 @@ func runChaos(t *testing.T, c chaosRun) {
 		}
 	}
 	s.Close()
-	p, err := tcpproxy.Start("127.0.0.1:0", u.Host())
-	if err != nil {
-		t.Fatal(err)
+	workerURL := ""
+	var p *tcpproxy.Proxy
+	if c.backend != "dir" {
+		u, err := stores.ParseURL(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err = tcpproxy.Start("127.0.0.1:0", u.Host())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		wu := u.Reveal()
+		wu.Host = p.Addr()
+		workerURL = wu.String()
 	}
-	defer p.Close()
-	wu := u.Reveal()
-	wu.Host = p.Addr()
 	dir := t.TempDir()
 	start := time.Now()
 	until := start.Add(c.duration)
@@ -259,6 +284,8 @@ func runChaos(t *testing.T, c chaosRun) {
 		done chan struct{}
 	}
 	procs := map[int]*proc{}
+	// One worker slot in six is careless; it is the one the test pauses.
+	careless := func(id int) bool { return id%c.workers == c.workers-1 }
 	kills := map[int]int64{}
 	logs := map[int]string{}
 	next := 0
@@ -266,7 +293,8 @@ func runChaos(t *testing.T, c chaosRun) {
 		id := next
 		next++
 		logs[id] = filepath.Join(dir, fmt.Sprintf("worker-%d.log", id))
-		cfg := workerConfig{Backend: c.backend, URL: wu.String(), NS: c.ns, Log: logs[id], Names: c.names, ID: id, Until: until, Pool: id%c.workers < c.pool}
+		cfg := workerConfig{Backend: c.backend, URL: workerURL, NS: c.ns, Log: logs[id], Names: c.names, ID: id, Until: until, Pool: id%c.workers < c.pool,
+			Careless: careless(id)}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestChaosWorker$", "-test.count=1")
 		cmd.Env = append(os.Environ(), cfg.env()...)
 		out, err := os.Create(logs[id] + ".out")
@@ -294,7 +322,19 @@ func runChaos(t *testing.T, c chaosRun) {
 			restarted = true
 			c.restart()
 			report.Restarts++
-		case mrand.IntN(2) == 0:
+		case mrand.IntN(4) == 0:
+			// SIGSTOP a careless worker past its TTL, as a VM freeze or a
+			// long GC pause would, then let it run on.
+			for id, pr := range procs {
+				if careless(id) {
+					_ = pr.cmd.Process.Signal(syscall.SIGSTOP)
+					time.Sleep(chaosTTL + 400*time.Millisecond)
+					_ = pr.cmd.Process.Signal(syscall.SIGCONT)
+					report.Pauses++
+					break
+				}
+			}
+		case p == nil || mrand.IntN(2) == 0:
 			ids := make([]int, 0, len(procs))
 			for id := range procs {
 				ids = append(ids, id)
@@ -322,8 +362,8 @@ func runChaos(t *testing.T, c chaosRun) {
 		}
 		if pr.cmd.ProcessState != nil && !pr.cmd.ProcessState.Success() {
 			b, _ := os.ReadFile(logs[id] + ".out")
-			if len(b) > 3000 {
-				b = b[len(b)-3000:]
+			if len(b) > 6000 {
+				b = b[:6000]
 			}
 			t.Errorf("worker %d failed: %v\n%s", id, pr.cmd.ProcessState, b)
 		}
@@ -336,10 +376,14 @@ func runChaos(t *testing.T, c chaosRun) {
 		}
 		workers[id] = ev
 	}
-	r := Check(Holds(workers, kills), chaosTTL, 3*time.Second, time.Now().UnixNano())
-	r.Kills, r.Cuts, r.Restarts = report.Kills, report.Cuts, report.Restarts
-	t.Logf("%s: %d processes, %d sessions, %v: %d acquisitions, %d write-backs (%d acknowledged, %d fenced), %d kills (%d while holding), %d connection cuts, %d server restarts, %d supervisor stops, %d takeovers after a kill (max %v), violations %d (overlaps %d, token order %d, lost writes %d, used past deadline %d, slow takeovers %d)",
-		c.backend, next, len(c.names), c.duration, r.Acquisitions, r.WriteBacks, r.Acked, r.Fenced, r.Kills, r.KilledHolders, r.Cuts, r.Restarts, r.Stops,
+	holds := Holds(workers, kills)
+	for _, h := range holds {
+		h.Careless = careless(h.Worker)
+	}
+	r := Check(holds, chaosTTL, 3*time.Second, time.Now().UnixNano())
+	r.Kills, r.Cuts, r.Restarts, r.Pauses = report.Kills, report.Cuts, report.Restarts, report.Pauses
+	t.Logf("%s: %d processes, %d sessions, %v: %d acquisitions, %d write-backs (%d acknowledged, %d fenced), %d kills (%d while holding), %d connection cuts, %d server restarts, %d pauses of a careless holder (%d of its holds overlapped a successor; %d stale write-backs fenced), %d supervisor stops, %d takeovers after a kill (max %v), violations %d (overlaps %d, token order %d, lost writes %d, used past deadline %d, slow takeovers %d)",
+		c.backend, next, len(c.names), c.duration, r.Acquisitions, r.WriteBacks, r.Acked, r.Fenced, r.Kills, r.KilledHolders, r.Cuts, r.Restarts, r.Pauses, r.CarelessOverlaps, r.Fenced, r.Stops,
 		r.Takeovers, r.MaxTakeover.Round(time.Millisecond), len(r.Violations), r.Overlaps, r.TokenOrder, r.LostWrites, r.UsedPastDeadline, r.SlowTakeovers)
 	for i, v := range r.Violations {
 		if i == 20 {

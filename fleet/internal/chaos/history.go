@@ -22,7 +22,9 @@ import (
 //	W name token seq value     write-back sent
 //	K name token seq           write-back acknowledged
 //	F name token seq           write-back fenced
-//	E name token at reason     stopped using the session (reason: done, stop)
+//	E name token at reason deadline
+//	                           stopped using the session (reason: done,
+//	                           stop, late = released unused)
 type Event struct {
 	Kind   string
 	Worker int
@@ -45,6 +47,11 @@ type Hold struct {
 	Writes       []Write
 	EndedByStop  bool
 	PastDeadline bool
+	// Careless holds ignore their deadline on purpose: their overlaps are
+	// counted apart, and their stale write-backs must be fenced (a stale
+	// write that got through shows up as a lost write).
+	Careless bool
+	Late     bool // acquired with too little time left, released unused
 }
 
 // Write is one write-back.
@@ -59,7 +66,7 @@ type Write struct {
 type Report struct {
 	Acquisitions, WriteBacks, Acked, Fenced, Kills, KilledHolders, Stops int
 	Overlaps, TokenOrder, LostWrites, UsedPastDeadline                   int
-	Restarts, Cuts                                                       int
+	Restarts, Cuts, Pauses, CarelessOverlaps                             int
 	Takeovers                                                            int
 	MaxTakeover                                                          time.Duration
 	SlowTakeovers                                                        int
@@ -174,6 +181,10 @@ func Holds(workers map[int][]Event, kills map[int]int64) []*Hold {
 					cur.End = e.T1
 					cur.EndedByStop = e.Value == "stop"
 					cur.PastDeadline = e.T1 > e.T2
+					if e.Value == "late" {
+						// Acquired too late to begin: never used.
+						cur.End, cur.PastDeadline, cur.Late = cur.Start, false, true
+					}
 					cur = nil
 				}
 			}
@@ -216,7 +227,7 @@ func Check(holds []*Hold, ttl, bound time.Duration, end int64) Report {
 				r.Fenced++
 			}
 		}
-		if h.PastDeadline {
+		if h.PastDeadline && !h.Careless {
 			r.UsedPastDeadline++
 			r.Violations = append(r.Violations, fmt.Sprintf("%s token %d: used past its local deadline", h.Name, h.Token))
 		}
@@ -248,6 +259,10 @@ func Check(holds []*Hold, ttl, bound time.Duration, end int64) Report {
 				}
 				// Any earlier hold, not only the previous one, must have ended.
 				for _, q := range hs[:i] {
+					if q.End > h.Start && (q.Careless || h.Careless) {
+						r.CarelessOverlaps++
+						continue
+					}
 					if q.End > h.Start {
 						r.Overlaps++
 						r.Violations = append(r.Violations, fmt.Sprintf("%s: token %d (worker %d) in use until %s after token %d (worker %d) started",

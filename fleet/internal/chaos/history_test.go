@@ -109,3 +109,21 @@ func TestReadLogIgnoresATornLastLine(t *testing.T) {
 		t.Fatal("a torn line in the middle was accepted")
 	}
 }
+
+func TestCheckCountsCarelessOverlapsApartButCatchesTheirAcceptedStaleWrites(t *testing.T) {
+	w := parse(t, map[int]string{
+		// Worker 1 is careless: paused past its TTL, it wrote once more
+		// after worker 2 took over, and the store accepted it.
+		1: "A s 1 0 10000000\nW s 1 1 " + WriteValue("s", 1, 1) + "\nK s 1 1\nW s 1 2 " + WriteValue("s", 1, 2) + "\nK s 1 2\nE s 1 300000000 done 100000000\n",
+		2: "A s 2 150000000 160000000\nR s 2 " + WriteValue("s", 1, 1) + "\nW s 2 1 " + WriteValue("s", 2, 1) + "\nK s 2 1\nE s 2 250000000 done 900000000\n",
+		3: "A s 3 400000000 410000000\nR s 3 " + WriteValue("s", 1, 2) + "\nE s 3 450000000 done 900000000\n",
+	})
+	holds := Holds(w, nil)
+	for _, h := range holds {
+		h.Careless = h.Worker == 1
+	}
+	r := Check(holds, time.Second, time.Second, 500*ms)
+	if r.Overlaps != 0 || r.UsedPastDeadline != 0 || r.CarelessOverlaps != 1 || r.LostWrites == 0 {
+		t.Fatalf("%+v", r)
+	}
+}
