@@ -66,6 +66,15 @@ func detectFast(text string, buf []byte) (Format, []byte, bool) {
 		clear(b)
 		return FormatUnknown, nil, false
 	}
+	// Only a Pyrogram length can be decided here: other text (mtcute,
+	// MTKruto) is judged by detectChecked without decoding it twice.
+	n := len(text)
+	for i := 0; i < 2 && n > 0 && text[n-1] == '='; i++ {
+		n--
+	}
+	if pyrogramCandidate(n/4*3+(n%4*6)/8) == FormatUnknown {
+		return FormatUnknown, nil, false
+	}
 	b, ok := fastDecode(text, false, maxAnyPayload, buf)
 	if !ok {
 		return FormatUnknown, nil, false

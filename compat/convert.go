@@ -240,6 +240,10 @@ func plan(src *Stored, source string, to Target, opts Options) (*Stored, *Report
 		}
 	}()
 	s := f.Session
+	if f.Library == "" && f.Kind == 0 {
+		// A string session as decoded: the format is its library.
+		f.Library = s.Source.String()
+	}
 	rep := &Report{Source: source, From: f.Library, Schema: f.Schema, To: to.String(), EntitiesRead: len(f.Entities) + f.cacheCount}
 	if rep.Source == "" {
 		rep.Source = "string"

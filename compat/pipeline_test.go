@@ -97,7 +97,7 @@ func convert(src source, to compat.Target, o testOptions) (*result, *compat.Repo
 		if err != nil {
 			return nil, nil, err
 		}
-		in = &compat.Stored{Library: s.Source.String(), Session: s}
+		in = &compat.Stored{Session: s}
 	} else {
 		var err error
 		in, err = compat.ReadFile(src.path, compat.ReadOptions{DC: o.DC, BusyTimeout: o.BusyTimeout, CountCache: !to.IsFile()})

@@ -19,9 +19,10 @@ const (
 
 // Stored is a stored session: the session itself plus everything a client
 // keeps beside it (entity cache, update state) and where it came from. It
-// is the one model every reader and writer uses: [ReadFile] and [Marshal]
-// for SQLite .session files, the server-backed stores of package stores,
-// and [Convert], which turns one Stored into what a target holds.
+// is the model the readers and writers of this package use ([ReadFile] and
+// [Marshal] for SQLite .session files) and [Convert] turns into what a
+// target holds; a session decoded by codec is converted as
+// &Stored{Session: s}.
 //
 // A Stored never prints its key: Session redacts itself, and Stored has no
 // String method of its own that could reach the key.
@@ -34,7 +35,8 @@ type Stored struct {
 	// file one of "telethon", "telethon-v2", "pyrogram", "pyrofork",
 	// "kurigram", "hydrogram" (a best guess from the tables, columns and
 	// journal mode; Notes says when the evidence is ambiguous), for a
-	// string session its format's name.
+	// string session its format's name (Convert takes it from
+	// Session.Source when empty).
 	Library string
 	// Schema is the schema version the file declares in its version table
 	// (Telethon: version.version; Pyrogram family: version.number), or the

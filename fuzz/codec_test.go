@@ -57,6 +57,9 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Decode and DecodeAs(%v) give different sessions", d)
 		}
 		enc := checkAccepted(t, d, in, s)
+		if enc == "" {
+			return // a session its format can read but not write (checkAccepted)
+		}
 		// The canonical text must be detected as the same format again.
 		back, err := codec.Decode(enc)
 		if err != nil {
@@ -249,7 +252,8 @@ func checkDiagnosis(t *testing.T, in string, s *codec.Session, err error) {
 // returns its canonical text: the session is valid, re-encodes in the same
 // format, that text decodes to an equal session with the same layout and
 // re-encodes to itself, and no fmt verb or JSON rendering of the session
-// shows the key.
+// shows the key. It returns "" for the one session a format reads but cannot
+// write: a GramJS port above 32767.
 func checkAccepted(t *testing.T, format codec.Format, in string, s *codec.Session) string {
 	t.Helper()
 	if err := s.Validate(); err != nil {
@@ -267,6 +271,14 @@ func checkAccepted(t *testing.T, format codec.Format, in string, s *codec.Sessio
 	}
 
 	enc, err := s.Encode(format)
+	if err != nil && format == codec.GramJS && s.Port > 32767 && errors.Is(err, codec.ErrCannotEncode) {
+		// The one field read more widely than it is written: the port is read
+		// unsigned (as @mtcute/convert reads it) but GramJS cannot save a port
+		// above 32767 (writeInt16BE), so the encoder refuses it with a typed
+		// error rather than write a string GramJS would load with a negative
+		// port (docs/formats.md#gramjs-string). No canonical text exists.
+		return ""
+	}
 	if err != nil {
 		t.Fatalf("%v decoder accepts a session its encoder refuses (%v)", format, fc.ErrClass(err))
 	}

@@ -157,7 +157,7 @@ func TestWriteFaults(t *testing.T) {
 				case "overwrite":
 					_, err = addWith(d, "bot", testSession(t, 'b', 4), recs, optOverwrite())
 				case "remove":
-					err = removeWith(d, "bot")
+					err = d.Remove("bot")
 				}
 				require.NoError(t, err, "retry after the failure")
 				if op != "remove" {
@@ -186,10 +186,10 @@ func TestCorruptIndexChangesNothing(t *testing.T) {
 		require.ErrorIs(t, err, os.ErrNotExist, "Add wrote the entry although the index is unreadable")
 		_, err = addWith(d, "bot", testSession(t, 'c', 2), recs, optOverwrite())
 		require.Error(t, err)
-		require.Error(t, removeWith(d, "bot"))
+		require.Error(t, d.Remove("bot"))
 		_, err = os.Lstat(filepath.Join(d.Path(), "bot.age"))
 		require.NoError(t, err, "Remove deleted the entry although the index is unreadable")
-		s, _, err := getWith(d, "bot", optWithIdentities(x))
+		s, err := d.Get("bot", x)
 		require.NoError(t, err)
 		requireKey(t, s, testKey('a'))
 		s.Destroy()

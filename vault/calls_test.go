@@ -40,7 +40,6 @@ type call struct {
 	exportLabel string
 	overwrite   bool
 	lockTimeout time.Duration
-	format      codec.Format
 	keyCmdTO    time.Duration
 	insecure    bool
 }
@@ -85,7 +84,6 @@ func optUndumpable() opt                       { return func(c *call) { c.undump
 func optWithExportLabel(l string) opt          { return func(c *call) { c.exportLabel = l } }
 func optOverwrite() opt                        { return func(c *call) { c.overwrite = true } }
 func optWithLockTimeout(d time.Duration) opt   { return func(c *call) { c.lockTimeout = d } }
-func optAsFormat(f codec.Format) opt           { return func(c *call) { c.format = f } }
 func optWithKeyCmdTimeout(d time.Duration) opt { return func(c *call) { c.keyCmdTO = d } }
 func optAllowInsecureKeyFile() opt             { return func(c *call) { c.insecure = true } }
 
@@ -134,9 +132,6 @@ func openWith(data []byte, o ...opt) (*vault.Session, error) {
 	ids, err := c.identities()
 	if err != nil {
 		return nil, err
-	}
-	if c.format != codec.FormatUnknown {
-		return vault.OpenAs(data, c.format, ids...)
 	}
 	return vault.Open(data, ids...)
 }

@@ -45,7 +45,7 @@ func parseCCTV(t *testing.T, b []byte) *cctvVector {
 			require.NoError(t, err)
 			v.payloadHash = h
 		case "identity":
-			ids, err := parseIdentitiesWith(strings.NewReader(value))
+			ids, err := (&vault.KeySearch{}).ParseIdentities(strings.NewReader(value))
 			require.NoError(t, err)
 			v.identities = append(v.identities, ids...)
 		case "passphrase":
@@ -123,7 +123,7 @@ func TestCCTVVectors(t *testing.T) {
 			require.Nil(t, out, "no plaintext released on failure")
 
 			// Through the full Open path nothing may open as a session.
-			s, err := openWith(v.file, optWithIdentities(ids...))
+			s, err := vault.Open(v.file, ids...)
 			require.Error(t, err)
 			require.Nil(t, s)
 		})

@@ -41,16 +41,16 @@ func TestDirRefusesUnsafeDirectoriesNamesAndEntries(t *testing.T) {
 	for _, bad := range []string{"", ".hidden", "_x", "-x", "a/b", strings.Repeat("a", 65)} {
 		_, err := addWith(d, bad, testSession(t, 'a', 2), recs)
 		require.ErrorIs(t, err, vault.ErrMalformed, "%q", bad)
-		require.ErrorIs(t, removeWith(d, bad), vault.ErrMalformed, "%q", bad)
-		_, _, err = getWith(d, bad, optWithIdentities(x))
+		require.ErrorIs(t, d.Remove(bad), vault.ErrMalformed, "%q", bad)
+		_, err = d.Get(bad, x)
 		require.ErrorIs(t, err, vault.ErrMalformed, "%q", bad)
 		_, err = d.RecordExport(bad, codec.KeyID{}, "prod")
 		require.ErrorIs(t, err, vault.ErrMalformed, "%q", bad)
 	}
 
 	// A missing entry.
-	require.ErrorIs(t, removeWith(d, "nope"), vault.ErrNotFound)
-	_, _, err := getWith(d, "nope", optWithIdentities(x))
+	require.ErrorIs(t, d.Remove("nope"), vault.ErrNotFound)
+	_, err := d.Get("nope", x)
 	require.ErrorIs(t, err, vault.ErrNotFound)
 
 	// Invalid export labels.
@@ -92,7 +92,7 @@ func TestDirPutRefusesAnExistingEntryUnlessReplacing(t *testing.T) {
 	// Overwrite replaces the entry; the labels are the new ones.
 	_, err = putWith(d, "one", s, recs, optOverwrite(), optWithLabels(map[string]string{"who": "second"}))
 	require.NoError(t, err)
-	got, _, err := getWith(d, "one", optWithIdentities(x))
+	got, err := d.Get("one", x)
 	require.NoError(t, err)
 	defer got.Destroy()
 	require.Equal(t, map[string]string{"who": "second"}, got.Labels)
@@ -136,7 +136,7 @@ func TestDirWarnsAboutDuplicateKeysAndKeepsItsIndex(t *testing.T) {
 	require.Len(t, entries[0].Exports, 2)
 
 	// Removing an entry keeps the export history.
-	require.NoError(t, removeWith(d, "b"))
+	require.NoError(t, d.Remove("b"))
 	entries, err = d.List()
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
@@ -183,7 +183,7 @@ func TestDirRekeyRefusesBadRecipientsAndMissingIdentities(t *testing.T) {
 	before, err := os.ReadFile(filepath.Join(d.Path(), "a.age"))
 	require.NoError(t, err)
 
-	_, err = rekeyWith(d, nil, optWithIdentities(x))
+	_, err = d.Rekey(nil, x)
 	require.ErrorIs(t, err, vault.ErrMalformed)
 	_, err = rekeyWith(d, []age.Recipient{newX25519(t).Recipient()}, optWithIdentities(x), optRequirePQ())
 	require.ErrorIs(t, err, vault.ErrUnsupported)
@@ -195,7 +195,7 @@ func TestDirRekeyRefusesBadRecipientsAndMissingIdentities(t *testing.T) {
 
 	// A malformed entry stops the rekey before anything changes.
 	require.NoError(t, os.WriteFile(filepath.Join(d.Path(), "junk.age"), []byte("not sealed"), 0o600))
-	_, err = rekeyWith(d, []age.Recipient{newX25519(t).Recipient()}, optWithIdentities(x))
+	_, err = d.Rekey([]age.Recipient{newX25519(t).Recipient()}, x)
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "entry junk")
 	after, err := os.ReadFile(filepath.Join(d.Path(), "a.age"))

@@ -43,13 +43,13 @@ func TestDirPermissions(t *testing.T) {
 
 	// Refused entries: a symlink, a FIFO, a huge file.
 	require.NoError(t, os.Symlink(filepath.Join(d.Path(), "bot.age"), filepath.Join(d.Path(), "sym.age")))
-	_, _, err = getWith(d, "sym", optWithIdentities(x))
+	_, err = d.Get("sym", x)
 	require.ErrorIs(t, err, vault.ErrInsecure)
 	require.NoError(t, syscall.Mkfifo(filepath.Join(d.Path(), "fifo.age"), 0o600))
-	_, _, err = getWith(d, "fifo", optWithIdentities(x))
+	_, err = d.Get("fifo", x)
 	require.ErrorIs(t, err, vault.ErrInsecure)
 	require.NoError(t, os.WriteFile(filepath.Join(d.Path(), "huge.age"), make([]byte, vault.MaxFileSize+1), 0o600))
-	_, _, err = getWith(d, "huge", optWithIdentities(x))
+	_, err = d.Get("huge", x)
 	require.ErrorIs(t, err, codec.ErrTooLarge)
 	entries, err := d.List()
 	require.NoError(t, err)

@@ -150,7 +150,7 @@ func TestCrashDuringWrite(t *testing.T) {
 				ws := ee.Sys().(syscall.WaitStatus)
 				require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "child not killed at %s: %s", st.step, out)
 
-				s, _, err := getWith(d, "bot", optWithIdentities(x))
+				s, err := d.Get("bot", x)
 				switch {
 				case st.wantNew:
 					require.NoError(t, err)
@@ -313,7 +313,7 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 	require.Len(t, shared.Exports, (procs+goroutines)*n, "export records lost")
 	for _, e := range entries {
-		s, _, err := getWith(d, e.Name, optWithIdentities(x))
+		s, err := d.Get(e.Name, x)
 		require.NoError(t, err, e.Name)
 		s.Destroy()
 	}

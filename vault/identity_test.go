@@ -89,7 +89,7 @@ func TestFindIdentitiesSources(t *testing.T) {
 	for i, id := range ids {
 		sealed, err := sealWith(testSession(t, 'a', 2), vault.FormText, []age.Recipient{id.Recipient()})
 		require.NoError(t, err)
-		s, err := openWith(sealed, optWithIdentities(found))
+		s, err := vault.Open(sealed, found)
 		require.NoError(t, err, "identity %d", i)
 		s.Destroy()
 	}
@@ -168,7 +168,7 @@ func TestIdentitySourceErrors(t *testing.T) {
 	t.Run("default keys skipped", func(t *testing.T) {
 		cfg := clearKeyEnv(t)
 		writeFile(t, filepath.Join(cfg, "tgsession", "keys.txt"), key, 0o600)
-		_, err := findWith(optWithoutDefaultKeys())
+		_, err := (&vault.KeySearch{Env: true}).Find()
 		require.ErrorIs(t, err, vault.ErrNoIdentity)
 	})
 }

@@ -108,13 +108,13 @@ func TestKeyCmdTimeout(t *testing.T) {
 	// The default timeout is 10 s; a command that finishes in time works.
 	require.Equal(t, 10*time.Second, vault.KeyCmdTimeout)
 	t.Setenv(vault.EnvKeyCmd, "echo "+x.String())
-	found, err := findWith(optWithoutDefaultKeys())
+	found, err := (&vault.KeySearch{Env: true}).Find()
 	require.NoError(t, err)
 	require.Equal(t, 1, found.Len())
 
 	// A non-zero exit is a KeyCmdError with the status, without output.
 	t.Setenv(vault.EnvKeyCmd, "echo "+x.String()+"; exit 7")
-	_, err = findWith(optWithoutDefaultKeys())
+	_, err = (&vault.KeySearch{Env: true}).Find()
 	require.ErrorAs(t, err, &ke)
 	require.Equal(t, 7, ke.ExitCode)
 	require.Zero(t, ke.Timeout)
@@ -124,7 +124,7 @@ func TestKeyCmdTimeout(t *testing.T) {
 	// A command that exits but leaves a background process holding its
 	// output (an agent it started) is used once the wait delay expires.
 	t.Setenv(vault.EnvKeyCmd, "echo "+x.String()+"; sleep 3 &")
-	found, err = findWith(optWithoutDefaultKeys())
+	found, err = (&vault.KeySearch{Env: true}).Find()
 	require.NoError(t, err)
 	require.Equal(t, 1, found.Len())
 }

@@ -59,7 +59,7 @@ func keygen(t *testing.T, dir string) (string, string) {
 func TestInteropAgeDecryptsSealed(t *testing.T) {
 	dir := t.TempDir()
 	keyFile, rec := keygen(t, dir)
-	recs, err := parseRecipientsWith(strings.NewReader(rec))
+	recs, err := (&vault.KeySearch{}).ParseRecipients(strings.NewReader(rec))
 	require.NoError(t, err)
 	cs := fullSession(t)
 	for _, v := range []int{2, 1} {

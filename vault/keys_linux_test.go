@@ -80,13 +80,13 @@ func TestKeySearchScrubsTheKeyVariableAndMakesTheProcessUndumpable(t *testing.T)
 
 	// Invalid variable names.
 	for _, bad := range []string{"", "A=B", "A\x00B"} {
-		_, err = openEnvWith(bad, optWithIdentities(x))
+		_, err = vault.OpenEnv(bad, x)
 		require.ErrorIs(t, err, vault.ErrMalformed, "%q", bad)
 	}
 
 	// An empty value is refused (fail closed).
 	t.Setenv("COV_SEALED", "")
-	_, err = openEnvWith("COV_SEALED", optWithIdentities(x))
+	_, err = vault.OpenEnv("COV_SEALED", x)
 	require.ErrorIs(t, err, vault.ErrNotSealed)
 }
 
@@ -132,7 +132,7 @@ func TestIdentitiesNeverPrintKeysAndSSHKeysMustBeEnabled(t *testing.T) {
 	clearKeyEnv(t)
 	x1, x2 := newX25519(t), newX25519(t)
 	t.Setenv(vault.EnvKey, x1.String()+"\n# comment\n\n"+x2.String()+"\n")
-	found, err := findWith(optWithoutDefaultKeys())
+	found, err := (&vault.KeySearch{Env: true}).Find()
 	require.NoError(t, err)
 	require.Equal(t, 2, found.Len())
 	require.Contains(t, found.Sources(), "$"+vault.EnvKey+" (2 identities)")
@@ -226,7 +226,7 @@ func TestKeySearchNamesEveryIdentitySourceItTried(t *testing.T) {
 
 	// A key command whose output is too large is refused, typed.
 	t.Setenv(vault.EnvKeyCmd, "head -c 200000 /dev/zero")
-	_, err = findWith(optWithoutDefaultKeys())
+	_, err = (&vault.KeySearch{Env: true}).Find()
 	require.ErrorIs(t, err, codec.ErrTooLarge)
 	require.Contains(t, err.Error(), "$"+vault.EnvKeyCmd)
 	t.Setenv(vault.EnvKeyCmd, "")
@@ -234,7 +234,7 @@ func TestKeySearchNamesEveryIdentitySourceItTried(t *testing.T) {
 	// A missing identity file named by the environment is an error naming it.
 	missing := filepath.Join(t.TempDir(), "nokeys.txt")
 	t.Setenv(vault.EnvKeyFile, missing)
-	_, err = findWith(optWithoutDefaultKeys())
+	_, err = (&vault.KeySearch{Env: true}).Find()
 	require.ErrorIs(t, err, os.ErrNotExist)
 	require.Contains(t, err.Error(), missing)
 	t.Setenv(vault.EnvKeyFile, "")

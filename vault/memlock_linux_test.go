@@ -110,7 +110,7 @@ func TestVmLckReturnsToBaseline(t *testing.T) {
 	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 	cycle := func() {
-		s, err := openWith(sealed, optWithIdentities(x))
+		s, err := vault.Open(sealed, x)
 		require.NoError(t, err)
 		require.NoError(t, s.WithKey(func(*[256]byte) error { return nil }))
 		cs, err := s.ToCodec()
@@ -120,7 +120,7 @@ func TestVmLckReturnsToBaseline(t *testing.T) {
 		require.NoError(t, err)
 		s.Destroy()
 		// A failing open must not leak either.
-		_, err = openWith(sealed[:len(sealed)-3], optWithIdentities(x))
+		_, err = vault.Open(sealed[:len(sealed)-3], x)
 		require.Error(t, err)
 	}
 	cycle() // memguard's key Coffer is created on first use

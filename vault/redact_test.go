@@ -71,7 +71,7 @@ func TestRedaction(t *testing.T) {
 	secrets := append(append(idSecrets(x), idSecrets(h)...), testKey('m'))
 	sealed, err := sealWith(fullSession(t), vault.FormText, []age.Recipient{x.Recipient()}, optWithLabels(map[string]string{"env": "prod"}))
 	require.NoError(t, err)
-	s, err := openWith(sealed, optWithIdentities(x))
+	s, err := vault.Open(sealed, x)
 	require.NoError(t, err)
 	defer s.Destroy()
 
@@ -85,7 +85,7 @@ func TestRedaction(t *testing.T) {
 	require.Contains(t, string(j), `"user_id":5000000001`)
 
 	t.Setenv(vault.EnvKey, x.String()+"\n"+h.String())
-	ids, err := findWith(optWithoutDefaultKeys())
+	ids, err := (&vault.KeySearch{Env: true}).Find()
 	require.NoError(t, err)
 	out = renderAll(t, ids) + renderAll(t, *ids)
 	requireNoSecret(t, out, secrets...)

@@ -34,7 +34,7 @@ func TestSealAttachment(t *testing.T) {
 	for _, form := range []vault.Form{vault.FormText, vault.FormBinary, vault.FormArmor} {
 		sealed, err := sealWith(testSession(t, 'a', 2), form, recs, optWithAttachment(vault.AttachmentFile, data))
 		require.NoError(t, err)
-		s, err := openWith(sealed, optWithIdentities(x))
+		s, err := vault.Open(sealed, x)
 		require.NoError(t, err)
 		kind, got := attachmentOf(s)
 		require.Equal(t, vault.AttachmentFile, kind)
@@ -47,14 +47,14 @@ func TestSealAttachment(t *testing.T) {
 		// Re-sealing keeps the attachment; WithoutAttachment drops it.
 		again, err := sealSessionWith(s, vault.FormBinary, recs)
 		require.NoError(t, err)
-		s2, err := openWith(again, optWithIdentities(x))
+		s2, err := vault.Open(again, x)
 		require.NoError(t, err)
 		_, got2 := attachmentOf(s2)
 		require.Equal(t, data, got2)
 		s2.Destroy()
 		bare, err := sealSessionWith(s, vault.FormBinary, recs, optWithoutAttachment())
 		require.NoError(t, err)
-		s3, err := openWith(bare, optWithIdentities(x))
+		s3, err := vault.Open(bare, x)
 		require.NoError(t, err)
 		kind, got3 := attachmentOf(s3)
 		require.Zero(t, kind)
@@ -67,7 +67,7 @@ func TestSealAttachment(t *testing.T) {
 	rnd := randomBytes(t, 3000)
 	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormBinary, recs, optWithAttachment(7, rnd))
 	require.NoError(t, err)
-	s, err := openWith(sealed, optWithIdentities(x))
+	s, err := vault.Open(sealed, x)
 	require.NoError(t, err)
 	kind, got := attachmentOf(s)
 	require.Equal(t, vault.AttachmentKind(7), kind)
@@ -90,7 +90,7 @@ func TestSealAttachment(t *testing.T) {
 	// Empty data stores none.
 	sealed, err = sealWith(testSession(t, 'a', 2), vault.FormBinary, recs, optWithAttachment(1, nil))
 	require.NoError(t, err)
-	s, err = openWith(sealed, optWithIdentities(x))
+	s, err = vault.Open(sealed, x)
 	require.NoError(t, err)
 	kind, _ = attachmentOf(s)
 	require.Zero(t, kind)
@@ -107,7 +107,7 @@ func TestSealCreatedAt(t *testing.T) {
 	x := newX25519(t)
 	recs := []age.Recipient{x.Recipient()}
 	open := func(b []byte) *vault.Session {
-		s, err := openWith(b, optWithIdentities(x))
+		s, err := vault.Open(b, x)
 		require.NoError(t, err)
 		t.Cleanup(s.Destroy)
 		return s

@@ -142,7 +142,7 @@ func TestRequirePQOnOpen(t *testing.T) {
 	require.ErrorAs(t, err, &nm, "wraps age's error")
 	_, err = openWith(sealed, optWithIdentities(x), optRequirePQ())
 	require.ErrorIs(t, err, vault.ErrNoIdentity)
-	s, err := openWith(sealed, optWithIdentities(x, h))
+	s, err := vault.Open(sealed, x, h)
 	require.NoError(t, err)
 	s.Destroy()
 }
@@ -223,23 +223,23 @@ func TestSSHNeedsOptIn(t *testing.T) {
 	sp, err := ssh.NewPublicKey(pub)
 	require.NoError(t, err)
 	line := string(ssh.MarshalAuthorizedKey(sp))
-	_, err = parseRecipientsWith(strings.NewReader(line))
+	_, err = (&vault.KeySearch{}).ParseRecipients(strings.NewReader(line))
 	require.ErrorIs(t, err, vault.ErrUnsupported)
-	recs, err := parseRecipientsWith(strings.NewReader(line), optWithSSH())
+	recs, err := (&vault.KeySearch{SSH: true}).ParseRecipients(strings.NewReader(line))
 	require.NoError(t, err)
 
 	block, err := ssh.MarshalPrivateKey(priv, "")
 	require.NoError(t, err)
 	pemBytes := pem.EncodeToMemory(block)
-	_, err = parseIdentitiesWith(bytes.NewReader(pemBytes))
+	_, err = (&vault.KeySearch{}).ParseIdentities(bytes.NewReader(pemBytes))
 	require.ErrorIs(t, err, vault.ErrUnsupported)
 	requireNoSecret(t, err.Error(), pemBytes[40:120])
-	ids, err := parseIdentitiesWith(bytes.NewReader(pemBytes), optWithSSH())
+	ids, err := (&vault.KeySearch{SSH: true}).ParseIdentities(bytes.NewReader(pemBytes))
 	require.NoError(t, err)
 
 	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormText, recs)
 	require.NoError(t, err)
-	s, err := openWith(sealed, optWithIdentities(ids...))
+	s, err := vault.Open(sealed, ids...)
 	require.NoError(t, err)
 	s.Destroy()
 
@@ -254,7 +254,7 @@ func TestSessionAPI(t *testing.T) {
 	cs := testSession(t, 'a', 2)
 	sealed, err := sealWith(cs, vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
-	s, err := openWith(sealed, optWithIdentities(x))
+	s, err := vault.Open(sealed, x)
 	require.NoError(t, err)
 	require.True(t, s.Alive())
 	require.Equal(t, cs.AuthKeyID(), s.KeyID())
@@ -263,7 +263,7 @@ func TestSessionAPI(t *testing.T) {
 	s.Labels = map[string]string{"k": "v"}
 	again, err := sealSessionWith(s, vault.FormBinary, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
-	s2, err := openWith(again, optWithIdentities(x))
+	s2, err := vault.Open(again, x)
 	require.NoError(t, err)
 	requireKey(t, s2, testKey('a'))
 	require.Equal(t, map[string]string{"k": "v"}, s2.Labels)
@@ -302,7 +302,7 @@ func TestWithKeyConcurrent(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		sealed, err := sealWith(testSession(t, byte('a'+i), 2), vault.FormText, []age.Recipient{x.Recipient()})
 		require.NoError(t, err)
-		s, err := openWith(sealed, optWithIdentities(x))
+		s, err := vault.Open(sealed, x)
 		require.NoError(t, err)
 		sessions = append(sessions, s)
 	}
@@ -373,7 +373,7 @@ func TestOpenNotSealed(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			_, err := openWith([]byte(c.in), optWithIdentities(x))
+			_, err := vault.Open([]byte(c.in), x)
 			require.ErrorIs(t, err, c.want)
 			requireNoSecret(t, err.Error(), idSecrets(x)...)
 		})
@@ -421,7 +421,7 @@ func TestPayloadNotASession(t *testing.T) {
 		"too large":          {make([]byte, vault.MaxEnvelopeSize+1), codec.ErrTooLarge},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := openWith(enc(c.plain), optWithIdentities(x))
+			_, err := vault.Open(enc(c.plain), x)
 			require.ErrorIs(t, err, c.want)
 		})
 	}
@@ -442,7 +442,7 @@ func TestOpenAgeEncryptedString(t *testing.T) {
 		_, err = w.Write([]byte(text))
 		require.NoError(t, err)
 		require.NoError(t, w.Close())
-		s, err := openWith(b.Bytes(), optWithIdentities(x))
+		s, err := vault.Open(b.Bytes(), x)
 		require.NoError(t, err)
 		require.Equal(t, codec.Telethon, s.Source)
 		require.Equal(t, want.AuthKeyID(), s.KeyID())
@@ -454,7 +454,7 @@ func TestOpenAgeEncryptedString(t *testing.T) {
 	}
 
 	// Unsealed: fail closed, naming the format, without echoing it.
-	_, err = openWith([]byte(telethonVector), optWithIdentities(x))
+	_, err = vault.Open([]byte(telethonVector), x)
 	require.ErrorIs(t, err, vault.ErrNotSealed)
 	require.Contains(t, err.Error(), "plain telethon session")
 	require.NotContains(t, err.Error(), telethonVector[10:40])

@@ -153,17 +153,17 @@ func TestOpenFileAndReaderNameTheirSource(t *testing.T) {
 	require.ErrorIs(t, err, vault.ErrWrongKey)
 
 	missing := filepath.Join(t.TempDir(), "missing.age")
-	_, err = openFileWith(missing, optWithIdentities(x))
+	_, err = vault.OpenFile(missing, x)
 	require.ErrorIs(t, err, vault.ErrNotFound)
 	require.Contains(t, err.Error(), missing)
 
 	big := filepath.Join(t.TempDir(), "big.age")
 	require.NoError(t, os.WriteFile(big, make([]byte, vault.MaxFileSize+1), 0o600))
-	_, err = openFileWith(big, optWithIdentities(x))
+	_, err = vault.OpenFile(big, x)
 	require.ErrorIs(t, err, codec.ErrTooLarge)
 	require.Contains(t, err.Error(), big)
 
-	_, err = openFileWith(t.TempDir(), optWithIdentities(x))
+	_, err = vault.OpenFile(t.TempDir(), x)
 	require.Error(t, err, "a directory is not a sealed file")
 }
 

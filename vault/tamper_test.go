@@ -89,18 +89,18 @@ func TestWrongIdentity(t *testing.T) {
 	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 	for _, ids := range [][]age.Identity{{other}, {h}, {other, h}} {
-		_, err = openWith(sealed, optWithIdentities(ids...))
+		_, err = vault.Open(sealed, ids...)
 		require.ErrorIs(t, err, vault.ErrWrongKey)
 		requireNoSecret(t, err.Error(), append(append(idSecrets(x), idSecrets(other)...), testKey('a'))...)
 	}
 	// Several identities, only the last matches.
-	s, err := openWith(sealed, optWithIdentities(other, h, x))
+	s, err := vault.Open(sealed, other, h, x)
 	require.NoError(t, err)
 	s.Destroy()
 	// Several recipients: any one opens.
 	multi, err := sealWith(testSession(t, 'a', 2), vault.FormBinary, []age.Recipient{other.Recipient(), x.Recipient()})
 	require.NoError(t, err)
-	s, err = openWith(multi, optWithIdentities(x))
+	s, err = vault.Open(multi, x)
 	require.NoError(t, err)
 	s.Destroy()
 }
@@ -109,10 +109,10 @@ func TestOversizedInput(t *testing.T) {
 	x := newX25519(t)
 	big := make([]byte, 8<<20)
 	copy(big, "age-encryption.org/v1\n")
-	_, err := openWith(big, optWithIdentities(x))
+	_, err := vault.Open(big, x)
 	require.ErrorIs(t, err, codec.ErrTooLarge)
 	text := append([]byte(vault.TextPrefix), make([]byte, vault.MaxTextSize)...)
-	_, err = openWith(text, optWithIdentities(x))
+	_, err = vault.Open(text, x)
 	require.ErrorIs(t, err, codec.ErrTooLarge)
 	_, err = openReaderWith(&endless{}, optWithIdentities(x))
 	require.ErrorIs(t, err, codec.ErrTooLarge)

@@ -469,9 +469,7 @@ type conversion struct {
 }
 
 // storedOf wraps a decoded string session in the stored-session model.
-func storedOf(s *codec.Session) *compat.Stored {
-	return &compat.Stored{Library: s.Source.String(), Session: s}
-}
+func storedOf(s *codec.Session) *compat.Stored { return &compat.Stored{Session: s} }
 
 // convertStored is the one conversion pipeline of convert, open, vault get
 // and exec, for every kind of source: it converts in (read by the caller

@@ -439,28 +439,38 @@ const maxSealedInput = 2<<20 + 1
 // in the file at path, or read from r when path is empty, decoding a plain
 // session string payload as f when f is known.
 func (c *cli) openSealed(ks *vault.KeySearch, f codec.Format, path string, r io.Reader) (*vault.Session, error) {
-	ids, err := ks.Find()
-	if err != nil {
-		return nil, err
-	}
-	if path != "" && f == codec.FormatUnknown {
-		return vault.OpenFile(path, ids)
-	}
 	var data []byte
 	if path != "" {
+		// The value is checked first (a missing file, a value that is not
+		// sealed, malformed or too large), before any key is searched for:
+		// opening with no identities stops at the identities.
+		if _, err := vault.OpenFile(path); !errors.Is(err, vault.ErrNoIdentity) {
+			return nil, err
+		}
 		fh, err := os.Open(path)
 		if err != nil {
-			return vault.OpenFile(path, ids) // vault's own error for the path
+			return nil, fmt.Errorf("vault: %s: %w", path, err)
 		}
 		data, err = io.ReadAll(io.LimitReader(fh, maxSealedInput))
 		fh.Close()
 		if err != nil {
 			return nil, fmt.Errorf("vault: %s: %w", path, err)
 		}
-	} else if data, err = io.ReadAll(io.LimitReader(r, maxSealedInput)); err != nil {
-		return nil, fmt.Errorf("vault: reading sealed value: %w", err)
+	} else {
+		var err error
+		if data, err = io.ReadAll(io.LimitReader(r, maxSealedInput)); err != nil {
+			return nil, fmt.Errorf("vault: reading sealed value: %w", err)
+		}
+		if _, err := vault.Open(data); !errors.Is(err, vault.ErrNoIdentity) {
+			clear(data)
+			return nil, err
+		}
 	}
 	defer clear(data)
+	ids, err := ks.Find()
+	if err != nil {
+		return nil, err
+	}
 	var s *vault.Session
 	if f == codec.FormatUnknown {
 		s, err = vault.Open(data, ids)

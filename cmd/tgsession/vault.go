@@ -310,6 +310,16 @@ func (c *cli) vaultGet(cmd *command, args []string) error {
 // getEntry opens vault entry name with the identities of the key search
 // for ids and, with a label, records where its key is exported.
 func (c *cli) getEntry(d *vault.Dir, name string, ids []string, label string) (*vault.Session, []vault.Warning, error) {
+	// The entry is checked first (missing, not a regular file, not
+	// sealed), before any key is searched for: opening with no identities
+	// stops at the identities.
+	warn := d.Warn
+	d.Warn = func(string) {} // the opening below warns once
+	_, err := d.Get(name)
+	d.Warn = warn
+	if !errors.Is(err, vault.ErrNoIdentity) {
+		return nil, nil, vaultError(err)
+	}
 	found, err := findIdentities(c.keySearch(ids))
 	if err != nil {
 		return nil, nil, err

@@ -212,7 +212,7 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	strStored := &compat.Stored{Library: strSess.Source.String(), Session: strSess}
+	strStored := &compat.Stored{Session: strSess}
 	addType(f, "compat.Stored (string)", strStored)
 	text, rep, err := compat.Convert(strStored, compat.Target{Format: codec.GramJS}, compat.Options{})
 	if err != nil {
