@@ -242,7 +242,7 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	}
 	if *to == "" {
 		return withHints(usageErrorf("convert: --to is required"),
-			"formats: "+strings.Join(targetNames(), ", "))
+			"formats: "+strings.Join(allTargetNames(), ", "))
 	}
 	xsrcs, err := c.extInputs(cmd.name, x, from, *to, *in, pos)
 	if err != nil {

@@ -227,7 +227,9 @@ func writeInspectText(w io.Writer, l *loaded) {
 	if fm := l.file; fm != nil {
 		row("format", fm.Format)
 		row("library", fm.Library)
-		row("schema version", strconv.Itoa(fm.SchemaVersion))
+		if fm.SchemaVersion != 0 { // a store or directory has none
+			row("schema version", strconv.Itoa(fm.SchemaVersion))
+		}
 		row("entities", strconv.Itoa(fm.Entities))
 	} else {
 		row("format", format)

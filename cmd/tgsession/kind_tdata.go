@@ -247,7 +247,18 @@ func (c *cli) parseExtTarget(name string, x *extFlags) (target, error) {
 	if name == gramjsStoreKind {
 		return target{Kind: compat.TelethonSQLite}, nil
 	}
-	return parseTarget(name)
+	t, err := parseTarget(name)
+	if err != nil {
+		all := allTargetNames()
+		return target{}, formatError(usageErrorf("unknown format (want one of %s)", strings.Join(all, ", ")), name, all)
+	}
+	return t, nil
+}
+
+// allTargetNames lists every --to name: the registry's, then the
+// directories and the stores.
+func allTargetNames() []string {
+	return append(append(targetNames(), gramjsStoreKind, tdataKind), storeKindNames()...)
 }
 
 // parseTDesktopVersion parses --tdesktop-version: "4.6.5" or 4006005.
