@@ -322,3 +322,22 @@ func TestStoreSessionSealsAndOpensBack(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	require.Equal(t, fakeSession+"\n", out)
 }
+
+func TestStoreURLFromFileWritesAndLists(t *testing.T) {
+	dir := t.TempDir()
+	urlFile := filepath.Join(dir, "store-url")
+	require.NoError(t, os.WriteFile(urlFile, []byte("sqlite:///"+filepath.Join(dir, "bot.db")+"\n"), 0o600))
+	_, errOut, code := runCLI(t, nil, fakeSession, "convert", "--to", "telethon-sqlalchemy", "--store-file", urlFile, "--name", "mybot")
+	require.Equal(t, 0, code, errOut)
+	out, errOut, code := runCLI(t, nil, "", "list", "--from", "telethon-sqlalchemy", "--store-file", urlFile)
+	require.Equal(t, 0, code, errOut)
+	require.Equal(t, "mybot\n", out)
+	// A name the store does not hold.
+	_, errOut, code = runCLI(t, nil, "", "inspect", "--from", "telethon-sqlalchemy", "--store-file", urlFile, "--name", "other")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "not found")
+	require.Contains(t, errOut, "tgsession list")
+	// Two locations at once are refused.
+	_, errOut, code = runCLI(t, map[string]string{"U": "sqlite:///x.db"}, "", "list", "--from", "telethon-sqlalchemy", "--store-file", urlFile, "--store-env", "U")
+	require.Equal(t, 2, code, errOut)
+}
