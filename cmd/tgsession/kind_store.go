@@ -457,7 +457,11 @@ func (c *cli) loadExt(src source) (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &loaded{src: src, sess: s.Session, file: meta, full: s}, nil
+	l := &loaded{src: src, sess: s.Session, file: meta, full: s}
+	if s.Library == tdataKind {
+		l.full = nil // a tdata account is its session alone: nothing to attach
+	}
+	return l, nil
 }
 
 // prepareExt is prepare for a store or tdata input.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"filippo.io/age"
 	"github.com/stretchr/testify/require"
 )
 
@@ -152,4 +153,20 @@ func TestTdataToTelethonAndBackReadmeFlow(t *testing.T) {
 	_, errOut, code = runCLI(t, env, "", "inspect", "--from", "tdata", out, "--passcode-env", "TDATA_PASSCODE")
 	require.Equal(t, 1, code, "the replaced folder has the new passcode")
 	require.Contains(t, errOut, "wrong passcode")
+}
+
+func TestTdataAccountSealsAndOpensAsAString(t *testing.T) {
+	id, err := age.GenerateX25519Identity()
+	require.NoError(t, err)
+	keyFile := filepath.Join(t.TempDir(), "key.txt")
+	require.NoError(t, os.WriteFile(keyFile, []byte(id.String()+"\n"), 0o600))
+	dir := filepath.Join(tdataVectors, "multi2", "tdata")
+	sealed, errOut, code := runCLI(t, nil, "", "seal", "-q", "-r", id.Recipient().String(), "--from", "tdata", dir, "--account", "1")
+	require.Equal(t, 0, code, errOut)
+	out, errOut, code := runCLI(t, nil, sealed, "open", "-i", keyFile, "--to", "mtcute")
+	require.Equal(t, 0, code, errOut)
+	j, errOut, code := runCLI(t, nil, out, "inspect", "--json")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, j, `"auth_key_id":"96d1b10e8f724a13"`)
+	require.Contains(t, j, `"user_id":5000000001`)
 }
