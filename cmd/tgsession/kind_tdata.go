@@ -337,8 +337,13 @@ func (c *cli) convertToExt(cmd string, x *extFlags, to string, srcs []source, o 
 		s := cv.in.Session
 		a := tdata.Account{Index: i, MainDC: s.DC, Keys: []tdata.DCKey{{DC: s.DC, Key: s.Key.Clone()}}}
 		a.UserID, _ = s.UserID.Get()
-		if uid, ok := o.ov.userID, o.ov.set["user-id"]; ok && a.UserID == 0 {
-			a.UserID = uid
+		if o.ov.set["user-id"] {
+			if a.UserID != 0 && a.UserID != o.ov.userID {
+				cv.wipe()
+				return true, withHints(failf("%s: --user-id %d contradicts the source's user_id %d: option contradicts the source", src, o.ov.userID, a.UserID),
+					"a value the session holds is never replaced; drop the flag")
+			}
+			a.UserID = o.ov.userID
 		}
 		rep := &compat.Report{Source: src.String(), From: cv.in.Library, To: tdataKind, EntitiesRead: len(cv.in.Entities)}
 		drop := func(field, value string) {
