@@ -36,7 +36,8 @@ or fills with a default is listed on stderr. Values the source does not
 hold are never invented: a target that needs one (Pyrogram needs the user
 id and API id) fails with an error naming the flag that supplies it.
 
-String formats: telethon, pyrogram, pyrogram-legacy, gramjs, mtcute, gotd.
+String formats: telethon, pyrogram, pyrogram-legacy, gramjs, mtcute, gotd,
+                mtkruto.
 File formats:   telethon-sqlite, telethon-v2-sqlite, pyrogram-sqlite,
                 pyrofork-sqlite, kurigram-sqlite.
 ("tgsession formats" lists what each holds.)
@@ -84,12 +85,32 @@ Flags:
     --dc N            for a .session file holding keys for several DCs,
                       convert the one for DC N (refused for strings)
 
+Stores (--from KIND, and --to KIND for convert): telethon-sqlalchemy,
+telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
+    --store-env VAR   the store URL is in $VAR (DATABASE_URL, REDIS_URL,
+                      MONGODB_URI); a URL with a password is never an argument
+    --store-file FILE the store URL is in FILE
+    --store URL       the store URL, only when it holds no password
+    --name NAME       the session's name in the store
+    --table-prefix P  telethon-sqlalchemy's table prefix
+
+GramJS StoreSession: --from gramjs-store DIR, --to gramjs-store --out DIR (--name NAME: the
+files' prefix, by default the directory's name).
+Telegram Desktop: --from tdata DIR, and --to tdata --out DIR for convert.
+    --account N       the account to read (default: the active one)
+    --passcode-env VAR, --passcode-file FILE
+                      the local passcode (else read from standard input
+                      when the folder has one; never an argument)
+    --tdesktop-version V  the version tag to write (default 2.1.14's)
+    --force           replace a session stored under NAME
+
 Examples:
     tgsession convert --to pyrogram --api-id 12345 --user-id 777000 < telethon.txt
     tgsession convert --to telethon --in pyrogram.txt --out telethon.txt
     tgsession convert --to telethon-sqlite pyrogram.session --out telethon.session
     tgsession convert --to kurigram-sqlite sessions/*.session --out converted/
     tgsession convert --to pyrogram-sqlite sessions/ --out converted/ --user-ids ids.txt -q
+    tgsession convert --to telethon-redis --store-env REDIS_URL --name mybot account.session
 `,
 	run: runConvert,
 }
@@ -206,12 +227,14 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	fs.BoolVar(&c.quiet, "quiet", false, "")
 	fs.BoolVar(&c.quiet, "q", false, "")
 	ov := registerOverrides(fs)
+	x := registerStoreFlags(fs)
 	pos, err := c.parseFlags(cmd, fs, args, true)
 	if err != nil {
 		return err
 	}
 	set := flagsSet(fs)
 	ov.set = set
+	x.set, x.dc = set, *dc
 	for _, pair := range [][]string{{"out", "o"}, {"user-id", "user-ids"}, {"force", "skip-existing"}, {"f", "skip-existing"}} {
 		if err := exclusive(cmd.name, set, pair...); err != nil {
 			return err
@@ -219,9 +242,17 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	}
 	if *to == "" {
 		return withHints(usageErrorf("convert: --to is required"),
-			"formats: "+strings.Join(targetNames(), ", "))
+			"formats: "+strings.Join(allTargetNames(), ", "))
 	}
-	tgt, err := parseTarget(*to)
+	xsrcs, err := c.extInputs(cmd.name, x, from, *to, *in, pos)
+	if err != nil {
+		return err
+	}
+	if xsrcs != nil {
+		*dc = 0 // the store or folder took it
+	}
+	toStore, isStore := lookupStoreKind(*to)
+	tgt, err := c.parseExtTarget(*to, x)
 	if err != nil {
 		return err
 	}
@@ -236,6 +267,9 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		return usageErrorf("convert: --dc takes a DC id (1 or more)")
 	}
 	srcs, err := sources(cmd.name, *in, pos)
+	if xsrcs != nil {
+		srcs, err = xsrcs, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -245,6 +279,12 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		if o.userIDs, err = readUserIDs(*userIDsFile); err != nil {
 			return err
 		}
+	}
+	if isStore {
+		return c.convertToStore(cmd.name, x, toStore, srcs, o)
+	}
+	if done, err := c.convertToExt(cmd.name, x, *to, srcs, o); done {
+		return err
 	}
 	batch := len(srcs) > 1 || isDir(out) || strings.HasSuffix(out, "/") || isDir(srcs[0].path)
 	if !batch {
@@ -522,6 +562,9 @@ func (c *cli) printReport(prefix string, rep *compat.Report, isFile bool) {
 // compat.ReadFile (counting, not reading, the entity cache when the target
 // is a string, which holds none), a string session with codec.
 func (c *cli) prepare(src source, o *convertOpts) (*conversion, error) {
+	if src.ext != nil {
+		return c.prepareExt(src, o)
+	}
 	data, isSQLite, err := c.readText(src)
 	if err != nil {
 		return nil, err

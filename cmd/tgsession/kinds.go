@@ -39,6 +39,7 @@ var kinds = []storedKind{
 	{"gramjs", compat.Target{Format: codec.GramJS}, "GramJS", []string{"dc_id", "server_address", "port", "ipv6", "auth_key"}},
 	{"mtcute", compat.Target{Format: codec.Mtcute}, "mtcute", []string{"dc_id", "server_address", "port", "ipv6", "test_mode", "media_dc", "auth_key", "user_id", "is_bot"}},
 	{"gotd", compat.Target{Format: codec.Gotd}, "gotd/td", []string{"dc_id", "server_address", "port", "test_mode", "auth_key"}},
+	{"mtkruto", compat.Target{Format: codec.Mtkruto}, "MTKruto", []string{"dc_id", "test_mode", "api_id", "user_id", "is_bot", "auth_key"}},
 	{"telethon-sqlite", compat.Target{Kind: compat.TelethonSQLite}, "Telethon 1.x (schema 7)", []string{"dc_id", "server_address", "port", "auth_key", "entity cache", "update state"}},
 	{"telethon-v2-sqlite", compat.Target{Kind: compat.TelethonV2SQLite}, "Telethon v2 (schema 10)", []string{"dc_id", "server_address", "port", "auth_key", "user_id", "is_bot", "update state"}},
 	{"pyrogram-sqlite", compat.Target{Kind: compat.PyrogramSQLite}, "Pyrogram 2.x (schema 3)", []string{"dc_id", "api_id", "test_mode", "auth_key", "user_id", "is_bot", "peer cache"}},

@@ -62,6 +62,9 @@ func (c *cli) load(src source, from codec.Format) (*loaded, error) {
 // loadDC is load, choosing the DC row dc (0: the only one) of a .session
 // file that holds keys for several.
 func (c *cli) loadDC(src source, from codec.Format, dc int) (*loaded, error) {
+	if src.ext != nil {
+		return c.loadExt(src)
+	}
 	data, isSQLite, err := c.readText(src)
 	if err != nil {
 		return nil, err

@@ -66,6 +66,23 @@ Flags:
     --json                 print the size report as JSON on stdout
                            (needs -o FILE for the sealed value)
 
+Stores (--from KIND, and --to KIND for convert): telethon-sqlalchemy,
+telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
+    --store-env VAR   the store URL is in $VAR (DATABASE_URL, REDIS_URL,
+                      MONGODB_URI); a URL with a password is never an argument
+    --store-file FILE the store URL is in FILE
+    --store URL       the store URL, only when it holds no password
+    --name NAME       the session's name in the store
+    --table-prefix P  telethon-sqlalchemy's table prefix
+
+GramJS StoreSession: --from gramjs-store DIR (--name NAME: the
+files' prefix, by default the directory's name).
+Telegram Desktop: --from tdata DIR.
+    --account N       the account to read (default: the active one)
+    --passcode-env VAR, --passcode-file FILE
+                      the local passcode (else read from standard input
+                      when the folder has one; never an argument)
+
 Examples:
     age-keygen -o key.txt
     tgsession seal -r "$(age-keygen -y key.txt)" < session.txt > session.sealed
@@ -102,7 +119,13 @@ func runSeal(c *cli, cmd *command, args []string) error {
 	fs.BoolVar(&quiet, "quiet", false, "")
 	fs.BoolVar(&quiet, "q", false, "")
 	asJSON := fs.Bool("json", false, "")
+	x := registerStoreFlags(fs)
 	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	x.set = flagsSet(fs)
+	xsrcs, err := c.extInputs(cmd.name, x, from, "", *in, pos)
 	if err != nil {
 		return err
 	}
@@ -118,6 +141,9 @@ func runSeal(c *cli, cmd *command, args []string) error {
 			"make a key with age-keygen -o key.txt; age-keygen -y key.txt prints its recipient")
 	}
 	srcs, err := sources(cmd.name, *in, pos)
+	if xsrcs != nil {
+		srcs, err = xsrcs, nil
+	}
 	if err != nil {
 		return err
 	}

@@ -101,6 +101,7 @@ var formatCodes = []struct {
 	{codec.GramJS, 4},
 	{codec.Mtcute, 5},
 	{codec.Gotd, 6},
+	{codec.Mtkruto, 7},
 }
 
 func formatCode(f codec.Format) (byte, bool) {
