@@ -68,10 +68,21 @@ func NewAuthKey(b []byte) (AuthKey, error) {
 	return authKeyIn(&a.ref, &a.key), nil
 }
 
+// isZero reports whether every byte of b is zero, eight bytes at a time.
+// It reads every byte whatever their values.
 func isZero(b []byte) bool {
-	var acc byte
+	var acc uint64
+	for len(b) >= 32 {
+		acc |= binary.LittleEndian.Uint64(b) | binary.LittleEndian.Uint64(b[8:]) |
+			binary.LittleEndian.Uint64(b[16:]) | binary.LittleEndian.Uint64(b[24:])
+		b = b[32:]
+	}
+	for len(b) >= 8 {
+		acc |= binary.LittleEndian.Uint64(b)
+		b = b[8:]
+	}
 	for _, c := range b {
-		acc |= c
+		acc |= uint64(c)
 	}
 	return acc == 0
 }

@@ -1,6 +1,8 @@
 package codec_test
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"testing"
 
 	"github.com/tgsession/tgsession/codec"
@@ -97,4 +99,69 @@ func BenchmarkDecodeAuto(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkFloor is what decoding and encoding cannot go below: the
+// standard library's base64 into a preallocated buffer plus the
+// big-endian reads (decode) or writes (encode) of the fields, with no
+// checks, no session and no allocation. docs/benchmarks-codec.md reads the
+// ratios of the Decode, DecodeAuto and Encode benchmarks to these from one
+// run.
+func BenchmarkFloor(b *testing.B) {
+	cases := benchCases(b)
+	tele, _ := cases[0].s.Encode(codec.Telethon)
+	pyro, _ := cases[3].s.Encode(codec.Pyrogram)
+	key := make([]byte, codec.AuthKeySize)
+	cases[0].s.Key.RevealTo(key)
+	teleIn, pyroIn := []byte(tele[1:]), []byte(pyro)
+	var sink uint64
+	b.Run("DecodeTelethonV4", func(b *testing.B) {
+		var buf [300]byte
+		for b.Loop() {
+			n, err := base64.URLEncoding.Decode(buf[:], teleIn)
+			if err != nil || n != 263 {
+				b.Fatal(n, err)
+			}
+			sink += uint64(buf[0]) + uint64(binary.BigEndian.Uint32(buf[1:])) + uint64(binary.BigEndian.Uint16(buf[5:]))
+		}
+	})
+	b.Run("DecodePyrogram", func(b *testing.B) {
+		var buf [300]byte
+		for b.Loop() {
+			n, err := base64.RawURLEncoding.Decode(buf[:], pyroIn)
+			if err != nil || n != 271 {
+				b.Fatal(n, err)
+			}
+			sink += uint64(buf[0]) + uint64(binary.BigEndian.Uint32(buf[1:])) + uint64(buf[5]) +
+				binary.BigEndian.Uint64(buf[262:]) + uint64(buf[270])
+		}
+	})
+	b.Run("EncodeTelethonV4", func(b *testing.B) {
+		var payload [263]byte
+		var out [353]byte
+		for b.Loop() {
+			payload[0] = 2
+			binary.BigEndian.PutUint32(payload[1:], 0x959aa733)
+			binary.BigEndian.PutUint16(payload[5:], 443)
+			copy(payload[7:], key)
+			out[0] = '1'
+			base64.URLEncoding.Encode(out[1:], payload[:])
+			sink += uint64(out[100])
+		}
+	})
+	b.Run("EncodePyrogram", func(b *testing.B) {
+		var payload [271]byte
+		var out [362]byte
+		for b.Loop() {
+			payload[0] = 2
+			binary.BigEndian.PutUint32(payload[1:], 2040)
+			payload[5] = 0
+			copy(payload[6:], key)
+			binary.BigEndian.PutUint64(payload[262:], 123456789)
+			payload[270] = 0
+			base64.RawURLEncoding.Encode(out[:], payload[:])
+			sink += uint64(out[100])
+		}
+	})
+	_ = sink
 }

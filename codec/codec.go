@@ -7,7 +7,29 @@ const MaxInputLen = 64 << 10
 
 // Decode detects the format of text (see [Detect]) and decodes it.
 func Decode(text string) (*Session, error) {
-	f, err := Detect(text)
+	// Well-formed text is decoded once: the payload Detect judged is the
+	// one DecodeAs would decode (same text checks, same bytes).
+	var buf [maxStringPayload + 2]byte // longer payloads take the checked path
+	if f, b, ok := detectFast(text, buf[:0]); ok {
+		var sess *Session
+		var err error
+		switch f {
+		case Telethon:
+			sess, err = telethonFromPayload(b)
+		case GramJS:
+			sess, err = gramjsFromPayload(b)
+		case Pyrogram:
+			sess, err = pyrogramFromPayload(b)
+		case PyrogramLegacy:
+			sess, err = pyrogramLegacyFromPayload(b)
+		default:
+			clear(b)
+			return DecodeAs(f, text)
+		}
+		clear(b)
+		return sess, err
+	}
+	f, err := detectChecked(text)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,11 @@ import (
 // plausible, Detect would return an [*AmbiguousError] naming both (with
 // the layouts as they are, no text does). Other text is base64: 263 or 267
 // bytes is [PyrogramLegacy], 271 bytes [Pyrogram], and a first byte of 3
-// [Mtcute] (whose TL structure is then checked completely). A Pyrogram
+// [Mtcute] (whose TL structure is then checked completely), and a
+// canonical run-length encoding of a TL string DC id and a 256-byte key
+// [Mtkruto] (docs/formats.md#mtkruto-string; such a payload of 271 bytes
+// that is also a valid Pyrogram 2.x one, about one dc-key layout string
+// in 30,000, is an [*AmbiguousError]). A Pyrogram
 // string for DC 212–215 (ids no Telegram DC has) also starts with '1'; it
 // is detected as Pyrogram only when it is neither a Telethon nor a GramJS
 // string.
@@ -33,6 +37,57 @@ import (
 // [ErrUnsupportedVersion] or a text error from normalization and base64
 // decoding, or an [*AmbiguousError].
 func Detect(text string) (Format, error) {
+	var buf [maxStringPayload + 2]byte // longer payloads take the checked path
+	if f, b, ok := detectFast(text, buf[:0]); ok {
+		clear(b)
+		return f, nil
+	}
+	return detectChecked(text)
+}
+
+// detectFast decides the format of well-formed text (see fastDecode) that
+// has exactly one candidate, from the payload it decodes into buf, which it
+// returns for the caller to use and clear. It returns false for any other
+// text, which detectChecked then judges; for the texts it accepts,
+// detectChecked returns the same format.
+func detectFast(text string, buf []byte) (Format, []byte, bool) {
+	if len(text) == 0 {
+		return FormatUnknown, nil, false
+	}
+	if text[0] == '1' {
+		b, ok := fastDecode(text, true, maxStringPayload, buf)
+		if !ok {
+			return FormatUnknown, nil, false
+		}
+		var cbuf [2]Format
+		if cands := prefixedCandidates(b, cbuf[:0]); len(cands) == 1 {
+			return cands[0], b, true
+		}
+		clear(b)
+		return FormatUnknown, nil, false
+	}
+	// Only a Pyrogram length can be decided here: other text (mtcute,
+	// MTKruto) is judged by detectChecked without decoding it twice.
+	n := len(text)
+	for i := 0; i < 2 && n > 0 && text[n-1] == '='; i++ {
+		n--
+	}
+	if pyrogramCandidate(n/4*3+(n%4*6)/8) == FormatUnknown {
+		return FormatUnknown, nil, false
+	}
+	b, ok := fastDecode(text, false, maxAnyPayload, buf)
+	if !ok {
+		return FormatUnknown, nil, false
+	}
+	if f := pyrogramCandidate(len(b)); f != FormatUnknown && !isMtkruto(b) {
+		return f, b, true
+	}
+	clear(b)
+	return FormatUnknown, nil, false
+}
+
+// detectChecked is Detect for any text.
+func detectChecked(text string) (Format, error) {
 	// gotd session JSON may be pretty-printed (gotd's loader accepts any
 	// JSON layout), so it is recognised before normalize, which refuses
 	// whitespace inside the text; DecodeAs(Gotd) applies its own limits.

@@ -149,7 +149,8 @@ func TestDetectPrefixWins(t *testing.T) {
 
 func TestAmbiguousError(t *testing.T) {
 	var err error = &codec.AmbiguousError{Candidates: []codec.Format{codec.Telethon, codec.GramJS}}
-	require.ErrorIs(t, err, codec.ErrAmbiguous)
+	var amb *codec.AmbiguousError
+	require.ErrorAs(t, err, &amb)
 	require.Equal(t, "codec: ambiguous format: the text fits telethon and gramjs; name the format explicitly", err.Error())
 }
 
@@ -239,7 +240,7 @@ func TestDetectConsistency(t *testing.T) {
 		f, err := codec.Detect(in)
 		if err != nil {
 			requireNoLeak(t, err.Error(), []string{in})
-			if errors.Is(err, codec.ErrAmbiguous) {
+			if errors.As(err, new(*codec.AmbiguousError)) {
 				continue
 			}
 			require.Empty(t, ok, "Detect failed but a decoder accepts the text")

@@ -7,8 +7,9 @@ import (
 )
 
 // Sentinel errors. Every error returned by this package's decoders wraps
-// exactly one of them, so callers can branch with [errors.Is]. None of the
-// messages contain input bytes.
+// exactly one of them, so callers can branch with [errors.Is], except an
+// [*AmbiguousError], which carries data instead. None of the messages
+// contain input bytes.
 var (
 	// ErrEmpty is returned for empty or whitespace-only input.
 	ErrEmpty = errors.New("empty input")
@@ -41,9 +42,6 @@ var (
 	// ErrUnknownFormat is returned when the text matches no format's
 	// structure, or a format name is not recognised.
 	ErrUnknownFormat = errors.New("unknown format")
-	// ErrAmbiguous is returned (inside an [*AmbiguousError]) when the text
-	// fits more than one format.
-	ErrAmbiguous = errors.New("ambiguous format")
 	// ErrCannotEncode is returned when a session holds a value the target
 	// format cannot represent (a host name for Telethon, a port above 32767
 	// for GramJS, a DC id above 255).
@@ -104,7 +102,8 @@ func payloadErrorf(f Format, off int, sentinel error, format string, args ...any
 }
 
 // AmbiguousError is returned by [Detect] and [Decode] when the text fits
-// more than one format. It wraps [ErrAmbiguous].
+// more than one format; match it with [errors.As]. It is the one error of
+// this package that wraps no sentinel: it carries the candidates instead.
 type AmbiguousError struct {
 	Candidates []Format
 }
@@ -116,8 +115,6 @@ func (e *AmbiguousError) Error() string {
 	}
 	return "codec: ambiguous format: the text fits " + strings.Join(names, " and ") + "; name the format explicitly"
 }
-
-func (e *AmbiguousError) Unwrap() error { return ErrAmbiguous }
 
 // MissingFieldError is returned by encoders when the target format needs a
 // value the session does not hold. Field is the [Session] field name in

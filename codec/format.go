@@ -33,7 +33,7 @@ const (
 )
 
 // allFormats lists every concrete format, in a stable order.
-var allFormats = [...]Format{Telethon, Pyrogram, PyrogramLegacy, GramJS, Mtcute, Gotd}
+var allFormats = [...]Format{Telethon, Pyrogram, PyrogramLegacy, GramJS, Mtcute, Gotd, Mtkruto}
 
 // Formats returns every concrete format, in a stable order. The slice is a
 // new copy on each call; changing it changes nothing in this package.
@@ -87,7 +87,7 @@ func ParseFormat(name string) (Format, error) {
 			return f, nil
 		}
 	}
-	return FormatUnknown, fmt.Errorf("codec: unknown format name (want one of telethon, pyrogram, pyrogram-legacy, gramjs, mtcute, gotd): %w", ErrUnknownFormat)
+	return FormatUnknown, fmt.Errorf("codec: unknown format name (want one of telethon, pyrogram, pyrogram-legacy, gramjs, mtcute, gotd, mtkruto): %w", ErrUnknownFormat)
 }
 
 // MarshalText implements encoding.TextMarshaler.

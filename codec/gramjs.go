@@ -62,18 +62,8 @@ const (
 // itself reads a port of 32768 or more as negative (codec/diagnose explains such a text). A
 // Telethon string is refused: use [DecodeAs] or [Decode].
 func parseGramJS(text string) (*Session, error) {
-	s, err := normalize(text, GramJS)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkVersionPrefix(s, GramJS); err != nil {
-		return nil, err
-	}
-	if err := checkMaxDecoded(s[1:], GramJS, 1, maxStringPayload); err != nil {
-		return nil, err
-	}
-	var buf [maxStringPayload]byte
-	b, _, err := decodeBase64(s[1:], GramJS, 1, buf[:0])
+	var buf [maxStringPayload + 2]byte
+	b, err := decodeText(text, GramJS, true, maxStringPayload, buf[:0])
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +94,7 @@ func gramjsFromPayload(b []byte) (*Session, error) {
 	if b[0] == 0 {
 		return nil, payloadErrorf(GramJS, 0, ErrBadField, "DC id 0")
 	}
-	address, ok := knownText[string(b[3:3+l])]
+	address, ok := knownAddrs().text[string(b[3:3+l])]
 	if !ok {
 		if address = string(b[3 : 3+l]); !validAddress(address) {
 			return nil, payloadErrorf(GramJS, 3, ErrBadField, "%d-byte address is not an IP address or host name", l)
@@ -204,7 +194,7 @@ func validAddr[T string | []byte](s T) bool {
 	if len(s) == 0 || len(s) > maxHostLen {
 		return false
 	}
-	if _, ok := knownText[string(s)]; ok {
+	if _, ok := knownAddrs().text[string(s)]; ok {
 		return true
 	}
 	colon := false

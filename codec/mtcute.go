@@ -246,7 +246,7 @@ func decodeMtcutePayload(b []byte) (*Session, error) {
 // mtcuteAddr returns the address in b as a string, and whether it is a
 // valid one ([validAddress]). Well-known addresses take no allocation.
 func mtcuteAddr(b []byte) (string, bool) {
-	if s, ok := knownText[string(b)]; ok {
+	if s, ok := knownAddrs().text[string(b)]; ok {
 		return s, true
 	}
 	s := string(b)

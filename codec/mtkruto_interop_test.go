@@ -71,7 +71,7 @@ func TestInteropMtkrutoMtcuteConvert(t *testing.T) {
 		if err == nil {
 			require.Equal(t, codec.Mtkruto, f)
 		} else {
-			require.ErrorIs(t, err, codec.ErrAmbiguous)
+			require.ErrorAs(t, err, new(*codec.AmbiguousError))
 		}
 		d, err := codec.DecodeAs(codec.Mtkruto, kr.Text)
 		require.NoError(t, err)

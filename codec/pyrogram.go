@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"math"
+	"unsafe"
 )
 
 // Pyrogram string sessions (docs/formats.md#pyrogram-string and
@@ -61,7 +62,7 @@ const (
 // Pyrogram never writes one) and a user id above 2⁶³−1 are refused with
 // [ErrBadField], an all-zero key with [ErrZeroKey].
 func parsePyrogram(text string) (*Session, error) {
-	var buf [pyrogramLenV2]byte
+	var buf [pyrogramLenV2 + 2]byte
 	b, err := pyrogramPayload(text, Pyrogram, buf[:0])
 	if err != nil {
 		return nil, err
@@ -82,7 +83,7 @@ func parsePyrogram(text string) (*Session, error) {
 // 2.x string (271 bytes) is refused with [ErrBadLength]: use
 // [DecodeAs] or [Decode]. Field checks are those of [DecodeAs].
 func parsePyrogramLegacy(text string) (*Session, error) {
-	var buf [pyrogramLenOld64]byte
+	var buf [pyrogramLenV2 + 2]byte
 	b, err := pyrogramPayload(text, PyrogramLegacy, buf[:0])
 	if err != nil {
 		return nil, err
@@ -94,15 +95,7 @@ func parsePyrogramLegacy(text string) (*Session, error) {
 
 // pyrogramPayload normalizes and decodes text for format f into dst.
 func pyrogramPayload(text string, f Format, dst []byte) ([]byte, error) {
-	s, err := normalize(text, f)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkMaxDecoded(s, f, 0, pyrogramLenV2); err != nil {
-		return nil, err
-	}
-	b, _, err := decodeBase64(s, f, 0, dst)
-	return b, err
+	return decodeText(text, f, false, pyrogramLenV2, dst)
 }
 
 // pyrogramFromPayload decodes a v2 payload. It never keeps b.
@@ -295,9 +288,9 @@ func pyBoolByte(v bool) byte {
 // rawURLString returns the unpadded URL-safe base64 of b (at most
 // pyrogramLenV2 bytes), clearing its intermediate buffer.
 func rawURLString(b []byte) string {
-	var out [(pyrogramLenV2*4 + 2) / 3]byte
-	defer clear(out[:])
-	n := base64.RawURLEncoding.EncodedLen(len(b))
-	base64.RawURLEncoding.Encode(out[:n], b)
-	return string(out[:n])
+	// Encoded straight into the returned string's bytes: no stack copy to
+	// clear, no second copy.
+	out := make([]byte, base64.RawURLEncoding.EncodedLen(len(b)))
+	base64.RawURLEncoding.Encode(out, b)
+	return unsafe.String(unsafe.SliceData(out), len(out))
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"strconv"
+	"sync"
+	"unsafe"
 )
 
 // Telethon StringSession (docs/formats.md#telethon-string), as Telethon 1.x
@@ -54,18 +56,8 @@ const (
 // that place. An all-zero key, which Telethon loads as "no key", is refused
 // with [ErrZeroKey].
 func parseTelethon(text string) (*Session, error) {
-	s, err := normalize(text, Telethon)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkVersionPrefix(s, Telethon); err != nil {
-		return nil, err
-	}
-	if err := checkMaxDecoded(s[1:], Telethon, 1, telethonLenV6); err != nil {
-		return nil, err
-	}
-	var buf [maxStringPayload]byte
-	b, _, err := decodeBase64(s[1:], Telethon, 1, buf[:0])
+	var buf [telethonLenV6 + 2]byte
+	b, err := decodeText(text, Telethon, true, telethonLenV6, buf[:0])
 	if err != nil {
 		return nil, err
 	}
@@ -161,12 +153,12 @@ func (s *Session) EncodeTelethon() (string, error) {
 	b = binary.BigEndian.AppendUint16(b, s.Port)
 	b = append(b, s.Key.p[:]...)
 
-	var out [1 + (telethonLenV6+2)/3*4]byte
-	defer clear(out[:])
+	// Encoded straight into the returned string's bytes: no stack copy to
+	// clear, no second copy.
+	out := make([]byte, 1+base64.URLEncoding.EncodedLen(len(b)))
 	out[0] = '1'
-	n := 1 + base64.URLEncoding.EncodedLen(len(b))
-	base64.URLEncoding.Encode(out[1:n], b)
-	return string(out[:n]), nil
+	base64.URLEncoding.Encode(out[1:], b)
+	return unsafe.String(&out[0], len(out)), nil
 }
 
 // checkVersionPrefix checks the '1' that starts Telethon and GramJS
@@ -249,10 +241,10 @@ func plausibleIP(a netip.Addr) bool {
 // addresses are returned without allocating.
 func pythonIPString(a netip.Addr) string {
 	if a.Is4() {
-		if s, ok := knownIPv4[a.As4()]; ok {
+		if s, ok := knownAddrs().v4[a.As4()]; ok {
 			return s
 		}
-	} else if s, ok := knownIPv6[a.As16()]; ok {
+	} else if s, ok := knownAddrs().v6[a.As16()]; ok {
 		return s
 	}
 	var buf [39]byte
@@ -334,23 +326,34 @@ var wellKnownAddresses = []string{
 	"vesta-1.web.telegram.org", "flora-1.web.telegram.org",
 }
 
-var knownIPv4, knownIPv6, knownText = func() (v4 map[[4]byte]string, v6 map[[16]byte]string, text map[string]string) {
-	v4 = make(map[[4]byte]string)
-	v6 = make(map[[16]byte]string)
-	text = make(map[string]string)
+// knownAddrs holds the well-known addresses by packed IPv4 and IPv6 bytes
+// (rendered as pythonIPString does) and by text. It is built on first use,
+// so that a process that never decodes a session pays nothing for it.
+var knownAddrs = sync.OnceValue(func() *addrTables {
+	t := &addrTables{
+		v4:   make(map[[4]byte]string),
+		v6:   make(map[[16]byte]string),
+		text: make(map[string]string),
+	}
 	for _, s := range wellKnownAddresses {
-		text[s] = s
+		t.text[s] = s
 		a, err := netip.ParseAddr(s)
 		if err != nil {
 			continue // a host name
 		}
 		c := string(appendPythonIP(nil, a))
-		text[c] = c
+		t.text[c] = c
 		if a.Is4() {
-			v4[a.As4()] = c
+			t.v4[a.As4()] = c
 		} else {
-			v6[a.As16()] = c
+			t.v6[a.As16()] = c
 		}
 	}
-	return v4, v6, text
-}()
+	return t
+})
+
+type addrTables struct {
+	v4   map[[4]byte]string
+	v6   map[[16]byte]string
+	text map[string]string
+}

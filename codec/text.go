@@ -1,6 +1,9 @@
 package codec
 
-import "strings"
+import (
+	"encoding/binary"
+	"strings"
+)
 
 // normalize prepares pasted text for decoding, as users paste it into env
 // vars and .env files: it refuses input longer than MaxInputLen, trims
@@ -154,3 +157,148 @@ var b64val = func() (t [256]byte) {
 	t['-'], t['_'] = 62, 63
 	return t
 }()
+
+// b64dec maps a base64 data character of either alphabet to its 6-bit
+// value, with decURL set for '-' and '_' and decStd for '+' and '/'; every
+// other byte (whitespace, control, non-ASCII, '=', quotes) maps to decBad,
+// which has both flags. The OR of the entries of a text therefore has both
+// flags exactly when the text holds a bad character or mixes the two
+// alphabets, so one pass both decodes and validates.
+var b64dec = func() (t [256]byte) {
+	for i := range t {
+		switch v := b64val[i]; {
+		case v == 0xff:
+			t[i] = decBad
+		case i == '-' || i == '_':
+			t[i] = v | decURL
+		case i == '+' || i == '/':
+			t[i] = v | decStd
+		default:
+			t[i] = v
+		}
+	}
+	return t
+}()
+
+const (
+	decURL = 0x40
+	decStd = 0x80
+	decBad = decURL | decStd
+)
+
+// fastDecode is the path taken by well-formed text: when text needs no
+// normalisation (no surrounding whitespace, quotes or BOM), starts with the
+// '1' version prefix if prefixed, and the rest is canonical base64 of one
+// alphabet, correctly padded or unpadded, decoding to at most max bytes, it
+// decodes it into dst (which needs max+2 bytes of capacity) in one pass and
+// returns the bytes and true. It returns false for any other text, which
+// the caller then passes through normalize, the checks and decodeBase64,
+// in that order, for the exact error; for text it accepts those return
+// exactly the bytes it returns.
+func fastDecode(text string, prefixed bool, max int, dst []byte) ([]byte, bool) {
+	s := text
+	if prefixed {
+		if len(s) == 0 || s[0] != '1' {
+			return nil, false
+		}
+		s = s[1:]
+	} else if len(s) == 0 {
+		return nil, false
+	}
+	n := len(s)
+	if n > 0 && s[n-1] == '=' {
+		n--
+		if n > 0 && s[n-1] == '=' {
+			n--
+		}
+		if (len(s))%4 != 0 {
+			return nil, false
+		}
+	}
+	if n%4 == 1 || n > (max*4+2)/3 {
+		return nil, false
+	}
+	need := n/4*3 + (n%4*6)/8
+	if cap(dst) < need+2 {
+		return nil, false
+	}
+	out := dst[:need+2]
+	var acc byte
+	j := 0
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		c := s[i : i+8]
+		a0, a1, a2, a3 := b64dec[c[0]], b64dec[c[1]], b64dec[c[2]], b64dec[c[3]]
+		a4, a5, a6, a7 := b64dec[c[4]], b64dec[c[5]], b64dec[c[6]], b64dec[c[7]]
+		acc |= a0 | a1 | a2 | a3 | a4 | a5 | a6 | a7
+		v := uint64(a0&0x3f)<<58 | uint64(a1&0x3f)<<52 | uint64(a2&0x3f)<<46 | uint64(a3&0x3f)<<40 |
+			uint64(a4&0x3f)<<34 | uint64(a5&0x3f)<<28 | uint64(a6&0x3f)<<22 | uint64(a7&0x3f)<<16
+		if j+8 > len(out) {
+			clear(out)
+			return nil, false
+		}
+		binary.BigEndian.PutUint64(out[j:], v)
+		j += 6
+	}
+	for ; i+4 <= n; i += 4 {
+		c := s[i : i+4]
+		a0, a1, a2, a3 := b64dec[c[0]], b64dec[c[1]], b64dec[c[2]], b64dec[c[3]]
+		acc |= a0 | a1 | a2 | a3
+		v := uint32(a0&0x3f)<<18 | uint32(a1&0x3f)<<12 | uint32(a2&0x3f)<<6 | uint32(a3&0x3f)
+		o := out[j : j+3 : j+3]
+		o[0], o[1], o[2] = byte(v>>16), byte(v>>8), byte(v)
+		j += 3
+	}
+	switch n - i {
+	case 2:
+		a0, a1 := b64dec[s[i]], b64dec[s[i+1]]
+		acc |= a0 | a1
+		if a1&0x0f != 0 {
+			clear(out)
+			return nil, false
+		}
+		out[j] = (a0&0x3f)<<2 | (a1&0x3f)>>4
+	case 3:
+		a0, a1, a2 := b64dec[s[i]], b64dec[s[i+1]], b64dec[s[i+2]]
+		acc |= a0 | a1 | a2
+		if a2&0x03 != 0 {
+			clear(out)
+			return nil, false
+		}
+		v := uint32(a0&0x3f)<<18 | uint32(a1&0x3f)<<12 | uint32(a2&0x3f)<<6
+		out[j], out[j+1] = byte(v>>16), byte(v>>8)
+	}
+	if acc&decBad == decBad {
+		clear(out)
+		return nil, false
+	}
+	out[need], out[need+1] = 0, 0 // the 8-byte stores' overrun
+	return out[:need], true
+}
+
+// decodeText decodes a base64 string session of format f, with the '1'
+// version prefix if prefixed, to at most max bytes, into dst (which needs
+// max+2 bytes of capacity): the fast path, then for any text it refuses,
+// normalize, the version prefix check, checkMaxDecoded and decodeBase64, in
+// that order.
+func decodeText(text string, f Format, prefixed bool, max int, dst []byte) ([]byte, error) {
+	if b, ok := fastDecode(text, prefixed, max, dst); ok {
+		return b, nil
+	}
+	s, err := normalize(text, f)
+	if err != nil {
+		return nil, err
+	}
+	base := 0
+	if prefixed {
+		if err := checkVersionPrefix(s, f); err != nil {
+			return nil, err
+		}
+		base = 1
+	}
+	if err := checkMaxDecoded(s[base:], f, base, max); err != nil {
+		return nil, err
+	}
+	b, _, err := decodeBase64(s[base:], f, base, dst[:0])
+	return b, err
+}

@@ -19,8 +19,8 @@ const (
 	// Defaulted: the target format needs the field, the source does not
 	// know it, and the encoder writes the format's neutral default.
 	Defaulted
-	// Supplied: the value was given by the caller (a CLI flag or option),
-	// not read from the source.
+	// Supplied: the value was given by the caller ([Options]), not read
+	// from the source.
 	Supplied
 )
 
@@ -69,9 +69,10 @@ var formatFields = map[codec.Format][]string{
 	codec.PyrogramLegacy: {"dc_id", "test_mode", "user_id", "is_bot"},
 	codec.Mtcute:         {"dc_id", "server_address", "port", "ipv6", "test_mode", "media_dc", "user_id", "is_bot"},
 	codec.Gotd:           {"dc_id", "server_address", "port", "test_mode"},
+	codec.Mtkruto:        {"dc_id", "test_mode", "api_id", "user_id", "is_bot"},
 }
 
-// Changes lists what encoding s in format f does not carry over as it is,
+// changes lists what encoding s in format f does not carry over as it is,
 // in a stable order: every field s knows that f cannot hold ([Dropped],
 // with the value lost), then every field f stores that s does not know and
 // that f's encoder writes as a default ([Defaulted], with the value
@@ -81,9 +82,9 @@ var formatFields = map[codec.Format][]string{
 // the CLI's JSON output: dc_id, server_address, port, ipv6, test_mode,
 // api_id, user_id, is_bot, media_dc. Values never hold key material.
 //
-// Changes returns nil for an unknown format, and for a session nothing of
+// changes returns nil for an unknown format, and for a session nothing of
 // which is lost or defaulted.
-func Changes(s *codec.Session, f codec.Format) []Change {
+func changes(s *codec.Session, f codec.Format) []Change {
 	fields, ok := formatFields[f]
 	if !ok || s == nil {
 		return nil
@@ -145,6 +146,22 @@ func Changes(s *codec.Session, f codec.Format) []Change {
 		}
 		if !s.IPv6.Known() && s.ServerAddress != "" {
 			def("ipv6", strconv.FormatBool(isIPv6Literal(s.ServerAddress)), "not known; inferred from the address")
+		}
+	case codec.Mtkruto:
+		// docs/formats.md#mtkruto-string: user id and bot flag are stored
+		// only after an api_id.
+		if !s.TestMode.Known() {
+			def("test_mode", "false", "not known; a production session is assumed")
+		}
+		if !s.APIID.Known() {
+			if v, ok := s.UserID.Get(); ok {
+				out = append(out, Change{Field: "user_id", Kind: Dropped, Value: strconv.FormatInt(v, 10), Reason: "MTKruto stores the user id only after an api_id"})
+			}
+			if v, ok := s.IsBot.Get(); ok {
+				out = append(out, Change{Field: "is_bot", Kind: Dropped, Value: strconv.FormatBool(v), Reason: "MTKruto stores is_bot only after an api_id"})
+			}
+		} else if s.UserID.Known() && !s.IsBot.Known() {
+			def("is_bot", "false", "not known; a user account is assumed")
 		}
 	case codec.Gotd:
 		if !s.TestMode.Known() {

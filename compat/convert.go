@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -10,43 +9,44 @@ import (
 	"time"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/peerid"
 )
 
 // Target is what [Convert] produces: a string session (Format set) or a
-// session database (File set), exactly one of the two.
+// session database (Kind set), exactly one of the two.
 type Target struct {
 	Format codec.Format
-	File   FileKind
+	Kind   Kind
 }
 
 // ParseTarget returns the target named name: a string format name (see
 // [codec.ParseFormat]: telethon, pyrogram, pyrogram-legacy, gramjs, mtcute,
-// gotd) or a file kind (see [ParseFileKind]: telethon-sqlite,
-// telethon-v2-sqlite, pyrogram-sqlite, pyrofork-sqlite, kurigram-sqlite).
+// gotd) or a kind (telethon-sqlite, telethon-v2-sqlite, pyrogram-sqlite,
+// pyrofork-sqlite, kurigram-sqlite).
 func ParseTarget(name string) (Target, error) {
-	if k, err := ParseFileKind(name); err == nil {
-		return Target{File: k}, nil
+	if k, err := parseKind(name); err == nil {
+		return Target{Kind: k}, nil
 	}
 	if f, err := codec.ParseFormat(name); err == nil {
 		return Target{Format: f}, nil
 	}
-	names := make([]string, 0, len(codec.Formats())+len(FileKinds))
+	names := make([]string, 0, len(codec.Formats())+len(allKinds))
 	for _, f := range codec.Formats() {
 		names = append(names, f.String())
 	}
-	for _, k := range FileKinds {
+	for _, k := range allKinds {
 		names = append(names, k.String())
 	}
 	return Target{}, fmt.Errorf("compat: unknown target (want one of %s): %w", strings.Join(names, ", "), codec.ErrUnknownFormat)
 }
 
 // IsFile reports whether t is a session database.
-func (t Target) IsFile() bool { return t.File != 0 }
+func (t Target) IsFile() bool { return t.Kind != 0 }
 
-// String returns the target's CLI name.
+// String returns the target's name.
 func (t Target) String() string {
 	if t.IsFile() {
-		return t.File.String()
+		return t.Kind.String()
 	}
 	return t.Format.String()
 }
@@ -56,7 +56,7 @@ func (t Target) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 
 func (t Target) valid() bool {
 	if t.IsFile() {
-		return t.File.Schema() != 0 && t.Format == codec.FormatUnknown
+		return t.Kind.Schema() != 0 && t.Format == codec.FormatUnknown
 	}
 	for _, f := range codec.Formats() {
 		if f == t.Format {
@@ -66,110 +66,21 @@ func (t Target) valid() bool {
 	return false
 }
 
-// Source is what [Convert] reads: a session database file, or a string
-// session. The string is a secret: a Source never prints it.
-type Source struct {
-	// Path is the session database to read, for a file source.
-	Path string
-
-	format   codec.Format // the string's format; FormatUnknown: detect
-	text     *string      // behind a pointer so fmt never prints it, even from an unexported field
-	isString bool
-}
-
-// FileSource returns a Source that reads the session database at path.
-func FileSource(path string) Source { return Source{Path: path} }
-
-// StringSource returns a Source holding a string session in format f
-// (codec.FormatUnknown: detect it, see [codec.Decode]).
-func StringSource(text string, f codec.Format) Source {
-	return Source{text: &text, format: f, isString: true}
-}
-
-// String describes the source without its secret.
-func (s Source) String() string {
-	if s.isString {
-		if s.format == codec.FormatUnknown {
-			return "string session"
-		}
-		return s.format.String() + " string session"
-	}
-	return s.Path
-}
-
-// GoString implements fmt.GoStringer with the same text as String.
-func (s Source) GoString() string { return s.String() }
-
-// Format implements fmt.Formatter: every verb prints String.
-func (s Source) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
-
-// Options adjusts [Convert] and [ConvertBatch].
+// Options supplies what [Convert] cannot take from the source.
 type Options struct {
 	// APIID, UserID, IsBot and TestMode supply values the source does not
-	// hold (CLI --api-id, --user-id, --bot, --test-mode). A supplied
-	// value that contradicts the source is an error ([ErrOptionConflict]).
+	// hold. A supplied value that contradicts the source is an error
+	// ([*ConflictError]); one that agrees with it changes nothing.
 	APIID    codec.Optional[uint32]
 	UserID   codec.Optional[int64]
 	IsBot    codec.Optional[bool]
 	TestMode codec.Optional[bool]
-	// DC chooses among several keyed rows of a source database.
-	DC int
-	// Output is the file to write for a file target ([Convert]), or the
-	// directory to write into ([ConvertBatch]).
-	Output string
-	// Force allows replacing existing output files.
-	Force bool
-	// BusyTimeout bounds the wait for a locked source database.
-	BusyTimeout time.Duration
-	// Progress, if set, is called by [ConvertBatch] after each item with
-	// the number of items done and the total. Calls are serialized.
-	Progress func(done, total int)
+	// Source names the input in the [Report] (a file path); empty means
+	// "string".
+	Source string
 	// Now is the clock used to judge cached usernames' age (for a note in
 	// the report); nil means time.Now.
 	Now func() time.Time
-}
-
-// Result is a conversion's output. Its string session is only reachable
-// through [Result.Text]; a Result never prints it.
-type Result struct {
-	Target Target
-	// Path is the file written, for a file target.
-	Path string
-	// Session is the session as it was encoded or written, with its own
-	// copy of the key: call Session.Wipe when done with it.
-	Session *codec.Session
-	text    *string // behind a pointer so fmt never prints it, even from an unexported field
-}
-
-// Text returns the encoded string session (empty for a file target). It is
-// a secret: write it only where the user asked for it.
-func (r *Result) Text() string {
-	if r == nil || r.text == nil {
-		return ""
-	}
-	return *r.text
-}
-
-// String describes the result without the session string.
-func (r Result) String() string {
-	if r.Target.IsFile() {
-		return "Result{" + r.Target.String() + " " + r.Path + "}"
-	}
-	return "Result{" + r.Target.String() + " string, " + strconv.Itoa(len(r.Text())) + " chars}"
-}
-
-// GoString implements fmt.GoStringer with the same text as String.
-func (r Result) GoString() string { return r.String() }
-
-// Format implements fmt.Formatter: every verb prints String.
-func (r Result) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(r.String())) }
-
-// MarshalJSON describes the result without the session string.
-func (r Result) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Target string `json:"target"`
-		Path   string `json:"path,omitempty"`
-	}{r.Target.String(), r.Path})
 }
 
 // Report says what a conversion did not carry over as it was: every field
@@ -178,8 +89,8 @@ func (r Result) MarshalJSON() ([]byte, error) {
 type Report struct {
 	// Source names the input: a file path, or "string".
 	Source string `json:"source"`
-	// From is the library (files, see File.Library) or format (strings)
-	// the input came from; Schema its schema version (files).
+	// From is the library (see Stored.Library) the input came from;
+	// Schema its schema version (files).
 	From   string `json:"from"`
 	Schema int    `json:"schema,omitempty"`
 	// To is the target's name.
@@ -225,24 +136,28 @@ func (r *Report) note(format string, args ...any) {
 	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
 }
 
-// Convert reads src and produces it as target to, and reports every field
-// the target could not hold (dropped), had to fill in (defaulted), or took
-// from opts (supplied). It never invents a value the target needs:
+// Convert turns in into what target to holds and returns it encoded: the
+// string session's text for a string target, the database's bytes for a
+// file target (see [Marshal]; write them with [WriteFile]'s guarantees or
+// clear them: they hold the key). It reads and writes nothing, and never
+// changes in. It reports every field the target could not hold (dropped),
+// had to fill in (defaulted), or took from opts (supplied). It never
+// invents a value the target needs:
 //
 //   - the DC id is authoritative. A source address is kept when the target
 //     can hold it; a target that needs an address the source lacks (or
 //     cannot hold the source's, such as a host name in a Telethon string)
-//     gets the one from [DCs], and the report says so;
-//   - a required value with no default is an error naming the option that
-//     supplies it ([*MissingOptionError]): Pyrogram's user id (--user-id)
-//     for every Pyrogram target, its api id (--api-id) for the string, and
-//     the user id for a Telethon v2 file on a DC other than 2 (Telethon v2
-//     starts on DC 2 without one);
+//     gets the one from the DC table (docs/formats.md#dc-table), and the
+//     report says so;
+//   - every required value with no default is listed in one
+//     [*MissingError]: Pyrogram's user id for every Pyrogram target, its
+//     api id for the string, and the user id for a Telethon v2 file on a
+//     DC other than 2 (Telethon v2 starts on DC 2 without one);
 //   - test mode, when a target stores it and the source does not, is
-//     derived from the address if [DCs] lists it, else production is
-//     assumed; an unknown bot flag is written as false; both are reported;
-//     a Pyrogram file's unknown api id is written as NULL, which Pyrogram
-//     itself reads as "ask Client(api_id=…)";
+//     derived from the address if the DC table lists it, else production
+//     is assumed; an unknown bot flag is written as false; both are
+//     reported; a Pyrogram file's unknown api id is written as NULL, which
+//     Pyrogram itself reads as "ask Client(api_id=…)";
 //   - the entity cache goes between Telethon's entities and the Pyrogram
 //     family's peers with ids, access hashes, usernames, phones and the
 //     peer type where it is known. Pyrogram's peers.type is NOT NULL: an
@@ -254,114 +169,59 @@ func (r *Report) note(format string, args ...any) {
 //     bot flags). String targets and Telethon v2 files hold no cache.
 //   - Telethon's update state goes between Telethon 1.x and v2 files (as
 //     Telethon v2's own migration carries it); other targets drop it.
-//
-// For a file target, opts.Output is the file to write (see [WriteFile]).
-func Convert(src Source, to Target, opts Options) (*Result, *Report, error) {
-	f, err := load(src, to, opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Wipe()
-	return ConvertFile(f, src.String(), to, opts)
-}
-
-// load reads src into a File.
-func load(src Source, to Target, opts Options) (*File, error) {
-	if !src.isString {
-		// A string target drops the entity cache: count it, don't read it.
-		return readFile(src.Path, ReadOptions{DC: opts.DC, BusyTimeout: opts.BusyTimeout}, !to.IsFile())
-	}
-	var s *codec.Session
-	var err error
-	if src.format == codec.FormatUnknown {
-		s, err = codec.Decode(*src.text)
-	} else {
-		s, err = codec.DecodeAs(src.format, *src.text)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &File{Library: s.Source.String(), Session: s}, nil
-}
-
-// ConvertFile converts an already-read File (see [Convert]); source names
-// it in the report. f is not modified.
-func ConvertFile(f *File, source string, to Target, opts Options) (*Result, *Report, error) {
+func Convert(in *Stored, to Target, opts Options) ([]byte, *Report, error) {
 	if !to.valid() {
 		return nil, nil, fmt.Errorf("compat: invalid target: %w", codec.ErrUnknownFormat)
 	}
-	if f == nil || f.Session == nil {
+	if in == nil || in.Session == nil {
 		return nil, nil, fmt.Errorf("compat: no session to convert: %w", ErrNoSession)
 	}
-	out, rep, err := plan(f, source, to, opts)
+	out, rep, err := plan(in, opts.Source, to, opts)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer out.Wipe()
-	res := &Result{Target: to, Session: out.Session.Clone()}
 	if to.IsFile() {
-		if opts.Output == "" {
-			res.Session.Wipe()
-			return nil, nil, fmt.Errorf("compat: %s needs an output file", to)
-		}
-		if err := WriteFile(opts.Output, out, to.File, WriteOptions{Force: opts.Force}); err != nil {
-			res.Session.Wipe()
+		b, err := Marshal(out, to.Kind)
+		if err != nil {
 			return nil, nil, err
 		}
-		res.Path = opts.Output
-		return res, rep, nil
+		return b, rep, nil
 	}
-	rep.Changes = append(rep.Changes, Changes(out.Session, to.Format)...)
+	rep.Changes = append(rep.Changes, changes(out.Session, to.Format)...)
 	text, err := out.Session.Encode(to.Format)
 	if err != nil {
-		res.Session.Wipe()
 		var mf *codec.MissingFieldError
 		if errors.As(err, &mf) {
-			return nil, nil, missingOption(to, mf.Field, "")
+			return nil, nil, &MissingError{Target: to.String(), Fields: []string{mf.Field}, Reasons: []string{""}}
 		}
 		return nil, nil, fmt.Errorf("compat: %s: %w", to, err)
 	}
-	res.text = &text
-	return res, rep, nil
+	return []byte(text), rep, nil
 }
 
-var optionFlags = map[string]string{
-	"api_id":    "--api-id",
-	"user_id":   "--user-id",
-	"is_bot":    "--bot",
-	"test_mode": "--test-mode",
-}
-
-func missingOption(to Target, field, why string) error {
-	flag := optionFlags[field]
-	if flag == "" {
-		return fmt.Errorf("compat: %s needs %s, which the source does not hold: %w", to, field, codec.ErrMissingField)
-	}
-	return &MissingOptionError{Target: to.String(), Field: field, Option: flag, Why: why}
-}
-
-// holds lists, per file kind, the session fields it stores (the names of
-// Changes).
-var fileHolds = map[FileKind][]string{
-	TelethonSQLite:   {"server_address", "port", "ipv6"},
-	TelethonV2SQLite: {"server_address", "port", "ipv6", "user_id", "is_bot"},
-	PyrogramSQLite:   {"api_id", "test_mode", "user_id", "is_bot"},
-	PyroforkSQLite:   {"api_id", "test_mode", "user_id", "is_bot"},
-	KurigramSQLite:   {"server_address", "port", "ipv6", "api_id", "test_mode", "user_id", "is_bot"},
+// fileHolds lists, per kind, the session fields it stores (the names of
+// the report), from each family's file.
+var fileHolds = map[Kind][]string{
+	TelethonSQLite:   telethonHolds,
+	TelethonV2SQLite: telethonV2Holds,
+	PyrogramSQLite:   pyrogramHolds,
+	PyroforkSQLite:   pyroforkHolds,
+	KurigramSQLite:   kurigramHolds,
 }
 
 // Which string formats need an address, a test-mode value, a user id, an
 // api id (see each codec encoder).
 func needsAddress(to Target) bool {
 	if to.IsFile() {
-		return to.File == TelethonSQLite || to.File == TelethonV2SQLite || to.File == KurigramSQLite
+		return to.Kind == TelethonSQLite || to.Kind == TelethonV2SQLite || to.Kind == KurigramSQLite
 	}
 	return to.Format == codec.Telethon || to.Format == codec.GramJS || to.Format == codec.Mtcute
 }
 
 func storesTestMode(to Target) bool {
 	if to.IsFile() {
-		return to.File.pyrogramFamily()
+		return to.Kind.pyrogramFamily()
 	}
 	switch to.Format {
 	case codec.Pyrogram, codec.PyrogramLegacy, codec.Mtcute, codec.Gotd:
@@ -371,7 +231,7 @@ func storesTestMode(to Target) bool {
 }
 
 // plan turns a copy of f into what the target will hold, and reports how.
-func plan(src *File, source string, to Target, opts Options) (*File, *Report, error) {
+func plan(src *Stored, source string, to Target, opts Options) (*Stored, *Report, error) {
 	f := src.clone()
 	ok := false
 	defer func() {
@@ -380,6 +240,10 @@ func plan(src *File, source string, to Target, opts Options) (*File, *Report, er
 		}
 	}()
 	s := f.Session
+	if f.Library == "" && f.Kind == 0 {
+		// A string session as decoded: the format is its library.
+		f.Library = s.Source.String()
+	}
 	rep := &Report{Source: source, From: f.Library, Schema: f.Schema, To: to.String(), EntitiesRead: len(f.Entities) + f.cacheCount}
 	if rep.Source == "" {
 		rep.Source = "string"
@@ -422,33 +286,37 @@ func plan(src *File, source string, to Target, opts Options) (*File, *Report, er
 	}
 
 	// 4. Required values.
-	needUser := to.Format == codec.Pyrogram || to.Format == codec.PyrogramLegacy || to.File.pyrogramFamily() ||
-		(to.File == TelethonV2SQLite && s.DC != 2)
+	miss := &MissingError{Target: to.String()}
+	needUser := to.Format == codec.Pyrogram || to.Format == codec.PyrogramLegacy || to.Kind.pyrogramFamily() ||
+		(to.Kind == TelethonV2SQLite && s.DC != 2)
 	if needUser && !s.UserID.Known() {
 		why := "Pyrogram discards a session without one and logs in again"
-		if to.File == TelethonV2SQLite {
+		if to.Kind == TelethonV2SQLite {
 			why = fmt.Sprintf("without a user row Telethon v2 starts on DC 2, not on DC %d", s.DC)
 		}
 		if to.Format == codec.Pyrogram || to.Format == codec.PyrogramLegacy {
 			why = "the Pyrogram string packs it"
 		}
-		return nil, nil, missingOption(to, "user_id", why)
+		miss.add("user_id", why)
 	}
 	if to.Format == codec.Pyrogram && !s.APIID.Known() {
-		return nil, nil, missingOption(to, "api_id", "the Pyrogram 2.x string packs it")
+		miss.add("api_id", "the Pyrogram 2.x string packs it")
+	}
+	if len(miss.Fields) > 0 {
+		return nil, nil, miss
 	}
 
 	if to.IsFile() {
-		fileDefaults(f, to.File, from, rep)
-		dropFields(s, fileHolds[to.File], to.File.String(), rep)
+		fileDefaults(f, to.Kind, from, rep)
+		dropFields(s, fileHolds[to.Kind], to.Kind.String(), rep)
 		if s.Media != nil {
-			rep.change("media_dc", Dropped, fmt.Sprintf("dc %d", s.Media.ID), to.File.String()+" stores no separate media DC")
+			rep.change("media_dc", Dropped, fmt.Sprintf("dc %d", s.Media.ID), to.Kind.String()+" stores no separate media DC")
 		}
 	}
 	dropExtras(f, to, rep)
 	carryEntities(f, to, opts, rep)
 	carryState(f, to, rep)
-	if v6, _ := s.IPv6.Get(); v6 && (to.Format == codec.Telethon || to.File == TelethonSQLite) {
+	if v6, _ := s.IPv6.Get(); v6 && (to.Format == codec.Telethon || to.Kind == TelethonSQLite) {
 		rep.note("the address is IPv6: Telethon 1.x keeps it only with TelegramClient(use_ipv6=True); otherwise it switches to DC 2's default IPv4 address and this key stops working on DC %d", s.DC)
 	}
 	if len(f.otherKeys) > 0 {
@@ -458,20 +326,20 @@ func plan(src *File, source string, to Target, opts Options) (*File, *Report, er
 	return f, rep, nil
 }
 
-// libraryName is the human name of a File.Library or format name.
+// libraryName is the human name of a Stored.Library or format name.
 func libraryName(lib string) string {
 	switch lib {
-	case LibTelethon:
+	case libTelethon:
 		return "Telethon"
-	case LibTelethonV2:
+	case libTelethonV2:
 		return "Telethon v2"
-	case LibPyrogram, "pyrogram-legacy":
+	case libPyrogram, "pyrogram-legacy":
 		return "Pyrogram"
-	case LibPyrofork:
+	case libPyrofork:
 		return "pyrofork"
-	case LibKurigram:
+	case libKurigram:
 		return "kurigram"
-	case LibHydrogram:
+	case libHydrogram:
 		return "hydrogram"
 	case "gramjs":
 		return "GramJS"
@@ -491,12 +359,12 @@ func supply[T comparable](field *codec.Optional[T], opt codec.Optional[T], name 
 	}
 	if have, known := field.Get(); known {
 		if have != want {
-			return fmt.Errorf("compat: %s %v contradicts the source's %s %v: %w", optionFlags[name], want, name, have, ErrOptionConflict)
+			return &ConflictError{Field: name, Given: fmt.Sprint(want), Held: fmt.Sprint(have)}
 		}
 		return nil
 	}
 	*field = opt
-	rep.change(name, Supplied, fmt.Sprint(want), "given with "+optionFlags[name])
+	rep.change(name, Supplied, fmt.Sprint(want), "given by the caller")
 	return nil
 }
 
@@ -504,7 +372,7 @@ func supply[T comparable](field *codec.Optional[T], opt codec.Optional[T], name 
 func fillAddress(s *codec.Session, to Target, from string, rep *Report) error {
 	test := s.TestMode.Or(false)
 	table := func(ipv6 bool) (string, uint16, error) {
-		a, p, ok := LookupDC(s.DC, test, ipv6)
+		a, p, ok := lookupDC(s.DC, test, ipv6)
 		if !ok {
 			return "", 0, fmt.Errorf("compat: %s needs a server address, the source has none and DC %d (test %v) is not in the DC table: %w", to, s.DC, test, codec.ErrMissingField)
 		}
@@ -538,8 +406,8 @@ func fillAddress(s *codec.Session, to Target, from string, rep *Report) error {
 	if !s.IPv6.Known() {
 		s.IPv6 = codec.Some(strings.Contains(s.ServerAddress, ":"))
 	}
-	if to.File == TelethonV2SQLite && isIPv6(s) {
-		if a, p, ok := LookupDC(s.DC, test, false); ok {
+	if to.Kind == TelethonV2SQLite && isIPv6(s) {
+		if a, p, ok := lookupDC(s.DC, test, false); ok {
 			rep.change("ipv4_addr", Defaulted, joinHostPort(a, p),
 				"Telethon v2 connects through ipv4_addr only; taken from the DC table (the IPv6 address is kept in ipv6_addr)")
 		} else {
@@ -555,16 +423,16 @@ func isIPLiteral(s string) bool {
 }
 
 // fileDefaults fills the values a file kind needs and the source lacks.
-func fileDefaults(f *File, kind FileKind, from string, rep *Report) {
+func fileDefaults(f *Stored, kind Kind, from string, rep *Report) {
 	s := f.Session
 	if kind.pyrogramFamily() {
 		if !s.TestMode.Known() {
 			s.TestMode = codec.Some(false)
-			rep.change("test_mode", Defaulted, "false", fmt.Sprintf("not stored by %s; a production session is assumed (pass --test-mode for a test DC session)", from))
+			rep.change("test_mode", Defaulted, "false", fmt.Sprintf("not stored by %s; a production session is assumed", from))
 		}
 		if !s.IsBot.Known() {
 			s.IsBot = codec.Some(false)
-			rep.change("is_bot", Defaulted, "false", fmt.Sprintf("not stored by %s; a user account is assumed (pass --bot for a bot)", from))
+			rep.change("is_bot", Defaulted, "false", fmt.Sprintf("not stored by %s; a user account is assumed", from))
 		}
 		if !s.APIID.Known() {
 			rep.change("api_id", Defaulted, "NULL", "not known; Pyrogram reads NULL as unset and takes Client(api_id=…) (or asks for it) on start")
@@ -581,12 +449,12 @@ func fileDefaults(f *File, kind FileKind, from string, rep *Report) {
 
 // dropExtras reports the Telethon-only session extras the target cannot
 // hold.
-func dropExtras(f *File, to Target, rep *Report) {
-	if v, ok := f.TakeoutID.Get(); ok && to.File != TelethonSQLite {
+func dropExtras(f *Stored, to Target, rep *Report) {
+	if v, ok := f.TakeoutID.Get(); ok && to.Kind != TelethonSQLite {
 		rep.change("takeout_id", Dropped, strconv.FormatInt(v, 10), to.String()+" stores no takeout session id")
 		f.TakeoutID = codec.None[int64]()
 	}
-	if f.selfUsername != "" && to.File != TelethonV2SQLite {
+	if f.selfUsername != "" && to.Kind != TelethonV2SQLite {
 		rep.change("user.username", Dropped, f.selfUsername, to.String()+" stores no username of its own account")
 	}
 }
@@ -634,12 +502,12 @@ const usernameTTL = 8 * 60 * 60
 
 // carryEntities reports (and, where the writer's rules need it, adjusts)
 // the entity cache for the target.
-func carryEntities(f *File, to Target, opts Options, rep *Report) {
+func carryEntities(f *Stored, to Target, opts Options, rep *Report) {
 	n := len(f.Entities) + f.cacheCount
 	if n == 0 {
 		return
 	}
-	if !to.IsFile() || to.File == TelethonV2SQLite {
+	if !to.IsFile() || to.Kind == TelethonV2SQLite {
 		why := "string sessions carry no entity cache"
 		if to.IsFile() {
 			why = "Telethon v2 keeps no entity cache in its session file"
@@ -649,22 +517,22 @@ func carryEntities(f *File, to Target, opts Options, rep *Report) {
 		return
 	}
 	var noHash, extraNames, names, types, defaulted, undated, expired int
-	byType := map[PeerType]int{}
-	mapped := map[PeerType]int{}
+	byType := map[peerType]int{}
+	mapped := map[peerType]int{}
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
 	}
 	kept := f.Entities[:0]
 	for _, e := range f.Entities {
-		if to.File == TelethonSQLite {
+		if to.Kind == TelethonSQLite {
 			if _, ok := telethonHash(e); !ok {
 				noHash++
 				continue
 			}
 			extraNames += len(e.Usernames)
 			switch e.Type {
-			case PeerUnknown, PeerUser, PeerGroup, PeerChannel:
+			case peerUnknown, PeerUser, PeerGroup, PeerChannel:
 			default:
 				types++
 			}
@@ -678,11 +546,11 @@ func carryEntities(f *File, to Target, opts Options, rep *Report) {
 		if e.Name != "" {
 			names++
 		}
-		if to.File == PyrogramSQLite {
+		if to.Kind == PyrogramSQLite {
 			extraNames += len(e.Usernames)
 		}
-		typ, byRule := pyrogramPeerType(e, to.File)
-		if byRule && e.Type == PeerUnknown {
+		typ, byRule := pyrogramPeerType(e, to.Kind)
+		if byRule && e.Type == peerUnknown {
 			byType[typ]++
 			defaulted++
 		} else if byRule {
@@ -704,7 +572,7 @@ func carryEntities(f *File, to Target, opts Options, rep *Report) {
 	if extraNames > 0 {
 		rep.change("usernames", Dropped, fmt.Sprintf("%d extra usernames", extraNames), target+" stores one username per peer")
 	}
-	if to.File == TelethonSQLite {
+	if to.Kind == TelethonSQLite {
 		if types > 0 {
 			rep.change("peers.type", Dropped, fmt.Sprintf("%d types", types), "Telethon's entities table has no type column; it derives user/chat/channel from the id, so bots and supergroups are no longer marked as such")
 		}
@@ -713,14 +581,14 @@ func carryEntities(f *File, to Target, opts Options, rep *Report) {
 	if names > 0 {
 		rep.change("entities.name", Dropped, fmt.Sprintf("%d names", names), "the Pyrogram family's peers table has no name column")
 	}
-	for _, t := range []PeerType{PeerUser, PeerGroup, PeerChannel} {
+	for _, t := range []peerType{PeerUser, PeerGroup, PeerChannel} {
 		if c := byType[t]; c > 0 {
 			rep.change("peers.type", Defaulted, string(t), fmt.Sprintf("%d entities of unknown type, chosen from the id (%s)", c, typeRule(t)))
 		}
 	}
-	for _, t := range []PeerType{"forum", "direct", "community"} {
+	for _, t := range []peerType{"forum", "direct", "community"} {
 		if c := mapped[t]; c > 0 {
-			w, _ := pyrogramPeerType(Entity{ID: -channelMark - 1, Type: t}, to.File)
+			w, _ := pyrogramPeerType(Entity{ID: -peerid.ChannelMark - 1, Type: t}, to.Kind)
 			rep.change("peers.type", Defaulted, string(w), fmt.Sprintf("%d %q peers: %s does not know that type; it resolves %q identically (InputPeerChannel)", c, t, target, w))
 		}
 	}
@@ -732,7 +600,7 @@ func carryEntities(f *File, to Target, opts Options, rep *Report) {
 	}
 }
 
-func typeRule(t PeerType) string {
+func typeRule(t peerType) string {
 	switch t {
 	case PeerUser:
 		return "Telethon does not record bot vs user; Pyrogram resolves \"user\" and \"bot\" to the same InputPeerUser"
@@ -744,7 +612,7 @@ func typeRule(t PeerType) string {
 }
 
 // carryState reports what happens to the update state and adjusts it.
-func carryState(f *File, to Target, rep *Report) {
+func carryState(f *Stored, to Target, rep *Report) {
 	u := f.UpdateState
 	if u == nil {
 		if f.stateCount > 0 {
@@ -752,7 +620,7 @@ func carryState(f *File, to Target, rep *Report) {
 		}
 		return
 	}
-	switch to.File {
+	switch to.Kind {
 	case TelethonSQLite:
 		undated := 0
 		for _, c := range u.Channels {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
+	"github.com/tgsession/tgsession/internal/peerid"
 )
 
 func target(t testing.TB, name string) compat.Target {
@@ -41,21 +42,22 @@ func noChange(t testing.TB, rep *compat.Report, field string) {
 }
 
 func TestConvertTelethonFileToPyrogramString(t *testing.T) {
-	src := compat.FileSource("testdata/telethon_v7.session")
+	src := fileSource("testdata/telethon_v7.session")
 	to := target(t, "pyrogram")
 
-	_, _, err := compat.Convert(src, to, compat.Options{})
-	var mo *compat.MissingOptionError
+	// Both missing values are named at once, in one error.
+	_, _, err := convert(src, to, testOptions{})
+	var mo *compat.MissingError
 	require.ErrorAs(t, err, &mo)
-	require.Equal(t, "--user-id", mo.Option)
+	require.Equal(t, []string{"user_id", "api_id"}, mo.Fields)
 	require.ErrorIs(t, err, codec.ErrMissingField)
-	require.Contains(t, err.Error(), "pass --user-id")
+	require.Contains(t, err.Error(), "pyrogram needs user_id and api_id")
 
-	_, _, err = compat.Convert(src, to, compat.Options{UserID: codec.Some[int64](123456789)})
+	_, _, err = convert(src, to, testOptions{UserID: codec.Some[int64](123456789)})
 	require.ErrorAs(t, err, &mo)
-	require.Equal(t, "--api-id", mo.Option)
+	require.Equal(t, []string{"api_id"}, mo.Fields)
 
-	res, rep, err := compat.Convert(src, to, compat.Options{UserID: codec.Some[int64](123456789), APIID: codec.Some[uint32](2040)})
+	res, rep, err := convert(src, to, testOptions{UserID: codec.Some[int64](123456789), APIID: codec.Some[uint32](2040)})
 	require.NoError(t, err)
 	s, err := codec.DecodeAs(codec.Pyrogram, res.Text())
 	require.NoError(t, err)
@@ -85,19 +87,19 @@ func TestConvertTelethonFileToPyrogramString(t *testing.T) {
 
 	// Nothing prints the session string or the key.
 	js, err := json.Marshal(struct {
-		R *compat.Result
+		S *codec.Session
 		P *compat.Report
-	}{res, rep})
+	}{res.Session, rep})
 	require.NoError(t, err)
-	out := fmt.Sprintf("%v %+v %#v %s %s %v", res, *res, res, rep, js, compat.StringSource(res.Text(), codec.Pyrogram))
-	require.NotContains(t, out, res.Text())
-	require.NotContains(t, out, res.Text()[:40])
+	out := fmt.Sprintf("%v %+v %#v %s %s", res.Session, *res.Session, res.Session, rep, js)
+	require.False(t, strings.Contains(out, res.Text()), "the session string was printed")
+	require.False(t, strings.Contains(out, res.Text()[:40]), "part of the session string was printed")
 	requireNoSecret(t, out, 101)
 }
 
 func TestConvertPyrogramFileToTelethonFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "t.session")
-	res, rep, err := compat.Convert(compat.FileSource("testdata/pyrogram_v3.session"), target(t, "telethon-sqlite"), compat.Options{Output: out})
+	res, rep, err := convert(fileSource("testdata/pyrogram_v3.session"), target(t, "telethon-sqlite"), testOptions{Output: out})
 	require.NoError(t, err)
 	require.Equal(t, out, res.Path)
 	c := findChange(t, rep, "server_address", compat.Defaulted)
@@ -111,7 +113,7 @@ func TestConvertPyrogramFileToTelethonFile(t *testing.T) {
 	require.Equal(t, "2 types", findChange(t, rep, "peers.type", compat.Dropped).Value, "the bot and the supergroup")
 	require.Equal(t, 5, rep.EntitiesWritten)
 
-	f, err := compat.ReadFile(out)
+	f, err := readPath(out)
 	require.NoError(t, err)
 	defer f.Wipe()
 	require.Equal(t, 4, f.Session.DC)
@@ -124,12 +126,14 @@ func TestConvertTelethonFileToPyrogramFiles(t *testing.T) {
 	for _, name := range []string{"pyrogram-sqlite", "pyrofork-sqlite", "kurigram-sqlite"} {
 		t.Run(name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "p.session")
-			_, _, err := compat.Convert(compat.FileSource("testdata/telethon_v7.session"), target(t, name), compat.Options{Output: out})
+			_, _, err := convert(fileSource("testdata/telethon_v7.session"), target(t, name), testOptions{Output: out})
 			require.ErrorIs(t, err, codec.ErrMissingField)
-			require.Contains(t, err.Error(), "--user-id")
+			var mo *compat.MissingError
+			require.ErrorAs(t, err, &mo)
+			require.Equal(t, []string{"user_id"}, mo.Fields)
 
-			_, rep, err := compat.Convert(compat.FileSource("testdata/telethon_v7.session"), target(t, name),
-				compat.Options{Output: out, UserID: codec.Some[int64](5555), Now: now})
+			_, rep, err := convert(fileSource("testdata/telethon_v7.session"), target(t, name),
+				testOptions{Output: out, UserID: codec.Some[int64](5555), Now: now})
 			require.NoError(t, err)
 			c := findChange(t, rep, "peers.type", compat.Defaulted)
 			require.Equal(t, "user", c.Value)
@@ -148,7 +152,7 @@ func TestConvertTelethonFileToPyrogramFiles(t *testing.T) {
 			require.Contains(t, strings.Join(rep.Notes, "\n"), "older than 8 hours")
 			require.Equal(t, 7, rep.EntitiesWritten)
 
-			f, err := compat.ReadFile(out)
+			f, err := readPath(out)
 			require.NoError(t, err)
 			defer f.Wipe()
 			require.True(t, keyIs(f.Session.Key, 101))
@@ -167,16 +171,16 @@ func TestConvertTelethonFileToPyrogramFiles(t *testing.T) {
 func TestConvertToTelethonV2(t *testing.T) {
 	dir := t.TempDir()
 	// DC 4 without a user id: Telethon v2 would start on DC 2.
-	_, _, err := compat.Convert(compat.FileSource("testdata/telethon_v7_ipv6.session"), target(t, "telethon-v2-sqlite"),
-		compat.Options{Output: filepath.Join(dir, "a.session")})
-	var mo *compat.MissingOptionError
+	_, _, err := convert(fileSource("testdata/telethon_v7_ipv6.session"), target(t, "telethon-v2-sqlite"),
+		testOptions{Output: filepath.Join(dir, "a.session")})
+	var mo *compat.MissingError
 	require.ErrorAs(t, err, &mo)
-	require.Equal(t, "--user-id", mo.Option)
-	require.Contains(t, mo.Why, "DC 2")
+	require.Equal(t, []string{"user_id"}, mo.Fields)
+	require.Contains(t, mo.Reasons[0], "DC 2")
 
 	out := filepath.Join(dir, "b.session")
-	_, rep, err := compat.Convert(compat.FileSource("testdata/telethon_v7_ipv6.session"), target(t, "telethon-v2-sqlite"),
-		compat.Options{Output: out, UserID: codec.Some[int64](77)})
+	_, rep, err := convert(fileSource("testdata/telethon_v7_ipv6.session"), target(t, "telethon-v2-sqlite"),
+		testOptions{Output: out, UserID: codec.Some[int64](77)})
 	require.NoError(t, err)
 	require.Equal(t, "149.154.167.91:443", findChange(t, rep, "ipv4_addr", compat.Defaulted).Value)
 	require.Equal(t, []string{"4 149.154.167.91:443 2001:67c:4e8:f004::a:443"}, sqlRows(t, out, "SELECT id, ipv4_addr, ipv6_addr FROM datacenter"))
@@ -184,7 +188,7 @@ func TestConvertToTelethonV2(t *testing.T) {
 
 	// DC 2 needs no user row; update state carried.
 	out = filepath.Join(dir, "c.session")
-	_, rep, err = compat.Convert(compat.FileSource("testdata/telethon_v7.session"), target(t, "telethon-v2-sqlite"), compat.Options{Output: out})
+	_, rep, err = convert(fileSource("testdata/telethon_v7.session"), target(t, "telethon-v2-sqlite"), testOptions{Output: out})
 	require.NoError(t, err)
 	require.Contains(t, strings.Join(rep.Notes, "\n"), "no user row")
 	require.Equal(t, "1 channel dates", findChange(t, rep, "update_state", compat.Dropped).Value)
@@ -195,7 +199,7 @@ func TestConvertToTelethonV2(t *testing.T) {
 
 	// And back: the channel state has no date for Telethon 1.x.
 	back := filepath.Join(dir, "d.session")
-	_, rep, err = compat.Convert(compat.FileSource(out), target(t, "telethon-sqlite"), compat.Options{Output: back})
+	_, rep, err = convert(fileSource(out), target(t, "telethon-sqlite"), testOptions{Output: back})
 	require.NoError(t, err)
 	require.Equal(t, "1 channel states", findChange(t, rep, "update_state", compat.Dropped).Value)
 	require.Equal(t, []string{"0 1000 5 1717243200 42"}, sqlRows(t, back, "SELECT * FROM update_state"))
@@ -207,7 +211,7 @@ func TestConvertStrings(t *testing.T) {
 	s := &codec.Session{Info: codec.Info{DC: 4, ServerAddress: "vesta.web.telegram.org", Port: 443}, Key: authKey(t, 5)}
 	gramjs, err := s.EncodeGramJS()
 	require.NoError(t, err)
-	res, rep, err := compat.Convert(compat.StringSource(gramjs, codec.GramJS), target(t, "telethon"), compat.Options{})
+	res, rep, err := convert(stringSource(gramjs, codec.GramJS), target(t, "telethon"), testOptions{})
 	require.NoError(t, err)
 	c := findChange(t, rep, "server_address", compat.Defaulted)
 	require.Equal(t, "149.154.167.91", c.Value)
@@ -222,7 +226,7 @@ func TestConvertStrings(t *testing.T) {
 	pyro, err := p.EncodePyrogram()
 	require.NoError(t, err)
 	out := filepath.Join(t.TempDir(), "t.session")
-	_, rep, err = compat.Convert(compat.StringSource(pyro, codec.FormatUnknown), target(t, "telethon-sqlite"), compat.Options{Output: out})
+	_, rep, err = convert(stringSource(pyro, codec.FormatUnknown), target(t, "telethon-sqlite"), testOptions{Output: out})
 	require.NoError(t, err)
 	require.Equal(t, "149.154.175.10", findChange(t, rep, "server_address", compat.Defaulted).Value, "test DC 1")
 	require.Equal(t, "80", findChange(t, rep, "port", compat.Defaulted).Value)
@@ -234,9 +238,9 @@ func TestConvertStrings(t *testing.T) {
 func TestConvertDerivesTestMode(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "test.session")
-	require.NoError(t, compat.WriteFile(in, &compat.File{Session: &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.40", Port: 80}, Key: authKey(t, 7)}},
-		compat.TelethonSQLite, compat.WriteOptions{}))
-	res, rep, err := compat.Convert(compat.FileSource(in), target(t, "pyrogram"), compat.Options{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1)})
+	require.NoError(t, compat.WriteFile(in, &compat.Stored{Session: &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.40", Port: 80}, Key: authKey(t, 7)}},
+		compat.TelethonSQLite, false))
+	res, rep, err := convert(fileSource(in), target(t, "pyrogram"), testOptions{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1)})
 	require.NoError(t, err)
 	c := findChange(t, rep, "test_mode", compat.Defaulted)
 	require.Equal(t, "true", c.Value)
@@ -246,19 +250,21 @@ func TestConvertDerivesTestMode(t *testing.T) {
 	require.Equal(t, codec.Some(true), s.TestMode)
 
 	// An explicit option wins over derivation, and is reported as supplied.
-	_, rep, err = compat.Convert(compat.FileSource(in), target(t, "pyrogram"), compat.Options{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1), TestMode: codec.Some(true)})
+	_, rep, err = convert(fileSource(in), target(t, "pyrogram"), testOptions{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1), TestMode: codec.Some(true)})
 	require.NoError(t, err)
 	findChange(t, rep, "test_mode", compat.Supplied)
 }
 
 func TestConvertOptionConflict(t *testing.T) {
-	src := compat.FileSource("testdata/pyrogram_v3.session")
-	_, _, err := compat.Convert(src, target(t, "pyrogram"), compat.Options{UserID: codec.Some[int64](5)})
-	require.ErrorIs(t, err, compat.ErrOptionConflict)
-	require.Contains(t, err.Error(), "--user-id")
+	src := fileSource("testdata/pyrogram_v3.session")
+	_, _, err := convert(src, target(t, "pyrogram"), testOptions{UserID: codec.Some[int64](5)})
+	var ce *compat.ConflictError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, compat.ConflictError{Field: "user_id", Given: "5", Held: "123456789"}, *ce)
+	require.Contains(t, err.Error(), "user_id")
 
 	// The same value is no conflict and no change.
-	_, rep, err := compat.Convert(src, target(t, "pyrogram"), compat.Options{UserID: codec.Some[int64](123456789)})
+	_, rep, err := convert(src, target(t, "pyrogram"), testOptions{UserID: codec.Some[int64](123456789)})
 	require.NoError(t, err)
 	noChange(t, rep, "user_id")
 }
@@ -270,14 +276,14 @@ func TestConvertMatrix(t *testing.T) {
 	for _, f := range codec.Formats() {
 		names = append(names, f.String())
 	}
-	for _, k := range compat.FileKinds {
+	for _, k := range compat.Kinds() {
 		names = append(names, k.String())
 	}
 	for _, v := range vectors {
 		for _, name := range names {
 			to := target(t, name)
-			opts := compat.Options{UserID: codec.Some[int64](42), APIID: codec.Some[uint32](4), IsBot: codec.Some(false), TestMode: codec.Some(false)}
-			src, err := compat.ReadFile(filepath.Join("testdata", v.file))
+			opts := testOptions{UserID: codec.Some[int64](42), APIID: codec.Some[uint32](4), IsBot: codec.Some(false), TestMode: codec.Some(false)}
+			src, err := readPath(filepath.Join("testdata", v.file))
 			require.NoError(t, err)
 			// Do not contradict what the file knows.
 			if src.Session.UserID.Known() {
@@ -295,11 +301,11 @@ func TestConvertMatrix(t *testing.T) {
 			if to.IsFile() {
 				opts.Output = filepath.Join(t.TempDir(), "out.session")
 			}
-			res, rep, err := compat.Convert(compat.FileSource(filepath.Join("testdata", v.file)), to, opts)
+			res, rep, err := convert(fileSource(filepath.Join("testdata", v.file)), to, opts)
 			require.NoError(t, err, "%s -> %s", v.file, name)
 			var got *codec.Session
 			if to.IsFile() {
-				g, err := compat.ReadFile(res.Path)
+				g, err := readPath(res.Path)
 				require.NoError(t, err, "%s -> %s: reading the output", v.file, name)
 				got = g.Session
 			} else {
@@ -325,7 +331,7 @@ func TestConvertForkPeerTypes(t *testing.T) {
 	)
 	dir := t.TempDir()
 	py := filepath.Join(dir, "py.session")
-	_, rep, err := compat.Convert(compat.FileSource(in), target(t, "pyrogram-sqlite"), compat.Options{Output: py})
+	_, rep, err := convert(fileSource(in), target(t, "pyrogram-sqlite"), testOptions{Output: py})
 	require.NoError(t, err)
 	require.Equal(t, []string{"-1002000000003 channel", "-1002000000002 channel", "-1002000000001 supergroup"},
 		sqlRows(t, py, "SELECT id, type FROM peers WHERE id < -1002000000000 ORDER BY id"))
@@ -340,7 +346,7 @@ func TestConvertForkPeerTypes(t *testing.T) {
 	require.Equal(t, "1 extra usernames", findChange(t, rep, "usernames", compat.Dropped).Value, "alice_alt: Pyrogram 3 keeps one")
 
 	ku := filepath.Join(dir, "ku.session")
-	_, rep, err = compat.Convert(compat.FileSource(in), target(t, "kurigram-sqlite"), compat.Options{Output: ku})
+	_, rep, err = convert(fileSource(in), target(t, "kurigram-sqlite"), testOptions{Output: ku})
 	require.NoError(t, err)
 	require.Equal(t, []string{"-1002000000003 community", "-1002000000002 direct", "-1002000000001 forum"},
 		sqlRows(t, ku, "SELECT id, type FROM peers WHERE id < -1002000000000 ORDER BY id"))
@@ -361,33 +367,13 @@ func TestTargetsAndDCs(t *testing.T) {
 	}
 	_, err := compat.ParseTarget("telethon-sqlite-v7")
 	require.ErrorIs(t, err, codec.ErrUnknownFormat)
-	var k compat.FileKind
+	var k compat.Kind
 	require.NoError(t, k.UnmarshalText([]byte("kurigram-sqlite")))
 	require.Equal(t, compat.KurigramSQLite, k)
 	require.Equal(t, 7, k.Schema())
 	require.Error(t, k.UnmarshalText([]byte("kurigram")))
 
-	for _, c := range []struct {
-		id         int
-		test, ipv6 bool
-		addr       string
-		port       uint16
-	}{
-		{2, false, false, "149.154.167.51", 443}, // agrees with Telethon 1.x's DC 2 default
-		{2, false, true, "2001:67c:4e8:f002::a", 443},
-		{4, false, false, "149.154.167.91", 443},
-		{5, false, false, "91.108.56.130", 443},
-		{1, true, false, "149.154.175.10", 80},
-		{3, true, true, "2001:b28:f23d:f003::e", 80},
-	} {
-		addr, port, ok := compat.LookupDC(c.id, c.test, c.ipv6)
-		require.True(t, ok)
-		require.Equal(t, c.addr, addr)
-		require.Equal(t, c.port, port)
-	}
-	_, _, ok := compat.LookupDC(4, true, false)
-	require.False(t, ok, "there is no test DC 4")
-	require.Equal(t, compat.KindChannel, compat.KindOf(-1001234567890))
-	require.Equal(t, compat.KindChat, compat.KindOf(-987654))
-	require.Equal(t, compat.KindUser, compat.KindOf(5000000001))
+	require.Equal(t, peerid.Channel, peerid.Of(-1001234567890))
+	require.Equal(t, peerid.Chat, peerid.Of(-987654))
+	require.Equal(t, peerid.User, peerid.Of(5000000001))
 }

@@ -4,9 +4,9 @@ import (
 	"net/netip"
 )
 
-// DC is one entry of the data-centre table: the address a client connects
+// dcEntry is one entry of the data-centre table: the address a client connects
 // to for a DC id in production or test, over IPv4 or IPv6.
-type DC struct {
+type dcEntry struct {
 	ID    int
 	Test  bool
 	IPv6  bool
@@ -15,10 +15,10 @@ type DC struct {
 	Port  uint16
 }
 
-// DCs is the one DC table this package uses when a target needs an address
+// dcTable is the one DC table this package uses when a target needs an address
 // the source does not hold. The DC id is what a session belongs to; the
 // address is only the bootstrap endpoint, and libraries disagree on it
-// (FORMATS.md §8).
+// (docs/formats.md#dc-table).
 //
 // Every address is Pyrogram's, from pyrogram/session/internals/data_center.py
 // (pyrogram/pyrogram master 30de1e21: TEST, PROD, PROD_MEDIA, TEST_IPV6,
@@ -30,7 +30,7 @@ type DC struct {
 // 149.154.167.51:443 and 2001:67c:4e8:f002::a, which agrees with this table.
 // Telethon v2 (DC 4 149.154.167.92, DC 5 91.108.56.190), mtcute, gotd and
 // GramJS use other addresses for some DCs; any of them reaches the right DC.
-var DCs = []DC{
+var dcTable = []dcEntry{
 	{ID: 1, Addr: "149.154.175.53", Port: 443},
 	{ID: 2, Addr: "149.154.167.51", Port: 443},
 	{ID: 3, Addr: "149.154.175.100", Port: 443},
@@ -43,7 +43,7 @@ var DCs = []DC{
 	{ID: 3, IPv6: true, Addr: "2001:b28:f23d:f003::a", Port: 443},
 	{ID: 4, IPv6: true, Addr: "2001:67c:4e8:f004::a", Port: 443},
 	{ID: 5, IPv6: true, Addr: "2001:b28:f23f:f005::a", Port: 443},
-	// DC 203 (a CDN DC) as the forks list it (FORMATS.md §8).
+	// DC 203 (a CDN DC) as the forks list it (docs/formats.md#dc-table).
 	{ID: 203, IPv6: true, Addr: "2a0a:f280:203:a:5000::100", Port: 443},
 
 	{ID: 2, Media: true, Addr: "149.154.167.151", Port: 443},
@@ -60,10 +60,10 @@ var DCs = []DC{
 	{ID: 3, Test: true, IPv6: true, Addr: "2001:b28:f23d:f003::e", Port: 80},
 }
 
-// LookupDC returns the main (non-media) address and port of DC id from
-// [DCs], and ok = false if the table has no such entry.
-func LookupDC(id int, test, ipv6 bool) (addr string, port uint16, ok bool) {
-	for _, d := range DCs {
+// lookupDC returns the main (non-media) address and port of DC id from
+// [dcTable], and ok = false if the table has no such entry.
+func lookupDC(id int, test, ipv6 bool) (addr string, port uint16, ok bool) {
+	for _, d := range dcTable {
 		if d.ID == id && d.Test == test && d.IPv6 == ipv6 && !d.Media {
 			return d.Addr, d.Port, true
 		}
@@ -74,15 +74,15 @@ func LookupDC(id int, test, ipv6 bool) (addr string, port uint16, ok bool) {
 // dcOfAddress finds the table entry whose address is addr (compared as IP
 // addresses, so expanded and compressed IPv6 forms match). It is how a
 // session without a test-mode flag is recognised as a test-DC session.
-func dcOfAddress(addr string) (DC, bool) {
+func dcOfAddress(addr string) (dcEntry, bool) {
 	ip, err := netip.ParseAddr(addr)
 	if err != nil {
-		return DC{}, false
+		return dcEntry{}, false
 	}
-	for _, d := range DCs {
+	for _, d := range dcTable {
 		if dip, err := netip.ParseAddr(d.Addr); err == nil && dip == ip {
 			return d, true
 		}
 	}
-	return DC{}, false
+	return dcEntry{}, false
 }

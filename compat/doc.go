@@ -1,13 +1,19 @@
-// Package compat implements reading, writing and converting the SQLite
-// .session files of Telethon (schema versions 1–7, and Telethon v2's
-// version 10) and of the Pyrogram family (Pyrogram 1–3, pyrofork 4, kurigram
-// 4–7, irenogram 7, hydrogram), as specified in the project's FORMATS.md
-// §2 and §3a, with every field the target cannot hold, has to default, or
-// takes from the caller listed in a [Report].
+// Package compat holds the stored-session model, [Stored]: a session plus
+// everything a client keeps beside it (entity cache, update state) and where
+// it came from. It reads and writes the SQLite .session files of Telethon
+// (schema versions 1–7, and Telethon v2's version 10) and of the Pyrogram
+// family (Pyrogram 1–3, pyrofork 4, kurigram 4–7, irenogram 7, hydrogram), as
+// docs/formats.md specifies them (#sqlite-reading and one section per
+// library), and converts a Stored to any string format or file kind with
+// the pure [Convert], listing in a [Report] every field the target cannot
+// hold, has to default, or takes from the caller.
 //
-// [ReadFile] reads any of these files; [WriteFile] writes the layouts named
-// by [FileKind]; [Convert] turns a file or a string session into another
-// file or string, and [ConvertBatch] does that for many files at once.
+// [ReadFile] reads any of these files; [Marshal] and [WriteFile] write the
+// layouts named by [Kind]; [Convert] works in memory and reads or writes
+// nothing. Each library family has one file holding its reader, CREATE
+// statements, writer and what its kinds hold (telethon.go, telethon_v2.go,
+// pyrogram.go); the generic SQLite plumbing lives in read.go, write.go,
+// snapshot.go, memdb.go, imagevfs.go and schemacheck.go.
 //
 // # Schema history
 //
@@ -60,10 +66,10 @@
 //     evaluated, and a known column that is generated (an SQL expression)
 //     is refused with [ErrUnknownSchema];
 //   - before SQLite sees the file, the schema is walked in Go: more than 1
-//     MiB of schema is [ErrTooLarge], and SQLite planner statistics
+//     MiB of schema is [codec.ErrTooLarge], and SQLite planner statistics
 //     (sqlite_stat4, which SQLite would load at up to 48 KB per row) are
 //     [ErrUnknownSchema];
-//   - a TEXT or BLOB value longer than 64 KiB is [ErrTooLarge] without
+//   - a TEXT or BLOB value longer than 64 KiB is [codec.ErrTooLarge] without
 //     SQLite loading it (the longest real values are 256-byte keys); the
 //     keys table may hold 1,024 rows, each entity cache or update-state
 //     table 1,048,576 rows; and the values read together may not exceed

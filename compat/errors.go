@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/tgsession/tgsession/codec"
-	"github.com/tgsession/tgsession/internal/safefile"
 )
 
 // Sentinel errors. Every error this package returns for a bad input file or
@@ -27,11 +26,6 @@ var (
 	// malformed, or whose session row holds an impossible value (a key that
 	// is not 256 bytes, a DC id out of range).
 	ErrCorrupt = errors.New("corrupt session database")
-	// ErrTooLarge is returned for an input file larger than [MaxFileSize],
-	// and for a database that exceeds one of the read limits of the package
-	// documentation (a value, a table's rows, the schema, the values read
-	// together). The message names the limit, never the data.
-	ErrTooLarge = errors.New("session database too large")
 	// ErrUnknownSchema is returned for an SQLite database whose tables are
 	// not those of any supported library (another application's database,
 	// or a library this package does not read), and for one that holds
@@ -49,18 +43,25 @@ var (
 	// ErrLocked is returned when another process holds a write lock on the
 	// input for longer than the busy timeout, or keeps rewriting its WAL.
 	ErrLocked = errors.New("session database is locked by another writer")
-	// ErrExists is returned when the output file exists and overwriting was
-	// not requested. It is the same value as the project's safefile
-	// sentinel, so either can be matched.
-	ErrExists = safefile.ErrExists
-	// ErrOptionConflict is returned when an option (such as --user-id)
-	// contradicts a value the source holds.
-	ErrOptionConflict = errors.New("option contradicts the source")
 )
 
-// MultipleSessionsError lists the DC ids of the rows that hold an auth key
-// when a database holds more than one. Choose one with the DC option
-// (CLI --dc). It wraps [ErrMultipleSessions].
+// errTooLarge is an error matching codec.ErrTooLarge, the one "too large"
+// concept of the project. It is returned for an input file larger than 256 MiB, and for a
+// database that exceeds one of the read limits of the package
+// documentation (a value, a table's rows, the schema, the values read
+// together). The message names the limit, never the data.
+var errTooLarge error = tooLargeError{}
+
+// tooLargeError reads "session database too large" and matches
+// codec.ErrTooLarge with errors.Is.
+type tooLargeError struct{}
+
+func (tooLargeError) Error() string        { return "session database too large" }
+func (tooLargeError) Is(target error) bool { return target == codec.ErrTooLarge }
+
+// MultipleSessionsError is returned by [ReadFile] when more than one row
+// holds an auth key and no DC was chosen ([ReadOptions].DC). It lists the
+// DC ids of those rows. It wraps [ErrMultipleSessions].
 type MultipleSessionsError struct {
 	Path string
 	DCs  []int
@@ -71,30 +72,60 @@ func (e *MultipleSessionsError) Error() string {
 	for i, dc := range e.DCs {
 		ids[i] = strconv.Itoa(dc)
 	}
-	return fmt.Sprintf("compat: %s: auth keys for DCs %s; choose one with --dc", quotePath(e.Path), strings.Join(ids, ", "))
+	return fmt.Sprintf("compat: %s: auth keys for DCs %s, and no DC was chosen", quotePath(e.Path), strings.Join(ids, ", "))
 }
 
 func (e *MultipleSessionsError) Unwrap() error { return ErrMultipleSessions }
 
-// MissingOptionError is returned by [Convert] when the target needs a value
-// that neither the source nor the options hold. Option is the CLI flag that
-// supplies it ("--user-id", "--api-id"). It wraps [codec.ErrMissingField].
-type MissingOptionError struct {
-	Target string // target name, e.g. "pyrogram-sqlite"
-	Field  string // snake-case field name, e.g. "user_id"
-	Option string // CLI flag, e.g. "--user-id"
-	Why    string // why the target cannot do without it
+// MissingError is returned by [Convert] when the target needs values that
+// neither the source nor the [Options] hold. It lists every such field at
+// once, so that a caller can ask for all of them in one go. It wraps
+// [codec.ErrMissingField].
+type MissingError struct {
+	// Target is the target's name, e.g. "pyrogram".
+	Target string
+	// Fields are the snake-case names of the missing fields ("user_id",
+	// "api_id"), in the order the target needs them.
+	Fields []string
+	// Reasons says, per field, why the target cannot do without it (""
+	// when there is nothing to add).
+	Reasons []string
 }
 
-func (e *MissingOptionError) Error() string {
-	s := fmt.Sprintf("compat: %s needs %s, which the source does not hold: pass %s", e.Target, e.Field, e.Option)
-	if e.Why != "" {
-		s += " (" + e.Why + ")"
+func (e *MissingError) add(field, why string) {
+	e.Fields = append(e.Fields, field)
+	e.Reasons = append(e.Reasons, why)
+}
+
+func (e *MissingError) Error() string {
+	s := fmt.Sprintf("compat: %s needs %s, which the source does not hold", e.Target, strings.Join(e.Fields, " and "))
+	var why []string
+	for _, r := range e.Reasons {
+		if r != "" {
+			why = append(why, r)
+		}
+	}
+	if len(why) > 0 {
+		s += " (" + strings.Join(why, "; ") + ")"
 	}
 	return s
 }
 
-func (e *MissingOptionError) Unwrap() error { return codec.ErrMissingField }
+func (e *MissingError) Unwrap() error { return codec.ErrMissingField }
+
+// ConflictError is returned by [Convert] when a value given in [Options]
+// contradicts the value the source holds: a value the session holds is
+// never replaced.
+type ConflictError struct {
+	// Field is the snake-case field name, e.g. "user_id".
+	Field string
+	// Given and Held are the given and the stored value, as text.
+	Given, Held string
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("compat: the given %s %s contradicts the source's %s %s", e.Field, e.Given, e.Field, e.Held)
+}
 
 // fileError prefixes err with the package and file name.
 func fileError(path string, sentinel error, format string, args ...any) error {
@@ -170,6 +201,6 @@ func pathErr(err error) error {
 // quoteName quotes a table, column or other name read from a file.
 func quoteName(s string) string { return quoteText(s, 64) }
 
-// quotePath quotes a file name: a directory given to [ConvertBatch] may
-// hold files named by whoever sent them.
+// quotePath quotes a file name: a directory of inputs may hold files named
+// by whoever sent them.
 func quotePath(s string) string { return quoteText(s, 4096) }

@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
 )
 
 func ExampleReadFile() {
-	f, err := compat.ReadFile("testdata/telethon_v7.session")
+	f, err := readPath("testdata/telethon_v7.session")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -29,9 +28,9 @@ func ExampleReadFile() {
 func ExampleConvert() {
 	// A Telethon file to a Pyrogram string: Telethon stores neither the
 	// user id nor the api id, so they must be supplied.
-	res, rep, err := compat.Convert(compat.FileSource("testdata/telethon_v7.session"),
+	res, rep, err := convert(fileSource("testdata/telethon_v7.session"),
 		compat.Target{Format: codec.Pyrogram},
-		compat.Options{UserID: codec.Some[int64](123456789), APIID: codec.Some[uint32](2040)})
+		testOptions{UserID: codec.Some[int64](123456789), APIID: codec.Some[uint32](2040)})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -41,8 +40,8 @@ func ExampleConvert() {
 	// Output:
 	// 362 characters
 	// testdata/telethon_v7.session (telethon, schema 7) -> pyrogram
-	//   api_id: supplied (2040): given with --api-id
-	//   user_id: supplied (123456789): given with --user-id
+	//   api_id: supplied (2040): given by the caller
+	//   user_id: supplied (123456789): given by the caller
 	//   test_mode: defaulted (false): not stored by Telethon; 149.154.167.51 is a production DC 2 address in the DC table
 	//   takeout_id: dropped (77): pyrogram stores no takeout session id
 	//   entities: dropped (7 entities): string sessions carry no entity cache
@@ -57,18 +56,17 @@ func ExampleConvert() {
 func ExampleWriteFile() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
-	f, err := compat.ReadFile("testdata/pyrogram_v3.session")
+	f, err := readPath("testdata/pyrogram_v3.session")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer f.Wipe()
 	// Telethon needs an address, which Pyrogram does not store; Convert
-	// would take it from compat.DCs and report it.
-	addr, port, _ := compat.LookupDC(f.Session.DC, false, false)
-	f.Session.ServerAddress, f.Session.Port = addr, port
+	// would take it from its DC table and report it.
+	f.Session.ServerAddress, f.Session.Port = "149.154.167.51", 443
 	out := filepath.Join(dir, "telethon.session")
-	if err := compat.WriteFile(out, f, compat.TelethonSQLite, compat.WriteOptions{}); err != nil {
+	if err := compat.WriteFile(out, f, compat.TelethonSQLite, false); err != nil {
 		fmt.Println(err)
 		return
 	}
@@ -76,26 +74,4 @@ func ExampleWriteFile() {
 	fmt.Println(st.Mode().Perm())
 	// Output:
 	// -rw-------
-}
-
-func ExampleChanges() {
-	// A Telethon string for DC 2, 149.154.167.51:443 (obviously fake key),
-	// with the two values Pyrogram needs supplied.
-	s, err := codec.Decode("1ApWapzMBu2" + strings.Repeat("FhYW", 85) + "E=")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	defer s.Wipe()
-	s.UserID = codec.Some[int64](123456789)
-	s.APIID = codec.Some[uint32](2040)
-	for _, c := range compat.Changes(s, codec.Pyrogram) {
-		fmt.Println(c)
-	}
-	// Output:
-	// server_address: dropped (149.154.167.51): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no address; it derives one from the DC id
-	// port: dropped (443): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no port
-	// ipv6: dropped (false): Pyrogram 2.x (or a fork: kurigram, pyrofork, hydrogram, irenogram) stores no IPv6 flag
-	// test_mode: defaulted (false): not known; Pyrogram needs a value and a production session is assumed
-	// is_bot: defaulted (false): not known; Pyrogram needs a value and a user account is assumed
 }

@@ -9,14 +9,15 @@ import (
 	"github.com/tgsession/tgsession/codec"
 )
 
-// Extras are what a [File] holds besides its session: the library and
+// Extras are what a [Stored] holds besides its session: the library and
 // schema it came from, WAL mode, the entity cache, the update state,
 // Telethon's takeout id, the reader's notes, and the values that only the
-// writers and the conversion report use. [MarshalExtras] serializes them so
-// that a sealed session (package vault stores them as its attachment of
-// kind vault.AttachmentFile) can be restored as the same file:
-// UnmarshalExtras with the opened session gives a File that [ConvertFile]
-// and [WriteFile] treat exactly as the File that was read.
+// writers and the conversion report use. [Stored.MarshalExtras] serializes
+// them so that a sealed session (package vault stores them as its
+// attachment of kind vault.AttachmentFile) can be restored as the same
+// file: [Stored.UnmarshalExtras] into a Stored holding the opened session
+// gives what [Convert] and [WriteFile] treat exactly as the Stored that was
+// read.
 //
 // The encoding is strict and canonical (one byte string per File), so that
 // decoding and encoding again gives the same bytes. All integers are
@@ -26,8 +27,8 @@ import (
 //
 //	| size   | field                                                      |
 //	| 1      | version, 1                                                 |
-//	| bytes  | library (File.Library), 1–255 bytes                        |
-//	| uvarint| schema (File.Schema), at most 2^31-1                       |
+//	| bytes  | library (Stored.Library), 1–255 bytes                      |
+//	| uvarint| schema (Stored.Schema), at most 2^31-1                     |
 //	| 1      | flags: 0 WAL, 1 takeout id, 2 sessions.date, 3 update      |
 //	|        | state, 4 own username; bits 5–7 zero                       |
 //	| varint | takeout id, if flag 1                                      |
@@ -50,26 +51,28 @@ import (
 // Nothing may follow the last field.
 const extrasVersion = 1
 
-// ErrBadExtras is returned (inside an [*ExtrasError]) for serialized
-// extras that are not exactly what [MarshalExtras] writes.
+// ErrBadExtras is returned for serialized extras that are not exactly what
+// [Stored.MarshalExtras] writes. The error says at which byte and why; it
+// also matches codec.ErrUnsupportedVersion for an unknown version. It
+// never holds input bytes.
 var ErrBadExtras = errors.New("malformed file extras")
 
-// ExtrasError reports malformed extras at byte Offset. It wraps
+// extrasError reports malformed extras at byte Offset. It wraps
 // [ErrBadExtras], and [codec.ErrUnsupportedVersion] for an unknown version.
 // It never holds input bytes.
-type ExtrasError struct {
+type extrasError struct {
 	Offset  int
 	Reason  string
 	version bool
 }
 
-func (e *ExtrasError) Error() string {
+func (e *extrasError) Error() string {
 	return fmt.Sprintf("compat: file extras: %s (at byte %d): %v", e.Reason, e.Offset, ErrBadExtras)
 }
 
 // Unwrap returns ErrBadExtras and, for an unknown version,
 // codec.ErrUnsupportedVersion.
-func (e *ExtrasError) Unwrap() []error {
+func (e *extrasError) Unwrap() []error {
 	if e.version {
 		return []error{ErrBadExtras, codec.ErrUnsupportedVersion}
 	}
@@ -95,18 +98,18 @@ const (
 )
 
 // MarshalExtras serializes what f holds besides f.Session (see the
-// layout above). It fails, wrapping [ErrBadExtras], only for values the
+// layout above); the result holds no key material. It fails, wrapping [ErrBadExtras], only for values the
 // encoding cannot hold: an empty or over-long library name, a schema
 // outside 0–2^31-1, or an update-state date that is not finite.
-func MarshalExtras(f *File) ([]byte, error) {
+func (f *Stored) MarshalExtras() ([]byte, error) {
 	if f == nil {
-		return nil, &ExtrasError{Reason: "nil file"}
+		return nil, &extrasError{Reason: "nil file"}
 	}
 	if f.Library == "" || len(f.Library) > 255 {
-		return nil, &ExtrasError{Reason: fmt.Sprintf("library name of %d bytes", len(f.Library))}
+		return nil, &extrasError{Reason: fmt.Sprintf("library name of %d bytes", len(f.Library))}
 	}
 	if f.Schema < 0 || f.Schema > math.MaxInt32 {
-		return nil, &ExtrasError{Reason: fmt.Sprintf("schema %d out of range", f.Schema)}
+		return nil, &extrasError{Reason: fmt.Sprintf("schema %d out of range", f.Schema)}
 	}
 	b := []byte{extrasVersion}
 	b = appendBytes(b, f.Library)
@@ -155,7 +158,7 @@ func MarshalExtras(f *File) ([]byte, error) {
 	}
 	if u := f.UpdateState; u != nil {
 		if !finite(u.Date) {
-			return nil, &ExtrasError{Reason: "update state date is not finite"}
+			return nil, &extrasError{Reason: "update state date is not finite"}
 		}
 		b = binary.AppendVarint(b, u.PTS)
 		b = binary.AppendVarint(b, u.QTS)
@@ -167,7 +170,7 @@ func MarshalExtras(f *File) ([]byte, error) {
 			b = binary.AppendVarint(b, c.PTS)
 			if d, ok := c.Date.Get(); ok {
 				if !finite(d) {
-					return nil, &ExtrasError{Reason: "channel state date is not finite"}
+					return nil, &extrasError{Reason: "channel state date is not finite"}
 				}
 				b = append(b, 1)
 				b = binary.BigEndian.AppendUint64(b, math.Float64bits(d))
@@ -233,21 +236,32 @@ func appendEntity(b []byte, e *Entity) []byte {
 	return b
 }
 
-// UnmarshalExtras parses extras written by [MarshalExtras] into a File
-// whose Session is s (not copied: the File owns it from now on). It
-// refuses, with an [*ExtrasError], anything that is not exactly what
-// MarshalExtras writes for some File. Memory use is bounded by len(b): no
-// count is trusted beyond the bytes that remain.
-func UnmarshalExtras(b []byte, s *codec.Session) (*File, error) {
+// UnmarshalExtras parses extras written by [Stored.MarshalExtras] into f,
+// replacing everything but f.Session (which the caller sets to the opened
+// session). It refuses, with an error wrapping [ErrBadExtras], anything
+// that is not exactly what MarshalExtras writes for some Stored, and then
+// leaves f unchanged. Memory use is bounded by len(b): no count is trusted
+// beyond the bytes that remain.
+func (f *Stored) UnmarshalExtras(b []byte) error {
+	g, err := unmarshalExtras(b, f.Session)
+	if err != nil {
+		return err
+	}
+	g.Kind = kindOfLibrary(g.Library)
+	*f = *g
+	return nil
+}
+
+func unmarshalExtras(b []byte, s *codec.Session) (*Stored, error) {
 	r := &extrasReader{b: b}
 	v, err := r.byte1("version")
 	if err != nil {
 		return nil, err
 	}
 	if v != extrasVersion {
-		return nil, &ExtrasError{Offset: 0, Reason: fmt.Sprintf("version %d (this build reads version %d)", v, extrasVersion), version: true}
+		return nil, &extrasError{Offset: 0, Reason: fmt.Sprintf("version %d (this build reads version %d)", v, extrasVersion), version: true}
 	}
-	f := &File{Session: s}
+	f := &Stored{Session: s}
 	if f.Library, err = r.str("library", 1); err != nil {
 		return nil, err
 	}
@@ -350,11 +364,11 @@ type extrasReader struct {
 }
 
 func (r *extrasReader) fail(reason string) error {
-	return &ExtrasError{Offset: r.off, Reason: reason}
+	return &extrasError{Offset: r.off, Reason: reason}
 }
 
 func (r *extrasReader) failAt(off int, format string, args ...any) error {
-	return &ExtrasError{Offset: off, Reason: fmt.Sprintf(format, args...)}
+	return &extrasError{Offset: off, Reason: fmt.Sprintf(format, args...)}
 }
 
 func (r *extrasReader) byte1(what string) (byte, error) {
@@ -485,7 +499,7 @@ func (r *extrasReader) entity() (Entity, error) {
 		if err != nil {
 			return e, err
 		}
-		e.Type = PeerType(t)
+		e.Type = peerType(t)
 	}
 	if flags&eUsernames != 0 {
 		at := r.off

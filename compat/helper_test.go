@@ -102,7 +102,7 @@ func startHelper(t *testing.T, name string, env ...string) (*exec.Cmd, *bufio.Re
 	return cmd, bufio.NewReader(out), stdin
 }
 
-// makeKey is FORMATS.md §11's make_key(n): the fake keys of the vectors.
+// makeKey is make_key(n) of docs/formats.md#vectors: the fake keys of the vectors.
 func makeKey(n int) []byte {
 	var b []byte
 	for i := range 8 {

@@ -37,7 +37,7 @@ var hostileCases = []struct {
 	{file: "generated_key.session", want: compat.ErrUnknownSchema, msg: "sessions.auth_key is a generated column"},
 	{file: "generated_stored.session", want: compat.ErrUnknownSchema, msg: "entities.name is a generated column"},
 	// 5,000 rows × a 50 KB column default: the values outgrow the file.
-	{file: "default_amplified.session", want: compat.ErrTooLarge, msg: "values add up to more than", stringOK: true},
+	{file: "default_amplified.session", want: codec.ErrTooLarge, msg: "values add up to more than", stringOK: true},
 	// SQLite's planner statistics are refused before SQLite loads them.
 	{file: "stat4.session", want: compat.ErrUnknownSchema, msg: "sqlite_stat4"},
 	// Views are never expanded.
@@ -57,7 +57,7 @@ func TestHostileFiles(t *testing.T) {
 		t.Run(c.file, func(t *testing.T) {
 			p := copyFile(t, filepath.Join("testdata", "hostile", c.file), t.TempDir())
 			before := snapshotBytes(t, p)
-			f, err := compat.ReadFile(p)
+			f, err := readPath(p)
 			if c.want != nil {
 				require.ErrorIs(t, err, c.want)
 				require.Contains(t, err.Error(), c.msg)
@@ -68,11 +68,11 @@ func TestHostileFiles(t *testing.T) {
 				require.Len(t, f.Entities, c.entities)
 				f.Wipe()
 			}
-			opts := compat.Options{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1), Output: filepath.Join(t.TempDir(), "out.session")}
+			opts := testOptions{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1), Output: filepath.Join(t.TempDir(), "out.session")}
 			for _, to := range []string{"telethon-sqlite", "pyrogram"} {
 				target, err := compat.ParseTarget(to)
 				require.NoError(t, err)
-				_, _, err = compat.Convert(compat.FileSource(p), target, opts)
+				_, _, err = convert(fileSource(p), target, opts)
 				if c.want == nil || (c.stringOK && !target.IsFile()) {
 					require.NoError(t, err, "Convert to %s", to)
 				} else {
@@ -102,23 +102,23 @@ func helperRead(db, dir string) {
 		if err == nil {
 			return "ok"
 		}
-		for _, s := range []error{compat.ErrNotSQLite, compat.ErrCorrupt, compat.ErrTooLarge, compat.ErrUnknownSchema, compat.ErrNoSession, compat.ErrMultipleSessions, compat.ErrLocked} {
+		for _, s := range []error{compat.ErrNotSQLite, compat.ErrCorrupt, codec.ErrTooLarge, compat.ErrUnknownSchema, compat.ErrNoSession, compat.ErrMultipleSessions, compat.ErrLocked} {
 			if errors.Is(err, s) {
 				return s.Error()
 			}
 		}
 		return fmt.Sprintf("untyped %T", err)
 	}
-	f, err := compat.ReadFile(db)
+	f, err := readPath(db)
 	if err == nil {
 		f.Wipe()
 	}
 	fmt.Println("read:", class(err))
-	opts := compat.Options{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1), Output: filepath.Join(dir, "out.session")}
+	opts := testOptions{UserID: codec.Some[int64](1), APIID: codec.Some[uint32](1), Output: filepath.Join(dir, "out.session")}
 	for _, to := range []string{"pyrogram", "telethon-sqlite"} {
 		target, err := compat.ParseTarget(to)
 		check(err)
-		_, _, err = compat.Convert(compat.FileSource(db), target, opts)
+		_, _, err = convert(fileSource(db), target, opts)
 		fmt.Printf("convert %s: %s\n", to, class(err))
 	}
 	b, err := os.ReadFile("/proc/self/status")

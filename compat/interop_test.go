@@ -55,10 +55,10 @@ func TestInteropTelethonWritesWeRead(t *testing.T) {
 			require.Equal(t, path, w.Path)
 			before := snapshotBytes(t, path)
 
-			f, err := compat.ReadFile(path)
+			f, err := readPath(path)
 			require.NoError(t, err)
 			defer f.Wipe()
-			require.Equal(t, compat.LibTelethon, f.Library)
+			require.Equal(t, "telethon", f.Library)
 			require.Equal(t, 7, f.Schema)
 			require.Equal(t, tc.dc, f.Session.DC)
 			require.Equal(t, tc.addr, f.Session.ServerAddress)
@@ -149,7 +149,7 @@ func TestInteropWeWriteTelethonLoads(t *testing.T) {
 
 	t.Run("from pyrogram", func(t *testing.T) {
 		out := filepath.Join(dir, "from_pyrogram.session")
-		_, _, err := compat.Convert(compat.FileSource("testdata/pyrofork_v4.session"), target(t, "telethon-sqlite"), compat.Options{Output: out})
+		_, _, err := convert(fileSource("testdata/pyrofork_v4.session"), target(t, "telethon-sqlite"), testOptions{Output: out})
 		require.NoError(t, err)
 		before := snapshotBytes(t, out)
 		var r telethonRead
@@ -182,7 +182,7 @@ func TestInteropWeWriteTelethonLoads(t *testing.T) {
 
 	t.Run("from telethon", func(t *testing.T) {
 		out := filepath.Join(dir, "roundtrip.session")
-		_, _, err := compat.Convert(compat.FileSource("testdata/telethon_v7.session"), target(t, "telethon-sqlite"), compat.Options{Output: out})
+		_, _, err := convert(fileSource("testdata/telethon_v7.session"), target(t, "telethon-sqlite"), testOptions{Output: out})
 		require.NoError(t, err)
 		var ours, theirs telethonRead
 		require.NoError(t, c.Call("sqlite_read", map[string]any{"path": out}, &ours))
@@ -195,7 +195,7 @@ func TestInteropWeWriteTelethonLoads(t *testing.T) {
 
 	t.Run("from telethon v2", func(t *testing.T) {
 		out := filepath.Join(dir, "from_v2.session")
-		_, _, err := compat.Convert(compat.FileSource("testdata/telethon_v10.session"), target(t, "telethon-sqlite"), compat.Options{Output: out})
+		_, _, err := convert(fileSource("testdata/telethon_v10.session"), target(t, "telethon-sqlite"), testOptions{Output: out})
 		require.NoError(t, err)
 		var r telethonRead
 		require.NoError(t, c.Call("sqlite_read", map[string]any{"path": out}, &r))
@@ -212,7 +212,7 @@ func TestInteropWeWriteTelethonLoads(t *testing.T) {
 		text, err := s.EncodeTelethon()
 		require.NoError(t, err)
 		out := filepath.Join(dir, "from_string.session")
-		_, _, err = compat.Convert(compat.StringSource(text, codec.Telethon), target(t, "telethon-sqlite"), compat.Options{Output: out})
+		_, _, err = convert(stringSource(text, codec.Telethon), target(t, "telethon-sqlite"), testOptions{Output: out})
 		require.NoError(t, err)
 		var r telethonRead
 		require.NoError(t, c.Call("sqlite_read", map[string]any{"path": out}, &r))

@@ -43,7 +43,7 @@ func openReader(t *testing.T, name string) *reader {
 
 // TestScanRowLimit checks the row limit that scan applies (maxCacheRows
 // for the caches, a million rows, too many for a quick test): a table of
-// exactly the limit reads, one row more is ErrTooLarge.
+// exactly the limit reads, one row more is errTooLarge.
 func TestScanRowLimit(t *testing.T) {
 	r := openReader(t, "pyrogram_v3.session") // 5 peers
 	n := 0
@@ -52,13 +52,13 @@ func TestScanRowLimit(t *testing.T) {
 		t.Fatalf("5 rows, limit 5: %d rows, %v", n, err)
 	}
 	err := r.scan("peers", r.tables["peers"], "", 4, count)
-	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "the peers table has more than 4 rows") {
+	if !errors.Is(err, errTooLarge) || !strings.Contains(err.Error(), "the peers table has more than 4 rows") {
 		t.Fatalf("5 rows, limit 4: %v", err)
 	}
 	// The budget of text and blob bytes.
 	r.budget, r.budgetLimit = 10, 10
 	err = r.scan("peers", r.tables["peers"], "", 5, count)
-	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "values add up to more than 10 bytes") {
+	if !errors.Is(err, errTooLarge) || !strings.Contains(err.Error(), "values add up to more than 10 bytes") {
 		t.Fatalf("budget of 10 bytes: %v", err)
 	}
 }

@@ -35,7 +35,7 @@ func TestReadLimits(t *testing.T) {
 		p := variant(t, "telethon_v7.session", fmt.Sprintf(
 			"WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT %d) "+
 				"INSERT INTO entities SELECT 1000000 + i, i * 7919, 'user_' || i, 15550000000 + i, 'Some User ' || i, 1717243200 FROM c", n))
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Len(t, f.Entities, n+7)
@@ -50,7 +50,7 @@ func TestReadLimits(t *testing.T) {
 		p := variant(t, "kurigram_v7.session", fmt.Sprintf(
 			"WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c LIMIT %d) "+
 				"INSERT INTO usernames SELECT 123456789, 'name' || (i %% %d) FROM c", 2*n, n))
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		for _, e := range f.Entities {
@@ -65,29 +65,29 @@ func TestReadLimits(t *testing.T) {
 				"INSERT INTO sessions (dc_id, server_address, port, auth_key) SELECT 100 + i, NULL, NULL, x'' FROM c", n)
 		}
 		p := variant(t, "telethon_v7.session", rows(maxKeyRows-1))
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		f.Wipe()
 		sqlExec(t, p, "INSERT INTO sessions VALUES (99, NULL, NULL, x'', NULL)")
-		_, err = compat.ReadFile(p)
-		require.ErrorIs(t, err, compat.ErrTooLarge)
+		_, err = readPath(p)
+		require.ErrorIs(t, err, codec.ErrTooLarge)
 		require.Contains(t, err.Error(), fmt.Sprintf("the sessions table has more than %d rows", maxKeyRows))
 	})
 	t.Run("value size", func(t *testing.T) {
 		for _, v := range []string{"'" + strings.Repeat("n", maxValueSize) + "'", "zeroblob(" + fmt.Sprint(maxValueSize) + ")"} {
 			p := variant(t, "telethon_v7.session", "UPDATE entities SET name = "+v)
-			f, err := compat.ReadFile(p)
+			f, err := readPath(p)
 			require.NoError(t, err)
 			f.Wipe()
 			sqlExec(t, p, "UPDATE entities SET name = name || x'41' WHERE id = 123456789")
-			_, err = compat.ReadFile(p)
-			require.ErrorIs(t, err, compat.ErrTooLarge)
+			_, err = readPath(p)
+			require.ErrorIs(t, err, codec.ErrTooLarge)
 			require.Contains(t, err.Error(), fmt.Sprintf("a value of entities.name is longer than %d bytes", maxValueSize))
 		}
 		// A key far too long is refused before SQLite loads it.
 		p := variant(t, "telethon_v7.session", "UPDATE sessions SET auth_key = zeroblob(10000000)")
-		_, err := compat.ReadFile(p)
-		require.ErrorIs(t, err, compat.ErrTooLarge)
+		_, err := readPath(p)
+		require.ErrorIs(t, err, codec.ErrTooLarge)
 		require.Contains(t, err.Error(), "sessions.auth_key")
 	})
 	t.Run("schema size", func(t *testing.T) {
@@ -96,12 +96,12 @@ func TestReadLimits(t *testing.T) {
 		}
 		// The schema row holds the statement and a few more bytes.
 		p := variant(t, "telethon_v7.session", long(maxSchemaBytes-4096))
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		f.Wipe()
 		p = variant(t, "telethon_v7.session", long(maxSchemaBytes))
-		_, err = compat.ReadFile(p)
-		require.ErrorIs(t, err, compat.ErrTooLarge)
+		_, err = readPath(p)
+		require.ErrorIs(t, err, codec.ErrTooLarge)
 		require.Contains(t, err.Error(), fmt.Sprintf("the schema (sqlite_master) holds more than %d bytes", maxSchemaBytes))
 	})
 }
@@ -133,12 +133,12 @@ func TestReadRefusesStat4(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := variant(t, "telethon_v7.session", stmts...)
 			require.NotEmpty(t, sqlRows(t, p, "SELECT count(*) FROM sqlite_stat4 WHERE rowid > 0"))
-			_, err := compat.ReadFile(p)
+			_, err := readPath(p)
 			require.ErrorIs(t, err, compat.ErrUnknownSchema)
 			require.Contains(t, err.Error(), "sqlite_stat4")
 			// The same file without the statistics reads.
 			sqlExec(t, p, "DROP TABLE sqlite_stat4")
-			f, err := compat.ReadFile(p)
+			f, err := readPath(p)
 			require.NoError(t, err)
 			f.Wipe()
 		})
@@ -149,7 +149,7 @@ func TestReadRefusesStat4(t *testing.T) {
 			sqlExec(t, p, "PRAGMA encoding = '"+enc+"'", "CREATE TABLE t (x)", "CREATE INDEX i ON t (x)",
 				"INSERT INTO t VALUES (1), (2), (3)", "ANALYZE")
 			require.Equal(t, []string{"1"}, sqlRows(t, p, "SELECT count(*) > 0 FROM sqlite_stat4"))
-			_, err := compat.ReadFile(p)
+			_, err := readPath(p)
 			require.ErrorIs(t, err, compat.ErrUnknownSchema)
 			require.Contains(t, err.Error(), "sqlite_stat4", enc)
 		}
@@ -164,21 +164,21 @@ func TestReadIgnoresWhatItDoesNotRead(t *testing.T) {
 	t.Run("virtual table named like a known one", func(t *testing.T) {
 		p := variant(t, "telethon_v7.session", "DROP TABLE update_state", "CREATE VIRTUAL TABLE update_state USING fts5(id, pts, qts, date, seq)",
 			"INSERT INTO update_state VALUES (0, 1, 2, 3, 4)")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Nil(t, f.UpdateState)
 	})
 	t.Run("virtual sessions table", func(t *testing.T) {
 		p := variant(t, "telethon_v7.session", "DROP TABLE sessions", "CREATE VIRTUAL TABLE sessions USING fts5(dc_id, server_address, port, auth_key, takeout_id)")
-		_, err := compat.ReadFile(p)
+		_, err := readPath(p)
 		require.ErrorIs(t, err, compat.ErrUnknownSchema)
 	})
 	t.Run("generated columns beside the known ones", func(t *testing.T) {
 		p := variant(t, "telethon_v7.session",
 			"ALTER TABLE entities ADD COLUMN big BLOB GENERATED ALWAYS AS (zeroblob(900000000)) VIRTUAL",
 			"ALTER TABLE sessions ADD COLUMN big BLOB GENERATED ALWAYS AS (zeroblob(900000000)) VIRTUAL")
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		require.Len(t, f.Entities, 7)
@@ -188,10 +188,10 @@ func TestReadIgnoresWhatItDoesNotRead(t *testing.T) {
 		p := variant(t, "kurigram_v7.session",
 			"CREATE TABLE u2 (id INTEGER, username TEXT, PRIMARY KEY (id, username)) WITHOUT ROWID",
 			"INSERT INTO u2 SELECT id, username FROM usernames", "DROP TABLE usernames", "ALTER TABLE u2 RENAME TO usernames")
-		want, err := compat.ReadFile(filepath.Join("testdata", "kurigram_v7.session"))
+		want, err := readPath(filepath.Join("testdata", "kurigram_v7.session"))
 		require.NoError(t, err)
 		defer want.Wipe()
-		f, err := compat.ReadFile(p)
+		f, err := readPath(p)
 		require.NoError(t, err)
 		defer f.Wipe()
 		// The same usernames, in primary-key order instead of rowid order.
@@ -219,7 +219,7 @@ func TestNoRawControlCharacters(t *testing.T) {
 	t.Run("table names", func(t *testing.T) {
 		p := filepath.Join(t.TempDir(), "other.session")
 		sqlExec(t, p, `CREATE TABLE "`+evil+`" (x)`, "CREATE TABLE notes (x)")
-		_, err := compat.ReadFile(p)
+		_, err := readPath(p)
 		require.ErrorIs(t, err, compat.ErrUnknownSchema)
 		requireEscaped(t, err.Error())
 		require.Contains(t, err.Error(), `tables \x1b]0;pwned\x07\x1b[2J\u202ez`)
@@ -230,7 +230,7 @@ func TestNoRawControlCharacters(t *testing.T) {
 		dir := t.TempDir()
 		name := "\x1b]0;pwned\x07\u202e.session"
 		bad := writeBytes(t, dir, name, []byte("not a database"))
-		_, err := compat.ReadFile(bad)
+		_, err := readPath(bad)
 		require.ErrorIs(t, err, compat.ErrNotSQLite)
 		requireEscaped(t, err.Error())
 		require.Contains(t, err.Error(), `\x1b]0;pwned\x07\u202e.session`)
@@ -239,20 +239,22 @@ func TestNoRawControlCharacters(t *testing.T) {
 		sqlExec(t, two, "INSERT INTO sessions VALUES (4, '149.154.167.91', 443, randomblob(256), NULL)")
 		multi := filepath.Join(dir, "\x1b[31mtwo.session")
 		require.NoError(t, os.Rename(two, multi))
-		_, err = compat.ReadFile(multi)
+		_, err = readPath(multi)
 		require.ErrorIs(t, err, compat.ErrMultipleSessions)
 		requireEscaped(t, err.Error())
 
-		items := compat.ConvertBatch(t.Context(), []string{dir}, mustTarget(t, "telethon-sqlite"), compat.Options{Output: t.TempDir()}, 1)
-		require.Len(t, items, 2)
-		for _, it := range items {
-			require.Error(t, it.Err)
-			requireEscaped(t, it.Err.Error())
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		require.Len(t, entries, 2)
+		for _, e := range entries {
+			_, _, err := convert(fileSource(filepath.Join(dir, e.Name())), mustTarget(t, "telethon-sqlite"), testOptions{Output: filepath.Join(t.TempDir(), "out.session")})
+			require.Error(t, err)
+			requireEscaped(t, err.Error())
 		}
 	})
 	t.Run("report", func(t *testing.T) {
 		p := variant(t, "telethon_v10.session", "UPDATE user SET username = '"+evil+"'")
-		_, rep, err := compat.Convert(compat.FileSource(p), mustTarget(t, "pyrogram"), compat.Options{APIID: codec.Some[uint32](1)})
+		_, rep, err := convert(fileSource(p), mustTarget(t, "pyrogram"), testOptions{APIID: codec.Some[uint32](1)})
 		require.NoError(t, err)
 		for _, line := range strings.Split(strings.TrimSuffix(rep.String(), "\n"), "\n") {
 			requireEscaped(t, line)

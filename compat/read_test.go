@@ -63,7 +63,7 @@ var vectors = []vector{
 }
 
 // vectorKeyIs checks the key of a vector file. The two files copied from
-// /work/shared/vectors have keys given as hex in pyrogram.json (make_key
+// the project's shared vectors have keys given as hex in pyrogram.json (make_key
 // numbers unknown); they are checked by auth_key_id instead.
 func vectorKeyIs(k codec.AuthKey, v vector) bool {
 	switch v.key {
@@ -81,7 +81,7 @@ func TestReadVectors(t *testing.T) {
 			t.Parallel()
 			path := filepath.Join("testdata", v.file)
 			before := snapshotBytes(t, path)
-			f, err := compat.ReadFile(path)
+			f, err := readPath(path)
 			require.NoError(t, err)
 			defer f.Wipe()
 			s := f.Session
@@ -106,7 +106,7 @@ func TestReadVectors(t *testing.T) {
 }
 
 func TestReadTelethonDetails(t *testing.T) {
-	f, err := compat.ReadFile("testdata/telethon_v7.session")
+	f, err := readPath("testdata/telethon_v7.session")
 	require.NoError(t, err)
 	defer f.Wipe()
 	byID := map[int64]compat.Entity{}
@@ -119,7 +119,7 @@ func TestReadTelethonDetails(t *testing.T) {
 	require.Equal(t, "15551234567", alice.Phone, "phone stored as INTEGER reads as digits")
 	require.Equal(t, "Alice Example", alice.Name)
 	require.Equal(t, codec.Some(int64(1717243200)), alice.Date)
-	require.Equal(t, compat.PeerUnknown, alice.Type, "Telethon does not record user vs bot")
+	require.Equal(t, "", alice.Type, "Telethon does not record user vs bot")
 	require.Equal(t, compat.PeerGroup, byID[-987654].Type, "a basic group is known from its id")
 	require.Equal(t, codec.Some(int64(0)), byID[-987654].AccessHash)
 	require.Equal(t, "achannel", byID[-1001234567890].Username)
@@ -143,7 +143,7 @@ func TestReadTelethonDetails(t *testing.T) {
 func TestReadMixedTyping(t *testing.T) {
 	// Port stored as TEXT, REAL dates, an extra keyless sessions row (the
 	// first one, which Telethon itself would read) and an extra version row.
-	f, err := compat.ReadFile("testdata/telethon_v7_mixed.session")
+	f, err := readPath("testdata/telethon_v7_mixed.session")
 	require.NoError(t, err)
 	defer f.Wipe()
 	require.Equal(t, uint16(443), f.Session.Port)
@@ -164,7 +164,7 @@ func TestReadPyrogramUsernames(t *testing.T) {
 		"testdata/kurigram_v7_migrated.session": {"alice_example", "alice_alt"},
 		"testdata/pyrofork_v4.session":          {"alice_example", "alice_alt"},
 	} {
-		f, err := compat.ReadFile(file)
+		f, err := readPath(file)
 		require.NoError(t, err)
 		for _, e := range f.Entities {
 			if e.ID == 123456789 {
@@ -177,7 +177,7 @@ func TestReadPyrogramUsernames(t *testing.T) {
 }
 
 func TestReadTelethonV2(t *testing.T) {
-	f, err := compat.ReadFile("testdata/telethon_v10.session")
+	f, err := readPath("testdata/telethon_v10.session")
 	require.NoError(t, err)
 	defer f.Wipe()
 	// The user row names DC 4: Telethon v2's home DC, whose key is read
@@ -187,7 +187,7 @@ func TestReadTelethonV2(t *testing.T) {
 	require.Equal(t, int64(1000), f.UpdateState.PTS)
 	require.Equal(t, []compat.ChannelState{{ID: 1234567890, PTS: 777}}, f.UpdateState.Channels)
 
-	g, err := compat.ReadFileWith("testdata/telethon_v10.session", compat.ReadOptions{DC: 1})
+	g, err := compat.ReadFile("testdata/telethon_v10.session", compat.ReadOptions{DC: 1})
 	require.NoError(t, err)
 	defer g.Wipe()
 	require.Equal(t, 1, g.Session.DC)
@@ -207,10 +207,10 @@ func TestReadWALNotModified(t *testing.T) {
 	alone := copyFile(t, path, t.TempDir())
 	require.NoError(t, os.Remove(alone+"-wal"))
 	require.NoError(t, os.Remove(alone+"-shm"))
-	_, err := compat.ReadFile(alone)
+	_, err := readPath(alone)
 	require.ErrorIs(t, err, compat.ErrNoSession)
 
-	f, err := compat.ReadFile(path)
+	f, err := readPath(path)
 	require.NoError(t, err)
 	defer f.Wipe()
 	require.True(t, keyIs(f.Session.Key, 140))
@@ -233,7 +233,7 @@ func TestReadLiveWAL(t *testing.T) {
 	before := snapshotBytes(t, path)
 	require.Contains(t, before, "-wal")
 
-	f, err := compat.ReadFile(path)
+	f, err := readPath(path)
 	require.NoError(t, err)
 	defer f.Wipe()
 	require.Equal(t, codec.Some(int64(42)), f.Session.UserID)
@@ -264,7 +264,7 @@ func TestReadHotJournal(t *testing.T) {
 	require.Contains(t, before, "-journal", "the writer left a journal")
 	require.NotEqual(t, len(orig), len(before[""]), "the writer grew the database file before dying")
 
-	f, err := compat.ReadFile(path)
+	f, err := readPath(path)
 	require.NoError(t, err)
 	defer f.Wipe()
 	require.True(t, keyIs(f.Session.Key, 101), "the uncommitted key change is rolled back")
@@ -292,14 +292,14 @@ func TestReadLockedByWriter(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "locked\n", line)
 
-	_, err = compat.ReadFileWith(path, compat.ReadOptions{BusyTimeout: 100e6})
+	_, err = compat.ReadFile(path, compat.ReadOptions{BusyTimeout: 100e6})
 	require.ErrorIs(t, err, compat.ErrLocked)
 	require.Contains(t, err.Error(), path)
 
 	stdin.Close() // the writer rolls back and exits
 	_, err = out.ReadString('\n')
 	require.ErrorIs(t, err, io.EOF)
-	f, err := compat.ReadFile(path)
+	f, err := readPath(path)
 	require.NoError(t, err)
 	f.Wipe()
 	after := snapshotBytes(t, path)
@@ -311,7 +311,7 @@ func TestReadLockedByWriter(t *testing.T) {
 // serve one file's cached pages or schema for another's.
 func TestReadAlternating(t *testing.T) {
 	check := func(t *testing.T, v vector) {
-		f, err := compat.ReadFile(filepath.Join("testdata", v.file))
+		f, err := readPath(filepath.Join("testdata", v.file))
 		require.NoError(t, err, v.file)
 		require.True(t, vectorKeyIs(f.Session.Key, v), "%s: wrong key", v.file)
 		require.Equal(t, v.library, f.Library)
@@ -326,11 +326,11 @@ func TestReadAlternating(t *testing.T) {
 	// Same schema, different data: two Telethon files written the same way.
 	dir := t.TempDir()
 	for i := range 2 {
-		f := &compat.File{Session: &codec.Session{Info: codec.Info{DC: 1 + i, ServerAddress: "149.154.175.53", Port: 443}, Key: authKey(t, 300+i)}}
-		require.NoError(t, compat.WriteFile(filepath.Join(dir, fmt.Sprint(i)), f, compat.TelethonSQLite, compat.WriteOptions{}))
+		f := &compat.Stored{Session: &codec.Session{Info: codec.Info{DC: 1 + i, ServerAddress: "149.154.175.53", Port: 443}, Key: authKey(t, 300+i)}}
+		require.NoError(t, compat.WriteFile(filepath.Join(dir, fmt.Sprint(i)), f, compat.TelethonSQLite, false))
 	}
 	for j := range 20 {
-		f, err := compat.ReadFile(filepath.Join(dir, fmt.Sprint(j%2)))
+		f, err := readPath(filepath.Join(dir, fmt.Sprint(j%2)))
 		require.NoError(t, err)
 		require.True(t, keyIs(f.Session.Key, 300+j%2), "stale page cache")
 		require.Equal(t, 1+j%2, f.Session.DC)

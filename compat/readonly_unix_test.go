@@ -31,12 +31,12 @@ func helperUnprivileged(dir string) {
 // dir/out.session, in a directory the process cannot write to.
 func unprivilegedChecks(dir string) string {
 	var res []string
-	f, err := compat.ReadFile(filepath.Join(dir, "in.session"))
+	f, err := readPath(filepath.Join(dir, "in.session"))
 	if err != nil {
 		res = append(res, "read="+err.Error())
 	} else {
 		res = append(res, "read=ok")
-		err = compat.WriteFile(filepath.Join(dir, "out.session"), f, compat.TelethonSQLite, compat.WriteOptions{})
+		err = compat.WriteFile(filepath.Join(dir, "out.session"), f, compat.TelethonSQLite, false)
 		switch {
 		case err == nil:
 			res = append(res, "write=succeeded")

@@ -18,7 +18,7 @@ var errBadSchemaTree = errors.New("malformed schema table")
 // before SQLite sees the image, and refuses what would make SQLite's schema
 // load cost far more than the file holds, whatever the query:
 //
-//   - more than maxSchemaBytes of schema records ([ErrTooLarge]);
+//   - more than maxSchemaBytes of schema records ([codec.ErrTooLarge]);
 //   - a table named sqlite_stat4 ([ErrUnknownSchema]): SQLite loads these
 //     planner statistics with the schema and allocates up to 48 KB per row
 //     (three counters per column of an index of up to 2,000 columns), so a
@@ -44,7 +44,7 @@ func checkSchema(path string, im *image) (onePage bool, err error) {
 	case errors.Is(err, errStat4):
 		return false, fileError(path, ErrUnknownSchema, "the database holds SQLite planner statistics (sqlite_stat4), which no session library writes and which SQLite would load at up to 48 KB per row")
 	case errors.Is(err, errSchemaTooLarge):
-		return false, fileError(path, ErrTooLarge, "the schema (sqlite_master) holds more than %d bytes", maxSchemaBytes)
+		return false, fileError(path, errTooLarge, "the schema (sqlite_master) holds more than %d bytes", maxSchemaBytes)
 	}
 	return false, fileError(path, ErrCorrupt, "%v", err)
 }

@@ -11,13 +11,13 @@ import (
 	"time"
 )
 
-// MaxFileSize is the largest input database (and -wal file) ReadFile
+// maxFileSize is the largest input database (and -wal file) ReadFile
 // accepts. A session database with a large entity cache is a few MiB.
-const MaxFileSize = 256 << 20
+const maxFileSize = 256 << 20
 
-// DefaultBusyTimeout is how long ReadFile waits for a writer that holds the
+// defaultBusyTimeout is how long ReadFile waits for a writer that holds the
 // database lock before failing with [ErrLocked].
-const DefaultBusyTimeout = time.Second
+const defaultBusyTimeout = time.Second
 
 var sqliteMagic = []byte("SQLite format 3\x00")
 
@@ -207,11 +207,11 @@ func takeSnapshot(path string, busy time.Duration) (*snapshot, error) {
 	if size == 0 {
 		return nil, fileError(path, ErrNotSQLite, "empty file (0 bytes)")
 	}
-	if size > MaxFileSize {
-		return nil, fileError(path, ErrTooLarge, "%d bytes, limit %d", size, MaxFileSize)
+	if size > maxFileSize {
+		return nil, fileError(path, errTooLarge, "%d bytes, limit %d", size, maxFileSize)
 	}
 	if busy <= 0 {
-		busy = DefaultBusyTimeout
+		busy = defaultBusyTimeout
 	}
 	deadline := time.Now().Add(busy)
 	for {
@@ -283,10 +283,10 @@ func notSQLite(path string, head []byte) error {
 }
 
 // readAll reads the whole of f, whose size was size when last seen,
-// refusing more than MaxFileSize bytes. The buffer comes from the pool.
+// refusing more than maxFileSize bytes. The buffer comes from the pool.
 func readAll(f *roFile, size int64) ([]byte, error) {
-	if size > MaxFileSize {
-		return nil, fmt.Errorf("%d bytes, limit %d: %w", size, MaxFileSize, ErrTooLarge)
+	if size > maxFileSize {
+		return nil, fmt.Errorf("%d bytes, limit %d: %w", size, maxFileSize, errTooLarge)
 	}
 	// One read of one byte more than expected: a short read is EOF.
 	b := getBuf(int(size) + 1)
@@ -299,16 +299,16 @@ func readAll(f *roFile, size int64) ([]byte, error) {
 		return b[:n], nil
 	}
 	// The file grew since it was stat'ed: read on.
-	rest, err := io.ReadAll(io.NewSectionReader(f, int64(n), MaxFileSize+1-int64(n)))
+	rest, err := io.ReadAll(io.NewSectionReader(f, int64(n), maxFileSize+1-int64(n)))
 	b = append(b[:n], rest...)
 	clear(rest)
 	if err != nil {
 		putBuf(b)
 		return nil, err
 	}
-	if len(b) > MaxFileSize {
+	if len(b) > maxFileSize {
 		putBuf(b)
-		return nil, fmt.Errorf("%d bytes or more, limit %d: %w", len(b), MaxFileSize, ErrTooLarge)
+		return nil, fmt.Errorf("%d bytes or more, limit %d: %w", len(b), maxFileSize, errTooLarge)
 	}
 	return b, nil
 }
@@ -504,7 +504,7 @@ func rollbackJournal(image *image, j []byte) bool {
 			if pgno > mxPg {
 				continue
 			}
-			if pgno > int64(MaxFileSize/pageSize) {
+			if pgno > int64(maxFileSize/pageSize) {
 				ok = false
 				break
 			}
@@ -573,8 +573,8 @@ func applyWAL(image *image, w []byte) (int, error) {
 		if s1 != be.Uint32(fh[16:]) || s2 != be.Uint32(fh[20:]) {
 			break
 		}
-		if int64(be.Uint32(fh))*int64(pageSize) > MaxFileSize || int64(be.Uint32(fh[4:]))*int64(pageSize) > MaxFileSize {
-			return 0, fmt.Errorf("frame %d: page number beyond the %d-byte limit", i, MaxFileSize)
+		if int64(be.Uint32(fh))*int64(pageSize) > maxFileSize || int64(be.Uint32(fh[4:]))*int64(pageSize) > maxFileSize {
+			return 0, fmt.Errorf("frame %d: page number beyond the %d-byte limit", i, maxFileSize)
 		}
 		if n := be.Uint32(fh[4:]); n != 0 {
 			last, size = i, int64(n)

@@ -33,7 +33,7 @@ func FuzzDecode(f *testing.F) {
 			checkRefused(t, "Decode", in, err)
 			if derr != nil {
 				checkRefused(t, "Detect", in, derr)
-				if errors.Is(err, codec.ErrAmbiguous) != errors.Is(derr, codec.ErrAmbiguous) {
+				if errors.As(err, new(*codec.AmbiguousError)) != errors.As(derr, new(*codec.AmbiguousError)) {
 					t.Fatalf("Decode and Detect disagree on ambiguity")
 				}
 			} else if _, aerr := codec.DecodeAs(d, in); aerr == nil {
@@ -57,6 +57,9 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("Decode and DecodeAs(%v) give different sessions", d)
 		}
 		enc := checkAccepted(t, d, in, s)
+		if enc == "" {
+			return // a session its format can read but not write (checkAccepted)
+		}
 		// The canonical text must be detected as the same format again.
 		back, err := codec.Decode(enc)
 		if err != nil {
@@ -149,7 +152,7 @@ func FuzzDifferential(f *testing.F) {
 				if why == "" {
 					continue
 				}
-				if !errors.Is(autoErr, codec.ErrAmbiguous) {
+				if !errors.As(autoErr, new(*codec.AmbiguousError)) {
 					t.Fatalf("%v and %v decoders both accept the text, disagree on %s, and Decode does not refuse it as ambiguous",
 						got[i].Source, got[j].Source, why)
 				}
@@ -184,7 +187,7 @@ func FuzzConvert(f *testing.F) {
 		for _, to := range codec.Formats() {
 			enc, err := s.Encode(to)
 			if err != nil {
-				fc.Typed(t, err, fmt.Sprintf("%v→%v", s.Source, to), fc.CodecSentinels...)
+				fc.CodecTyped(t, err, fmt.Sprintf("%v→%v", s.Source, to))
 				fc.NoLeak(t, leak, fmt.Sprintf("%v→%v encode error", s.Source, to), err.Error())
 				continue
 			}
@@ -249,7 +252,8 @@ func checkDiagnosis(t *testing.T, in string, s *codec.Session, err error) {
 // returns its canonical text: the session is valid, re-encodes in the same
 // format, that text decodes to an equal session with the same layout and
 // re-encodes to itself, and no fmt verb or JSON rendering of the session
-// shows the key.
+// shows the key. It returns "" for the one session a format reads but cannot
+// write: a GramJS port above 32767.
 func checkAccepted(t *testing.T, format codec.Format, in string, s *codec.Session) string {
 	t.Helper()
 	if err := s.Validate(); err != nil {
@@ -267,6 +271,14 @@ func checkAccepted(t *testing.T, format codec.Format, in string, s *codec.Sessio
 	}
 
 	enc, err := s.Encode(format)
+	if err != nil && format == codec.GramJS && s.Port > 32767 && errors.Is(err, codec.ErrCannotEncode) {
+		// The one field read more widely than it is written: the port is read
+		// unsigned (as @mtcute/convert reads it) but GramJS cannot save a port
+		// above 32767 (writeInt16BE), so the encoder refuses it with a typed
+		// error rather than write a string GramJS would load with a negative
+		// port (docs/formats.md#gramjs-string). No canonical text exists.
+		return ""
+	}
 	if err != nil {
 		t.Fatalf("%v decoder accepts a session its encoder refuses (%v)", format, fc.ErrClass(err))
 	}
@@ -300,7 +312,7 @@ func checkAccepted(t *testing.T, format codec.Format, in string, s *codec.Sessio
 // its text reveals neither the input nor the would-be key in it.
 func checkRefused(t *testing.T, what, in string, err error) {
 	t.Helper()
-	fc.Typed(t, err, what, fc.CodecSentinels...)
+	fc.CodecTyped(t, err, what)
 	c := fc.NewLeak(in)
 	for _, p := range fc.LenientPayloads(in) {
 		c.Secret(p)

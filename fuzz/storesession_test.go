@@ -41,7 +41,7 @@ var storeSentinels = []error{
 // Seeds (testdata/fuzz/FuzzStoreSession) are the files of real GramJS
 // folders (storesession/testdata) and a few broken ones. Inputs larger than
 // twice storesession.MaxFileSize are skipped. Each input writes a few
-// files, so the target runs at about a hundred inputs a second; give it
+// files, so the target runs at tens of inputs a second; give it
 // fuzz/run.sh's short minimization time (the default 60 s per new input
 // stalls it).
 func FuzzStoreSession(f *testing.F) {

@@ -25,6 +25,9 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
+// textPrefix starts every single-line sealed value (docs/envelope.md).
+const textPrefix = "tgsession-age-v1:"
+
 // vaultSeeds returns the seeds of the vault targets. Sealing uses
 // crypto/rand, made deterministic with cryptotest.SetGlobalRandom so that
 // regenerating the seeds gives the same files.
@@ -42,9 +45,9 @@ func vaultSeeds(t *testing.T) map[string][]seed {
 	for i, ns := range sessions {
 		cs := ns.s
 		name := ns.name
-		opts := []vault.Option{vault.WithCreatedAt(created)}
+		var sealLabels map[string]string
 		if i%2 == 0 {
-			opts = append(opts, vault.WithLabels(labels))
+			sealLabels = labels
 		}
 		forms := []struct {
 			form vault.Form
@@ -69,7 +72,7 @@ func vaultSeeds(t *testing.T) map[string][]seed {
 				}{vault.FormBinary, []age.Recipient{pq}, "binary-pq"})
 		}
 		for _, fm := range forms {
-			sealed, err := vault.Seal(cs, fm.form, fm.rs, opts...)
+			sealed, err := sealCodec(cs, fm.form, fm.rs, sealLabels, created)
 			if err != nil {
 				t.Fatalf("sealing %s as %s: %v", name, fm.tag, err)
 			}
@@ -90,7 +93,7 @@ func vaultSeeds(t *testing.T) map[string][]seed {
 					add("FuzzEnvelope", name+"-envelope", plain)
 					// The same session as a version 1 envelope, which
 					// keeps opening.
-					v1 := mustSealWith(t, cs, vault.FormBinary, x, append(opts, vault.WithEnvelopeVersion(1))...)
+					v1 := mustSealV1(t, cs, x, sealLabels, created)
 					add("FuzzEnvelope", name+"-envelope-v1", decryptWith(t, v1, fixture().ids[0]))
 					if i < 3 {
 						add("FuzzOpen", name+"-binary-x25519-v1", v1)
@@ -110,19 +113,19 @@ func vaultSeeds(t *testing.T) map[string][]seed {
 		}
 	}
 
-	// Sealed-value framing variants (SECURITY-RESEARCH §7.2).
+	// Sealed-value framing variants (docs/envelope.md).
 	tv := string(firstText)
-	body := strings.TrimPrefix(tv, vault.TextPrefix)
+	body := strings.TrimPrefix(tv, textPrefix)
 	mid := len(body) / 2
 	flip := []byte(tv)
-	flip[len(vault.TextPrefix)+mid] ^= 0x01
+	flip[len(textPrefix)+mid] ^= 0x01
 	textVariants := []seed{
 		{"text-lf", tv + "\n"}, {"text-crlf", tv + "\r\n"}, {"text-space", tv + " "}, {"text-leading-space", " " + tv},
 		{"text-lf-inside", tv[:len(tv)/2] + "\n" + tv[len(tv)/2:]}, {"text-tab-inside", tv[:len(tv)/2] + "\t" + tv[len(tv)/2:]},
-		{"text-padded", tv + "=="}, {"text-std-alphabet", vault.TextPrefix + strings.NewReplacer("-", "+", "_", "/").Replace(body)},
+		{"text-padded", tv + "=="}, {"text-std-alphabet", textPrefix + strings.NewReplacer("-", "+", "_", "/").Replace(body)},
 		{"text-v2", strings.Replace(tv, "-v1:", "-v2:", 1)}, {"text-v0", strings.Replace(tv, "-v1:", "-v0:", 1)},
-		{"text-upper-prefix", strings.ToUpper(vault.TextPrefix) + body}, {"text-no-colon", strings.Replace(tv, "-v1:", "-v1", 1)},
-		{"text-truncated", tv[:len(tv)-7]}, {"text-bitflip", string(flip)}, {"text-prefix-only", vault.TextPrefix},
+		{"text-upper-prefix", strings.ToUpper(textPrefix) + body}, {"text-no-colon", strings.Replace(tv, "-v1:", "-v1", 1)},
+		{"text-truncated", tv[:len(tv)-7]}, {"text-bitflip", string(flip)}, {"text-prefix-only", textPrefix},
 		{"text-quoted", `"` + tv + `"`}, {"empty", ""}, {"whitespace", " \t\n"},
 		{"identity-swapped", fixtureX25519}, {"recipient", "age1lgafc4kk6d20q6vn2uhyxkank3cc03l3q32wuq7vkm09l3d0lpcs95nyyw"},
 		{"pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"},
@@ -192,8 +195,7 @@ func vaultSeeds(t *testing.T) map[string][]seed {
 		name string
 		data []byte
 	}{{"attachment-deflate", compressible}, {"attachment-stored", incompressible}} {
-		sealed := mustSealWith(t, sessions[0].s, vault.FormBinary, x, vault.WithCreatedAt(created),
-			vault.WithAttachment(vault.AttachmentFile, a.data))
+		sealed := mustSealAttached(t, sessions[0].s, x, created, a.data)
 		add("FuzzOpen", a.name, sealed)
 		add("FuzzVaultDir", a.name, []any{sealed, []byte{}})
 		add("FuzzEnvelope", a.name, decryptWith(t, sealed, fixture().ids[0]))
@@ -218,11 +220,11 @@ func vaultSeeds(t *testing.T) map[string][]seed {
 	for _, bomb := range []struct {
 		name            string
 		declared, inner int
-	}{{"env2-bomb-small", 1000, 1 << 20}, {"env2-bomb-cap", vault.MaxAttachmentSize, 8 << 20}} {
+	}{{"env2-bomb-small", 1000, 1 << 20}, {"env2-bomb-cap", maxAttachmentSize, 8 << 20}} {
 		z := deflateZeros(t, bomb.inner)
 		b := bytes.Clone(env2)
 		b[261] |= 0x80
-		b = append(b, 8, byte(vault.AttachmentFile), 1)
+		b = append(b, 8, attachmentFile, 1)
 		b = binary.AppendUvarint(b, uint64(len(z)))
 		b = binary.AppendUvarint(b, uint64(bomb.declared))
 		add("FuzzEnvelope", bomb.name, append(b, z...))
@@ -300,20 +302,54 @@ func seedSessions(t *testing.T) []namedSession {
 }
 
 func mustSeal(t *testing.T, cs *codec.Session, form vault.Form, r age.Recipient) []byte {
-	b, err := vault.Seal(cs, form, []age.Recipient{r}, vault.WithCreatedAt(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)))
+	b, err := sealCodec(cs, form, []age.Recipient{r}, nil, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-func mustSealWith(t *testing.T, cs *codec.Session, form vault.Form, r age.Recipient, opts ...vault.Option) []byte {
-	b, err := vault.Seal(cs, form, []age.Recipient{r}, opts...)
+// mustSealV1 seals cs in a version 1 envelope, which releases before
+// version 2 wrote.
+func mustSealV1(t *testing.T, cs *codec.Session, r age.Recipient, labels map[string]string, created time.Time) []byte {
+	vs, err := vault.NewSession(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vs.Destroy()
+	vs.Labels, vs.CreatedAt, vs.EnvelopeVersion = labels, created, 1
+	b, err := vs.Seal(vault.FormBinary, r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
+
+// mustSealAttached seals cs with an attachment (the rest of a stored
+// session) in a binary file.
+func mustSealAttached(t *testing.T, cs *codec.Session, r age.Recipient, created time.Time, att []byte) []byte {
+	vs, err := vault.NewSession(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vs.Destroy()
+	vs.CreatedAt = created
+	if err := vs.SetAttachment(att); err != nil {
+		t.Fatal(err)
+	}
+	b, err := vs.Seal(vault.FormBinary, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// The attachment kind of a stored session and the attachment size cap
+// (docs/envelope.md).
+const (
+	attachmentFile    = 1
+	maxAttachmentSize = 4 << 20
+)
 
 // deflateZeros returns n zero bytes compressed with DEFLATE.
 func deflateZeros(t *testing.T, n int) []byte {
@@ -430,16 +466,25 @@ func sshPublicKey(t *testing.T) string {
 // added and exported to two labels.
 func sampleIndex(t *testing.T, cs *codec.Session) []byte {
 	dir := filepath.Join(t.TempDir(), "vault")
-	d, err := vault.InitDir(dir, openOpts()...)
+	d, err := vault.InitDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Add("fuzz", cs, fixture().recipients[:1]); err != nil {
+	d.Warn = func(string) {}
+	vs, err := vault.NewSession(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vs.Destroy()
+	if _, err := d.Put("fuzz", vs, fixture().recipients[0]); err != nil {
 		t.Fatal(err)
 	}
 	for _, label := range []string{"lambda:prod", "ci"} {
-		s, _, err := d.Get("fuzz", vault.WithExportLabel(label))
+		s, err := d.Get("fuzz", fixtureIDs()...)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.RecordExport("fuzz", s.KeyID(), label); err != nil {
 			t.Fatal(err)
 		}
 		s.Destroy()

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"filippo.io/age"
+	"filippo.io/age/agessh"
 	"github.com/tgsession/tgsession/codec"
 	fc "github.com/tgsession/tgsession/fuzz/internal/fuzzcheck"
 	"github.com/tgsession/tgsession/vault"
@@ -45,7 +47,7 @@ var fixture = sync.OnceValue(func() (f struct {
 		f.ids = append(f.ids, ids[0])
 	}
 	for _, id := range f.ids[:2] {
-		r, err := vault.IdentityRecipient(id)
+		r, err := recipientOf(id)
 		if err != nil {
 			panic("fuzz: fixture identity has no recipient")
 		}
@@ -54,21 +56,58 @@ var fixture = sync.OnceValue(func() (f struct {
 	return f
 })
 
-// openOpts are the options every vault target opens with: exactly the
-// fixture identities, no search of the environment or files, no warnings on
-// stderr.
-func openOpts() []vault.Option {
-	return []vault.Option{
-		vault.WithIdentities(fixture().ids...),
-		vault.WithoutDefaultKeys(),
-		vault.WithWarnings(func(string) {}),
+// The auth key's offset in envelopes of versions 1 and 2
+// (docs/envelope.md).
+const (
+	keyOffsetV1 = 8
+	keyOffsetV2 = 5
+)
+
+// fixtureIDs are the identities every vault target opens with: exactly
+// the fixture identities (opening searches no environment or file).
+func fixtureIDs() []age.Identity { return fixture().ids }
+
+// quietDir opens the vault at dir with its warnings discarded.
+func quietDir(dir string) (*vault.Dir, error) {
+	d, err := vault.OpenDir(dir)
+	if err != nil {
+		return nil, err
 	}
+	d.Warn = func(string) {}
+	return d, nil
+}
+
+// recipientOf returns the recipient of a native age or SSH identity.
+func recipientOf(id age.Identity) (age.Recipient, error) {
+	switch id := id.(type) {
+	case *age.X25519Identity:
+		return id.Recipient(), nil
+	case *age.HybridIdentity:
+		return id.Recipient(), nil
+	case *agessh.Ed25519Identity:
+		return id.Recipient(), nil
+	case *agessh.RSAIdentity:
+		return id.Recipient(), nil
+	}
+	return nil, vault.ErrUnsupported
+}
+
+// sealCodec seals cs as vault.Session.Seal does, with labels and a
+// creation time (zero: the time of sealing, none in FormText).
+func sealCodec(cs *codec.Session, form vault.Form, rs []age.Recipient, labels map[string]string, created time.Time) ([]byte, error) {
+	vs, err := vault.NewSession(cs)
+	if err != nil {
+		return nil, err
+	}
+	defer vs.Destroy()
+	vs.Labels, vs.CreatedAt = labels, created
+	return vs.Seal(form, rs...)
 }
 
 // vaultSentinels are the sentinel errors vault documents.
 var vaultSentinels = []error{
-	vault.ErrWrongKey, vault.ErrTampered, vault.ErrMalformed, vault.ErrTooLarge, vault.ErrUnsupported,
-	vault.ErrNoIdentity, vault.ErrMemlockTooLow, vault.ErrNotSealed, vault.ErrNotFound, vault.ErrExists,
+	vault.ErrWrongKey, vault.ErrTampered, vault.ErrMalformed, codec.ErrTooLarge, vault.ErrUnsupported,
+	vault.ErrNoIdentity, vault.ErrNotSealed, vault.ErrNotFound, vault.ErrExists,
 	vault.ErrDestroyed, vault.ErrInsecure,
 }
 
@@ -94,7 +133,7 @@ func identityLeakChecker(input string) *fc.Leak {
 //   - Destroy makes the key unreachable (WithKey fails with ErrDestroyed).
 func FuzzOpen(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := vault.Open(data, openOpts()...)
+		s, err := vault.Open(data, fixtureIDs()...)
 		if err != nil {
 			checkVaultRefused(t, "Open", string(data), err)
 			return
@@ -125,7 +164,7 @@ func FuzzEnvelope(f *testing.F) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		s, err := vault.Open(buf.Bytes(), openOpts()...)
+		s, err := vault.Open(buf.Bytes(), fixtureIDs()...)
 		if err != nil {
 			fc.Typed(t, err, "Open", vaultSentinels...)
 			c := identityLeakChecker(string(plain))
@@ -133,10 +172,10 @@ func FuzzEnvelope(f *testing.F) {
 				c.Secret(p)
 			}
 			if len(plain) >= 8+256 {
-				c.Secret(plain[vault.KeyOffset : vault.KeyOffset+256])
+				c.Secret(plain[keyOffsetV1 : keyOffsetV1+256])
 			}
-			if len(plain) >= vault.KeyOffsetV2+256 {
-				c.Secret(plain[vault.KeyOffsetV2 : vault.KeyOffsetV2+256])
+			if len(plain) >= keyOffsetV2+256 {
+				c.Secret(plain[keyOffsetV2 : keyOffsetV2+256])
 			}
 			fc.NoLeak(t, c, "Open error", err.Error())
 			return
@@ -183,18 +222,18 @@ func FuzzOpenEnv(f *testing.F) {
 		if err := os.Setenv(name, value); err != nil {
 			t.Fatal(err)
 		}
-		s, err := vault.OpenEnv(name, openOpts()...)
+		s, err := vault.OpenEnv(name, fixtureIDs()...)
 		if _, still := os.LookupEnv(name); still {
 			os.Unsetenv(name)
 			t.Fatalf("OpenEnv left $%s in the environment", name)
 		}
-		direct, derr := vault.Open([]byte(value), openOpts()...)
+		direct, derr := vault.Open([]byte(value), fixtureIDs()...)
 		if derr == nil {
 			defer direct.Destroy()
 		}
 		if err != nil {
 			checkVaultRefused(t, "OpenEnv", value, err)
-			if !strings.Contains(err.Error(), name) && !errors.Is(err, vault.ErrMemlockTooLow) {
+			if !strings.Contains(err.Error(), name) && !errors.As(err, new(*vault.MemlockError)) {
 				t.Fatalf("OpenEnv error does not name the variable")
 			}
 			if derr == nil {
@@ -222,12 +261,9 @@ func FuzzOpenEnv(f *testing.F) {
 // accepted recipients can be sealed to.
 func FuzzParseIdentities(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
-		var opts []vault.Option
-		if strings.Contains(text, "-----BEGIN") {
-			opts = append(opts, vault.WithSSH())
-		}
+		ks := &vault.KeySearch{SSH: strings.Contains(text, "-----BEGIN")}
 		checkRecipients(t, text)
-		ids, err := vault.ParseIdentities(strings.NewReader(text), opts...)
+		ids, err := ks.ParseIdentities(strings.NewReader(text))
 		if err != nil {
 			fc.Typed(t, err, "ParseIdentities", vaultSentinels...)
 			c := fc.NewLeak(text)
@@ -249,16 +285,16 @@ func FuzzParseIdentities(f *testing.F) {
 		cs := sampleSession(t)
 		defer cs.Wipe()
 		for i, id := range ids {
-			r, err := vault.IdentityRecipient(id)
+			r, err := recipientOf(id)
 			if err != nil {
 				fc.Typed(t, err, "IdentityRecipient", vaultSentinels...)
 				continue // e.g. an SSH identity whose recipient age derives differently
 			}
-			sealed, err := vault.Seal(cs, vault.FormText, []age.Recipient{r})
+			sealed, err := sealCodec(cs, vault.FormText, []age.Recipient{r}, nil, time.Time{})
 			if err != nil {
 				t.Fatalf("identity %d: cannot seal to its recipient (%v)", i, fc.ErrClass(err, vaultSentinels...))
 			}
-			s, err := vault.Open(sealed, vault.WithIdentities(id), vault.WithoutDefaultKeys(), vault.WithWarnings(func(string) {}))
+			s, err := vault.Open(sealed, id)
 			if err != nil {
 				t.Fatalf("identity %d: a value sealed to its recipient does not open (%v)", i, fc.ErrClass(err, vaultSentinels...))
 			}
@@ -288,11 +324,11 @@ func FuzzVaultDir(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		d, err := vault.OpenDir(dir, openOpts()...)
+		d, err := quietDir(dir)
 		if err != nil {
 			t.Fatalf("OpenDir on the fuzz directory failed (%v)", fc.ErrClass(err, vaultSentinels...))
 		}
-		s, _, err := d.Get("fuzz")
+		s, err := d.Get("fuzz", fixtureIDs()...)
 		if err != nil {
 			checkVaultRefused(t, "Dir.Get", string(entry), err)
 		} else {
@@ -364,20 +400,19 @@ func checkOpened(t *testing.T, in string, s *vault.Session) {
 	// Re-seal (text form, or binary for a session with an attachment, which
 	// may be too large for one line) and re-open: same fields, labels,
 	// time and attachment.
-	opts := []vault.Option{vault.WithLabels(s.Labels)}
-	if !s.CreatedAt.IsZero() {
-		opts = append(opts, vault.WithCreatedAt(s.CreatedAt))
-	}
+	// The labels, creation time (or none) and attachment are s's own.
+	again := *s
+	again.EnvelopeVersion = 0
 	form := vault.FormText
-	if kind, _ := s.Attachment(); kind != 0 {
+	if s.Attachment() != nil {
 		form = vault.FormBinary
 	}
-	sealed, err := s.Seal(form, fixture().recipients[:1], opts...)
+	sealed, err := again.Seal(form, fixture().recipients[:1]...)
 	if err != nil {
 		t.Fatalf("an opened session cannot be sealed again (%v)", fc.ErrClass(err, vaultSentinels...))
 	}
 	fc.NoLeak(t, leak, "sealed text", string(sealed))
-	back, err := vault.Open(sealed, openOpts()...)
+	back, err := vault.Open(sealed, fixtureIDs()...)
 	if err != nil {
 		t.Fatalf("a re-sealed session does not open (%v)", fc.ErrClass(err, vaultSentinels...))
 	}
@@ -409,17 +444,13 @@ func sameVaultSession(t *testing.T, a, b *vault.Session) bool {
 	if !ca.Equal(cb) || a.Source != b.Source || a.Layout != b.Layout {
 		return false
 	}
-	// A zero CreatedAt ("not recorded") is stamped with the current time
-	// when sealed again.
-	if !a.CreatedAt.IsZero() && !b.CreatedAt.IsZero() && !a.CreatedAt.Equal(b.CreatedAt) {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
 		return false
 	}
 	if len(a.Labels) != len(b.Labels) {
 		return false
 	}
-	ka, da := a.Attachment()
-	kb, db := b.Attachment()
-	if ka != kb || !bytes.Equal(da, db) {
+	if !bytes.Equal(a.Attachment(), b.Attachment()) {
 		return false
 	}
 	for k, v := range a.Labels {
@@ -435,8 +466,9 @@ func sameVaultSession(t *testing.T, a, b *vault.Session) bool {
 // envelope bytes.
 func sealAndDecrypt(t *testing.T, s *vault.Session, v int) []byte {
 	t.Helper()
-	opts := []vault.Option{vault.WithLabels(s.Labels), vault.WithCreatedAt(s.CreatedAt), vault.WithEnvelopeVersion(v)}
-	sealed, err := s.Seal(vault.FormBinary, fixture().recipients[:1], opts...)
+	again := *s
+	again.EnvelopeVersion = v
+	sealed, err := again.Seal(vault.FormBinary, fixture().recipients[:1]...)
 	if err != nil {
 		t.Fatalf("cannot re-seal (%v)", fc.ErrClass(err, vaultSentinels...))
 	}
@@ -485,15 +517,15 @@ func isAlnum(s string) bool {
 // session can be sealed to what is accepted.
 func checkRecipients(t *testing.T, text string) {
 	t.Helper()
-	for _, opts := range [][]vault.Option{nil, {vault.WithSSH()}} {
-		rs, err := vault.ParseRecipients(strings.NewReader(text), opts...)
+	for _, ks := range []*vault.KeySearch{{}, {SSH: true}} {
+		rs, err := ks.ParseRecipients(strings.NewReader(text))
 		if err != nil {
 			fc.Typed(t, err, "ParseRecipients", vaultSentinels...)
 			fc.NoLeak(t, fc.NewLeak(text), "ParseRecipients error", err.Error())
 			continue
 		}
 		cs := sampleSession(t)
-		_, err = vault.Seal(cs, vault.FormBinary, rs)
+		_, err = sealCodec(cs, vault.FormBinary, rs, nil, time.Time{})
 		cs.Wipe()
 		if err != nil {
 			fc.Typed(t, err, "Seal to parsed recipients", vaultSentinels...)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
+	"github.com/tgsession/tgsession/internal/peerid"
 )
 
 // Caps on what one call reads. A store holding more is refused with
@@ -163,12 +164,12 @@ func (h Holds) Unheld(r *Record) []string {
 	if h.Entities {
 		var user, users, phone, name, typ, date, nohash bool
 		for _, e := range r.Entities {
-			nohash = nohash || (!e.AccessHash.Known() && compat.KindOf(e.ID) != compat.KindChat)
+			nohash = nohash || (!e.AccessHash.Known() && peerid.Of(e.ID) != peerid.Chat)
 			user = user || e.Username != ""
 			users = users || len(e.Usernames) > 0
 			phone = phone || e.Phone != ""
 			name = name || e.Name != ""
-			typ = typ || (e.Type != compat.PeerUnknown && e.Type != compat.PeerGroup)
+			typ = typ || (e.Type != "" && e.Type != compat.PeerGroup)
 			date = date || e.Date.Known()
 		}
 		add(h.EntityUsername, user, "entities.username")

@@ -329,3 +329,24 @@ func TestSessionNamesAreURLEncoded(t *testing.T) {
 	require.Equal(t, codec.Some(true), got.Session.IPv6)
 	testsecret.RequireSameKey(t, s.Session.Key, got.Session.Key)
 }
+
+// TestEntityRowsAsJSONStringify: entity text is quoted exactly as
+// JavaScript's JSON.stringify quotes it (short escapes for \b \f \n \r \t,
+// \u00xx in lower-case hex for other control characters, non-ASCII as it
+// is), null for an empty username or phone, and reads back unchanged.
+func TestEntityRowsAsJSONStringify(t *testing.T) {
+	e := storesession.Entity{ID: -1001234567890, Hash: -5, Name: "a\b\f\n\r\t\x01\x1f\"\\/✓<&>\u2028", Date: 1796318376207}
+	s := &storesession.Session{Name: "j", Session: &codec.Session{Info: codec.Info{DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: authKey(t, 80)},
+		Entities: []storesession.Entity{e, {ID: 5, Username: "bob", Phone: "1"}}}
+	dir := filepath.Join(t.TempDir(), "j")
+	require.NoError(t, storesession.Write(dir, s, storesession.WriteOptions{}))
+	b, err := os.ReadFile(filepath.Join(dir, "j%3A-1001234567890"))
+	require.NoError(t, err)
+	require.Equal(t, `["-1001234567890","-5",null,null,"a\b\f\n\r\t\u0001\u001f\"\\/✓<&>`+"\u2028"+`","1796318376207"]`, string(b))
+	b, err = os.ReadFile(filepath.Join(dir, "j%3A5"))
+	require.NoError(t, err)
+	require.Equal(t, `["5","0","bob","1","","0"]`, string(b))
+	got, err := storesession.Read(dir, storesession.ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, []storesession.Entity{e, {ID: 5, Username: "bob", Phone: "1"}}, got.Entities)
+}

@@ -93,17 +93,17 @@ func TestWriteFaults(t *testing.T) {
 			}
 			t.Run(op+"/"+point, func(t *testing.T) {
 				d, _ := newVault(t)
-				_, err := d.Add("other", testSession(t, 'o', 2), recs)
+				_, err := addWith(d, "other", testSession(t, 'o', 2), recs)
 				require.NoError(t, err)
 				_, err = d.RecordExport("other", testSession(t, 'o', 2).AuthKeyID(), "prod")
 				require.NoError(t, err)
 				if op != "add" {
-					_, err = d.Add("bot", testSession(t, 'a', 2), recs)
+					_, err = addWith(d, "bot", testSession(t, 'a', 2), recs)
 					require.NoError(t, err)
 				}
 				before := snapshot(t, d)
 				var warns []string
-				optWarn := vault.WithWarnings(func(m string) { warns = append(warns, m) })
+				optWarn := optWithWarnings(func(m string) { warns = append(warns, m) })
 
 				vault.SetTestFault(func(p string) error {
 					if p == point {
@@ -113,11 +113,11 @@ func TestWriteFaults(t *testing.T) {
 				})
 				switch op {
 				case "add":
-					_, err = d.Add("bot", testSession(t, 'b', 4), recs, optWarn)
+					_, err = addWith(d, "bot", testSession(t, 'b', 4), recs, optWarn)
 				case "overwrite":
-					_, err = d.Add("bot", testSession(t, 'b', 4), recs, vault.Overwrite(), optWarn)
+					_, err = addWith(d, "bot", testSession(t, 'b', 4), recs, optOverwrite(), optWarn)
 				case "remove":
-					err = d.Remove("bot", optWarn)
+					err = removeWith(d, "bot", optWarn)
 				}
 				vault.SetTestFault(nil)
 
@@ -141,7 +141,7 @@ func TestWriteFaults(t *testing.T) {
 					require.ErrorIs(t, err, os.ErrNotExist)
 					if op != "remove" {
 						requireIndexed(t, d, "bot", testSession(t, 'b', 4).AuthKeyID())
-						w, err := d.Add("bot2", testSession(t, 'b', 4), recs)
+						w, err := addWith(d, "bot2", testSession(t, 'b', 4), recs)
 						require.NoError(t, err)
 						require.Len(t, w, 1, "the duplicate-key warning sees the entry")
 					}
@@ -153,9 +153,9 @@ func TestWriteFaults(t *testing.T) {
 				// A retry without the fault succeeds, with the index right.
 				switch op {
 				case "add":
-					_, err = d.Add("bot", testSession(t, 'b', 4), recs)
+					_, err = addWith(d, "bot", testSession(t, 'b', 4), recs)
 				case "overwrite":
-					_, err = d.Add("bot", testSession(t, 'b', 4), recs, vault.Overwrite())
+					_, err = addWith(d, "bot", testSession(t, 'b', 4), recs, optOverwrite())
 				case "remove":
 					err = d.Remove("bot")
 				}
@@ -174,22 +174,22 @@ func TestWriteFaults(t *testing.T) {
 func TestCorruptIndexChangesNothing(t *testing.T) {
 	d, x := newVault(t)
 	recs := []age.Recipient{x.Recipient()}
-	_, err := d.Add("bot", testSession(t, 'a', 2), recs)
+	_, err := addWith(d, "bot", testSession(t, 'a', 2), recs)
 	require.NoError(t, err)
 	idx := filepath.Join(d.Path(), "exports.json")
 	for _, bad := range []string{"{", `{"version":2,"keys":{}}`} {
 		require.NoError(t, os.WriteFile(idx, []byte(bad), 0o600))
-		_, err = d.Add("new", testSession(t, 'c', 2), recs)
+		_, err = addWith(d, "new", testSession(t, 'c', 2), recs)
 		require.Error(t, err)
 		require.True(t, errors.Is(err, vault.ErrMalformed) || errors.Is(err, vault.ErrUnsupported))
 		_, err = os.Lstat(filepath.Join(d.Path(), "new.age"))
 		require.ErrorIs(t, err, os.ErrNotExist, "Add wrote the entry although the index is unreadable")
-		_, err = d.Add("bot", testSession(t, 'c', 2), recs, vault.Overwrite())
+		_, err = addWith(d, "bot", testSession(t, 'c', 2), recs, optOverwrite())
 		require.Error(t, err)
 		require.Error(t, d.Remove("bot"))
 		_, err = os.Lstat(filepath.Join(d.Path(), "bot.age"))
 		require.NoError(t, err, "Remove deleted the entry although the index is unreadable")
-		s, _, err := d.Get("bot", vault.WithIdentities(x))
+		s, err := d.Get("bot", x)
 		require.NoError(t, err)
 		requireKey(t, s, testKey('a'))
 		s.Destroy()
@@ -200,7 +200,7 @@ func TestCorruptIndexChangesNothing(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(d.Path(), "exports.json.pending"), []byte(`{"version":1,"op":"put","entry":"../x","index":{"version":1}}`), 0o600))
 	_, err = d.List()
 	require.ErrorIs(t, err, vault.ErrMalformed)
-	_, err = d.Add("new", testSession(t, 'c', 2), recs)
+	_, err = addWith(d, "new", testSession(t, 'c', 2), recs)
 	require.ErrorIs(t, err, vault.ErrMalformed)
 	_, err = os.Lstat(filepath.Join(d.Path(), "new.age"))
 	require.ErrorIs(t, err, os.ErrNotExist)
@@ -216,7 +216,7 @@ func TestPendingRecordResolution(t *testing.T) {
 	for _, crashAt := range []string{"index:pending", "entry:committed", "index:writing"} {
 		t.Run(crashAt, func(t *testing.T) {
 			d, _ := newVault(t)
-			_, err := d.Add("bot", testSession(t, 'a', 2), recs)
+			_, err := addWith(d, "bot", testSession(t, 'a', 2), recs)
 			require.NoError(t, err)
 			// Simulate the crash: keep the files as they are at the hook
 			// point by copying the directory there.
@@ -226,10 +226,10 @@ func TestPendingRecordResolution(t *testing.T) {
 					copyDir(t, d.Path(), crashed)
 				}
 			})
-			_, err = d.Add("bot", testSession(t, 'b', 4), recs, vault.Overwrite())
+			_, err = addWith(d, "bot", testSession(t, 'b', 4), recs, optOverwrite())
 			vault.SetTestHook(nil)
 			require.NoError(t, err)
-			c, err := vault.OpenDir(crashed)
+			c, err := openDirWith(crashed)
 			require.NoError(t, err)
 			want := testSession(t, 'a', 2).AuthKeyID()
 			if crashAt != "index:pending" {

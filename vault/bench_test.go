@@ -15,7 +15,12 @@ import (
 )
 
 func benchSealed(b *testing.B, rec age.Recipient, form vault.Form) []byte {
-	sealed, err := vault.Seal(fullSession(b), form, []age.Recipient{rec})
+	s, err := vault.NewSession(fullSession(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Destroy()
+	sealed, err := s.Seal(form, rec)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -25,7 +30,7 @@ func benchSealed(b *testing.B, rec age.Recipient, form vault.Form) []byte {
 // warm makes sure memguard's first use (its key Coffer) is behind us: the
 // targets are for steady state.
 func warm(b *testing.B, sealed []byte, id age.Identity) {
-	s, err := vault.Open(sealed, vault.WithIdentities(id))
+	s, err := vault.Open(sealed, id)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -44,7 +49,11 @@ func BenchmarkOpenEnvX25519(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		os.Setenv("BENCH_SESSION", sealed)
-		s, err := vault.OpenEnv("BENCH_SESSION", vault.WithoutDefaultKeys())
+		ids, err := (&vault.KeySearch{Env: true}).Find()
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := vault.OpenEnv("BENCH_SESSION", ids)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -58,7 +67,7 @@ func benchOpen(b *testing.B, id age.Identity, rec age.Recipient, form vault.Form
 	warm(b, sealed, id)
 	b.ReportAllocs()
 	for b.Loop() {
-		s, err := vault.Open(sealed, vault.WithIdentities(id))
+		s, err := vault.Open(sealed, id)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -83,7 +92,7 @@ func BenchmarkOpenHybridText(b *testing.B) {
 
 func BenchmarkWithKey(b *testing.B) {
 	id := newX25519(b)
-	s, err := vault.Open(benchSealed(b, id.Recipient(), vault.FormText), vault.WithIdentities(id))
+	s, err := vault.Open(benchSealed(b, id.Recipient(), vault.FormText), id)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -96,10 +105,14 @@ func BenchmarkWithKey(b *testing.B) {
 
 func BenchmarkSealX25519Text(b *testing.B) {
 	id := newX25519(b)
-	cs := fullSession(b)
+	s, err := vault.NewSession(fullSession(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Destroy()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := vault.Seal(cs, vault.FormText, []age.Recipient{id.Recipient()}); err != nil {
+		if _, err := s.Seal(vault.FormText, id.Recipient()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -110,7 +123,7 @@ func BenchmarkSealX25519Text(b *testing.B) {
 func BenchmarkStageParseIdentity(b *testing.B) {
 	id := newX25519(b).String()
 	for b.Loop() {
-		if _, err := vault.ParseIdentities(strings.NewReader(id)); err != nil {
+		if _, err := (&vault.KeySearch{}).ParseIdentities(strings.NewReader(id)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	agetest "c2sp.org/CCTV/age"
 	"filippo.io/age"
 	"github.com/stretchr/testify/require"
+	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/vault"
 )
 
@@ -44,7 +45,7 @@ func parseCCTV(t *testing.T, b []byte) *cctvVector {
 			require.NoError(t, err)
 			v.payloadHash = h
 		case "identity":
-			ids, err := vault.ParseIdentities(strings.NewReader(value))
+			ids, err := (&vault.KeySearch{}).ParseIdentities(strings.NewReader(value))
 			require.NoError(t, err)
 			v.identities = append(v.identities, ids...)
 		case "passphrase":
@@ -105,10 +106,10 @@ func TestCCTVVectors(t *testing.T) {
 				require.ErrorIs(t, err, vault.ErrMalformed)
 			case "header failure":
 				// age counts a missing nonce as a header failure; here it is a
-				// truncated payload. A work factor above the cap is ErrTooLarge.
+				// truncated payload. A work factor above the cap is errTooLarge.
 				switch f.Name() {
 				case "scrypt_work_factor_23":
-					require.ErrorIs(t, err, vault.ErrTooLarge)
+					require.ErrorIs(t, err, codec.ErrTooLarge)
 				case "stream_no_nonce", "stream_short_nonce":
 					require.ErrorIs(t, err, vault.ErrTampered)
 				default:
@@ -122,7 +123,7 @@ func TestCCTVVectors(t *testing.T) {
 			require.Nil(t, out, "no plaintext released on failure")
 
 			// Through the full Open path nothing may open as a session.
-			s, err := vault.Open(v.file, vault.WithIdentities(ids...))
+			s, err := vault.Open(v.file, ids...)
 			require.Error(t, err)
 			require.Nil(t, s)
 		})
@@ -133,7 +134,7 @@ func TestCCTVVectors(t *testing.T) {
 // passphraseIdentity builds the package's scrypt identity for a vector
 // passphrase by going through FindIdentities.
 func passphraseIdentity(t *testing.T, p string) age.Identity {
-	ids, err := vault.FindIdentities(vault.WithIdentities(), vault.WithPassphrase(func() ([]byte, error) {
+	ids, err := findWith(optWithIdentities(), optWithPassphrase(func() ([]byte, error) {
 		return []byte(p), nil
 	}))
 	require.NoError(t, err)

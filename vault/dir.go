@@ -3,14 +3,12 @@ package vault
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"filippo.io/age"
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/internal/safefile"
+	"github.com/tgsession/tgsession/vault/internal/envelope"
 )
 
 // A Dir is a vault: a directory (mode 0700) of named entries, each one
@@ -31,11 +30,20 @@ import (
 //
 // The non-secret side index "exports.json" maps each auth_key_id to the
 // entries holding that key and the labels it was exported to (see
-// [WithExportLabel]), so that a second live copy of one key can be warned
+// [Dir.RecordExport]), so that a second live copy of one key can be warned
 // about.
+//
+// A Dir's knobs are its exported fields; set them before use.
 type Dir struct {
+	// LockTimeout is how long writers wait for the vault lock (30 s when
+	// zero).
+	LockTimeout time.Duration
+	// Warn receives warnings (an entry others may read, an index update
+	// deferred to the next write); nil prints them to standard error.
+	// Warnings never contain secrets.
+	Warn func(msg string)
+
 	path string
-	opts []Option
 }
 
 const (
@@ -43,51 +51,33 @@ const (
 	lockName     = ".lock"
 	indexName    = "exports.json"
 	maxIndexSize = 4 << 20
-	// DirMode and FileMode are the permissions of a vault directory and
+	// dirMode and fileMode are the permissions of a vault directory and
 	// of the files in it.
-	DirMode  fs.FileMode = 0o700
-	FileMode fs.FileMode = 0o600
+	dirMode  fs.FileMode = 0o700
+	fileMode fs.FileMode = 0o600
 )
 
-// DefaultDirPath returns the default vault directory:
-// $TGSESSION_VAULT_DIR, else $XDG_DATA_HOME/tgsession/vault, else
-// ~/.local/share/tgsession/vault.
-func DefaultDirPath() (string, error) {
-	if p := os.Getenv("TGSESSION_VAULT_DIR"); p != "" {
-		return p, nil
-	}
-	if p := os.Getenv("XDG_DATA_HOME"); p != "" {
-		return filepath.Join(p, "tgsession", "vault"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(home, ".local", "share", "tgsession", "vault"), nil
-}
-
 // InitDir opens the vault at path, creating it (and missing parents) with
-// mode 0700 if it does not exist. Options given here apply to every call
-// on the Dir, before the call's own options.
-func InitDir(path string, opts ...Option) (*Dir, error) {
+// mode 0700 if it does not exist.
+func InitDir(path string) (*Dir, error) {
 	if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(path, DirMode); err != nil {
+		if err := os.MkdirAll(path, dirMode); err != nil {
 			return nil, fmt.Errorf("vault: creating %s: %w", path, err)
 		}
-		if err := os.Chmod(path, DirMode); err != nil {
+		if err := os.Chmod(path, dirMode); err != nil {
 			return nil, fmt.Errorf("vault: %w", err)
 		}
 		if err := safefile.SyncDir(filepath.Dir(path)); err != nil {
 			return nil, fmt.Errorf("vault: %w", err)
 		}
 	}
-	return OpenDir(path, opts...)
+	return OpenDir(path)
 }
 
 // OpenDir opens the existing vault at path. It refuses a symbolic link, a
 // non-directory and, on Unix, a directory accessible by group or others
 // (ErrInsecure).
-func OpenDir(path string, opts ...Option) (*Dir, error) {
+func OpenDir(path string) (*Dir, error) {
 	st, err := os.Lstat(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -103,20 +93,25 @@ func OpenDir(path string, opts ...Option) (*Dir, error) {
 	case runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0:
 		return nil, errorf(ErrInsecure, "vault directory %s is accessible by group or others (mode %04o); run chmod 700 %s", path, st.Mode().Perm(), path)
 	}
-	return &Dir{path: path, opts: opts}, nil
+	return &Dir{path: path}, nil
 }
 
 // Path returns the vault's directory.
 func (d *Dir) Path() string { return d.path }
 
-func (d *Dir) config(opts []Option) *config {
-	return newConfig(append(slices.Clip(d.opts), opts...))
+func (d *Dir) config() *config {
+	c := newConfig()
+	if d.LockTimeout != 0 {
+		c.lockTimeout = d.LockTimeout
+	}
+	c.warn = d.Warn
+	return c
 }
 
 // ValidName reports whether name is a valid entry name: 1–64 bytes of
 // A–Z a–z 0–9 . _ -, not starting with '.', '_' or '-'.
 func ValidName(name string) bool {
-	if !validLabelName(name) {
+	if !envelope.ValidLabelName(name) {
 		return false
 	}
 	c := name[0]
@@ -132,44 +127,36 @@ func checkName(name string) error {
 
 func (d *Dir) entryPath(name string) string { return filepath.Join(d.path, name+entrySuffix) }
 
-// Warning reports a likely AUTH_KEY_DUPLICATED situation: one auth key
-// stored in several entries or exported to several places. It holds no
-// secret.
-type Warning struct {
-	KeyID   codec.KeyID
-	Entry   string
-	Message string
+// Put seals s to recipients ([FormBinary]) and stores it as entry name,
+// recording the time of sealing unless s.CreatedAt is set.
+// It fails with ErrExists if the entry exists (see [Dir.Replace]). The
+// warnings report that the same key is already stored in another entry or
+// was exported.
+func (d *Dir) Put(name string, s *Session, recipients ...age.Recipient) ([]Warning, error) {
+	return d.store(name, s, recipients, false)
 }
 
-func (w Warning) String() string { return w.Message }
+// Replace stores s as entry name, as [Dir.Put] does, replacing the entry
+// if it exists.
+func (d *Dir) Replace(name string, s *Session, recipients ...age.Recipient) ([]Warning, error) {
+	return d.store(name, s, recipients, true)
+}
 
-// Add seals s to recipients and stores it as entry name ([FormBinary]).
-// It fails with ErrExists if the entry exists, unless [Overwrite] is given.
-// [WithLabels] sets the envelope labels. The warnings report that the same
-// key is already stored in another entry or was exported.
-func (d *Dir) Add(name string, s *codec.Session, recipients []age.Recipient, opts ...Option) ([]Warning, error) {
+func (d *Dir) store(name string, s *Session, recipients []age.Recipient, overwrite bool) ([]Warning, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	cfg := d.config(opts)
-	sealed, err := Seal(s, FormBinary, recipients, append(slices.Clip(d.opts), opts...)...)
+	if s != nil && s.CreatedAt.IsZero() {
+		cp := *s
+		cp.CreatedAt = time.Now()
+		s = &cp
+	}
+	sealed, err := s.Seal(FormBinary, recipients...)
 	if err != nil {
 		return nil, err
 	}
-	return d.put(name, sealed, s.AuthKeyID(), cfg)
-}
-
-// Put seals the opened session s to recipients and stores it as entry name,
-// as [Dir.Add] does.
-func (d *Dir) Put(name string, s *Session, recipients []age.Recipient, opts ...Option) ([]Warning, error) {
-	if err := checkName(name); err != nil {
-		return nil, err
-	}
-	cfg := d.config(opts)
-	sealed, err := s.Seal(FormBinary, recipients, append(slices.Clip(d.opts), opts...)...)
-	if err != nil {
-		return nil, err
-	}
+	cfg := d.config()
+	cfg.overwrite = overwrite
 	return d.put(name, sealed, s.KeyID(), cfg)
 }
 
@@ -253,13 +240,13 @@ func (d *Dir) writeEntry(name string, sealed []byte, overwrite bool) error {
 }
 
 // readEntry reads entry name: a regular file, not a symbolic link, at most
-// MaxFileSize bytes.
+// maxFileSize bytes.
 func (d *Dir) readEntry(name string, cfg *config) ([]byte, error) {
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
 	p := d.entryPath(name)
-	b, err := readRegular(p, MaxFileSize, cfg)
+	b, err := readRegular(p, maxFileSize, cfg)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, errorf(ErrNotFound, "no entry %s in %s", name, d.path)
 	}
@@ -292,7 +279,7 @@ func readRegular(p string, limit int, cfg *config) ([]byte, error) {
 		cfg.warnf("%s is accessible by group or others (mode %04o); run chmod 600", p, fst.Mode().Perm())
 	}
 	if fst.Size() > int64(limit) {
-		return nil, errorf(ErrTooLarge, "%s is %d bytes, limit %d", p, fst.Size(), limit)
+		return nil, errorf(errTooLarge, "%s is %d bytes, limit %d", p, fst.Size(), limit)
 	}
 	b, err := readCapped(f, limit)
 	if err != nil {
@@ -301,76 +288,21 @@ func readRegular(p string, limit int, cfg *config) ([]byte, error) {
 	return b, nil
 }
 
-// Get opens entry name. With [WithExportLabel] it records the export and
-// returns warnings if the key was exported elsewhere before.
-func (d *Dir) Get(name string, opts ...Option) (*Session, []Warning, error) {
-	cfg := d.config(opts)
+// Get opens entry name with ids, as [Open] does. Record where its key is
+// exported with [Dir.RecordExport].
+func (d *Dir) Get(name string, ids ...age.Identity) (*Session, error) {
+	cfg := idConfig(ids)
+	cfg.warn = d.Warn
 	data, err := d.readEntry(name, cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	defer clear(data)
 	s, err := open(data, cfg)
 	if err != nil {
-		return nil, nil, at("entry "+name, err)
+		return nil, at("entry "+name, err)
 	}
-	if cfg.exportLabel == "" {
-		return s, nil, nil
-	}
-	warns, err := d.recordExport(name, s.KeyID(), cfg.exportLabel, cfg)
-	if err != nil {
-		s.Destroy()
-		return nil, nil, err
-	}
-	return s, warns, nil
-}
-
-// RecordExport records that the key of entry name, whose auth_key_id is id,
-// was exported to label, and returns warnings if it was exported to other
-// labels before. [Dir.Get] and [ExecEnv] call it for [WithExportLabel].
-func (d *Dir) RecordExport(name string, id codec.KeyID, label string) ([]Warning, error) {
-	return d.recordExport(name, id, label, d.config(nil))
-}
-
-// ValidExportLabel reports whether label is 1–64 bytes of
-// A–Z a–z 0–9 . _ - : @ / +.
-func ValidExportLabel(label string) bool {
-	if len(label) == 0 || len(label) > 64 {
-		return false
-	}
-	for i := 0; i < len(label); i++ {
-		c := label[i]
-		if !(validLabelName(string(c)) || strings.IndexByte(":@/+", c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
-
-func (d *Dir) recordExport(name string, id codec.KeyID, label string, cfg *config) ([]Warning, error) {
-	if !ValidExportLabel(label) {
-		return nil, errorf(ErrMalformed, "invalid export label (want 1–64 of A–Z a–z 0–9 . _ - : @ / +)")
-	}
-	if err := checkName(name); err != nil {
-		return nil, err
-	}
-	unlock, err := d.lock(cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	idx, err := d.settle(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := os.Lstat(d.entryPath(name)); err == nil {
-		idx.setEntry(name, id)
-	}
-	warns := idx.warnings(name, id, label)
-	idx.addExport(id, name, label, time.Now().UTC().Truncate(time.Second))
-	if err := d.writeIndex(idx); err != nil {
-		return nil, err
-	}
-	return warns, nil
+	return s, nil
 }
 
 // Entry describes a vault entry without opening it.
@@ -382,14 +314,6 @@ type Entry struct {
 	KeyID codec.KeyID
 	// Exports are the labels the key was exported to.
 	Exports []Export
-}
-
-// Export records one export of a key.
-type Export struct {
-	Label string    `json:"label"`
-	Entry string    `json:"entry"`
-	First time.Time `json:"first"`
-	Last  time.Time `json:"last"`
 }
 
 // List returns the entries, sorted by name, ignoring temporary and other
@@ -437,13 +361,13 @@ func (d *Dir) List() ([]Entry, error) {
 
 // Remove deletes entry name. Its export history stays in the index: the key
 // may still be live where it was exported. The deletion and the index change
-// are one unit, as for [Dir.Add]: nothing is deleted if the index cannot be
+// are one unit, as for [Dir.Put]: nothing is deleted if the index cannot be
 // read or the pending record cannot be written.
-func (d *Dir) Remove(name string, opts ...Option) error {
+func (d *Dir) Remove(name string) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	cfg := d.config(opts)
+	cfg := d.config()
 	unlock, err := d.lock(cfg)
 	if err != nil {
 		return err
@@ -488,9 +412,13 @@ func (d *Dir) Remove(name string, opts ...Option) error {
 // atomically; the envelope bytes are kept as they are. It returns the
 // number of entries rewritten; on an error in the second pass, the entries
 // before it are rekeyed and the rest are untouched.
-func (d *Dir) Rekey(recipients []age.Recipient, opts ...Option) (int, error) {
-	cfg := d.config(opts)
-	if err := checkRecipients(recipients, cfg); err != nil {
+func (d *Dir) Rekey(recipients []age.Recipient, ids ...age.Identity) (int, error) {
+	cfg := idConfig(ids)
+	cfg.warn = d.Warn
+	if d.LockTimeout != 0 {
+		cfg.lockTimeout = d.LockTimeout
+	}
+	if err := checkRecipients(recipients, false); err != nil {
 		return 0, err
 	}
 	ids, tried, err := loadIdentities(cfg)
@@ -515,7 +443,7 @@ func (d *Dir) Rekey(recipients []age.Recipient, opts ...Option) (int, error) {
 		if err != nil {
 			return nil, at("entry "+name, err)
 		}
-		plain, err := decryptAge(form, body, ids, tried, MaxEnvelopeSize)
+		plain, err := decryptAge(form, body, ids, tried, envelope.MaxSize)
 		if err != nil {
 			return nil, at("entry "+name, err)
 		}
@@ -560,274 +488,4 @@ func (d *Dir) lock(cfg *config) (func(), error) {
 		}
 	}
 	return unlock, nil
-}
-
-// index is the content of exports.json. It holds no secret: auth_key_ids
-// are public fingerprints (sent in clear with every MTProto message).
-type index struct {
-	Version int                   `json:"version"`
-	Keys    map[string]*keyRecord `json:"keys"`
-}
-
-type keyRecord struct {
-	Entries []string `json:"entries,omitempty"`
-	Exports []Export `json:"exports,omitempty"`
-}
-
-func parseKeyID(s string) (codec.KeyID, bool) {
-	var id codec.KeyID
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != len(id) {
-		return id, false
-	}
-	copy(id[:], b)
-	return id, true
-}
-
-func (d *Dir) readIndex() (*index, error) {
-	idx := &index{Version: 1, Keys: map[string]*keyRecord{}}
-	b, err := readRegular(filepath.Join(d.path, indexName), maxIndexSize, newConfig(nil))
-	if errors.Is(err, fs.ErrNotExist) {
-		return idx, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(b, idx); err != nil {
-		return nil, errorf(ErrMalformed, "%s is not valid JSON", indexName)
-	}
-	if err := idx.check(); err != nil {
-		return nil, err
-	}
-	return idx, nil
-}
-
-func (d *Dir) writeIndex(idx *index) error {
-	idx.prune()
-	b, err := json.MarshalIndent(idx, "", "  ")
-	if err != nil {
-		return fmt.Errorf("vault: %w", err)
-	}
-	hook("index:writing")
-	if err := fault("index:write"); err != nil {
-		return fmt.Errorf("vault: writing %s: %w", indexName, err)
-	}
-	if err := safefile.WriteFile(filepath.Join(d.path, indexName), append(b, '\n'), true); err != nil {
-		return fmt.Errorf("vault: writing %s: %w", indexName, err)
-	}
-	hook("index:committed")
-	return nil
-}
-
-// The pending record (exports.json.pending) makes an entry change and its
-// index change one unit. It holds the operation, the entry, for a put the
-// SHA-256 of the entry's new bytes, and the complete new index. It is
-// written atomically and fsynced before the entry changes; it applies (the
-// entry change happened) if the entry now holds exactly those bytes, or,
-// for a remove, if the entry is gone.
-const (
-	pendingName = indexName + ".pending"
-	opPut       = "put"
-	opRemove    = "remove"
-)
-
-type pendingRecord struct {
-	Version int    `json:"version"`
-	Op      string `json:"op"`
-	Entry   string `json:"entry"`
-	SHA256  string `json:"sha256,omitempty"`
-	Index   *index `json:"index"`
-}
-
-// loadIndex returns the index as it logically is: the pending record's
-// index if a write was interrupted after its commit point, else
-// exports.json. rec is the pending record found, if any (applied or not).
-// It takes no lock and changes nothing.
-func (d *Dir) loadIndex() (idx *index, rec *pendingRecord, err error) {
-	b, err := readRegular(filepath.Join(d.path, pendingName), maxIndexSize, newConfig(nil))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		idx, err = d.readIndex()
-		return idx, nil, err
-	case err != nil:
-		return nil, nil, err
-	}
-	rec = &pendingRecord{}
-	if err := json.Unmarshal(b, rec); err != nil || rec.Version != 1 || rec.Index == nil ||
-		!ValidName(rec.Entry) || (rec.Op != opPut && rec.Op != opRemove) {
-		return nil, nil, errorf(ErrMalformed, "%s is not a valid pending index record (remove it to go on; the index may then miss the last change)", pendingName)
-	}
-	if err := rec.Index.check(); err != nil {
-		return nil, nil, err
-	}
-	if d.pendingApplies(rec) {
-		return rec.Index, rec, nil
-	}
-	idx, err = d.readIndex()
-	return idx, rec, err
-}
-
-// pendingApplies reports whether the entry change of rec happened.
-func (d *Dir) pendingApplies(rec *pendingRecord) bool {
-	p := d.entryPath(rec.Entry)
-	if rec.Op == opRemove {
-		_, err := os.Lstat(p)
-		return errors.Is(err, fs.ErrNotExist)
-	}
-	b, err := readRegular(p, MaxFileSize, newConfig([]Option{WithWarnings(func(string) {})}))
-	if err != nil {
-		return false
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]) == rec.SHA256
-}
-
-// settle, called by writers under the lock, resolves a pending record left
-// by an interrupted write (writing its index if it applies, dropping it
-// otherwise) and returns the current index.
-func (d *Dir) settle(cfg *config) (*index, error) {
-	idx, rec, err := d.loadIndex()
-	if err != nil {
-		return nil, err
-	}
-	if rec != nil {
-		if d.pendingApplies(rec) {
-			if err := d.writeIndex(idx); err != nil {
-				return nil, err
-			}
-		}
-		if err := os.Remove(filepath.Join(d.path, pendingName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("vault: removing %s: %w", pendingName, err)
-		}
-	}
-	return idx, nil
-}
-
-// writePending writes rec atomically (temporary file, fsync, rename,
-// directory fsync). On failure nothing is left behind.
-func (d *Dir) writePending(rec *pendingRecord) error {
-	rec.Index.prune()
-	b, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
-		return fmt.Errorf("vault: %w", err)
-	}
-	if err := fault("index:pending"); err != nil {
-		return fmt.Errorf("vault: writing %s: %w", pendingName, err)
-	}
-	if err := safefile.WriteFile(filepath.Join(d.path, pendingName), append(b, '\n'), true); err != nil {
-		return fmt.Errorf("vault: writing %s: %w", pendingName, err)
-	}
-	hook("index:pending")
-	return nil
-}
-
-// dropPending removes the pending record after a failure before the commit
-// point. If that fails too, the record is left for loadIndex, which
-// discards it because the entry does not match it.
-func (d *Dir) dropPending() {
-	_ = os.Remove(filepath.Join(d.path, pendingName))
-}
-
-// commitPending writes idx as the index and removes the pending record,
-// after the commit point. If the index cannot be written (a full disk),
-// the pending record stays and keeps the change visible to readers until
-// the next writer completes it; the caller's operation has succeeded.
-func (d *Dir) commitPending(idx *index, cfg *config) {
-	if err := d.writeIndex(idx); err != nil {
-		cfg.warnf("vault %s: the index update is deferred to the next vault write (%v)", d.path, err)
-		return
-	}
-	if err := os.Remove(filepath.Join(d.path, pendingName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		cfg.warnf("vault %s: removing %s: %v", d.path, pendingName, err)
-	}
-}
-
-// check validates an index read from disk.
-func (x *index) check() error {
-	if x.Version != 1 {
-		return errorf(ErrUnsupported, "%s version %d", indexName, x.Version)
-	}
-	if x.Keys == nil {
-		x.Keys = map[string]*keyRecord{}
-	}
-	for k, r := range x.Keys {
-		if r == nil {
-			delete(x.Keys, k)
-		}
-	}
-	return nil
-}
-
-// prune drops records that hold neither entries nor exports.
-func (x *index) prune() {
-	for k, r := range x.Keys {
-		if len(r.Entries) == 0 && len(r.Exports) == 0 {
-			delete(x.Keys, k)
-		}
-	}
-}
-
-func (x *index) removeEntry(name string) {
-	for _, r := range x.Keys {
-		r.Entries = slices.DeleteFunc(r.Entries, func(e string) bool { return e == name })
-	}
-}
-
-func (x *index) setEntry(name string, id codec.KeyID) {
-	x.removeEntry(name)
-	r := x.Keys[id.String()]
-	if r == nil {
-		r = &keyRecord{}
-		x.Keys[id.String()] = r
-	}
-	r.Entries = append(r.Entries, name)
-	sort.Strings(r.Entries)
-}
-
-func (x *index) addExport(id codec.KeyID, name, label string, now time.Time) {
-	r := x.Keys[id.String()]
-	if r == nil {
-		r = &keyRecord{}
-		x.Keys[id.String()] = r
-	}
-	for i := range r.Exports {
-		if r.Exports[i].Label == label {
-			r.Exports[i].Last, r.Exports[i].Entry = now, name
-			return
-		}
-	}
-	r.Exports = append(r.Exports, Export{Label: label, Entry: name, First: now, Last: now})
-}
-
-// warnings describes the other places key id lives: other entries, and
-// exports to labels other than label.
-func (x *index) warnings(name string, id codec.KeyID, label string) []Warning {
-	r := x.Keys[id.String()]
-	if r == nil {
-		return nil
-	}
-	var out []Warning
-	var others []string
-	for _, e := range r.Entries {
-		if e != name {
-			others = append(others, e)
-		}
-	}
-	if len(others) > 0 {
-		out = append(out, Warning{KeyID: id, Entry: name, Message: fmt.Sprintf(
-			"auth key %s of entry %s is also stored in entry %s; using two copies of one auth key at once gets the account AUTH_KEY_DUPLICATED",
-			id, name, strings.Join(others, ", "))})
-	}
-	var labels []string
-	for _, e := range r.Exports {
-		if e.Label != label {
-			labels = append(labels, fmt.Sprintf("%q (from entry %s, last %s)", e.Label, e.Entry, e.Last.Format(time.RFC3339)))
-		}
-	}
-	if len(labels) > 0 && label != "" {
-		out = append(out, Warning{KeyID: id, Entry: name, Message: fmt.Sprintf(
-			"auth key %s of entry %s was already exported to %s; two live copies of one auth key get the account AUTH_KEY_DUPLICATED and the key revoked: use a separate login per place",
-			id, name, strings.Join(labels, ", "))})
-	}
-	return out
 }

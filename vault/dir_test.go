@@ -16,7 +16,7 @@ import (
 
 func newVault(t *testing.T) (*vault.Dir, *age.X25519Identity) {
 	t.Helper()
-	d, err := vault.InitDir(filepath.Join(t.TempDir(), "vault"))
+	d, err := initDirWith(filepath.Join(t.TempDir(), "vault"))
 	require.NoError(t, err)
 	return d, newX25519(t)
 }
@@ -31,38 +31,38 @@ func mode(t *testing.T, p string) os.FileMode {
 func TestDirLifecycle(t *testing.T) {
 	d, x := newVault(t)
 	recs := []age.Recipient{x.Recipient()}
-	idOpt := vault.WithIdentities(x)
+	idOpt := optWithIdentities(x)
 
-	warns, err := d.Add("bot-prod", testSession(t, 'a', 2), recs, vault.WithLabels(map[string]string{"env": "prod"}))
+	warns, err := addWith(d, "bot-prod", testSession(t, 'a', 2), recs, optWithLabels(map[string]string{"env": "prod"}))
 	require.NoError(t, err)
 	require.Empty(t, warns)
-	_, err = d.Add("bot-prod", testSession(t, 'b', 4), recs)
+	_, err = addWith(d, "bot-prod", testSession(t, 'b', 4), recs)
 	require.ErrorIs(t, err, vault.ErrExists)
-	_, err = d.Add("bot-dev", testSession(t, 'b', 4), recs)
+	_, err = addWith(d, "bot-dev", testSession(t, 'b', 4), recs)
 	require.NoError(t, err)
 
 	for _, bad := range []string{"", ".hidden", "-x", "a/b", "../x", "a b", strings.Repeat("a", 65), safefile.TempPrefix + "x"} {
-		_, err = d.Add(bad, testSession(t, 'a', 2), recs)
+		_, err = addWith(d, bad, testSession(t, 'a', 2), recs)
 		require.ErrorIs(t, err, vault.ErrMalformed, bad)
 	}
 
-	s, warns, err := d.Get("bot-prod", idOpt)
+	s, warns, err := getWith(d, "bot-prod", idOpt)
 	require.NoError(t, err)
 	require.Empty(t, warns)
 	requireKey(t, s, testKey('a'))
 	require.Equal(t, map[string]string{"env": "prod"}, s.Labels)
 	require.Equal(t, 2, s.DC)
 	s.Destroy()
-	_, _, err = d.Get("nope", idOpt)
+	_, _, err = getWith(d, "nope", idOpt)
 	require.ErrorIs(t, err, vault.ErrNotFound)
-	_, _, err = d.Get("bot-prod", vault.WithIdentities(newX25519(t)))
+	_, _, err = getWith(d, "bot-prod", optWithIdentities(newX25519(t)))
 	require.ErrorIs(t, err, vault.ErrWrongKey)
 	require.Contains(t, err.Error(), "entry bot-prod")
 
 	// Overwrite.
-	_, err = d.Add("bot-prod", testSession(t, 'c', 5), recs, vault.Overwrite())
+	_, err = addWith(d, "bot-prod", testSession(t, 'c', 5), recs, optOverwrite())
 	require.NoError(t, err)
-	s, _, err = d.Get("bot-prod", idOpt)
+	s, _, err = getWith(d, "bot-prod", idOpt)
 	require.NoError(t, err)
 	requireKey(t, s, testKey('c'))
 	s.Destroy()
@@ -88,14 +88,14 @@ func TestDirLifecycle(t *testing.T) {
 
 func TestDirPut(t *testing.T) {
 	d, x := newVault(t)
-	sealed, err := vault.Seal(fullSession(t), vault.FormText, []age.Recipient{x.Recipient()})
+	sealed, err := sealWith(fullSession(t), vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
-	s, err := vault.Open(sealed, vault.WithIdentities(x))
+	s, err := vault.Open(sealed, x)
 	require.NoError(t, err)
 	defer s.Destroy()
-	_, err = d.Put("full", s, []age.Recipient{x.Recipient()})
+	_, err = putWith(d, "full", s, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
-	got, _, err := d.Get("full", vault.WithIdentities(x))
+	got, err := d.Get("full", x)
 	require.NoError(t, err)
 	defer got.Destroy()
 	a, err := got.ToCodec()
@@ -107,7 +107,7 @@ func TestDirPut(t *testing.T) {
 
 func TestDirStaleTempFiles(t *testing.T) {
 	d, x := newVault(t)
-	_, err := d.Add("bot", testSession(t, 'a', 2), []age.Recipient{x.Recipient()})
+	_, err := addWith(d, "bot", testSession(t, 'a', 2), []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 	stale := filepath.Join(d.Path(), safefile.TempPrefix+"bot.age-123")
 	require.NoError(t, os.WriteFile(stale, []byte("age-encryption.org/v1\ntorn"), 0o600))
@@ -115,7 +115,7 @@ func TestDirStaleTempFiles(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
 	// The next writer removes it.
-	_, err = d.Add("other", testSession(t, 'b', 2), []age.Recipient{x.Recipient()})
+	_, err = addWith(d, "other", testSession(t, 'b', 2), []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 	_, err = os.Stat(stale)
 	require.ErrorIs(t, err, os.ErrNotExist)
@@ -124,10 +124,10 @@ func TestDirStaleTempFiles(t *testing.T) {
 func TestDirExportWarnings(t *testing.T) {
 	d, x := newVault(t)
 	recs := []age.Recipient{x.Recipient()}
-	_, err := d.Add("bot", testSession(t, 'a', 2), recs)
+	_, err := addWith(d, "bot", testSession(t, 'a', 2), recs)
 	require.NoError(t, err)
 	get := func(label string) []vault.Warning {
-		s, w, err := d.Get("bot", vault.WithIdentities(x), vault.WithExportLabel(label))
+		s, w, err := getWith(d, "bot", optWithIdentities(x), optWithExportLabel(label))
 		require.NoError(t, err)
 		s.Destroy()
 		return w
@@ -142,7 +142,7 @@ func TestDirExportWarnings(t *testing.T) {
 	requireNoSecret(t, w[0].Message, testKey('a'))
 
 	// The same key added under a second name warns too.
-	w, err = d.Add("bot-copy", testSession(t, 'a', 2), recs)
+	w, err = addWith(d, "bot-copy", testSession(t, 'a', 2), recs)
 	require.NoError(t, err)
 	require.Len(t, w, 1)
 	require.Contains(t, w[0].Message, "also stored in entry bot")
@@ -157,42 +157,42 @@ func TestDirExportWarnings(t *testing.T) {
 	requireNoSecret(t, string(idx), testKey('a'))
 	require.Contains(t, string(idx), testSession(t, 'a', 2).AuthKeyID().String())
 
-	_, _, err = d.Get("bot", vault.WithIdentities(x), vault.WithExportLabel("bad label"))
+	_, _, err = getWith(d, "bot", optWithIdentities(x), optWithExportLabel("bad label"))
 	require.ErrorIs(t, err, vault.ErrMalformed)
 
 	// A corrupt index is reported, not silently replaced.
 	require.NoError(t, os.WriteFile(filepath.Join(d.Path(), "exports.json"), []byte("{"), 0o600))
-	_, err = d.Add("x", testSession(t, 'c', 2), recs)
+	_, err = addWith(d, "x", testSession(t, 'c', 2), recs)
 	require.ErrorIs(t, err, vault.ErrMalformed)
 }
 
 func TestDirRekey(t *testing.T) {
 	d, x := newVault(t)
 	for i, name := range []string{"a", "b", "c"} {
-		_, err := d.Add(name, testSession(t, byte('a'+i), 2), []age.Recipient{x.Recipient()},
-			vault.WithLabels(map[string]string{"n": name}), vault.WithCreatedAt(fixedTime))
+		_, err := addWith(d, name, testSession(t, byte('a'+i), 2), []age.Recipient{x.Recipient()},
+			optWithLabels(map[string]string{"n": name}), optWithCreatedAt(fixedTime))
 		require.NoError(t, err)
 	}
 	h := newHybrid(t)
 	// Wrong identity: nothing changes.
 	before, err := os.ReadFile(filepath.Join(d.Path(), "a.age"))
 	require.NoError(t, err)
-	_, err = d.Rekey([]age.Recipient{h.Recipient()}, vault.WithIdentities(newX25519(t)))
+	_, err = rekeyWith(d, []age.Recipient{h.Recipient()}, optWithIdentities(newX25519(t)))
 	require.ErrorIs(t, err, vault.ErrWrongKey)
 	after, err := os.ReadFile(filepath.Join(d.Path(), "a.age"))
 	require.NoError(t, err)
 	testsecret.RequireSameBytes(t, before, after, "a failed rekey changed an entry")
 
-	_, err = d.Rekey([]age.Recipient{x.Recipient()}, vault.WithIdentities(x), vault.RequirePQ())
+	_, err = rekeyWith(d, []age.Recipient{x.Recipient()}, optWithIdentities(x), optRequirePQ())
 	require.ErrorIs(t, err, vault.ErrUnsupported)
 
-	n, err := d.Rekey([]age.Recipient{h.Recipient()}, vault.WithIdentities(x))
+	n, err := d.Rekey([]age.Recipient{h.Recipient()}, x)
 	require.NoError(t, err)
 	require.Equal(t, 3, n)
 	for i, name := range []string{"a", "b", "c"} {
-		_, _, err := d.Get(name, vault.WithIdentities(x))
+		_, err := d.Get(name, x)
 		require.ErrorIs(t, err, vault.ErrWrongKey)
-		s, _, err := d.Get(name, vault.WithIdentities(h))
+		s, err := d.Get(name, h)
 		require.NoError(t, err)
 		requireKey(t, s, testKey(byte('a'+i)))
 		require.Equal(t, name, s.Labels["n"])

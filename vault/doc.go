@@ -5,7 +5,7 @@
 //
 // # Sealed forms
 //
-// [Seal] writes one of three forms, and [Open] reads all three:
+// [Session.Seal] writes one of three forms, and [Open] reads all three:
 //
 //   - [FormText], one line for environment variables and CI secrets:
 //     "tgsession-age-v1:" followed by unpadded base64url of an age file. It
@@ -18,25 +18,28 @@
 //     session string encrypted with `age -r` opens with this package (its
 //     format is detected).
 //
-// [Seal] writes envelope version 2, which can also carry an attachment
-// ([WithAttachment]): the CLI puts the rest of a .session file there, so
-// that opening restores the whole file. Version 1 values keep opening.
+// [Session.Seal] writes envelope version 2, which can also carry an
+// attachment ([Session.SetAttachment]): the CLI puts the rest of a
+// .session file there, so that opening restores the whole file. Version 1
+// values keep opening. Everything sealed is a field of the [Session]
+// (which embeds [codec.Info]): no option changes what is written.
 //
-// A value that is not sealed fails closed with [ErrNotSealed] unless
-// [AllowPlaintext] is given.
+// A value that is not sealed fails closed with [ErrNotSealed].
 //
 // # Recipients and identities
 //
 // Native age keys (X25519, and the ML-KEM-768+X25519 post-quantum hybrid)
-// are always accepted; SSH keys only with [WithSSH]; age plugins never.
-// Passphrases (scrypt) are used only when [WithPassphrase] supplies one,
-// with the work factor capped at [DefaultMaxWorkFactor] so that a tampered
-// file cannot cost more than about a second; they are not for serverless
-// use. [RequirePQ] refuses classic recipients and identities.
+// are always accepted; SSH keys only with [KeySearch] SSH set; age plugins
+// never. Passphrases (scrypt) are used only when [KeySearch] Passphrase
+// supplies one, with the work factor capped at 18 so that a tampered file
+// cannot cost more than about a second; they are not for serverless use.
+// [KeySearch] RequirePQ refuses classic recipients and identities.
 //
-// Identities are found as sops users expect (see [FindIdentities]):
-// TGSESSION_AGE_KEY, TGSESSION_AGE_KEY_FILE, TGSESSION_AGE_KEY_CMD, the
-// files given with [WithIdentityFile] (age's -i, "-" for standard input),
+// Opening uses exactly the identities passed to it, as age's Decrypt does:
+// [Open] reads no environment variable and runs no command. Identities are
+// found, once and explicitly, by [KeySearch.Find], as sops users expect:
+// TGSESSION_AGE_KEY, TGSESSION_AGE_KEY_FILE, TGSESSION_AGE_KEY_CMD (killed
+// after its timeout), identity files (age's -i, "-" for standard input),
 // then $XDG_CONFIG_HOME/tgsession/keys.txt. Errors list every place tried
 // and never echo a key.
 //
@@ -52,7 +55,7 @@
 // memguard panics when mlock fails, and with a small RLIMIT_MEMLOCK it hangs
 // (memguard issues #147 and #173). Before its first use this package checks
 // RLIMIT_MEMLOCK and CAP_IPC_LOCK and returns a [*MemlockError] instead. The
-// opt-out, [AllowNoMlock] or TGSESSION_ALLOW_NO_MLOCK=1, keeps keys in
+// opt-out, TGSESSION_ALLOW_NO_MLOCK=1 in the environment, keeps keys in
 // ordinary memory with a warning. Importing memguard sets the process's
 // RLIMIT_CORE to zero (hard limit included), which child processes inherit.
 // This package never calls memguard.CatchInterrupt, CatchSignal or Purge:
@@ -61,9 +64,10 @@
 // # Serverless
 //
 // [OpenEnv] reads a sealed environment variable, removes it from the
-// environment and from /proc/self/environ, and opens it. [ExecEnv] prepares
-// the environment of a child process from sealed sources, as
-// `sops exec-env` does. The gotd/td session storage lives in the separate
+// environment and from /proc/self/environ, and opens it. Running a child
+// process with sessions from sealed sources (as `sops exec-env` does) is
+// the CLI's job, `tgsession exec`, not this package's. The gotd/td session
+// storage lives in the separate
 // module github.com/tgsession/tgsession/vault/gotdstorage, so that importing
 // this package does not pull in gotd.
 //
@@ -85,7 +89,7 @@
 // one buffer that is wiped once the key is in memguard, so no copy of the
 // session is left in age's buffers; what age and x/crypto leave in memory is
 // key material (identity secret keys, the file key, the payload key). Go
-// strings (from Export, ToCodec, ExecEnv) and the process's initial copy of
+// strings (from Export and ToCodec) and the process's initial copy of
 // the environment cannot be wiped. Builds with GOEXPERIMENT=runtimesecret
 // run decryption under runtime/secret.Do, which erases that key material
 // once it is freed.

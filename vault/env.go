@@ -6,53 +6,33 @@ import (
 	"os"
 	"strings"
 	"sync"
+
+	"filippo.io/age"
 )
 
 // OpenEnv opens the sealed session in the environment variable name, for
 // serverless and container deployments. It reads the variable, removes it
 // from the process environment (os.Unsetenv) and, on Linux, overwrites it in
 // the initial environment block so that /proc/self/environ no longer shows
-// it; then it opens the value as [Open] does. The variable is removed even
-// if opening fails, so it never reaches child processes.
+// it; then it opens the value with ids as [Open] does. The variable is
+// removed even if opening fails, so it never reaches child processes.
 //
-// Identities are searched as [FindIdentities] does, so the usual setup is
-// the sealed value in one variable and the identity in TGSESSION_AGE_KEY
-// (ideally provided by a different secret store: an attacker who can read
-// both has the session). [ScrubKeyEnv] also removes TGSESSION_AGE_KEY, and
-// [Undumpable] makes the process undumpable afterwards. Passphrase
-// (scrypt) identities are not used unless [WithPassphrase] is given.
+// The usual setup is the sealed value in one variable and the identity in
+// TGSESSION_AGE_KEY (ideally provided by a different secret store: an
+// attacker who can read both has the session), found with
+// KeySearch{Env: true, ScrubEnv: true}.Find() before OpenEnv.
 //
-// A plain session string in the variable fails with ErrNotSealed unless
-// [AllowPlaintext] is given. Scrubbing is best effort: when it is not
-// possible a warning is issued (see [WithWarnings]). Go's own copy of the
-// environment, made at process start, cannot be wiped.
-func OpenEnv(name string, opts ...Option) (*Session, error) {
-	cfg := newConfig(opts)
+// A plain session string in the variable fails with ErrNotSealed.
+// Scrubbing is best effort: when it is not possible a warning is printed
+// to standard error. Go's own copy of the environment, made at process
+// start, cannot be wiped.
+func OpenEnv(name string, ids ...age.Identity) (*Session, error) {
+	cfg := idConfig(ids)
 	data, err := takeEnv(name, cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer clear(data)
-	if cfg.scrubKeyEnv && !cfg.explicitIDs {
-		// Load the identities now, then remove the inline identity.
-		ids, tried, err := loadIdentities(cfg)
-		if _, ok := os.LookupEnv(EnvKey); ok {
-			os.Unsetenv(EnvKey)
-			if serr := scrubEnviron(EnvKey); serr != nil && !errors.Is(serr, errScrubUnsupported) {
-				cfg.warnf("could not scrub $%s from the initial environment block: %v", EnvKey, serr)
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-		cfg.identities, cfg.explicitIDs, cfg.tried = ids, true, tried
-		cfg.passphrase = nil // already in ids
-	}
-	if cfg.undumpable {
-		if err := setUndumpable(); err != nil {
-			cfg.warnf("could not make the process undumpable: %v", err)
-		}
-	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, errorf(ErrNotSealed, "$%s is empty", name)
 	}

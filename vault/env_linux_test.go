@@ -11,6 +11,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/stretchr/testify/require"
+	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/vault"
 	"golang.org/x/sys/unix"
 )
@@ -23,14 +24,14 @@ func init() {
 		if sealed == "" || key == "" {
 			return errors.New("setup: variables missing")
 		}
-		opts := []vault.Option{vault.WithoutDefaultKeys()}
+		opts := []opt{optWithoutDefaultKeys()}
 		if os.Getenv("VAULT_TEST_SCRUB_KEY") == "1" {
-			opts = append(opts, vault.ScrubKeyEnv())
+			opts = append(opts, optScrubKeyEnv())
 		}
 		if os.Getenv("VAULT_TEST_UNDUMPABLE") == "1" {
-			opts = append(opts, vault.Undumpable())
+			opts = append(opts, optUndumpable())
 		}
-		s, err := vault.OpenEnv("TG_SESSION", opts...)
+		s, err := openEnvWith("TG_SESSION", opts...)
 		if err != nil {
 			return err
 		}
@@ -84,7 +85,7 @@ func init() {
 
 func TestOpenEnvScrubsEnvironment(t *testing.T) {
 	x := newX25519(t)
-	sealed, err := vault.Seal(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
+	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 	for _, mode := range []struct{ scrubKey, undumpable string }{{"0", "0"}, {"1", "0"}, {"1", "1"}} {
 		t.Run("scrubkey="+mode.scrubKey+",undumpable="+mode.undumpable, func(t *testing.T) {
@@ -105,23 +106,23 @@ func TestOpenEnvScrubsEnvironment(t *testing.T) {
 func TestOpenEnvInProcess(t *testing.T) {
 	clearKeyEnv(t)
 	x := newX25519(t)
-	sealed, err := vault.Seal(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
+	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 
-	_, err = vault.OpenEnv("VAULT_TEST_UNSET")
+	_, err = openEnvWith("VAULT_TEST_UNSET")
 	require.ErrorIs(t, err, vault.ErrNotFound)
-	_, err = vault.OpenEnv("BAD=NAME")
+	_, err = openEnvWith("BAD=NAME")
 	require.ErrorIs(t, err, vault.ErrMalformed)
 
 	t.Setenv("VAULT_TEST_SEALED", string(sealed))
-	_, err = vault.OpenEnv("VAULT_TEST_SEALED")
+	_, err = openEnvWith("VAULT_TEST_SEALED")
 	require.ErrorIs(t, err, vault.ErrNoIdentity)
 	_, ok := os.LookupEnv("VAULT_TEST_SEALED")
 	require.False(t, ok, "unset even when opening fails")
 
 	t.Setenv("VAULT_TEST_SEALED", string(sealed))
 	t.Setenv(vault.EnvKey, x.String())
-	s, err := vault.OpenEnv("VAULT_TEST_SEALED")
+	s, err := openEnvWith("VAULT_TEST_SEALED")
 	require.NoError(t, err)
 	requireKey(t, s, testKey('a'))
 	s.Destroy()
@@ -129,20 +130,20 @@ func TestOpenEnvInProcess(t *testing.T) {
 	// Whitespace-only and empty values.
 	for _, v := range []string{"", "  \n"} {
 		t.Setenv("VAULT_TEST_SEALED", v)
-		_, err = vault.OpenEnv("VAULT_TEST_SEALED")
+		_, err = openEnvWith("VAULT_TEST_SEALED")
 		require.ErrorIs(t, err, vault.ErrNotSealed)
 	}
 
 	// Swapped variables: the identity in the session variable and the
 	// sealed value in the identity variable. Neither is echoed.
 	t.Setenv("VAULT_TEST_SEALED", x.String())
-	_, err = vault.OpenEnv("VAULT_TEST_SEALED")
+	_, err = openEnvWith("VAULT_TEST_SEALED")
 	require.ErrorIs(t, err, vault.ErrMalformed)
 	require.Contains(t, err.Error(), "$VAULT_TEST_SEALED")
 	requireNoSecret(t, err.Error(), idSecrets(x)...)
 	t.Setenv("VAULT_TEST_SEALED", string(sealed))
 	t.Setenv(vault.EnvKey, string(sealed))
-	_, err = vault.OpenEnv("VAULT_TEST_SEALED")
+	_, err = openEnvWith("VAULT_TEST_SEALED")
 	require.ErrorIs(t, err, vault.ErrMalformed)
 	require.Contains(t, err.Error(), "swapped")
 	requireNoSecret(t, err.Error(), sealed[20:80], idSecrets(x)[0])
@@ -150,11 +151,11 @@ func TestOpenEnvInProcess(t *testing.T) {
 	// A huge value is refused before decoding.
 	t.Setenv(vault.EnvKey, x.String())
 	t.Setenv("VAULT_TEST_SEALED", vault.TextPrefix+strings.Repeat("A", 1<<20))
-	_, err = vault.OpenEnv("VAULT_TEST_SEALED")
-	require.ErrorIs(t, err, vault.ErrTooLarge)
+	_, err = openEnvWith("VAULT_TEST_SEALED")
+	require.ErrorIs(t, err, codec.ErrTooLarge)
 
 	// Non-UTF-8 and NUL-free garbage.
 	t.Setenv("VAULT_TEST_SEALED", "\xff\xfe")
-	_, err = vault.OpenEnv("VAULT_TEST_SEALED")
+	_, err = openEnvWith("VAULT_TEST_SEALED")
 	require.ErrorIs(t, err, vault.ErrNotSealed)
 }

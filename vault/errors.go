@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/verr"
 )
 
 // Sentinel errors. Every error this package returns for bad input, a wrong
@@ -20,47 +22,49 @@ var (
 	// ErrWrongKey is returned (inside a [*WrongKeyError]) when none of the
 	// identities tried opens the sealed value. It also covers a stanza
 	// that was modified so that no identity recognises it any more.
-	ErrWrongKey = errors.New("no identity opens the sealed value")
+	ErrWrongKey = verr.ErrWrongKey
 	// ErrTampered is returned when the age header MAC or the payload
 	// authentication fails: the value was truncated, corrupted or tampered
 	// with after it was sealed.
-	ErrTampered = errors.New("sealed value is corrupted or was tampered with")
+	ErrTampered = verr.ErrTampered
 	// ErrMalformed is returned for input that is not well formed: a bad
 	// single-line envelope character, invalid armor, a malformed age header,
 	// a decrypted payload that is neither an envelope nor a session string,
 	// a malformed identity, or an identity where a sealed value belongs.
-	ErrMalformed = errors.New("malformed input")
-	// ErrTooLarge is returned for input above a size cap, checked before
-	// any decoding, and for an scrypt work factor above the configured cap.
-	ErrTooLarge = errors.New("input too large")
+	ErrMalformed = verr.ErrMalformed
 	// ErrUnsupported is returned for a version, recipient type or key type
 	// this package does not handle or was not allowed to use (SSH keys
-	// without [WithSSH], plugins, classic recipients under [RequirePQ]).
-	ErrUnsupported = errors.New("unsupported")
+	// without [KeySearch.SSH], plugins, classic recipients under [KeySearch.RequirePQ]).
+	ErrUnsupported = verr.ErrUnsupported
 	// ErrNoIdentity is returned (inside a [*NoIdentityError]) when no age
 	// identity was found in any of the places searched.
-	ErrNoIdentity = errors.New("no age identity found")
-	// ErrMemlockTooLow is returned (inside a [*MemlockError]) when the
-	// process may not lock enough memory to hold auth keys in memguard.
-	ErrMemlockTooLow = errors.New("locked-memory limit too low")
+	ErrNoIdentity = verr.ErrNoIdentity
 	// ErrNotSealed is returned when a sealed value is expected and the
 	// input is something else, such as a plain session string: the package
-	// fails closed unless [AllowPlaintext] is given.
-	ErrNotSealed = errors.New("value is not sealed")
+	// fails closed.
+	ErrNotSealed = verr.ErrNotSealed
 	// ErrNotFound is returned for an unset environment variable or a vault
 	// entry that does not exist.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = verr.ErrNotFound
 	// ErrExists is returned when a vault entry exists and overwriting was
 	// not requested.
-	ErrExists = errors.New("already exists")
+	ErrExists = verr.ErrExists
 	// ErrDestroyed is returned by [Session.WithKey] and the methods built on
 	// it after [Session.Destroy], or for a Session that never held a key.
-	ErrDestroyed = errors.New("session key destroyed")
+	ErrDestroyed = verr.ErrDestroyed
 	// ErrInsecure is returned for a vault directory or file whose
 	// permissions or type would expose it: group- or world-accessible,
 	// a symbolic link, or not a regular file.
-	ErrInsecure = errors.New("insecure file or directory")
+	ErrInsecure = verr.ErrInsecure
 )
+
+// errTooLarge is [codec.ErrTooLarge], wrapped by errors for input above a
+// size cap, checked before any decoding, and for an scrypt work factor
+// above the cap: one "too large" concept for codec and vault.
+var errTooLarge = codec.ErrTooLarge
+
+// errMemlockTooLow is wrapped by [*MemlockError].
+var errMemlockTooLow = errors.New("locked-memory limit too low")
 
 // NoIdentityError is returned when no identity was found. Tried lists every
 // place searched, as environment variable names and paths with the outcome
@@ -70,8 +74,7 @@ type NoIdentityError struct {
 }
 
 func (e *NoIdentityError) Error() string {
-	return "vault: no age identity found; tried: " + strings.Join(e.Tried, "; ") +
-		" (set TGSESSION_AGE_KEY, TGSESSION_AGE_KEY_FILE or TGSESSION_AGE_KEY_CMD, or pass -i FILE)"
+	return "vault: no age identity found; tried: " + strings.Join(e.Tried, "; ")
 }
 
 func (e *NoIdentityError) Unwrap() error { return ErrNoIdentity }
@@ -140,7 +143,7 @@ func (e *KeyCmdError) Unwrap() []error {
 
 // InsecureKeyFileError is returned for an identity file that group or
 // others may access, on Unix: it is refused, as OpenSSH refuses such private
-// keys, unless [AllowInsecureKeyFile] is given. Source says where the path
+// keys, unless [KeySearch.AllowInsecureFiles] is set. Source says where the path
 // came from ("-i PATH", "$TGSESSION_AGE_KEY_FILE=PATH", or the default
 // keys.txt path). It wraps ErrInsecure.
 type InsecureKeyFileError struct {
@@ -165,18 +168,21 @@ type MemlockError struct {
 }
 
 func (e *MemlockError) Error() string {
-	kib := (e.Locked + e.Need + 1023) / 1024
 	return fmt.Sprintf("vault: %s: RLIMIT_MEMLOCK is %d KiB with %d KiB already locked, "+
 		"and holding auth keys in locked memory needs %d KiB more; "+
-		"raise it (ulimit -l %d, docker run --ulimit memlock=%d:%d, or --cap-add IPC_LOCK), "+
+		"raise it (ulimit -l %d, or grant CAP_IPC_LOCK), "+
 		"or set TGSESSION_ALLOW_NO_MLOCK=1 to keep keys in ordinary, swappable memory",
-		ErrMemlockTooLow, e.Limit/1024, e.Locked/1024, e.Need/1024, kib, kib*1024, kib*1024)
+		errMemlockTooLow, e.Limit/1024, e.Locked/1024, e.Need/1024, e.NeedKiB())
 }
 
-func (e *MemlockError) Unwrap() error { return ErrMemlockTooLow }
+func (e *MemlockError) Unwrap() error { return errMemlockTooLow }
+
+// NeedKiB is the locked-memory limit, in KiB, that would be enough:
+// what is already locked plus what is needed, rounded up.
+func (e *MemlockError) NeedKiB() uint64 { return (e.Locked + e.Need + 1023) / 1024 }
 
 // errorf returns an error "vault: <msg>: <sentinel>" wrapping sentinel. The
 // message must be built from names, lengths and constants only.
 func errorf(sentinel error, format string, args ...any) error {
-	return fmt.Errorf("vault: "+format+": %w", append(args, sentinel)...)
+	return verr.Errorf(sentinel, format, args...)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // exampleSession stands in for a session parsed with codec (for example
-// codec.DecodeAs(Telethon) of a StringSession); its key is obviously fake.
+// codec.Decode of a Telethon StringSession); its key is obviously fake.
 func exampleSession() *codec.Session {
 	key, _ := codec.NewAuthKey(bytes.Repeat([]byte{'a'}, codec.AuthKeySize))
 	return &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}
@@ -25,16 +25,23 @@ func exampleSession() *codec.Session {
 // ideally in a different secret store.
 func ExampleOpenEnv() {
 	id, _ := age.GenerateX25519Identity()
-	sealed, err := vault.Seal(exampleSession(), vault.FormText, []age.Recipient{id.Recipient()})
+	s, _ := vault.NewSession(exampleSession())
+	sealed, err := s.Seal(vault.FormText, id.Recipient())
 	if err != nil {
 		log.Fatal(err)
 	}
+	s.Destroy()
 	os.Setenv("TG_SESSION", string(sealed))
 	os.Setenv(vault.EnvKey, id.String())
 	defer os.Unsetenv(vault.EnvKey)
 
-	// In the bot: open it. TG_SESSION is removed from the environment.
-	s, err := vault.OpenEnv("TG_SESSION", vault.WithoutDefaultKeys())
+	// In the bot: find the identity (once, explicitly), then open the
+	// value. TG_SESSION is removed from the environment.
+	ids, err := (&vault.KeySearch{Env: true, ScrubEnv: true}).Find()
+	if err != nil {
+		log.Fatal(err)
+	}
+	s, err = vault.OpenEnv("TG_SESSION", ids)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -53,16 +60,21 @@ func ExampleOpenEnv() {
 	// <nil>
 }
 
-func ExampleSeal() {
+func ExampleSession_Seal() {
 	id, _ := age.GenerateX25519Identity()
-	sealed, err := vault.Seal(exampleSession(), vault.FormText, []age.Recipient{id.Recipient()},
-		vault.WithLabels(map[string]string{"env": "prod"}))
+	s, err := vault.NewSession(exampleSession())
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(string(sealed[:len(vault.TextPrefix)]), len(sealed) < 1024)
+	s.Labels = map[string]string{"env": "prod"}
+	sealed, err := s.Seal(vault.FormText, id.Recipient())
+	s.Destroy()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(sealed[:len("tgsession-age-v1:")]), len(sealed) < 1024)
 
-	s, err := vault.Open(sealed, vault.WithIdentities(id))
+	s, err = vault.Open(sealed, id)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -82,18 +94,23 @@ func ExampleDir() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if _, err := d.Add("bot", exampleSession(), []age.Recipient{id.Recipient()}); err != nil {
+	s, _ := vault.NewSession(exampleSession())
+	if _, err := d.Put("bot", s, id.Recipient()); err != nil {
 		log.Fatal(err)
 	}
-	s, warns, err := d.Get("bot", vault.WithIdentities(id), vault.WithExportLabel("prod"))
+	s.Destroy()
+	s, err = d.Get("bot", id)
 	if err != nil {
 		log.Fatal(err)
 	}
-	s.Destroy()
+	defer s.Destroy()
+	warns, err := d.RecordExport("bot", s.KeyID(), "prod")
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(len(warns))
 	// Exporting the same key to a second place warns.
-	s, warns, _ = d.Get("bot", vault.WithIdentities(id), vault.WithExportLabel("laptop"))
-	s.Destroy()
+	warns, _ = d.RecordExport("bot", s.KeyID(), "laptop")
 	fmt.Println(len(warns))
 	// Output:
 	// 0

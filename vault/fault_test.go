@@ -24,11 +24,11 @@ import (
 )
 
 func childVault() (*vault.Dir, []age.Recipient, error) {
-	d, err := vault.OpenDir(os.Getenv("VAULT_TEST_DIR"))
+	d, err := openDirWith(os.Getenv("VAULT_TEST_DIR"))
 	if err != nil {
 		return nil, nil, err
 	}
-	recs, err := vault.ParseRecipients(strings.NewReader(os.Getenv("VAULT_TEST_RECIPIENT")))
+	recs, err := parseRecipientsWith(strings.NewReader(os.Getenv("VAULT_TEST_RECIPIENT")))
 	return d, recs, err
 }
 
@@ -56,7 +56,7 @@ func init() {
 		if os.Getenv("VAULT_TEST_OP") == "export" {
 			_, err = d.RecordExport(name, childSession('b', 4).AuthKeyID(), "staging")
 		} else {
-			_, err = d.Add(name, childSession('b', 4), recs, vault.Overwrite())
+			_, err = addWith(d, name, childSession('b', 4), recs, optOverwrite())
 		}
 		if err != nil {
 			return err
@@ -77,7 +77,7 @@ func init() {
 		if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n}); err != nil {
 			return err
 		}
-		_, err = d.Add("bot", childSession('b', 4), recs)
+		_, err = addWith(d, "bot", childSession('b', 4), recs)
 		if err == nil {
 			return errors.New("Add succeeded")
 		}
@@ -103,7 +103,7 @@ func writerLoop(d *vault.Dir, recs []age.Recipient, id string, n int) error {
 	shared := childSession('s', 2).AuthKeyID()
 	for j := 0; j < n; j++ {
 		name := fmt.Sprintf("w%s-%d", id, j)
-		if _, err := d.Add(name, childSession(byte('A'+j), 2), recs); err != nil {
+		if _, err := addWith(d, name, childSession(byte('A'+j), 2), recs); err != nil {
 			return err
 		}
 		if _, err := d.RecordExport("shared", shared, name); err != nil {
@@ -135,10 +135,10 @@ func TestCrashDuringWrite(t *testing.T) {
 	for _, st := range faultSteps {
 		for _, create := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/create=%v", st.step, create), func(t *testing.T) {
-				d, err := vault.InitDir(filepath.Join(t.TempDir(), "v"))
+				d, err := initDirWith(filepath.Join(t.TempDir(), "v"))
 				require.NoError(t, err)
 				if !create {
-					_, err = d.Add("bot", testSession(t, 'a', 2), recs)
+					_, err = addWith(d, "bot", testSession(t, 'a', 2), recs)
 					require.NoError(t, err)
 				}
 				out, err := child(t, "", "fault", []string{
@@ -150,7 +150,7 @@ func TestCrashDuringWrite(t *testing.T) {
 				ws := ee.Sys().(syscall.WaitStatus)
 				require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "child not killed at %s: %s", st.step, out)
 
-				s, _, err := d.Get("bot", vault.WithIdentities(x))
+				s, err := d.Get("bot", x)
 				switch {
 				case st.wantNew:
 					require.NoError(t, err)
@@ -182,7 +182,7 @@ func TestCrashDuringWrite(t *testing.T) {
 				}
 
 				// The next write succeeds and leaves no temporary file.
-				_, err = d.Add("next", testSession(t, 'c', 2), recs)
+				_, err = addWith(d, "next", testSession(t, 'c', 2), recs)
 				require.NoError(t, err)
 				des, err := os.ReadDir(d.Path())
 				require.NoError(t, err)
@@ -191,7 +191,7 @@ func TestCrashDuringWrite(t *testing.T) {
 				}
 				// The index is valid JSON and records the live entry once the
 				// entry is read with an export label.
-				s, _, err = d.Get("next", vault.WithIdentities(x), vault.WithExportLabel("t"))
+				s, _, err = getWith(d, "next", optWithIdentities(x), optWithExportLabel("t"))
 				require.NoError(t, err)
 				s.Destroy()
 			})
@@ -203,9 +203,9 @@ func TestCrashDuringWrite(t *testing.T) {
 		want int
 	}{{"index:writing", 1}, {"index:committed", 2}} {
 		t.Run("export/"+st.step, func(t *testing.T) {
-			d, err := vault.InitDir(filepath.Join(t.TempDir(), "v"))
+			d, err := initDirWith(filepath.Join(t.TempDir(), "v"))
 			require.NoError(t, err)
-			_, err = d.Add("bot", childSession('b', 4), recs)
+			_, err = addWith(d, "bot", childSession('b', 4), recs)
 			require.NoError(t, err)
 			_, err = d.RecordExport("bot", childSession('b', 4).AuthKeyID(), "prod")
 			require.NoError(t, err)
@@ -232,9 +232,9 @@ func TestCrashDuringWrite(t *testing.T) {
 func TestFullDiskWhileWritingIndex(t *testing.T) {
 	x := newX25519(t)
 	recs := []age.Recipient{x.Recipient()}
-	d, err := vault.InitDir(filepath.Join(t.TempDir(), "v"))
+	d, err := initDirWith(filepath.Join(t.TempDir(), "v"))
 	require.NoError(t, err)
-	_, err = d.Add("other", childSession('o', 2), recs)
+	_, err = addWith(d, "other", childSession('o', 2), recs)
 	require.NoError(t, err)
 	// An index far larger than an entry (about 500 bytes).
 	for i := range 40 {
@@ -256,7 +256,7 @@ func TestFullDiskWhileWritingIndex(t *testing.T) {
 	requireSameState(t, before, snapshot(t, d), "after Add failed on a full disk")
 
 	// The retry succeeds and the entry is indexed.
-	_, err = d.Add("bot", childSession('b', 4), recs)
+	_, err = addWith(d, "bot", childSession('b', 4), recs)
 	require.NoError(t, err)
 	requireIndexed(t, d, "bot", childSession('b', 4).AuthKeyID())
 }
@@ -266,9 +266,9 @@ func TestFullDiskWhileWritingIndex(t *testing.T) {
 func TestConcurrentWriters(t *testing.T) {
 	x := newX25519(t)
 	recs := []age.Recipient{x.Recipient()}
-	d, err := vault.InitDir(filepath.Join(t.TempDir(), "v"))
+	d, err := initDirWith(filepath.Join(t.TempDir(), "v"))
 	require.NoError(t, err)
-	_, err = d.Add("shared", childSession('s', 2), recs)
+	_, err = addWith(d, "shared", childSession('s', 2), recs)
 	require.NoError(t, err)
 	const procs, goroutines, n = 4, 4, 8
 	var wg sync.WaitGroup
@@ -313,7 +313,7 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 	require.Len(t, shared.Exports, (procs+goroutines)*n, "export records lost")
 	for _, e := range entries {
-		s, _, err := d.Get(e.Name, vault.WithIdentities(x))
+		s, err := d.Get(e.Name, x)
 		require.NoError(t, err, e.Name)
 		s.Destroy()
 	}

@@ -92,13 +92,13 @@ func TestGolden(t *testing.T) {
 			if g.pq {
 				rec = h.Recipient()
 			}
-			opts := []vault.Option{vault.WithLabels(map[string]string{"env": "golden"}), vault.WithCreatedAt(fixedTime),
-				vault.WithEnvelopeVersion(g.version)}
+			var att []byte
 			if g.attach {
-				opts = append(opts, vault.WithAttachment(vault.AttachmentFile, goldenAttachment))
+				att = goldenAttachment
 			}
 			var err error
-			sealed[i], err = vault.Seal(fullSession(t), g.form, []age.Recipient{rec}, opts...)
+			sealed[i], err = vault.SealCodec(fullSession(t), g.form, []age.Recipient{rec},
+				map[string]string{"env": "golden"}, fixedTime, g.version, att)
 			require.NoError(t, err)
 		})
 	}
@@ -115,9 +115,9 @@ func TestGolden(t *testing.T) {
 			require.NoError(t, err)
 
 			clearKeyEnv(t)
-			s, err := vault.OpenFile(p, vault.WithIdentityFile(idFile), vault.WithoutDefaultKeys(),
-				vault.AllowInsecureKeyFile(), // git does not keep mode 0600
-				vault.WithWarnings(func(string) {}))
+			s, err := openFileWith(p, optWithIdentityFile(idFile), optWithoutDefaultKeys(),
+				optAllowInsecureKeyFile(), // git does not keep mode 0600
+				optWithWarnings(func(string) {}))
 			require.NoError(t, err)
 			back, err := s.ToCodec()
 			require.NoError(t, err)
@@ -125,7 +125,7 @@ func TestGolden(t *testing.T) {
 			require.Equal(t, codec.Mtcute, s.Source)
 			require.Equal(t, "golden", s.Labels["env"])
 			require.True(t, fixedTime.Equal(s.CreatedAt))
-			kind, att := s.Attachment()
+			kind, att := attachmentOf(s)
 			if g.attach {
 				require.Equal(t, vault.AttachmentFile, kind)
 				require.Equal(t, goldenAttachment, att)

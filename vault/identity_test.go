@@ -9,6 +9,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/stretchr/testify/require"
+	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/vault"
 )
 
@@ -32,11 +33,11 @@ func writeFile(t *testing.T, path, content string, mode os.FileMode) {
 
 func TestFindIdentitiesNone(t *testing.T) {
 	cfg := clearKeyEnv(t)
-	_, err := vault.FindIdentities(vault.WithIdentityFile(filepath.Join(cfg, "missing.txt")))
+	_, err := findWith(optWithIdentityFile(filepath.Join(cfg, "missing.txt")))
 	require.Error(t, err, "an explicit -i file that does not exist is an error")
 	require.ErrorIs(t, err, os.ErrNotExist)
 
-	_, err = vault.FindIdentities()
+	_, err = findWith()
 	require.ErrorIs(t, err, vault.ErrNoIdentity)
 	var ne *vault.NoIdentityError
 	require.ErrorAs(t, err, &ne)
@@ -65,8 +66,8 @@ func TestFindIdentitiesSources(t *testing.T) {
 	writeFile(t, iFile, ids[4].String(), 0o600)
 	writeFile(t, filepath.Join(cfg, "tgsession", "keys.txt"), ids[5].String()+"\n", 0o600)
 
-	found, err := vault.FindIdentities(vault.WithIdentityFile(iFile),
-		vault.WithIdentityFile("-"), vault.WithStdin(strings.NewReader(ids[0].String())))
+	found, err := findWith(optWithIdentityFile(iFile),
+		optWithIdentityFile("-"), optWithStdin(strings.NewReader(ids[0].String())))
 	require.NoError(t, err)
 	require.Equal(t, 7, found.Len())
 	src := strings.Join(found.Sources(), "\n")
@@ -86,18 +87,18 @@ func TestFindIdentitiesSources(t *testing.T) {
 
 	// Each source alone opens a value sealed to its key.
 	for i, id := range ids {
-		sealed, err := vault.Seal(testSession(t, 'a', 2), vault.FormText, []age.Recipient{id.Recipient()})
+		sealed, err := sealWith(testSession(t, 'a', 2), vault.FormText, []age.Recipient{id.Recipient()})
 		require.NoError(t, err)
-		s, err := vault.Open(sealed, found.Option())
+		s, err := vault.Open(sealed, found)
 		require.NoError(t, err, "identity %d", i)
 		s.Destroy()
 	}
 
 	// A value sealed to another key fails and lists the sources, no keys.
 	other := newX25519(t)
-	sealed, err := vault.Seal(testSession(t, 'a', 2), vault.FormText, []age.Recipient{other.Recipient()})
+	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormText, []age.Recipient{other.Recipient()})
 	require.NoError(t, err)
-	_, err = vault.Open(sealed, vault.WithStdin(strings.NewReader(ids[0].String())), vault.WithIdentityFile("-"))
+	_, err = openWith(sealed, optWithStdin(strings.NewReader(ids[0].String())), optWithIdentityFile("-"))
 	require.ErrorIs(t, err, vault.ErrWrongKey)
 	require.Contains(t, err.Error(), "$TGSESSION_AGE_KEY_CMD (1 identity)")
 	requireNoSecret(t, err.Error(), all...)
@@ -106,7 +107,7 @@ func TestFindIdentitiesSources(t *testing.T) {
 func TestIdentitySourceErrors(t *testing.T) {
 	x := newX25519(t)
 	key := x.String()
-	sealed, err := vault.Seal(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
+	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 	cases := []struct {
 		name, env, value string
@@ -126,7 +127,7 @@ func TestIdentitySourceErrors(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			clearKeyEnv(t)
 			t.Setenv(c.env, c.value)
-			_, err := vault.FindIdentities()
+			_, err := findWith()
 			require.ErrorIs(t, err, c.want)
 			require.Contains(t, err.Error(), "$"+c.env)
 			requireNoSecret(t, err.Error(), idSecrets(x)...)
@@ -136,19 +137,19 @@ func TestIdentitySourceErrors(t *testing.T) {
 	t.Run("file is a directory", func(t *testing.T) {
 		clearKeyEnv(t)
 		t.Setenv(vault.EnvKeyFile, t.TempDir())
-		_, err := vault.FindIdentities()
+		_, err := findWith()
 		require.ErrorIs(t, err, vault.ErrMalformed)
 	})
 	t.Run("file too large", func(t *testing.T) {
 		clearKeyEnv(t)
 		t.Setenv(vault.EnvKeyFile, "/dev/zero")
-		_, err := vault.FindIdentities()
-		require.ErrorIs(t, err, vault.ErrTooLarge)
+		_, err := findWith()
+		require.ErrorIs(t, err, codec.ErrTooLarge)
 	})
 	t.Run("stdin twice", func(t *testing.T) {
 		clearKeyEnv(t)
-		_, err := vault.FindIdentities(vault.WithIdentityFile("-"), vault.WithIdentityFile("-"),
-			vault.WithStdin(strings.NewReader(key)))
+		_, err := findWith(optWithIdentityFile("-"), optWithIdentityFile("-"),
+			optWithStdin(strings.NewReader(key)))
 		require.ErrorIs(t, err, vault.ErrMalformed)
 	})
 	t.Run("group-readable file warns when allowed", func(t *testing.T) {
@@ -157,8 +158,8 @@ func TestIdentitySourceErrors(t *testing.T) {
 		writeFile(t, p, key, 0o644)
 		require.NoError(t, os.Chmod(p, 0o644))
 		var warns []string
-		found, err := vault.FindIdentities(vault.WithIdentityFile(p), vault.AllowInsecureKeyFile(),
-			vault.WithWarnings(func(m string) { warns = append(warns, m) }))
+		found, err := findWith(optWithIdentityFile(p), optAllowInsecureKeyFile(),
+			optWithWarnings(func(m string) { warns = append(warns, m) }))
 		require.NoError(t, err)
 		require.Equal(t, 1, found.Len())
 		require.Len(t, warns, 1)
@@ -167,7 +168,7 @@ func TestIdentitySourceErrors(t *testing.T) {
 	t.Run("default keys skipped", func(t *testing.T) {
 		cfg := clearKeyEnv(t)
 		writeFile(t, filepath.Join(cfg, "tgsession", "keys.txt"), key, 0o600)
-		_, err := vault.FindIdentities(vault.WithoutDefaultKeys())
+		_, err := (&vault.KeySearch{Env: true}).Find()
 		require.ErrorIs(t, err, vault.ErrNoIdentity)
 	})
 }
@@ -196,14 +197,14 @@ func changeLast(t testing.TB, s string) string {
 func TestParseRecipients(t *testing.T) {
 	x := newX25519(t)
 	h := newHybrid(t)
-	recs, err := vault.ParseRecipients(strings.NewReader("# team\n" + x.Recipient().String() + "\r\n\n  " + h.Recipient().String() + "\n"))
+	recs, err := parseRecipientsWith(strings.NewReader("# team\n" + x.Recipient().String() + "\r\n\n  " + h.Recipient().String() + "\n"))
 	require.NoError(t, err)
 	require.Len(t, recs, 2)
-	_, err = vault.ParseRecipients(strings.NewReader(h.Recipient().String()), vault.RequirePQ())
+	_, err = parseRecipientsWith(strings.NewReader(h.Recipient().String()), optRequirePQ())
 	require.NoError(t, err)
 	for name, c := range map[string]struct {
 		in   string
-		opts []vault.Option
+		opts []opt
 		want error
 	}{
 		"identity":     {x.String(), nil, vault.ErrMalformed},
@@ -211,17 +212,17 @@ func TestParseRecipients(t *testing.T) {
 		"bad checksum": {changeLast(t, x.Recipient().String()), nil, vault.ErrMalformed},
 		"plugin":       {"age1yubikey1qwertyqwertyqwerty", nil, vault.ErrUnsupported},
 		"unknown":      {"hello", nil, vault.ErrMalformed},
-		"pq policy":    {x.Recipient().String(), []vault.Option{vault.RequirePQ()}, vault.ErrUnsupported},
+		"pq policy":    {x.Recipient().String(), []opt{optRequirePQ()}, vault.ErrUnsupported},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := vault.ParseRecipients(strings.NewReader(c.in), c.opts...)
+			_, err := parseRecipientsWith(strings.NewReader(c.in), c.opts...)
 			require.ErrorIs(t, err, c.want)
 			requireNoSecret(t, err.Error(), idSecrets(x)...)
 		})
 	}
-	r, err := vault.IdentityRecipient(x)
+	r, err := recipientOf(x)
 	require.NoError(t, err)
 	require.Equal(t, x.Recipient().String(), r.(*age.X25519Recipient).String())
-	_, err = vault.IdentityRecipient(nil)
+	_, err = recipientOf(nil)
 	require.True(t, errors.Is(err, vault.ErrUnsupported))
 }

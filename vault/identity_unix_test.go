@@ -29,11 +29,11 @@ func TestInsecureIdentityFileRefused(t *testing.T) {
 			t.Run(strconv.FormatUint(uint64(mode), 8)+"/"+where, func(t *testing.T) {
 				cfg := clearKeyEnv(t)
 				var p string
-				var opts []vault.Option
+				var opts []opt
 				switch where {
 				case "-i":
 					p = filepath.Join(t.TempDir(), "key.txt")
-					opts = append(opts, vault.WithIdentityFile(p))
+					opts = append(opts, optWithIdentityFile(p))
 				case "$" + vault.EnvKeyFile:
 					p = filepath.Join(t.TempDir(), "key.txt")
 					t.Setenv(vault.EnvKeyFile, p)
@@ -43,9 +43,9 @@ func TestInsecureIdentityFileRefused(t *testing.T) {
 				writeFile(t, p, key+"\n", 0o600)
 				require.NoError(t, os.Chmod(p, mode))
 				var warns []string
-				opts = append(opts, vault.WithWarnings(func(m string) { warns = append(warns, m) }))
+				opts = append(opts, optWithWarnings(func(m string) { warns = append(warns, m) }))
 
-				_, err := vault.FindIdentities(opts...)
+				_, err := findWith(opts...)
 				require.ErrorIs(t, err, vault.ErrInsecure)
 				var ie *vault.InsecureKeyFileError
 				require.ErrorAs(t, err, &ie)
@@ -56,7 +56,7 @@ func TestInsecureIdentityFileRefused(t *testing.T) {
 				requireNoSecret(t, err.Error(), idSecrets(x)...)
 				require.Empty(t, warns)
 
-				found, err := vault.FindIdentities(append(opts, vault.AllowInsecureKeyFile())...)
+				found, err := findWith(append(opts, optAllowInsecureKeyFile())...)
 				require.NoError(t, err)
 				require.Equal(t, 1, found.Len())
 				require.Len(t, warns, 1)
@@ -64,7 +64,7 @@ func TestInsecureIdentityFileRefused(t *testing.T) {
 
 				require.NoError(t, os.Chmod(p, 0o600))
 				warns = nil
-				found, err = vault.FindIdentities(opts...)
+				found, err = findWith(opts...)
 				require.NoError(t, err)
 				require.Equal(t, 1, found.Len())
 				require.Empty(t, warns)
@@ -85,7 +85,7 @@ func TestKeyCmdTimeout(t *testing.T) {
 	t.Setenv(vault.EnvKeyCmd, "echo "+x.String()+"; sleep 20 & echo $! > "+pidFile+"; wait")
 	// Without the timeout the command would finish after 20 s with the key
 	// printed, and the search would succeed.
-	_, err := vault.FindIdentities(vault.WithoutDefaultKeys(), vault.WithKeyCmdTimeout(300*time.Millisecond))
+	_, err := findWith(optWithoutDefaultKeys(), optWithKeyCmdTimeout(300*time.Millisecond))
 	require.Error(t, err, "the key command was not stopped at its timeout")
 	var ke *vault.KeyCmdError
 	require.ErrorAs(t, err, &ke)
@@ -106,15 +106,15 @@ func TestKeyCmdTimeout(t *testing.T) {
 		"the key command's child survived the timeout")
 
 	// The default timeout is 10 s; a command that finishes in time works.
-	require.Equal(t, 10*time.Second, vault.DefaultKeyCmdTimeout)
+	require.Equal(t, 10*time.Second, vault.KeyCmdTimeout)
 	t.Setenv(vault.EnvKeyCmd, "echo "+x.String())
-	found, err := vault.FindIdentities(vault.WithoutDefaultKeys())
+	found, err := (&vault.KeySearch{Env: true}).Find()
 	require.NoError(t, err)
 	require.Equal(t, 1, found.Len())
 
 	// A non-zero exit is a KeyCmdError with the status, without output.
 	t.Setenv(vault.EnvKeyCmd, "echo "+x.String()+"; exit 7")
-	_, err = vault.FindIdentities(vault.WithoutDefaultKeys())
+	_, err = (&vault.KeySearch{Env: true}).Find()
 	require.ErrorAs(t, err, &ke)
 	require.Equal(t, 7, ke.ExitCode)
 	require.Zero(t, ke.Timeout)
@@ -124,7 +124,7 @@ func TestKeyCmdTimeout(t *testing.T) {
 	// A command that exits but leaves a background process holding its
 	// output (an agent it started) is used once the wait delay expires.
 	t.Setenv(vault.EnvKeyCmd, "echo "+x.String()+"; sleep 3 &")
-	found, err = vault.FindIdentities(vault.WithoutDefaultKeys())
+	found, err = (&vault.KeySearch{Env: true}).Find()
 	require.NoError(t, err)
 	require.Equal(t, 1, found.Len())
 }

@@ -59,14 +59,14 @@ func keygen(t *testing.T, dir string) (string, string) {
 func TestInteropAgeDecryptsSealed(t *testing.T) {
 	dir := t.TempDir()
 	keyFile, rec := keygen(t, dir)
-	recs, err := vault.ParseRecipients(strings.NewReader(rec))
+	recs, err := (&vault.KeySearch{}).ParseRecipients(strings.NewReader(rec))
 	require.NoError(t, err)
 	cs := fullSession(t)
 	for _, v := range []int{2, 1} {
 		for _, form := range []vault.Form{vault.FormBinary, vault.FormArmor, vault.FormText} {
 			t.Run(fmt.Sprintf("v%d/%s", v, form), func(t *testing.T) {
-				sealed, err := vault.Seal(cs, form, recs, vault.WithLabels(map[string]string{"env": "prod"}),
-					vault.WithCreatedAt(fixedTime), vault.WithEnvelopeVersion(v))
+				sealed, err := sealWith(cs, form, recs, optWithLabels(map[string]string{"env": "prod"}),
+					optWithCreatedAt(fixedTime), optWithEnvelopeVersion(v))
 				require.NoError(t, err)
 				var plain []byte
 				if form == vault.FormText {
@@ -99,9 +99,9 @@ printf '%s' "$v" | basenc --base64url -d | age -d -i "$2"`, "sh", f, keyFile)
 	}
 
 	// A vault entry is a plain age file.
-	d, err := vault.InitDir(filepath.Join(dir, "vault"))
+	d, err := initDirWith(filepath.Join(dir, "vault"))
 	require.NoError(t, err)
-	_, err = d.Add("bot", cs, recs)
+	_, err = addWith(d, "bot", cs, recs)
 	require.NoError(t, err)
 	plain := run(t, nil, ageBin(t, "age"), "-d", "-i", keyFile, filepath.Join(d.Path(), "bot.age"))
 	_, err = vault.UnmarshalEnvelope(plain)
@@ -170,7 +170,7 @@ func TestInteropAgeEncryptedStrings(t *testing.T) {
 					args = append(args, "-a")
 				}
 				sealed := run(t, []byte(v.Text+"\n"), ageBin(t, "age"), args...)
-				s, err := vault.Open(sealed)
+				s, err := openWith(sealed)
 				require.NoError(t, err, "%s armored=%v", v.Name, armored)
 				require.True(t, bytes.Equal(keyOf(t, s), key), "%s: wrong key", v.Name)
 				require.Equal(t, format, s.Source, v.Name)
@@ -207,22 +207,22 @@ func TestInteropSSH(t *testing.T) {
 	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(block), 0o600))
 
 	cs := testSession(t, 'a', 2)
-	sealed, err := vault.Seal(cs, vault.FormBinary, mustRecipients(t, string(ssh.MarshalAuthorizedKey(sp)), vault.WithSSH()))
+	sealed, err := sealWith(cs, vault.FormBinary, mustRecipients(t, string(ssh.MarshalAuthorizedKey(sp)), optWithSSH()))
 	require.NoError(t, err)
 	plain := run(t, sealed, ageBin(t, "age"), "-d", "-i", keyFile)
 	_, err = vault.UnmarshalEnvelope(plain)
 	require.NoError(t, err)
 
 	viaCLI := run(t, []byte("hello"), ageBin(t, "age"), "-R", filepath.Join(dir, "id.pub"))
-	_, err = vault.Open(viaCLI, vault.WithIdentityFile(keyFile), vault.WithoutDefaultKeys())
+	_, err = openWith(viaCLI, optWithIdentityFile(keyFile), optWithoutDefaultKeys())
 	require.ErrorIs(t, err, vault.ErrUnsupported, "SSH keys need the opt-in")
-	_, err = vault.Open(viaCLI, vault.WithIdentityFile(keyFile), vault.WithoutDefaultKeys(), vault.WithSSH())
+	_, err = openWith(viaCLI, optWithIdentityFile(keyFile), optWithoutDefaultKeys(), optWithSSH())
 	require.ErrorIs(t, err, vault.ErrMalformed, "decrypts, but hello is not a session")
 }
 
-func mustRecipients(t *testing.T, s string, opts ...vault.Option) []age.Recipient {
+func mustRecipients(t *testing.T, s string, opts ...opt) []age.Recipient {
 	t.Helper()
-	r, err := vault.ParseRecipients(strings.NewReader(s), opts...)
+	r, err := parseRecipientsWith(strings.NewReader(s), opts...)
 	require.NoError(t, err)
 	return r
 }
@@ -234,7 +234,7 @@ func TestInteropHybridNotInDebianAge(t *testing.T) {
 	h := newHybrid(t)
 	keyFile := filepath.Join(dir, "pq.txt")
 	require.NoError(t, os.WriteFile(keyFile, []byte(h.String()+"\n"), 0o600))
-	sealed, err := vault.Seal(testSession(t, 'a', 2), vault.FormBinary, []age.Recipient{h.Recipient()})
+	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormBinary, []age.Recipient{h.Recipient()})
 	require.NoError(t, err)
 	cmd := exec.Command(ageBin(t, "age"), "-d", "-i", keyFile)
 	cmd.Stdin = bytes.NewReader(sealed)

@@ -18,7 +18,7 @@ const oNoFollow = syscall.O_NOFOLLOW
 // renamed or removed), waiting at most timeout. The kernel releases the lock
 // if the holder dies, so a crashed writer never leaves a stale lock.
 func lockFile(path string, timeout time.Duration) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, FileMode)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, fileMode)
 	if err != nil {
 		return nil, fmt.Errorf("vault: opening lock file: %w", err)
 	}

@@ -5,10 +5,10 @@ import (
 	"sync"
 )
 
-// EnvAllowNoMlock names the environment variable that, set to "1", lets this
+// envAllowNoMlock names the environment variable that, set to "1", lets this
 // package keep auth keys in ordinary (swappable, dumpable) memory when the
-// process may not lock enough memory. See [AllowNoMlock].
-const EnvAllowNoMlock = "TGSESSION_ALLOW_NO_MLOCK"
+// process may not lock enough memory, unless TGSESSION_ALLOW_NO_MLOCK=1.
+const envAllowNoMlock = "TGSESSION_ALLOW_NO_MLOCK"
 
 // maxOpen bounds the number of locked buffers this package holds at once
 // (one per WithKey call or enclave creation, each pinning 2 pages while it
@@ -66,11 +66,11 @@ func keyMode(cfg *config) (heap bool, err error) {
 	}
 	guard.mode, guard.err = modeHeap, err
 	cfg.warnf("%s", "WARNING: auth keys are held in ORDINARY MEMORY, not locked memory: they can be swapped to disk "+
-		"and appear in core dumps ("+EnvAllowNoMlock+"=1 or AllowNoMlock is set, and the locked-memory limit is too low: "+
+		"and appear in core dumps ("+envAllowNoMlock+"=1 is set, and the locked-memory limit is too low: "+
 		err.Error()+")")
 	return true, nil
 }
 
 func (c *config) noMlockAllowed() bool {
-	return c.allowNoMlock || os.Getenv(EnvAllowNoMlock) == "1"
+	return os.Getenv(envAllowNoMlock) == "1"
 }

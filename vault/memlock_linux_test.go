@@ -24,18 +24,18 @@ func init() {
 		if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, lim); err != nil {
 			return err
 		}
-		ids, err := vault.ParseIdentities(strings.NewReader(os.Getenv("VAULT_TEST_ID")))
+		ids, err := parseIdentitiesWith(strings.NewReader(os.Getenv("VAULT_TEST_ID")))
 		if err != nil {
 			return err
 		}
-		s, err := vault.Open([]byte(os.Getenv("VAULT_TEST_SEALED")), vault.WithIdentities(ids...))
+		s, err := openWith([]byte(os.Getenv("VAULT_TEST_SEALED")), optWithIdentities(ids...))
 		want := os.Getenv("VAULT_TEST_WANT")
 		switch {
 		case want == "memlock" && errors.Is(err, vault.ErrMemlockTooLow):
 			os.Stdout.WriteString("ERROR: " + err.Error() + "\n")
 			// A second attempt fails the same way, quickly.
-			if _, err2 := vault.Open([]byte(os.Getenv("VAULT_TEST_SEALED")), vault.WithIdentities(ids...)); !errors.Is(err2, vault.ErrMemlockTooLow) {
-				return errors.New("second open did not fail with ErrMemlockTooLow")
+			if _, err2 := openWith([]byte(os.Getenv("VAULT_TEST_SEALED")), optWithIdentities(ids...)); !errors.Is(err2, vault.ErrMemlockTooLow) {
+				return errors.New("second open did not fail with errMemlockTooLow")
 			}
 			return nil
 		case want == "heap" && err == nil:
@@ -59,7 +59,7 @@ func init() {
 
 func TestMemlockPreflight(t *testing.T) {
 	x := newX25519(t)
-	sealed, err := vault.Seal(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
+	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 	var attr *syscall.SysProcAttr
 	bin := ""
@@ -107,20 +107,20 @@ func vmLckKiB(t *testing.T) int {
 // Destroy of a locked buffer would show here).
 func TestVmLckReturnsToBaseline(t *testing.T) {
 	x := newX25519(t)
-	sealed, err := vault.Seal(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
+	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 	cycle := func() {
-		s, err := vault.Open(sealed, vault.WithIdentities(x))
+		s, err := vault.Open(sealed, x)
 		require.NoError(t, err)
 		require.NoError(t, s.WithKey(func(*[256]byte) error { return nil }))
 		cs, err := s.ToCodec()
 		require.NoError(t, err)
 		cs.Wipe()
-		_, err = s.Seal(vault.FormText, []age.Recipient{x.Recipient()})
+		_, err = sealSessionWith(s, vault.FormText, []age.Recipient{x.Recipient()})
 		require.NoError(t, err)
 		s.Destroy()
 		// A failing open must not leak either.
-		_, err = vault.Open(sealed[:len(sealed)-3], vault.WithIdentities(x))
+		_, err = vault.Open(sealed[:len(sealed)-3], x)
 		require.Error(t, err)
 	}
 	cycle() // memguard's key Coffer is created on first use

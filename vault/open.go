@@ -14,6 +14,8 @@ import (
 	"filippo.io/age"
 	"filippo.io/age/armor"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/envelope"
+	"github.com/tgsession/tgsession/vault/internal/stream"
 )
 
 // Form is the outer form of a sealed value.
@@ -21,7 +23,7 @@ type Form int
 
 const (
 	// FormText is the single-line form for environment variables:
-	// [TextPrefix] followed by the unpadded base64url encoding of an age
+	// [textPrefix] followed by the unpadded base64url encoding of an age
 	// file. It contains no whitespace.
 	FormText Form = iota + 1
 	// FormBinary is a binary age file, as written by age without -a.
@@ -41,61 +43,51 @@ func (f Form) String() string {
 	return fmt.Sprintf("Form(%d)", int(f))
 }
 
-// ParseForm returns the Form named name ("text", "binary" or "armor").
-func ParseForm(name string) (Form, error) {
-	for f, n := range formNames {
-		if n == name {
-			return f, nil
-		}
-	}
-	return 0, errorf(ErrUnsupported, "unknown sealed form name (want text, binary or armor)")
-}
-
 const (
 	textPrefixBase = "tgsession-age-"
-	// TextPrefix starts every value in [FormText]. The version in it is the
+	// textPrefix starts every value in [FormText]. The version in it is the
 	// version of the outer form; the envelope inside has its own.
-	TextPrefix  = "tgsession-age-v1:"
+	textPrefix  = "tgsession-age-v1:"
 	ageIntro    = "age-encryption.org/"
 	ageIntroV1  = "age-encryption.org/v1\n"
 	armorHeader = armor.Header
-	// MaxTextSize is the largest [FormText] value accepted, in bytes,
+	// maxTextSize is the largest [FormText] value accepted, in bytes,
 	// checked before decoding.
-	MaxTextSize = 16 << 10
-	// MaxFileSize is the largest binary or armored sealed value accepted,
-	// in bytes, checked before decoding: room for a [MaxEnvelopeSize]
+	maxTextSize = 16 << 10
+	// maxFileSize is the largest binary or armored sealed value accepted,
+	// in bytes, checked before decoding: room for a [envelope.MaxSize]
 	// payload, armored. Only an envelope with an attachment comes near it.
-	MaxFileSize = 2 << 20
+	maxFileSize = 2 << 20
 )
 
 // Open opens a sealed session in any form: [FormText], a binary age file or
-// an armored one. The age payload may be a tgsession envelope or a plain
-// session string (Telethon, Pyrogram, …) that someone encrypted with the age
-// CLI; the result's Source is then the string's format. A value that is not
-// sealed at all fails with ErrNotSealed unless [AllowPlaintext] is given.
+// an armored one, with exactly the identities ids (an [*Identities] from
+// [KeySearch.Find], or any age identities). It reads no environment
+// variable and runs no command: with no identities it fails with a
+// [*NoIdentityError]. The age payload may be a tgsession envelope or a
+// plain session string (Telethon, Pyrogram, …) that someone encrypted with
+// the age CLI; the result's Source is then the string's format (see
+// [OpenAs]). A value that is not sealed at all fails with ErrNotSealed.
 //
-// Identities come from [WithIdentities] or are searched as
-// [FindIdentities] does. The auth key is moved from the decrypted buffer
-// straight into memguard memory, and the buffer is wiped.
-func Open(data []byte, opts ...Option) (*Session, error) {
-	return open(data, newConfig(opts))
+// The auth key is moved from the decrypted buffer straight into memguard
+// memory, and the buffer is wiped.
+func Open(data []byte, ids ...age.Identity) (*Session, error) {
+	return open(data, idConfig(ids))
 }
 
-// OpenReader reads a sealed value from r (at most [MaxFileSize] bytes) and
-// opens it as [Open] does.
-func OpenReader(r io.Reader, opts ...Option) (*Session, error) {
-	b, err := readCapped(r, MaxFileSize)
-	defer clear(b)
-	if err != nil {
-		return nil, fmt.Errorf("vault: reading sealed value: %w", err)
-	}
-	return open(b, newConfig(opts))
+// OpenAs opens data as [Open] does, but decodes a plain session string
+// payload as format f instead of detecting it, for strings that fit more
+// than one format. A tgsession envelope names its own format.
+func OpenAs(data []byte, f codec.Format, ids ...age.Identity) (*Session, error) {
+	cfg := idConfig(ids)
+	cfg.format = f
+	return open(data, cfg)
 }
 
-// OpenFile reads the sealed value in the file at path (at most
-// [MaxFileSize] bytes; pipes are allowed) and opens it as [Open] does.
-func OpenFile(path string, opts ...Option) (*Session, error) {
-	return openFile(path, newConfig(opts))
+// OpenFile reads the sealed value in the file at path (at most 2 MiB;
+// pipes are allowed) and opens it as [Open] does; errors name the path.
+func OpenFile(path string, ids ...age.Identity) (*Session, error) {
+	return openFile(path, idConfig(ids))
 }
 
 func openFile(path string, cfg *config) (*Session, error) {
@@ -107,7 +99,7 @@ func openFile(path string, cfg *config) (*Session, error) {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
 	defer f.Close()
-	b, err := readCapped(f, MaxFileSize)
+	b, err := readCapped(f, maxFileSize)
 	defer clear(b)
 	if err != nil {
 		return nil, at(path, err)
@@ -124,16 +116,13 @@ func open(data []byte, cfg *config) (s *Session, err error) {
 func openInner(data []byte, cfg *config) (*Session, error) {
 	form, body, err := detectForm(data)
 	if err != nil {
-		if errors.Is(err, ErrNotSealed) && cfg.allowPlain {
-			return sessionFromText(data, cfg)
-		}
 		return nil, err
 	}
 	ids, tried, err := loadIdentities(cfg)
 	if err != nil {
 		return nil, err
 	}
-	plain, err := decryptAge(form, body, ids, tried, MaxEnvelopeSize)
+	plain, err := decryptAge(form, body, ids, tried, envelope.MaxSize)
 	if err != nil {
 		return nil, err
 	}
@@ -144,8 +133,8 @@ func openInner(data []byte, cfg *config) (*Session, error) {
 // detectForm recognises the outer form of data and returns the bytes to
 // give age (the decoded age file for FormText). Sizes are checked first.
 func detectForm(data []byte) (Form, []byte, error) {
-	if len(data) > MaxFileSize {
-		return 0, nil, errorf(ErrTooLarge, "sealed value of %d bytes, limit %d", len(data), MaxFileSize)
+	if len(data) > maxFileSize {
+		return 0, nil, errorf(errTooLarge, "sealed value of %d bytes, limit %d", len(data), maxFileSize)
 	}
 	switch {
 	case len(data) == 0:
@@ -171,18 +160,18 @@ func detectForm(data []byte) (Form, []byte, error) {
 		return 0, nil, errorf(ErrMalformed, "the value is a PEM block but not an armored age file")
 	}
 	if f, err := codec.Detect(unsafe.String(unsafe.SliceData(t), len(t))); err == nil {
-		return 0, nil, errorf(ErrNotSealed, "the value looks like a plain %s session string; seal it first (or allow plaintext explicitly)", f)
+		return 0, nil, errorf(ErrNotSealed, "the value looks like a plain %s session string; seal it first ", f)
 	}
-	return 0, nil, errorf(ErrNotSealed, "the value is not a sealed session (want %s…, an age file or an armored age file)", TextPrefix)
+	return 0, nil, errorf(ErrNotSealed, "the value is not a sealed session (want %s…, an age file or an armored age file)", textPrefix)
 }
 
 // decodeText decodes a FormText value: the exact prefix, then unpadded
 // base64url with nothing else, except for one final line ending.
 func decodeText(data []byte) ([]byte, error) {
-	if len(data) > MaxTextSize {
-		return nil, errorf(ErrTooLarge, "single-line sealed value of %d bytes, limit %d", len(data), MaxTextSize)
+	if len(data) > maxTextSize {
+		return nil, errorf(errTooLarge, "single-line sealed value of %d bytes, limit %d", len(data), maxTextSize)
 	}
-	if !bytes.HasPrefix(data, []byte(TextPrefix)) {
+	if !bytes.HasPrefix(data, []byte(textPrefix)) {
 		rest := data[len(textPrefixBase):]
 		if len(rest) > 1 && rest[0] == 'v' {
 			i := 1
@@ -190,12 +179,12 @@ func decodeText(data []byte) ([]byte, error) {
 				i++
 			}
 			if i > 1 && i < len(rest) && rest[i] == ':' {
-				return nil, errorf(ErrUnsupported, "single-line sealed value of an unknown version (this build reads %s)", TextPrefix)
+				return nil, errorf(ErrUnsupported, "single-line sealed value of an unknown version (this build reads %s)", textPrefix)
 			}
 		}
 		return nil, errorf(ErrMalformed, "single-line sealed value with a malformed prefix")
 	}
-	body := data[len(TextPrefix):]
+	body := data[len(textPrefix):]
 	if bytes.HasSuffix(body, []byte("\r\n")) {
 		body = body[:len(body)-2]
 	} else if bytes.HasSuffix(body, []byte("\n")) {
@@ -203,7 +192,7 @@ func decodeText(data []byte) ([]byte, error) {
 	}
 	for i, c := range body {
 		if !isBase64URL(c) {
-			return nil, errorf(ErrMalformed, "single-line sealed value: %s at offset %d", describeByte(c), len(TextPrefix)+i)
+			return nil, errorf(ErrMalformed, "single-line sealed value: %s at offset %d", describeByte(c), len(textPrefix)+i)
 		}
 	}
 	bin, err := base64.RawURLEncoding.Strict().DecodeString(string(body))
@@ -273,7 +262,7 @@ func decryptAge(form Form, data []byte, ids []age.Identity, tried []string, maxP
 		return nil, classifyDecrypt(err, tried)
 	}
 	defer clear(fileKey)
-	return decryptPayload(fileKey, bin[len(hdr):], maxPlain)
+	return stream.DecryptPayload(fileKey, bin[len(hdr):], maxPlain)
 }
 
 // knownStanzas are the recipient types named in errors; others are shown as
@@ -320,11 +309,12 @@ func classifyDecrypt(err error, tried []string) error {
 // sessionFromPlaintext builds a Session from a decrypted payload: an
 // envelope, or a plain session string.
 func sessionFromPlaintext(plain []byte, cfg *config) (*Session, error) {
-	if len(plain) >= len(envelopeMagic) && string(plain[:len(envelopeMagic)]) == envelopeMagic {
-		s, off, err := unmarshalEnvelope(plain)
+	if len(plain) >= len(envelope.Magic) && string(plain[:len(envelope.Magic)]) == envelope.Magic {
+		m, off, err := envelope.Unmarshal(plain)
 		if err != nil {
 			return nil, err
 		}
+		s := &Session{Info: m.Info, Labels: m.Labels, CreatedAt: m.CreatedAt, EnvelopeVersion: m.Version, att: m.Att}
 		box, err := newKeyBox(plain[off:off+codec.AuthKeySize], cfg)
 		if err != nil {
 			return nil, err

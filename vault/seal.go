@@ -6,85 +6,53 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"filippo.io/age"
 	"filippo.io/age/armor"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/envelope"
 )
 
 // Seal encrypts s to recipients in the given form: the envelope holding
-// every field of s (including its Source format), the labels given with
-// [WithLabels], the attachment given with [WithAttachment] and, except in
-// [FormText], the creation time, encrypted with age.
+// every field of s (including its Source format), its Labels, its
+// attachment (see [Session.SetAttachment]) and its CreatedAt (none when
+// zero), encrypted with age, in envelope version s.EnvelopeVersion.
+// Sealing an opened session keeps its attachment byte for byte.
 //
 // [FormText] is the single-line form for environment variables, the
-// smallest correct form: it leaves out the creation time (unless
-// [WithCreatedAt] is given), and a Telethon session sealed to one X25519
+// smallest correct form: a Telethon session sealed to one X25519
 // recipient is 644 bytes, to one hybrid post-quantum recipient about 2.6
 // KiB (docs/envelope.md §1.1 has the table). [FormBinary] and [FormArmor]
 // are ordinary age files; `age -d` decrypts them to the binary envelope
 // described in docs/envelope.md, which holds the raw auth key: treat that
 // output as the secret it is.
 //
-// Seal writes envelope version 2, which tgsession releases before it
-// cannot read; [WithEnvelopeVersion](1) writes version 1 for them.
+// Envelope version 2 (the default) cannot be read by tgsession releases
+// before it; version 1 can. A passphrase (scrypt) recipient must be the only one, and
+// post-quantum recipients cannot be mixed with classic ones.
 //
 // The age library copies the plaintext into internal buffers that cannot be
 // wiped; the envelope buffer built here is wiped.
-func Seal(s *codec.Session, form Form, recipients []age.Recipient, opts ...Option) ([]byte, error) {
+func (s *Session) Seal(form Form, recipients ...age.Recipient) ([]byte, error) {
 	if s == nil {
 		return nil, errorf(ErrMalformed, "nil session")
 	}
-	cfg := newConfig(opts)
-	if err := s.Validate(); err != nil {
-		return nil, fmt.Errorf("vault: %w: %w", ErrMalformed, err)
-	}
-	m := metaFromCodec(s)
-	m.Labels = cfg.labels
-	m.CreatedAt = cfg.sealTime(form)
-	att, err := cfg.attachment(nil)
-	if err != nil {
-		return nil, err
-	}
-	plain, err := marshalEnvelope(m, att, cfg.envelopeVersion(), func(dst []byte) error {
-		s.Key.RevealTo(dst)
-		return nil
-	})
+	plain, err := s.envelope()
 	if err != nil {
 		return nil, err
 	}
 	defer clear(plain)
-	return encrypt(plain, form, recipients, cfg)
-}
-
-// Seal encrypts s to recipients, as the package-level [Seal] does. Labels
-// are s.Labels unless [WithLabels] is given, and the attachment is s's
-// (kept byte for byte) unless [WithAttachment] or [WithoutAttachment] is
-// given. The creation time is now (not recorded in [FormText]) unless
-// [WithCreatedAt] is given.
-func (s *Session) Seal(form Form, recipients []age.Recipient, opts ...Option) ([]byte, error) {
-	cfg := newConfig(opts)
-	plain, err := s.envelope(cfg, form)
-	if err != nil {
-		return nil, err
-	}
-	defer clear(plain)
-	return encrypt(plain, form, recipients, cfg)
+	return encrypt(plain, form, recipients, newConfig())
 }
 
 // envelope serialises s with its key; the caller wipes the result.
-func (s *Session) envelope(cfg *config, form Form) ([]byte, error) {
-	m := *s
-	if cfg.labelsSet {
-		m.Labels = cfg.labels
+func (s *Session) envelope() ([]byte, error) {
+	version := s.EnvelopeVersion
+	if version == 0 {
+		version = 2
 	}
-	m.CreatedAt = cfg.sealTime(form)
-	att, err := cfg.attachment(s.att)
-	if err != nil {
-		return nil, err
-	}
-	return marshalEnvelope(&m, att, cfg.envelopeVersion(), func(dst []byte) error {
+	m := &envelope.Meta{Info: s.Info, Labels: s.Labels, CreatedAt: s.CreatedAt}
+	return envelope.Marshal(m, s.att, version, func(dst []byte) error {
 		return s.WithKey(func(k *[codec.AuthKeySize]byte) error {
 			copy(dst, k[:])
 			return nil
@@ -92,49 +60,25 @@ func (s *Session) envelope(cfg *config, form Form) ([]byte, error) {
 	})
 }
 
-// sealTime is the creation time to record: the one given with
-// WithCreatedAt, else now, except in the single-line form, which leaves it
-// out to stay as small as possible.
-func (c *config) sealTime(form Form) time.Time {
-	switch {
-	case c.createdAtSet:
-		return c.createdAt
-	case form == FormText:
-		return time.Time{}
+// SetAttachment stores data in the envelope when s is
+// sealed: opaque bytes (at most 4 MiB) that this package does not
+// interpret, compressed with DEFLATE when that makes them smaller, and
+// returned by [Session.Attachment] after opening. data is copied; empty
+// data removes the attachment. Attachments need envelope version 2. The
+// attachment is the rest of a stored session: the CLI uses it to carry the
+// rest of a .session file (its entity cache, update state and file
+// format).
+func (s *Session) SetAttachment(data []byte) error {
+	if len(data) == 0 {
+		s.att = nil
+		return nil
 	}
-	return time.Now()
-}
-
-// attachment returns the attachment to seal: the one given with
-// WithAttachment, none with WithoutAttachment, else def.
-func (c *config) attachment(def *attachment) (*attachment, error) {
-	if !c.attSet {
-		return def, nil
+	att, err := envelope.NewAttachment(envelope.KindFile, data)
+	if err != nil {
+		return err
 	}
-	if c.attData == nil {
-		return nil, nil
-	}
-	return newAttachment(c.attKind, c.attData)
-}
-
-func (c *config) envelopeVersion() int {
-	if c.envVersion == 0 {
-		return 2
-	}
-	return c.envVersion
-}
-
-func metaFromCodec(cs *codec.Session) *Session {
-	m := &Session{
-		Source: cs.Source, Layout: cs.Layout, DC: cs.DC, ServerAddress: cs.ServerAddress,
-		Port: cs.Port, IPv6: cs.IPv6, TestMode: cs.TestMode, APIID: cs.APIID,
-		UserID: cs.UserID, IsBot: cs.IsBot,
-	}
-	if cs.Media != nil {
-		md := *cs.Media
-		m.Media = &md
-	}
-	return m
+	s.att = att
+	return nil
 }
 
 // encrypt encrypts plain to recipients in the given form.
@@ -142,7 +86,7 @@ func encrypt(plain []byte, form Form, recipients []age.Recipient, cfg *config) (
 	if _, ok := formNames[form]; !ok {
 		return nil, errorf(ErrUnsupported, "unknown sealed form %d", int(form))
 	}
-	if err := checkRecipients(recipients, cfg); err != nil {
+	if err := checkRecipients(recipients, cfg.requirePQ); err != nil {
 		return nil, err
 	}
 	var out bytes.Buffer
@@ -173,12 +117,12 @@ func encrypt(plain []byte, form Form, recipients []age.Recipient, cfg *config) (
 	if form != FormText {
 		return out.Bytes(), nil
 	}
-	n := len(TextPrefix) + base64.RawURLEncoding.EncodedLen(out.Len())
-	if n > MaxTextSize {
-		return nil, errorf(ErrTooLarge, "single-line form would be %d bytes, limit %d (an attachment or too many recipients: use a binary or armored file)", n, MaxTextSize)
+	n := len(textPrefix) + base64.RawURLEncoding.EncodedLen(out.Len())
+	if n > maxTextSize {
+		return nil, errorf(errTooLarge, "single-line form would be %d bytes, limit %d (an attachment or too many recipients: use a binary or armored file)", n, maxTextSize)
 	}
 	text := make([]byte, n)
-	copy(text, TextPrefix)
-	base64.RawURLEncoding.Encode(text[len(TextPrefix):], out.Bytes())
+	copy(text, textPrefix)
+	base64.RawURLEncoding.Encode(text[len(textPrefix):], out.Bytes())
 	return text, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/awnumar/memguard"
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/vault/internal/envelope"
 )
 
 // Session is an opened session: its non-secret metadata in exported fields,
@@ -33,30 +34,29 @@ import (
 // forgetting Destroy leaks no mlocked pages; it leaves the encrypted enclave
 // to the garbage collector.
 type Session struct {
-	// Source is the format the session was originally in: the format it
-	// was sealed from, or the format of a plain string encrypted with age.
-	// [Session.Export] uses it when no format is named.
-	Source codec.Format
-	// Layout names the layout within Source, for information only.
-	Layout        string
-	DC            int
-	ServerAddress string
-	Port          uint16
-	IPv6          codec.Optional[bool]
-	TestMode      codec.Optional[bool]
-	Media         *codec.DCOption
-	APIID         codec.Optional[uint32]
-	UserID        codec.Optional[int64]
-	IsBot         codec.Optional[bool]
+	// Info holds the session's non-secret fields, as in [codec.Session].
+	// Info.Source is the format the session was originally in: the format
+	// it was sealed from, or the format of a plain string encrypted with
+	// age; [Session.Export] uses it when no format is named.
+	codec.Info
 	// Labels are free-form, non-secret name/value pairs stored inside the
-	// envelope (see [WithLabels]).
+	// envelope (at most 32; names of 1–64 bytes of A–Z a–z 0–9 . _ -,
+	// values of at most 255 bytes of text). They are encrypted but not
+	// secret: do not put keys in them.
 	Labels map[string]string
 	// CreatedAt is when the envelope was sealed, to the second, or the
-	// zero time if not recorded.
+	// zero time if not recorded. [Session.Seal] records it as it is: set
+	// it (to time.Now(), say) to record one.
 	CreatedAt time.Time
+	// EnvelopeVersion is the version of the envelope the session was
+	// opened from (1 or 2; 0 for a plain session string or a new
+	// Session), and the version [Session.Seal] writes: 0 or 2 for the
+	// current version, 1 for tgsession releases before version 2 was
+	// introduced (larger, and without attachments).
+	EnvelopeVersion int
 
 	key *keyBox
-	att *attachment // see [Session.Attachment]
+	att *envelope.Attachment // see [Session.Attachment]
 }
 
 // keyBox holds one auth key, in a memguard Enclave or, when the caller opted
@@ -179,15 +179,15 @@ func (s *Session) Alive() bool {
 }
 
 // Attachment returns a copy of the attachment the envelope carried (see
-// [WithAttachment]) and its kind, or 0 and nil if there is none. For a
-// session sealed from a .session file it is the rest of that file
-// ([AttachmentFile]). It is not secret but may be personal data (the
-// entity cache holds phone numbers and usernames).
-func (s *Session) Attachment() (AttachmentKind, []byte) {
-	if s == nil || s.att == nil {
-		return 0, nil
+// [Session.SetAttachment]), or nil if there is none. For a session sealed
+// from a .session file it is the rest of that file. It is not secret but
+// may be personal data (the entity cache holds phone numbers and
+// usernames).
+func (s *Session) Attachment() []byte {
+	if s == nil || s.att == nil || s.att.Kind() != envelope.KindFile {
+		return nil
 	}
-	return s.att.kind, bytes.Clone(s.att.data())
+	return bytes.Clone(s.att.Data())
 }
 
 // ToCodec returns the session as a plain [codec.Session], for conversion.
@@ -212,20 +212,7 @@ func (s *Session) ToCodec() (*codec.Session, error) {
 }
 
 func (s *Session) metaCodec() *codec.Session {
-	cs := &codec.Session{
-		Info: codec.Info{
-			Source:        s.Source,
-			Layout:        s.Layout,
-			DC:            s.DC,
-			ServerAddress: s.ServerAddress,
-			Port:          s.Port,
-			IPv6:          s.IPv6,
-			TestMode:      s.TestMode,
-			APIID:         s.APIID,
-			UserID:        s.UserID,
-			IsBot:         s.IsBot,
-		},
-	}
+	cs := &codec.Session{Info: s.Info}
 	if s.Media != nil {
 		m := *s.Media
 		cs.Media = &m
@@ -260,12 +247,12 @@ func (s *Session) Export(f codec.Format) (string, error) {
 // NewSession returns a Session holding the fields and key of cs, with the
 // key moved into memguard memory. cs is not modified: the caller should
 // [codec.Session.Wipe] it. It fails with ErrMalformed for a session that
-// does not validate, and with ErrMemlockTooLow as [Open] does.
-func NewSession(cs *codec.Session, opts ...Option) (*Session, error) {
+// does not validate, and with errMemlockTooLow as [Open] does.
+func NewSession(cs *codec.Session) (*Session, error) {
 	if cs == nil {
 		return nil, errorf(ErrMalformed, "nil session")
 	}
-	return sessionFromCodec(cs, newConfig(opts))
+	return sessionFromCodec(cs, newConfig())
 }
 
 // sessionFromCodec builds a Session from the metadata of cs (strings
@@ -275,18 +262,9 @@ func sessionFromCodec(cs *codec.Session, cfg *config) (*Session, error) {
 	if err := cs.Validate(); err != nil {
 		return nil, fmt.Errorf("vault: %w: %w", ErrMalformed, err)
 	}
-	s := &Session{
-		Source:        cs.Source,
-		Layout:        strings.Clone(cs.Layout),
-		DC:            cs.DC,
-		ServerAddress: strings.Clone(cs.ServerAddress),
-		Port:          cs.Port,
-		IPv6:          cs.IPv6,
-		TestMode:      cs.TestMode,
-		APIID:         cs.APIID,
-		UserID:        cs.UserID,
-		IsBot:         cs.IsBot,
-	}
+	s := &Session{Info: cs.Info}
+	s.Layout = strings.Clone(cs.Layout)
+	s.ServerAddress = strings.Clone(cs.ServerAddress)
 	if cs.Media != nil {
 		m := *cs.Media
 		m.ServerAddress = strings.Clone(m.ServerAddress)
@@ -344,9 +322,9 @@ func (s Session) String() string {
 	}
 	if s.att != nil {
 		b.WriteString(" attachment=")
-		b.WriteString(strconv.Itoa(int(s.att.kind)))
+		b.WriteString(strconv.Itoa(int(s.att.Kind())))
 		b.WriteByte(':')
-		b.WriteString(strconv.Itoa(len(s.att.data())))
+		b.WriteString(strconv.Itoa(len(s.att.Data())))
 		b.WriteString("B")
 	}
 	b.WriteString(" key=")
@@ -368,58 +346,33 @@ func (s Session) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())
 // LogValue implements slog.LogValuer with the redacted summary.
 func (s Session) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
-type jsonDC struct {
-	ID            int    `json:"id"`
-	ServerAddress string `json:"server_address,omitempty"`
-	Port          uint16 `json:"port,omitempty"`
-	IPv6          bool   `json:"ipv6"`
-	MediaOnly     bool   `json:"media_only"`
-	TestMode      bool   `json:"test_mode"`
-}
-
-type jsonSession struct {
-	Source        string                 `json:"source"`
-	Layout        string                 `json:"layout,omitempty"`
-	DC            int                    `json:"dc"`
-	ServerAddress string                 `json:"server_address,omitempty"`
-	Port          uint16                 `json:"port,omitempty"`
-	IPv6          codec.Optional[bool]   `json:"ipv6"`
-	TestMode      codec.Optional[bool]   `json:"test_mode"`
-	Media         *jsonDC                `json:"media,omitempty"`
-	APIID         codec.Optional[uint32] `json:"api_id"`
-	UserID        codec.Optional[int64]  `json:"user_id"`
-	IsBot         codec.Optional[bool]   `json:"is_bot"`
-	Labels        map[string]string      `json:"labels,omitempty"`
-	CreatedAt     *time.Time             `json:"created_at,omitempty"`
-	Attachment    *jsonAttachment        `json:"attachment,omitempty"`
-	AuthKeyID     string                 `json:"auth_key_id"`
-}
-
 type jsonAttachment struct {
-	Kind AttachmentKind `json:"kind"`
-	Size int            `json:"size"`
+	Kind envelope.Kind `json:"kind"`
+	Size int           `json:"size"`
 }
 
-// MarshalJSON implements json.Marshaler: the metadata and the auth_key_id,
-// never the key.
+// MarshalJSON implements json.Marshaler: the session's Info in codec's
+// vocabulary (the CLI's inspect --json keys: format, dc_id, media_dc, …),
+// the labels, creation time and attachment size, and the auth_key_id
+// (null without a key), never the key.
 func (s Session) MarshalJSON() ([]byte, error) {
-	j := jsonSession{
-		Source: s.Source.String(), Layout: s.Layout, DC: s.DC,
-		ServerAddress: s.ServerAddress, Port: s.Port, IPv6: s.IPv6, TestMode: s.TestMode,
-		APIID: s.APIID, UserID: s.UserID, IsBot: s.IsBot, Labels: s.Labels,
-	}
+	j := struct {
+		codec.Info
+		Labels     map[string]string `json:"labels,omitempty"`
+		CreatedAt  *time.Time        `json:"created_at,omitempty"`
+		Attachment *jsonAttachment   `json:"attachment,omitempty"`
+		AuthKeyID  *string           `json:"auth_key_id"`
+	}{Info: s.Info, Labels: s.Labels}
 	if s.key != nil {
-		j.AuthKeyID = s.key.id.String()
+		id := s.key.id.String()
+		j.AuthKeyID = &id
 	}
 	if !s.CreatedAt.IsZero() {
 		t := s.CreatedAt
 		j.CreatedAt = &t
 	}
-	if m := s.Media; m != nil {
-		j.Media = &jsonDC{m.ID, m.ServerAddress, m.Port, m.IPv6, m.MediaOnly, m.TestMode}
-	}
 	if s.att != nil {
-		j.Attachment = &jsonAttachment{s.att.kind, len(s.att.data())}
+		j.Attachment = &jsonAttachment{s.att.Kind(), len(s.att.Data())}
 	}
 	return json.Marshal(j)
 }

@@ -7,15 +7,16 @@ import (
 
 	"filippo.io/age"
 	"github.com/stretchr/testify/require"
+	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/vault"
 )
 
 // requireCleanFailure checks that opening b fails with one of the
 // package's typed errors, without a session and without secrets in the
 // message.
-func requireCleanFailure(t *testing.T, b []byte, what string, opts []vault.Option, secrets ...[]byte) {
+func requireCleanFailure(t *testing.T, b []byte, what string, opts []opt, secrets ...[]byte) {
 	t.Helper()
-	s, err := vault.Open(b, opts...)
+	s, err := openWith(b, opts...)
 	if err == nil {
 		s.Destroy()
 		t.Fatalf("%s: opened", what)
@@ -23,7 +24,7 @@ func requireCleanFailure(t *testing.T, b []byte, what string, opts []vault.Optio
 	require.Nil(t, s)
 	typed := false
 	for _, e := range []error{vault.ErrMalformed, vault.ErrTampered, vault.ErrWrongKey, vault.ErrUnsupported,
-		vault.ErrNotSealed, vault.ErrTooLarge} {
+		vault.ErrNotSealed, codec.ErrTooLarge} {
 		typed = typed || errors.Is(err, e)
 	}
 	if !typed {
@@ -37,11 +38,11 @@ func requireCleanFailure(t *testing.T, b []byte, what string, opts []vault.Optio
 // flips every bit of every byte: each must fail cleanly.
 func TestTamperEveryOffset(t *testing.T) {
 	x := newX25519(t)
-	opts := []vault.Option{vault.WithIdentities(x)}
+	opts := []opt{optWithIdentities(x)}
 	secrets := append(idSecrets(x), testKey('m'))
 	for _, form := range allForms {
 		t.Run(form.String(), func(t *testing.T) {
-			sealed, err := vault.Seal(fullSession(t), form, []age.Recipient{x.Recipient()})
+			sealed, err := sealWith(fullSession(t), form, []age.Recipient{x.Recipient()})
 			require.NoError(t, err)
 			t.Logf("%s: %d bytes", form, len(sealed))
 			for n := 0; n < len(sealed); n++ {
@@ -85,21 +86,21 @@ func isArmorWhitespaceFlip(from, to byte) bool {
 func TestWrongIdentity(t *testing.T) {
 	x, other := newX25519(t), newX25519(t)
 	h := newHybrid(t)
-	sealed, err := vault.Seal(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
+	sealed, err := sealWith(testSession(t, 'a', 2), vault.FormText, []age.Recipient{x.Recipient()})
 	require.NoError(t, err)
 	for _, ids := range [][]age.Identity{{other}, {h}, {other, h}} {
-		_, err = vault.Open(sealed, vault.WithIdentities(ids...))
+		_, err = vault.Open(sealed, ids...)
 		require.ErrorIs(t, err, vault.ErrWrongKey)
 		requireNoSecret(t, err.Error(), append(append(idSecrets(x), idSecrets(other)...), testKey('a'))...)
 	}
 	// Several identities, only the last matches.
-	s, err := vault.Open(sealed, vault.WithIdentities(other, h, x))
+	s, err := vault.Open(sealed, other, h, x)
 	require.NoError(t, err)
 	s.Destroy()
 	// Several recipients: any one opens.
-	multi, err := vault.Seal(testSession(t, 'a', 2), vault.FormBinary, []age.Recipient{other.Recipient(), x.Recipient()})
+	multi, err := sealWith(testSession(t, 'a', 2), vault.FormBinary, []age.Recipient{other.Recipient(), x.Recipient()})
 	require.NoError(t, err)
-	s, err = vault.Open(multi, vault.WithIdentities(x))
+	s, err = vault.Open(multi, x)
 	require.NoError(t, err)
 	s.Destroy()
 }
@@ -108,13 +109,13 @@ func TestOversizedInput(t *testing.T) {
 	x := newX25519(t)
 	big := make([]byte, 8<<20)
 	copy(big, "age-encryption.org/v1\n")
-	_, err := vault.Open(big, vault.WithIdentities(x))
-	require.ErrorIs(t, err, vault.ErrTooLarge)
+	_, err := vault.Open(big, x)
+	require.ErrorIs(t, err, codec.ErrTooLarge)
 	text := append([]byte(vault.TextPrefix), make([]byte, vault.MaxTextSize)...)
-	_, err = vault.Open(text, vault.WithIdentities(x))
-	require.ErrorIs(t, err, vault.ErrTooLarge)
-	_, err = vault.OpenReader(&endless{}, vault.WithIdentities(x))
-	require.ErrorIs(t, err, vault.ErrTooLarge)
+	_, err = vault.Open(text, x)
+	require.ErrorIs(t, err, codec.ErrTooLarge)
+	_, err = openReaderWith(&endless{}, optWithIdentities(x))
+	require.ErrorIs(t, err, codec.ErrTooLarge)
 }
 
 // endless is an io.Reader that never ends, like /dev/zero.

@@ -142,7 +142,7 @@ func init() {
 	commands = []*command{
 		inspectCmd, convertCmd, doctorCmd,
 		sealCmd, openCmd, execCmd, vaultCmd,
-		formatsCmd, completionCmd, versionCmd, helpCmd,
+		listCmd, formatsCmd, completionCmd, versionCmd, helpCmd,
 	}
 }
 
@@ -209,10 +209,15 @@ named on the command line; it is never accepted as an argument, because
 arguments end up in shell history and in ps. Flags take only file paths,
 environment variable names, public recipients, labels and numbers.
 
-String formats: telethon, pyrogram, pyrogram-legacy, gramjs, mtcute, gotd.
+String formats: telethon, pyrogram, pyrogram-legacy, gramjs, mtcute, gotd,
+                mtkruto.
 File formats:   telethon-sqlite, telethon-v2-sqlite, pyrogram-sqlite,
                 pyrofork-sqlite, kurigram-sqlite.
-("tgsession formats" says what each holds.)
+Directories:    tdata (Telegram Desktop), gramjs-store (GramJS StoreSession).
+Stores:         telethon-sqlalchemy, telethon-redis, telethon-redis-hash,
+                telethon-mongo, pyrogram-mongo ("tgsession list" lists
+                the sessions a store holds).
+("tgsession formats" says what each string and file format holds.)
 
 Exit status: 0 on success, 1 on bad input or a failed item, 2 on a usage
 error; 128+N when stopped by signal N (130 for Ctrl-C, 143 for SIGTERM),

@@ -16,7 +16,7 @@ import (
 )
 
 // fakeSession is a real Telethon vector with a fake key (make_key(2) in
-// /work/shared/vectors/telethon.json).
+// the shared telethon.json vectors, docs/formats.md#vectors).
 const fakeSession = "1ApWapzMBu1pP8UP96vgXwmxNOsXe4tRPux4DnvXTxvZ3o4JisQIIXY-MsIiX4GWPFXgYJxA7eN_cjZLgLDGgWjV_GkjQTDNJzMI9ffgGxI9TKdJ4GJdUq0jtvB2KYzDuWuXpMleOncAmFWIZ7yzKL9On4ixQbhF79wDEHB1lvAU1bjg60zTY5K4wRBeHUT8iKcRfagP4rsRwpu39X9Sh0rHB9_9zP6d0D-S6-BZyYLa80TUY6KUtA_9eVDVAqAB-mZ0OFpMjKJHMc3T0WmkoVIb5gS1J6ID0Gw3xeVKA6agpIuFXtnLsDJ83dWpBUJFhSFYr-dNV6D5mH2bBbAHnseKuAJ9rOos="
 
 // testCLI returns a cli with in-memory streams and the given environment.

@@ -4,29 +4,14 @@ package main
 
 import (
 	"errors"
+	"io/fs"
 
 	"github.com/tgsession/tgsession/compat"
 )
 
-// fileFormatName returns the --to name of the file format that library
-// writes.
-func fileFormatName(f *compat.File) string {
-	switch f.Library {
-	case compat.LibTelethon:
-		return compat.TelethonSQLite.String()
-	case compat.LibTelethonV2:
-		return compat.TelethonV2SQLite.String()
-	case compat.LibPyrofork:
-		return compat.PyroforkSQLite.String()
-	case compat.LibKurigram:
-		return compat.KurigramSQLite.String()
-	}
-	return compat.PyrogramSQLite.String()
-}
-
 // loadFile reads a .session file.
 func (c *cli) loadFile(src source, dc int) (*loaded, error) {
-	f, err := compat.ReadFileWith(src.path, compat.ReadOptions{DC: dc})
+	f, err := compat.ReadFile(src.path, compat.ReadOptions{DC: dc})
 	if err != nil {
 		return nil, fileError(err)
 	}
@@ -35,7 +20,7 @@ func (c *cli) loadFile(src source, dc int) (*loaded, error) {
 		sess: f.Session,
 		full: f,
 		file: &fileMeta{
-			Format:        fileFormatName(f),
+			Format:        f.Kind.String(),
 			Library:       f.Library,
 			SchemaVersion: f.Schema,
 			Entities:      len(f.Entities),
@@ -50,7 +35,7 @@ func fileError(err error) error {
 	switch {
 	case errors.As(err, &ms):
 		return withHints(failf("%v", err), "choose one with --dc N")
-	case errors.Is(err, compat.ErrExists):
+	case errors.Is(err, fs.ErrExist):
 		return withHints(failf("%v", err), "pass --force to replace it")
 	case errors.Is(err, compat.ErrLocked):
 		return withHints(failf("%v", err), "stop the program that is using the session, then try again")

@@ -36,7 +36,8 @@ or fills with a default is listed on stderr. Values the source does not
 hold are never invented: a target that needs one (Pyrogram needs the user
 id and API id) fails with an error naming the flag that supplies it.
 
-String formats: telethon, pyrogram, pyrogram-legacy, gramjs, mtcute, gotd.
+String formats: telethon, pyrogram, pyrogram-legacy, gramjs, mtcute, gotd,
+                mtkruto.
 File formats:   telethon-sqlite, telethon-v2-sqlite, pyrogram-sqlite,
                 pyrofork-sqlite, kurigram-sqlite.
 ("tgsession formats" lists what each holds.)
@@ -84,12 +85,32 @@ Flags:
     --dc N            for a .session file holding keys for several DCs,
                       convert the one for DC N (refused for strings)
 
+Stores (--from KIND, and --to KIND for convert): telethon-sqlalchemy,
+telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
+    --store-env VAR   the store URL is in $VAR (DATABASE_URL, REDIS_URL,
+                      MONGODB_URI); a URL with a password is never an argument
+    --store-file FILE the store URL is in FILE
+    --store URL       the store URL, only when it holds no password
+    --name NAME       the session's name in the store
+    --table-prefix P  telethon-sqlalchemy's table prefix
+
+GramJS StoreSession: --from gramjs-store DIR, --to gramjs-store --out DIR (--name NAME: the
+files' prefix, by default the directory's name).
+Telegram Desktop: --from tdata DIR, and --to tdata --out DIR for convert.
+    --account N       the account to read (default: the active one)
+    --passcode-env VAR, --passcode-file FILE
+                      the local passcode (else read from standard input
+                      when the folder has one; never an argument)
+    --tdesktop-version V  the version tag to write (default 2.1.14's)
+    --force           replace a session stored under NAME
+
 Examples:
     tgsession convert --to pyrogram --api-id 12345 --user-id 777000 < telethon.txt
     tgsession convert --to telethon --in pyrogram.txt --out telethon.txt
     tgsession convert --to telethon-sqlite pyrogram.session --out telethon.session
     tgsession convert --to kurigram-sqlite sessions/*.session --out converted/
     tgsession convert --to pyrogram-sqlite sessions/ --out converted/ --user-ids ids.txt -q
+    tgsession convert --to telethon-redis --store-env REDIS_URL --name mybot account.session
 `,
 	run: runConvert,
 }
@@ -206,12 +227,14 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	fs.BoolVar(&c.quiet, "quiet", false, "")
 	fs.BoolVar(&c.quiet, "q", false, "")
 	ov := registerOverrides(fs)
+	x := registerStoreFlags(fs)
 	pos, err := c.parseFlags(cmd, fs, args, true)
 	if err != nil {
 		return err
 	}
 	set := flagsSet(fs)
 	ov.set = set
+	x.set, x.dc = set, *dc
 	for _, pair := range [][]string{{"out", "o"}, {"user-id", "user-ids"}, {"force", "skip-existing"}, {"f", "skip-existing"}} {
 		if err := exclusive(cmd.name, set, pair...); err != nil {
 			return err
@@ -219,9 +242,17 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	}
 	if *to == "" {
 		return withHints(usageErrorf("convert: --to is required"),
-			"formats: "+strings.Join(targetNames(), ", "))
+			"formats: "+strings.Join(allTargetNames(), ", "))
 	}
-	tgt, err := parseTarget(*to)
+	xsrcs, err := c.extInputs(cmd.name, x, from, *to, *in, pos)
+	if err != nil {
+		return err
+	}
+	if xsrcs != nil {
+		*dc = 0 // the store or folder took it
+	}
+	toStore, isStore := lookupStoreKind(*to)
+	tgt, err := c.parseExtTarget(*to, x)
 	if err != nil {
 		return err
 	}
@@ -236,6 +267,9 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		return usageErrorf("convert: --dc takes a DC id (1 or more)")
 	}
 	srcs, err := sources(cmd.name, *in, pos)
+	if xsrcs != nil {
+		srcs, err = xsrcs, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -245,6 +279,12 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		if o.userIDs, err = readUserIDs(*userIDsFile); err != nil {
 			return err
 		}
+	}
+	if isStore {
+		return c.convertToStore(cmd.name, x, toStore, srcs, o)
+	}
+	if done, err := c.convertToExt(cmd.name, x, *to, srcs, o); done {
+		return err
 	}
 	batch := len(srcs) > 1 || isDir(out) || strings.HasSuffix(out, "/") || isDir(srcs[0].path)
 	if !batch {
@@ -389,28 +429,6 @@ func isCompanion(name string, names map[string]bool) bool {
 	return false
 }
 
-// target is a --to format: a string format or a .session file format.
-type target = compat.Target
-
-func targetNames() []string {
-	var names []string
-	for _, f := range codec.Formats() {
-		names = append(names, f.String())
-	}
-	for _, f := range compat.FileKinds {
-		names = append(names, f.String())
-	}
-	return names
-}
-
-func parseTarget(name string) (target, error) {
-	t, err := compat.ParseTarget(name)
-	if err != nil {
-		return target{}, formatError(usageErrorf("unknown format (want one of %s)", strings.Join(targetNames(), ", ")), name, targetNames())
-	}
-	return t, nil
-}
-
 // formatError adds a "did you mean" hint to an unknown-format error.
 func formatError(err error, name string, names []string) error {
 	if s := suggest(name, names); s != "" {
@@ -435,114 +453,86 @@ type result struct {
 	err     error
 }
 
-// isDecodeError reports whether err is codec refusing the input text.
-func isDecodeError(err error) bool {
-	var pe *codec.ParseError
-	var amb *codec.AmbiguousError
-	return errors.As(err, &pe) || errors.As(err, &amb) ||
-		errors.Is(err, codec.ErrEmpty) || errors.Is(err, codec.ErrTooLarge)
-}
-
-// conversion is one input to convert: a string or a .session file, or an
-// already decoded session (vault).
+// conversion is one input to convert, read into the stored-session model.
 type conversion struct {
 	src  source
-	text *string        // string input; a pointer so that fmt never prints it
-	file bool           // .session file input (src.path)
-	sess *codec.Session // decoded input (vault)
-	full *compat.File   // the file sess was sealed from (vault), if attached
+	in   *compat.Stored
+	file bool // read from a .session file given by path
 }
 
-// run converts cv to o.to, writing a file target to outPath. It returns
-// the string (with a newline) for a string target.
-func (cv *conversion) run(o *convertOpts, outPath string) ([]byte, *compat.Report, error) {
+// storedOf wraps a decoded string session in the stored-session model.
+func storedOf(s *codec.Session) *compat.Stored { return &compat.Stored{Session: s} }
+
+// convertStored is the one conversion pipeline of convert, open, vault get
+// and exec, for every kind of source: it converts in (read by the caller
+// at the edge) to o.to in memory with compat.Convert, names the flags for
+// what the library reports in data (missing and contradicting values), and
+// returns what to write: the string with a newline, or the session
+// database's bytes. The caller clears them.
+func (cv *conversion) run(o *convertOpts) ([]byte, *compat.Report, error) {
+	return convertStored(cv.src, cv.in, cv.file, o)
+}
+
+func convertStored(src source, in *compat.Stored, file bool, o *convertOpts) ([]byte, *compat.Report, error) {
 	opts := o.ov.options()
-	opts.Output, opts.Force, opts.DC = outPath, o.force, o.dc
-	res, rep, err := cv.convert(o.to, opts)
+	opts.Source = src.String()
+	data, rep, err := compat.Convert(in, o.to, opts)
 	if err != nil {
-		var mo *compat.MissingOptionError
-		var nr *safefile.NotRegularError
-		if errors.As(err, &mo) {
-			return nil, nil, cv.missingError(o, opts, mo)
-		}
-		if errors.Is(err, compat.ErrOptionConflict) {
-			return nil, nil, withHints(failf("%s: %v", cv.src, err),
+		var me *compat.MissingError
+		var ce *compat.ConflictError
+		switch {
+		case errors.As(err, &me):
+			return nil, nil, missingError(src, o, me)
+		case errors.As(err, &ce):
+			return nil, nil, withHints(failf("%s: compat: %s %s contradicts the source's %s %s: option contradicts the source", src, suppliedBy[ce.Field], ce.Given, ce.Field, ce.Held),
 				"a value the session holds is never replaced; drop the flag")
-		}
-		if isDecodeError(err) {
-			text := ""
-			if cv.text != nil {
-				text = *cv.text
-			}
-			return nil, nil, decodeErrorText(cv.src, err, text)
-		}
-		if errors.Is(err, safefile.ErrExists) || errors.As(err, &nr) || errors.Is(err, safefile.ErrClosed) {
-			return nil, nil, outputError(outPath, err)
-		}
-		if cv.file || o.to.IsFile() {
+		case file, o.to.IsFile():
 			return nil, nil, fileError(err)
 		}
-		return nil, nil, prefixErr(cv.src, err)
+		return nil, nil, prefixErr(src, err)
 	}
-	res.Session.Wipe()
-	if o.to.IsFile() {
-		return nil, rep, nil
+	hintReport(rep)
+	if !o.to.IsFile() {
+		data = append(data, '\n')
 	}
-	return []byte(res.Text() + "\n"), rep, nil
+	return data, rep, nil
 }
 
-func (cv *conversion) convert(t target, opts compat.Options) (*compat.Result, *compat.Report, error) {
-	switch {
-	case cv.full != nil:
-		return compat.ConvertFile(cv.full, cv.src.String(), t, opts)
-	case cv.sess != nil:
-		f := &compat.File{Library: cv.sess.Source.String(), Session: cv.sess}
-		return compat.ConvertFile(f, cv.src.String(), t, opts)
-	case cv.file:
-		return compat.Convert(compat.FileSource(cv.src.path), t, opts)
-	}
-	return compat.Convert(compat.StringSource(*cv.text, codec.FormatUnknown), t, opts)
-}
-
-// missingError names every flag the conversion needs, not only the first:
-// for a string target, it converts again with a placeholder for each
-// missing value until nothing more is missing (the output is discarded).
-func (cv *conversion) missingError(o *convertOpts, opts compat.Options, mo *compat.MissingOptionError) error {
-	t := o.to
-	fields := []string{mo.Field}
-	if !t.IsFile() {
-		for range 4 {
-			switch fields[len(fields)-1] {
-			case "api_id":
-				opts.APIID = codec.Some[uint32](1)
-			case "user_id":
-				opts.UserID = codec.Some[int64](1)
-			case "is_bot":
-				opts.IsBot = codec.Some(false)
-			case "test_mode":
-				opts.TestMode = codec.Some(false)
+// hintReport names this CLI's flags in a conversion report: the flag that
+// supplied a value, and the flag that would have given a value the target
+// needed and got a default for.
+func hintReport(rep *compat.Report) {
+	for i := range rep.Changes {
+		ch := &rep.Changes[i]
+		switch {
+		case ch.Kind == compat.Supplied:
+			if fl, ok := suppliedBy[ch.Field]; ok {
+				ch.Reason = "given with " + fl
 			}
-			res, _, err := cv.convert(t, opts)
-			if res != nil {
-				res.Session.Wipe()
+		case ch.Kind == compat.Defaulted && strings.HasPrefix(ch.Reason, "not stored by "):
+			if ch.Field == "test_mode" && strings.HasSuffix(ch.Reason, "; a production session is assumed") {
+				ch.Reason += " (pass --test-mode for a test DC session)"
 			}
-			var next *compat.MissingOptionError
-			if !errors.As(err, &next) || slices.Contains(fields, next.Field) {
-				break
+			if ch.Field == "is_bot" && strings.HasSuffix(ch.Reason, "; a user account is assumed") {
+				ch.Reason += " (pass --bot for a bot)"
 			}
-			fields = append(fields, next.Field)
 		}
 	}
+}
+
+// missingError names the flag for every value the conversion needs, all
+// at once (compat lists them in one error).
+func missingError(src source, o *convertOpts, me *compat.MissingError) error {
 	var flags []string
-	for _, f := range fields {
+	for _, f := range me.Fields {
 		fl, ok := o.flagFor(f)
 		if !ok {
-			return failf("%s: %v", cv.src, mo)
+			return failf("%s: %v", src, me)
 		}
 		flags = append(flags, fl)
 	}
 	return withHints(failf("%s: %s needs %s, which the source does not hold: pass %s",
-		cv.src, t, strings.Join(fields, " and "), strings.Join(flags, " and ")),
+		src, o.to, strings.Join(me.Fields, " and "), strings.Join(flags, " and ")),
 		"values are never invented; the target library would refuse the session without them")
 }
 
@@ -555,10 +545,6 @@ func (c *cli) printReport(prefix string, rep *compat.Report, isFile bool) {
 	}
 	for _, ch := range rep.Changes {
 		if ch.Kind == compat.Supplied {
-			// Name this CLI's flag (compat's reason names its own).
-			if fl, ok := suppliedBy[ch.Field]; ok {
-				ch.Reason = "given with " + fl
-			}
 			c.infof("%s%s", prefix, ch)
 		} else {
 			c.warnf("%s%s", prefix, ch)
@@ -572,8 +558,13 @@ func (c *cli) printReport(prefix string, rep *compat.Report, isFile bool) {
 	}
 }
 
-// prepare reads src into a conversion.
+// prepare reads src into a conversion: a session database with
+// compat.ReadFile (counting, not reading, the entity cache when the target
+// is a string, which holds none), a string session with codec.
 func (c *cli) prepare(src source, o *convertOpts) (*conversion, error) {
+	if src.ext != nil {
+		return c.prepareExt(src, o)
+	}
 	data, isSQLite, err := c.readText(src)
 	if err != nil {
 		return nil, err
@@ -582,23 +573,22 @@ func (c *cli) prepare(src source, o *convertOpts) (*conversion, error) {
 		if o.from != codec.FormatUnknown {
 			return nil, usageErrorf("%s: --from names a string format, but this is a .session file", src)
 		}
-		return &conversion{src: src, file: true}, nil
+		in, err := compat.ReadFile(src.path, compat.ReadOptions{DC: o.dc, CountCache: !o.to.IsFile()})
+		if err != nil {
+			return nil, fileError(err)
+		}
+		return &conversion{src: src, in: in, file: true}, nil
 	}
 	text := string(data)
 	clear(data)
 	if o.dc != 0 {
 		return nil, dcOnString(src)
 	}
-	if o.from != codec.FormatUnknown {
-		// Decode here so that --from applies; compat then converts the
-		// decoded session.
-		s, err := codec.DecodeAs(o.from, text)
-		if err != nil {
-			return nil, decodeErrorText(src, err, text)
-		}
-		return &conversion{src: src, sess: s}, nil
+	s, err := decodeText(text, o.from)
+	if err != nil {
+		return nil, decodeErrorText(src, err, text)
 	}
-	return &conversion{src: src, text: &text}, nil
+	return &conversion{src: src, in: storedOf(s)}, nil
 }
 
 // dcOnString refuses --dc for a string input, which holds one DC.
@@ -607,11 +597,7 @@ func dcOnString(src source) error {
 		"leave out --dc")
 }
 
-func (cv *conversion) wipe() {
-	if cv.sess != nil {
-		cv.sess.Wipe()
-	}
-}
+func (cv *conversion) wipe() { cv.in.Wipe() }
 
 func (c *cli) convertOne(src source, o *convertOpts) error {
 	toStdout := o.out == "" || o.out == "-"
@@ -729,15 +715,19 @@ func (c *cli) finishReport(cv *conversion, o *convertOpts, out string) (*compat.
 		}
 		c.removeStale(out)
 	}
-	data, rep, err := cv.run(o, out)
+	data, rep, err := cv.run(o)
 	if err != nil {
 		return nil, err
 	}
-	c.printReport("", rep, o.to.IsFile())
-	if data == nil {
+	defer clear(data)
+	if o.to.IsFile() {
+		if err := c.writeOutput(out, data, o.force); err != nil {
+			return nil, err
+		}
+		c.printReport("", rep, true)
 		return rep, nil
 	}
-	defer clear(data)
+	c.printReport("", rep, false)
 	c.secretToTerminal(out)
 	return rep, c.writeOutput(out, data, o.force)
 }
@@ -1035,7 +1025,7 @@ func (c *cli) convertItem(src source, out string, i int, o *convertOpts) (r *res
 		return r
 	}
 	defer cv.wipe()
-	data, rep, err := cv.run(&oi, out)
+	data, rep, err := cv.run(&oi)
 	if err != nil {
 		if !strings.Contains(err.Error(), src.String()) {
 			err = prefixErr(src, err)
@@ -1043,12 +1033,13 @@ func (c *cli) convertItem(src source, out string, i int, o *convertOpts) (r *res
 		r.err = err
 		return r
 	}
-	if data != nil {
-		defer clear(data)
-		if err := c.writeOutput(out, data, o.force); err != nil {
-			r.err = prefixErr(src, err)
-			return r
+	defer clear(data)
+	if err := c.writeOutput(out, data, o.force); err != nil {
+		if !o.to.IsFile() || !strings.Contains(err.Error(), src.String()) {
+			err = prefixErr(src, err)
 		}
+		r.err = err
+		return r
 	}
 	r.OK, r.Output = true, out
 	if rep != nil {

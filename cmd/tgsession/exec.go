@@ -117,22 +117,20 @@ func runExec(c *cli, cmd *command, args []string) error {
 		return failf("exec: %s: command not found", argv[0])
 	}
 
-	opts := c.vaultOptions(ids)
 	var dir *vault.Dir
 	for _, sp := range parsed {
 		if sp.kind == "vault" && dir == nil {
 			vf := vaultFlags{dir: *dirPath}
-			if dir, err = vf.open(false); err != nil {
+			if dir, err = vf.open(c, false); err != nil {
 				return err
 			}
 		}
 	}
 	// Search for identities once, for every source.
-	found, err := vault.FindIdentities(opts...)
+	found, err := findIdentities(c.keySearch(ids))
 	if err != nil {
-		return vaultError(err)
+		return err
 	}
-	opts = append(opts, found.Option())
 
 	drop := append([]string(nil), keyEnv...)
 	var values []string
@@ -142,7 +140,7 @@ func runExec(c *cli, cmd *command, args []string) error {
 	}
 	for _, sp := range parsed {
 		sealed := c.sealedSourceSize(sp, dir)
-		v, err := c.execValue(sp, dir, to, ov, *label, *quiet, opts)
+		v, err := c.execValue(sp, dir, to, ov, *label, *quiet, found)
 		if sp.kind == "env" {
 			drop = append(drop, sp.arg) // removed from our environment too
 		}
@@ -229,21 +227,22 @@ func validEnvName(s string) bool {
 
 // execValue opens one source and converts it as convert does (the DC
 // table fills a missing address; the value flags supply the rest).
-func (c *cli) execValue(sp execSpec, dir *vault.Dir, to codec.Format, ov *overrides, label string, quiet bool, opts []vault.Option) (string, error) {
+func (c *cli) execValue(sp execSpec, dir *vault.Dir, to codec.Format, ov *overrides, label string, quiet bool, ids *vault.Identities) (string, error) {
 	var vs *vault.Session
 	var err error
 	switch sp.kind {
 	case "env":
-		vs, err = vault.OpenEnv(sp.arg, opts...)
+		vs, err = vault.OpenEnv(sp.arg, ids)
 	case "file":
-		vs, err = vault.OpenFile(sp.arg, opts...)
+		vs, err = vault.OpenFile(sp.arg, ids)
 	case "vault":
-		o := opts
-		if label != "" {
-			o = append(slices.Clip(o), vault.WithExportLabel(label))
-		}
 		var warns []vault.Warning
-		vs, warns, err = dir.Get(sp.arg, o...)
+		if vs, err = dir.Get(sp.arg, ids); err == nil && label != "" {
+			warns, err = dir.RecordExport(sp.arg, vs.KeyID(), label)
+			if err != nil {
+				vs.Destroy()
+			}
+		}
 		c.printWarnings(warns)
 	}
 	if err != nil {
@@ -259,8 +258,8 @@ func (c *cli) execValue(sp execSpec, dir *vault.Dir, to codec.Format, ov *overri
 	if f == codec.FormatUnknown {
 		f = cs.Source
 	}
-	cv := &conversion{src: source{path: sp.name + " (" + sp.String() + ")"}, sess: cs}
-	data, rep, err := cv.run(&convertOpts{to: target{Format: f}, ov: *ov}, "")
+	cv := &conversion{src: source{path: sp.name + " (" + sp.String() + ")"}, in: storedOf(cs)}
+	data, rep, err := cv.run(&convertOpts{to: target{Format: f}, ov: *ov})
 	if err != nil {
 		return "", err
 	}

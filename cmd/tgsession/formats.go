@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/tgsession/tgsession/codec"
-	"github.com/tgsession/tgsession/compat"
 )
 
 // formatInfo describes one --to/--from/--as name.
@@ -20,45 +17,16 @@ type formatInfo struct {
 	Flags []string `json:"flags"`
 }
 
-// formatHolds lists, per name, the session fields the format stores (the
-// field names of inspect --json), then what else it carries.
-var formatHolds = map[string][]string{
-	"telethon":           {"dc_id", "server_address", "port", "ipv6", "auth_key"},
-	"pyrogram":           {"dc_id", "api_id", "test_mode", "auth_key", "user_id", "is_bot"},
-	"pyrogram-legacy":    {"dc_id", "test_mode", "auth_key", "user_id", "is_bot"},
-	"gramjs":             {"dc_id", "server_address", "port", "ipv6", "auth_key"},
-	"mtcute":             {"dc_id", "server_address", "port", "ipv6", "test_mode", "media_dc", "auth_key", "user_id", "is_bot"},
-	"gotd":               {"dc_id", "server_address", "port", "test_mode", "auth_key"},
-	"telethon-sqlite":    {"dc_id", "server_address", "port", "auth_key", "entity cache", "update state"},
-	"telethon-v2-sqlite": {"dc_id", "server_address", "port", "auth_key", "user_id", "is_bot", "update state"},
-	"pyrogram-sqlite":    {"dc_id", "api_id", "test_mode", "auth_key", "user_id", "is_bot", "peer cache"},
-	"pyrofork-sqlite":    {"dc_id", "api_id", "test_mode", "auth_key", "user_id", "is_bot", "peer cache"},
-	"kurigram-sqlite":    {"dc_id", "server_address", "port", "api_id", "test_mode", "auth_key", "user_id", "is_bot", "peer cache"},
-}
-
-var fileLibraries = map[compat.FileKind]string{
-	compat.TelethonSQLite:   "Telethon 1.x (schema 7)",
-	compat.TelethonV2SQLite: "Telethon v2 (schema 10)",
-	compat.PyrogramSQLite:   "Pyrogram 2.x (schema 3)",
-	compat.PyroforkSQLite:   "pyrofork (schema 4)",
-	compat.KurigramSQLite:   "kurigram, irenogram (schema 7)",
-}
-
-// allFormats returns every format name the CLI takes, string formats
-// first, in the order of --to's list.
+// allFormats returns every format name the CLI takes, from the registry
+// (kinds.go), string formats first, in the order of --to's list.
 func allFormats() []formatInfo {
 	var out []formatInfo
-	for _, f := range codec.Formats() {
-		lib := f.Library()
-		if f == codec.Pyrogram {
-			lib = "Pyrogram 2.x and forks (kurigram, pyrofork, hydrogram, irenogram)"
+	for _, k := range kinds {
+		fi := formatInfo{Name: k.name, Kind: "string", Library: k.library, Holds: k.holds, Flags: []string{"--to", "--from", "--as"}}
+		if k.isFile() {
+			fi.Kind, fi.Flags = "file", []string{"--to"}
 		}
-		out = append(out, formatInfo{Name: f.String(), Kind: "string", Library: lib,
-			Holds: formatHolds[f.String()], Flags: []string{"--to", "--from", "--as"}})
-	}
-	for _, k := range compat.FileKinds {
-		out = append(out, formatInfo{Name: k.String(), Kind: "file", Library: fileLibraries[k],
-			Holds: formatHolds[k.String()], Flags: []string{"--to"}})
+		out = append(out, fi)
 	}
 	return out
 }

@@ -421,7 +421,7 @@ func TestCompletionScripts(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, stdout.Bytes(), 0o600))
 	for words, want := range map[string]string{
 		"tgsession conv":                   "convert",
-		"tgsession convert --to pyrogram-": "pyrogram-legacy pyrogram-sqlite",
+		"tgsession convert --to pyrogram-": "pyrogram-legacy pyrogram-sqlite pyrogram-mongo",
 		"tgsession convert --skip":         "--skip-existing",
 		"tgsession vault re":               "rekey",
 		"tgsession vault add --recipients": "--recipients-file",

@@ -31,6 +31,23 @@ Flags:
     --dc N          for a .session file holding keys for several DCs,
                     show the one for DC N (refused for strings)
 
+Stores (--from KIND, and --to KIND for convert): telethon-sqlalchemy,
+telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
+    --store-env VAR   the store URL is in $VAR (DATABASE_URL, REDIS_URL,
+                      MONGODB_URI); a URL with a password is never an argument
+    --store-file FILE the store URL is in FILE
+    --store URL       the store URL, only when it holds no password
+    --name NAME       the session's name in the store
+    --table-prefix P  telethon-sqlalchemy's table prefix
+
+GramJS StoreSession: --from gramjs-store DIR (--name NAME: the
+files' prefix, by default the directory's name).
+Telegram Desktop: --from tdata DIR.
+    --account N       the account to read (default: the active one)
+    --passcode-env VAR, --passcode-file FILE
+                      the local passcode (else read from standard input
+                      when the folder has one; never an argument)
+
 Examples:
     tgsession inspect < session.txt
     printenv TELETHON_SESSION | tgsession inspect --json
@@ -45,7 +62,16 @@ func runInspect(c *cli, cmd *command, args []string) error {
 	from := fs.String("from", "", "")
 	in := fs.String("in", "", "")
 	dc := fs.Int("dc", 0, "")
+	x := registerStoreFlags(fs)
 	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	x.set, x.dc = flagsSet(fs), *dc
+	if done, err := c.inspectTdata(x, *from, *in, pos, *asJSON); done {
+		return err
+	}
+	xsrcs, err := c.extInputs(cmd.name, x, from, "", *in, pos)
 	if err != nil {
 		return err
 	}
@@ -54,6 +80,9 @@ func runInspect(c *cli, cmd *command, args []string) error {
 		return err
 	}
 	srcs, err := sources(cmd.name, *in, pos)
+	if xsrcs != nil {
+		srcs, err, *dc = xsrcs, nil, 0
+	}
 	if err != nil {
 		return err
 	}
@@ -198,7 +227,9 @@ func writeInspectText(w io.Writer, l *loaded) {
 	if fm := l.file; fm != nil {
 		row("format", fm.Format)
 		row("library", fm.Library)
-		row("schema version", strconv.Itoa(fm.SchemaVersion))
+		if fm.SchemaVersion != 0 { // a store or directory has none
+			row("schema version", strconv.Itoa(fm.SchemaVersion))
+		}
 		row("entities", strconv.Itoa(fm.Entities))
 	} else {
 		row("format", format)

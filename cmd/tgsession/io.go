@@ -22,10 +22,14 @@ const maxTextInput = codec.MaxInputLen
 
 // source is one input: standard input or a file.
 type source struct {
-	path string // "" for standard input
+	path string     // "" for standard input
+	ext  *extSource // a store or tdata input (kind_store.go); path is ""
 }
 
 func (s source) String() string {
+	if s.ext != nil {
+		return s.ext.label
+	}
 	if s.path == "" {
 		return "standard input"
 	}

@@ -24,37 +24,49 @@ func guardMemory() func() {
 	return memguard.Purge
 }
 
-// vaultOptions returns the options that every opening call uses: the -i
-// files, standard input for "-i -", and warnings in our voice.
-func (c *cli) vaultOptions(ids []string) []vault.Option {
-	opts := []vault.Option{
-		vault.WithStdin(c.stdin),
-		vault.WithWarnings(func(msg string) { c.warnf("%s", msg) }),
+// keySearch returns the one key discovery every opening command uses: the
+// identity environment variables, the -i files (standard input for "-i
+// -"), the default keys file, and warnings in our voice.
+func (c *cli) keySearch(ids []string) *vault.KeySearch {
+	return &vault.KeySearch{
+		Env:                true,
+		Files:              ids,
+		Stdin:              c.stdin,
+		DefaultFile:        true,
+		AllowInsecureFiles: c.getenv(envAllowInsecureKeyFile) == "1",
+		Warn:               func(msg string) { c.warnf("%s", msg) },
 	}
-	for _, p := range ids {
-		opts = append(opts, vault.WithIdentityFile(p))
+}
+
+// findIdentities runs the key search of ks, with the CLI's hints on
+// failure.
+func findIdentities(ks *vault.KeySearch) (*vault.Identities, error) {
+	found, err := ks.Find()
+	if err != nil {
+		return nil, vaultError(err)
 	}
-	if c.getenv(envAllowInsecureKeyFile) == "1" {
-		opts = append(opts, vault.AllowInsecureKeyFile())
-	}
-	return opts
+	return found, nil
 }
 
 // envAllowInsecureKeyFile, set to 1, lets identity files that group or
 // others may access be used (with a warning) instead of refused.
 const envAllowInsecureKeyFile = "TGSESSION_ALLOW_INSECURE_KEYS"
 
-// parseRecipients parses -r values and -R files.
-func parseRecipients(cmd string, rs, files []string, opts ...vault.Option) ([]age.Recipient, error) {
+// parseRecipients parses -r values and -R files under the SSH and
+// RequirePQ policy of ks (nil: neither).
+func parseRecipients(cmd string, rs, files []string, ks *vault.KeySearch) ([]age.Recipient, error) {
+	if ks == nil {
+		ks = &vault.KeySearch{}
+	}
 	var out []age.Recipient
 	for i, r := range rs {
 		if strings.HasPrefix(strings.ToUpper(strings.TrimSpace(r)), "AGE-SECRET-KEY-") || strings.HasPrefix(strings.TrimSpace(r), "-----BEGIN") {
 			return nil, withHints(usageErrorf("%s: -r value %d is a secret key, not a recipient", cmd, i+1),
 				"-r takes a public recipient (age1…, from age-keygen -y); the secret key you typed is now in your shell history: treat it as exposed")
 		}
-		rr, err := vault.ParseRecipients(strings.NewReader(r), opts...)
+		rr, err := ks.ParseRecipients(strings.NewReader(r))
 		if err != nil {
-			return nil, failf("%s: -r value %d: %v", cmd, i+1, err)
+			return nil, sshHint(err, failf("%s: -r value %d: %v", cmd, i+1, err))
 		}
 		out = append(out, rr...)
 	}
@@ -63,10 +75,10 @@ func parseRecipients(cmd string, rs, files []string, opts ...vault.Option) ([]ag
 		if err != nil {
 			return nil, openError(path, err)
 		}
-		rr, err := vault.ParseRecipients(f, opts...)
+		rr, err := ks.ParseRecipients(f)
 		f.Close()
 		if err != nil {
-			return nil, failf("%s: -R %s: %v", cmd, path, err)
+			return nil, sshHint(err, failf("%s: -R %s: %v", cmd, path, err))
 		}
 		out = append(out, rr...)
 	}
@@ -82,15 +94,16 @@ func vaultError(err error) error {
 	var kc *vault.KeyCmdError
 	switch {
 	case errors.As(err, &nid):
-		hint := "pass -i FILE, or set TGSESSION_AGE_KEY_FILE"
-		if p, perr := vault.DefaultKeysPath(); perr == nil {
-			hint = fmt.Sprintf("to create a default identity: mkdir -p %s && age-keygen -o %s", filepath.Dir(p), p)
+		hints := []string{"set " + vault.EnvKey + ", " + vault.EnvKeyFile + " or " + vault.EnvKeyCmd + ", or pass -i FILE"}
+		if p, perr := (&vault.KeySearch{}).DefaultFilePath(); perr == nil {
+			hints = append(hints, fmt.Sprintf("to create a default identity: mkdir -p %s && age-keygen -o %s", filepath.Dir(p), p))
 		}
-		return withHints(failf("%v", err), hint)
+		return withHints(failf("%v", err), hints...)
 	case errors.As(err, &wk):
 		return withHints(failf("%v", err), "check that the value was sealed to one of your recipients (age-keygen -y prints them)")
 	case errors.As(err, &ml):
-		return failf("%v", err)
+		kib := ml.NeedKiB()
+		return withHints(failf("%v", err), fmt.Sprintf("in a container: docker run --ulimit memlock=%d:%d, or --cap-add IPC_LOCK", kib*1024, kib*1024))
 	case errors.As(err, &ik):
 		return withHints(failf("%v", err), "an identity file must be readable by you only (as OpenSSH requires of private keys); to use it anyway, set "+envAllowInsecureKeyFile+"=1")
 	case errors.As(err, &kc):
@@ -98,5 +111,14 @@ func vaultError(err error) error {
 	case errors.Is(err, vault.ErrNotSealed):
 		return withHints(failf("%v", err), `this is a plain session string: seal it with "tgsession seal", or inspect it with "tgsession inspect"`)
 	}
-	return failf("%v", err)
+	return sshHint(err, failf("%v", err))
+}
+
+// sshHint adds the --ssh hint to err when the library refused an SSH key
+// or recipient because SSH keys were not enabled.
+func sshHint(libErr, err error) error {
+	if errors.Is(libErr, vault.ErrUnsupported) && strings.Contains(libErr.Error(), "SSH") && strings.Contains(libErr.Error(), "enabled explicitly") {
+		return withHints(err, "SSH keys are enabled with --ssh")
+	}
+	return err
 }

@@ -13,8 +13,8 @@ import (
 type loaded struct {
 	src  source
 	sess *codec.Session
-	file *fileMeta    // set for .session (SQLite) files
-	full *compat.File // the whole .session file, for seal and vault add to attach
+	file *fileMeta      // set for .session (SQLite) files
+	full *compat.Stored // the whole .session file, for seal and vault add to attach
 }
 
 // fileMeta describes a .session file.
@@ -33,15 +33,15 @@ func parseFromFlag(cmd, name string) (codec.Format, error) {
 	}
 	f, err := codec.ParseFormat(name)
 	if err != nil {
-		if _, ferr := compat.ParseFileKind(name); ferr == nil {
+		if k, ok := lookupKind(name); ok && k.isFile() {
 			return 0, withHints(usageErrorf("%s: --from takes a string format; %s is a file format", cmd, name),
 				"a .session file is recognised by itself: pass the file, without --from")
 		}
 		var names []string
-		for _, f := range codec.Formats() {
+		for _, f := range stringFormats() {
 			names = append(names, f.String())
 		}
-		return 0, formatError(usageErrorf("%s: unknown --from format (want one of %s)", cmd, formatList(codec.Formats())), name, names)
+		return 0, formatError(usageErrorf("%s: unknown --from format (want one of %s)", cmd, formatList(stringFormats())), name, names)
 	}
 	return f, nil
 }
@@ -62,6 +62,9 @@ func (c *cli) load(src source, from codec.Format) (*loaded, error) {
 // loadDC is load, choosing the DC row dc (0: the only one) of a .session
 // file that holds keys for several.
 func (c *cli) loadDC(src source, from codec.Format, dc int) (*loaded, error) {
+	if src.ext != nil {
+		return c.loadExt(src)
+	}
 	data, isSQLite, err := c.readText(src)
 	if err != nil {
 		return nil, err

@@ -39,11 +39,16 @@ func TestCLITypesRedacted(t *testing.T) {
 	key := s.Key.Reveal()
 	defer clear(key)
 	text := fakeSession
-	f := &compat.File{Library: compat.LibTelethon, Session: s}
+	f := &compat.Stored{Kind: compat.TelethonSQLite, Library: "telethon", Session: s}
 	var texts []string
 	texts = append(texts, renderings(loaded{src: source{path: "x"}, sess: s, full: f})...)
-	texts = append(texts, renderings(conversion{src: source{}, text: &text})...)
-	texts = append(texts, renderings(conversion{src: source{}, sess: s, full: f})...)
+	texts = append(texts, renderings(conversion{src: source{}, in: storedOf(s)})...)
+	texts = append(texts, renderings(conversion{src: source{}, in: f, file: true})...)
+	data, rep, err := convertStored(source{path: "x"}, f, true, &convertOpts{to: target{Format: codec.Telethon}})
+	require.NoError(t, err)
+	require.True(t, strings.TrimSpace(string(data)) == text, "the conversion gives the session back")
+	clear(data)
+	texts = append(texts, renderings(rep)...)
 	forbidden := []string{fakeSession[10:40], hex.EncodeToString(key[:8]), strings.Trim(fmt.Sprint(key[:8]), "[]"), string(key[:8])}
 	for i, out := range texts {
 		for j, secret := range forbidden {

@@ -3,7 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
@@ -63,6 +66,23 @@ Flags:
     --json                 print the size report as JSON on stdout
                            (needs -o FILE for the sealed value)
 
+Stores (--from KIND, and --to KIND for convert): telethon-sqlalchemy,
+telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
+    --store-env VAR   the store URL is in $VAR (DATABASE_URL, REDIS_URL,
+                      MONGODB_URI); a URL with a password is never an argument
+    --store-file FILE the store URL is in FILE
+    --store URL       the store URL, only when it holds no password
+    --name NAME       the session's name in the store
+    --table-prefix P  telethon-sqlalchemy's table prefix
+
+GramJS StoreSession: --from gramjs-store DIR (--name NAME: the
+files' prefix, by default the directory's name).
+Telegram Desktop: --from tdata DIR.
+    --account N       the account to read (default: the active one)
+    --passcode-env VAR, --passcode-file FILE
+                      the local passcode (else read from standard input
+                      when the folder has one; never an argument)
+
 Examples:
     age-keygen -o key.txt
     tgsession seal -r "$(age-keygen -y key.txt)" < session.txt > session.sealed
@@ -99,7 +119,13 @@ func runSeal(c *cli, cmd *command, args []string) error {
 	fs.BoolVar(&quiet, "quiet", false, "")
 	fs.BoolVar(&quiet, "q", false, "")
 	asJSON := fs.Bool("json", false, "")
+	x := registerStoreFlags(fs)
 	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	x.set = flagsSet(fs)
+	xsrcs, err := c.extInputs(cmd.name, x, from, "", *in, pos)
 	if err != nil {
 		return err
 	}
@@ -115,6 +141,9 @@ func runSeal(c *cli, cmd *command, args []string) error {
 			"make a key with age-keygen -o key.txt; age-keygen -y key.txt prints its recipient")
 	}
 	srcs, err := sources(cmd.name, *in, pos)
+	if xsrcs != nil {
+		srcs, err = xsrcs, nil
+	}
 	if err != nil {
 		return err
 	}
@@ -140,14 +169,7 @@ func runSeal(c *cli, cmd *command, args []string) error {
 		return withHints(failf("seal: refusing to write binary output to the terminal"),
 			"use --armor for text, or -o FILE (or --force to write it anyway)")
 	}
-	var ropts []vault.Option
-	if *ssh {
-		ropts = append(ropts, vault.WithSSH())
-	}
-	if *requirePQ {
-		ropts = append(ropts, vault.RequirePQ())
-	}
-	recipients, err := parseRecipients(cmd.name, rs, rfiles, ropts...)
+	recipients, err := parseRecipients(cmd.name, rs, rfiles, &vault.KeySearch{SSH: *ssh, RequirePQ: *requirePQ})
 	if err != nil {
 		return err
 	}
@@ -156,17 +178,23 @@ func runSeal(c *cli, cmd *command, args []string) error {
 		return err
 	}
 	defer l.sess.Wipe()
-	opts := append(ropts, vault.WithLabels(labels))
-	attOpt, attached, err := c.fileAttachment(l, *sessionOnly)
+	vs, err := vault.NewSession(l.sess)
+	if err != nil {
+		return vaultError(err)
+	}
+	defer vs.Destroy()
+	vs.Labels = labels
+	if form != vault.FormText {
+		// Files record when they were sealed; the single line stays small.
+		vs.CreatedAt = time.Now()
+	}
+	attached, err := c.fileAttachment(vs, l, *sessionOnly)
 	if err != nil {
 		return err
 	}
-	if attOpt != nil {
-		opts = append(opts, attOpt)
-	}
-	sealed, err := vault.Seal(l.sess, form, recipients, opts...)
+	sealed, err := vs.Seal(form, recipients...)
 	if err != nil {
-		if attached && errors.Is(err, vault.ErrTooLarge) {
+		if attached && errors.Is(err, codec.ErrTooLarge) {
 			return withHints(failf("seal: %v", err),
 				"the .session file's entity cache does not fit: use --age or --armor for a file, or --session-only to seal the session alone")
 		}
@@ -185,26 +213,29 @@ func runSeal(c *cli, cmd *command, args []string) error {
 	return nil
 }
 
-// fileAttachment returns the option that attaches the rest of a .session
-// file (l.full) to the sealed value, or, with sessionOnly, nothing, after
-// saying on stderr what is left out.
-func (c *cli) fileAttachment(l *loaded, sessionOnly bool) (vault.Option, bool, error) {
+// fileAttachment attaches the rest of a .session file (l.full) to vs, or,
+// with sessionOnly, nothing, after saying on stderr what is left out. It
+// reports whether it attached anything.
+func (c *cli) fileAttachment(vs *vault.Session, l *loaded, sessionOnly bool) (bool, error) {
 	if l.full == nil {
-		return nil, false, nil
+		return false, nil
 	}
 	if sessionOnly {
 		c.warnf("%s: not sealed (--session-only): %s; open gives the session alone", l.src, fileExtrasSummary(l.full))
-		return nil, false, nil
+		return false, nil
 	}
-	data, err := compat.MarshalExtras(l.full)
+	data, err := l.full.MarshalExtras()
 	if err != nil {
-		return nil, false, failf("%s: %v", l.src, err)
+		return false, failf("%s: %v", l.src, err)
 	}
-	return vault.WithAttachment(vault.AttachmentFile, data), true, nil
+	if err := vs.SetAttachment(data); err != nil {
+		return false, vaultError(err)
+	}
+	return true, nil
 }
 
 // fileExtrasSummary names what a .session file holds besides its session.
-func fileExtrasSummary(f *compat.File) string {
+func fileExtrasSummary(f *compat.Stored) string {
 	parts := []string{fmt.Sprintf("the entity cache (%d entities)", len(f.Entities))}
 	if f.UpdateState != nil {
 		parts = append(parts, "the update state")
@@ -212,7 +243,7 @@ func fileExtrasSummary(f *compat.File) string {
 	if f.TakeoutID.Known() {
 		parts = append(parts, "the takeout id")
 	}
-	parts = append(parts, "the file format ("+fileFormatName(f)+")")
+	parts = append(parts, "the file format ("+f.Kind.String()+")")
 	return strings.Join(parts, ", ")
 }
 
@@ -317,26 +348,18 @@ func runOpen(c *cli, cmd *command, args []string) error {
 			return err
 		}
 	}
-	opts := c.vaultOptions(ids)
-	if f != codec.FormatUnknown {
-		opts = append(opts, vault.AsFormat(f))
-	}
-	if *requirePQ {
-		opts = append(opts, vault.RequirePQ())
-	}
-	if *ssh {
-		opts = append(opts, vault.WithSSH())
-	}
+	ks := c.keySearch(ids)
+	ks.RequirePQ, ks.SSH = *requirePQ, *ssh
 	var vs *vault.Session
 	if src.path == "" {
 		if c.isTerminal(c.stdin) {
 			c.infof("reading the sealed value from the terminal: paste it, then press Ctrl-D")
 		}
-		vs, err = vault.OpenReader(c.stdin, opts...)
+		vs, err = c.openSealed(ks, f, "", c.stdin)
 		err = prefixErr(src, err)
 	} else {
 		// vault names the file in its errors.
-		vs, err = vault.OpenFile(src.path, opts...)
+		vs, err = c.openSealed(ks, f, src.path, nil)
 	}
 	if err != nil {
 		return vaultError(err)
@@ -362,11 +385,8 @@ func (c *cli) exportSession(src source, vs *vault.Session, t target, toGiven boo
 	if !toGiven {
 		t = target{Format: vs.Source}
 		if full != nil {
-			k, err := compat.ParseFileKind(fileFormatName(full))
-			if err != nil {
-				return failf("%s: %v", src, err)
-			}
-			t = target{File: k}
+			k := full.Kind
+			t = target{Kind: k}
 			if out == "" || out == "-" {
 				return withHints(usageErrorf("%s: the sealed value holds a %s file: give -o FILE", src, k),
 					"or --to FORMAT for a session string (the entity cache is then dropped)")
@@ -380,7 +400,11 @@ func (c *cli) exportSession(src source, vs *vault.Session, t target, toGiven boo
 		return withHints(usageErrorf("--to %s writes a file: give -o FILE", t),
 			"a .session file is binary and is never written to standard output")
 	}
-	cv := &conversion{src: src, sess: cs, full: full}
+	in := full
+	if in == nil {
+		in = storedOf(cs)
+	}
+	cv := &conversion{src: src, in: in}
 	return c.finish(cv, &convertOpts{to: t, ov: *ov, force: force}, out)
 }
 
@@ -388,23 +412,86 @@ func (c *cli) exportSession(src source, vs *vault.Session, t target, toGiven boo
 // as its session, if the value carries it (vault.AttachmentFile); nil
 // otherwise. An attachment that cannot be used is an error when the file
 // must be restored (need), a warning otherwise.
-func (c *cli) attachedFile(src source, vs *vault.Session, cs *codec.Session, need bool) (*compat.File, error) {
-	kind, data := vs.Attachment()
-	switch kind {
-	case 0:
-		return nil, nil
-	case vault.AttachmentFile:
-		f, err := compat.UnmarshalExtras(data, cs)
-		if err == nil {
-			return f, nil
-		}
-		if need {
-			return nil, withHints(failf("%s: the .session file data sealed with the session cannot be read: %v", src, err),
-				"--to FORMAT gives the session without it")
-		}
-		c.warnf("%s: the .session file data sealed with the session cannot be read (%v); it is ignored", src, err)
+func (c *cli) attachedFile(src source, vs *vault.Session, cs *codec.Session, need bool) (*compat.Stored, error) {
+	data := vs.Attachment()
+	if data == nil {
 		return nil, nil
 	}
-	c.warnf("%s: the sealed value carries data of a kind this version does not know (%d); it is ignored", src, kind)
+	f := &compat.Stored{Session: cs}
+	err := f.UnmarshalExtras(data)
+	if err == nil {
+		return f, nil
+	}
+	if need {
+		return nil, withHints(failf("%s: the .session file data sealed with the session cannot be read: %v", src, err),
+			"--to FORMAT gives the session without it")
+	}
+	c.warnf("%s: the .session file data sealed with the session cannot be read (%v); it is ignored", src, err)
 	return nil, nil
 }
+
+// maxSealedInput is the most bytes read from standard input for a sealed
+// value: vault refuses anything above 2 MiB, so one byte more is enough
+// for it to say so.
+const maxSealedInput = 2<<20 + 1
+
+// openSealed finds the identities of ks once and opens the sealed value
+// in the file at path, or read from r when path is empty, decoding a plain
+// session string payload as f when f is known.
+func (c *cli) openSealed(ks *vault.KeySearch, f codec.Format, path string, r io.Reader) (*vault.Session, error) {
+	var data []byte
+	if path != "" {
+		// The value is checked first (a missing file, a value that is not
+		// sealed, malformed or too large), before any key is searched for:
+		// opening with no identities stops at the identities.
+		if _, err := vault.OpenFile(path); !errors.Is(err, vault.ErrNoIdentity) {
+			return nil, err
+		}
+		fh, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("vault: %s: %w", path, err)
+		}
+		data, err = io.ReadAll(io.LimitReader(fh, maxSealedInput))
+		fh.Close()
+		if err != nil {
+			return nil, fmt.Errorf("vault: %s: %w", path, err)
+		}
+	} else {
+		var err error
+		if data, err = io.ReadAll(io.LimitReader(r, maxSealedInput)); err != nil {
+			return nil, fmt.Errorf("vault: reading sealed value: %w", err)
+		}
+		if _, err := vault.Open(data); !errors.Is(err, vault.ErrNoIdentity) {
+			clear(data)
+			return nil, err
+		}
+	}
+	defer clear(data)
+	ids, err := ks.Find()
+	if err != nil {
+		return nil, err
+	}
+	var s *vault.Session
+	if f == codec.FormatUnknown {
+		s, err = vault.Open(data, ids)
+	} else {
+		s, err = vault.OpenAs(data, f, ids)
+	}
+	if err != nil && path != "" {
+		return nil, &pathError{path: path, err: err}
+	}
+	return s, err
+}
+
+// pathError names the file a vault error came from, as vault.OpenFile's
+// errors do.
+type pathError struct {
+	path string
+	err  error
+}
+
+func (e *pathError) Error() string {
+	return "vault: " + e.path + ": " + strings.TrimPrefix(e.err.Error(), "vault: ")
+}
+
+func (e *pathError) Unwrap() error { return e.err }

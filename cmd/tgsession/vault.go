@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -76,11 +78,29 @@ func (v *vaultFlags) register(fs *flag.FlagSet) {
 	fs.Var(&v.ids, "identity", "")
 }
 
-// open opens (or, with create, creates) the vault directory.
-func (v *vaultFlags) open(create bool) (*vault.Dir, error) {
+// defaultVaultDir returns the default vault directory:
+// $TGSESSION_VAULT_DIR, else $XDG_DATA_HOME/tgsession/vault, else
+// ~/.local/share/tgsession/vault.
+func defaultVaultDir() (string, error) {
+	if p := os.Getenv("TGSESSION_VAULT_DIR"); p != "" {
+		return p, nil
+	}
+	if p := os.Getenv("XDG_DATA_HOME"); p != "" {
+		return filepath.Join(p, "tgsession", "vault"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(home, ".local", "share", "tgsession", "vault"), nil
+}
+
+// open opens (or, with create, creates) the vault directory, with its
+// warnings in our voice.
+func (v *vaultFlags) open(c *cli, create bool) (*vault.Dir, error) {
 	path := v.dir
 	if path == "" {
-		p, err := vault.DefaultDirPath()
+		p, err := defaultVaultDir()
 		if err != nil {
 			return nil, failf("vault: cannot find the default vault directory: %v (use --vault DIR)", err)
 		}
@@ -99,6 +119,7 @@ func (v *vaultFlags) open(create bool) (*vault.Dir, error) {
 		}
 		return nil, vaultError(err)
 	}
+	d.Warn = func(m string) { c.warnf("%s", m) }
 	return d, nil
 }
 
@@ -192,15 +213,11 @@ func (c *cli) vaultAdd(cmd *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	var ropts []vault.Option
-	if *requirePQ {
-		ropts = append(ropts, vault.RequirePQ())
-	}
 	if len(rs)+len(rfiles) == 0 {
 		return withHints(usageErrorf("vault add: at least one -r RECIPIENT or -R FILE is required"),
 			"to seal to your own key: -r \"$(age-keygen -y key.txt)\"")
 	}
-	recipients, err := parseRecipients("vault add", rs, rfiles, ropts...)
+	recipients, err := parseRecipients("vault add", rs, rfiles, &vault.KeySearch{RequirePQ: *requirePQ})
 	if err != nil {
 		return err
 	}
@@ -209,22 +226,24 @@ func (c *cli) vaultAdd(cmd *command, args []string) error {
 		return err
 	}
 	defer l.sess.Wipe()
-	d, err := vf.open(true)
+	d, err := vf.open(c, true)
 	if err != nil {
 		return err
 	}
-	opts := append(ropts, vault.WithLabels(labels), vault.WithWarnings(func(m string) { c.warnf("%s", m) }))
+	vs, err := vault.NewSession(l.sess)
+	if err != nil {
+		return vaultError(err)
+	}
+	defer vs.Destroy()
+	vs.Labels = labels
+	if _, err := c.fileAttachment(vs, l, *sessionOnly); err != nil {
+		return err
+	}
+	store := d.Put
 	if force {
-		opts = append(opts, vault.Overwrite())
+		store = d.Replace
 	}
-	attOpt, _, err := c.fileAttachment(l, *sessionOnly)
-	if err != nil {
-		return err
-	}
-	if attOpt != nil {
-		opts = append(opts, attOpt)
-	}
-	warns, err := d.Add(name, l.sess, recipients, opts...)
+	warns, err := store(name, vs, recipients...)
 	if err != nil {
 		if errors.Is(err, vault.ErrExists) {
 			return withHints(failf("vault add: entry %s exists", name), "pass --force to replace it")
@@ -275,21 +294,55 @@ func (c *cli) vaultGet(cmd *command, args []string) error {
 	if tgt.IsFile() && (out == "" || out == "-") {
 		return usageErrorf("vault get: --to %s writes a file: give -o FILE", tgt)
 	}
-	d, err := vf.open(false)
+	d, err := vf.open(c, false)
 	if err != nil {
 		return err
 	}
-	opts := c.vaultOptions(vf.ids)
-	if *label != "" {
-		opts = append(opts, vault.WithExportLabel(*label))
-	}
-	vs, warns, err := d.Get(name, opts...)
+	vs, warns, err := c.getEntry(d, name, vf.ids, *label)
 	if err != nil {
-		return vaultError(err)
+		return err
 	}
 	defer vs.Destroy()
 	c.printWarnings(warns)
 	return c.exportSession(source{path: "vault:" + name}, vs, tgt, *to != "", ov, out, force)
+}
+
+// getEntry opens vault entry name with the identities of the key search
+// for ids and, with a label, records where its key is exported.
+func (c *cli) getEntry(d *vault.Dir, name string, ids []string, label string) (*vault.Session, []vault.Warning, error) {
+	// The entry is checked first (missing, not a regular file, not
+	// sealed), before any key is searched for: opening with no identities
+	// stops at the identities.
+	warn := d.Warn
+	d.Warn = func(string) {} // the opening below warns once
+	_, err := d.Get(name)
+	d.Warn = warn
+	if !errors.Is(err, vault.ErrNoIdentity) {
+		return nil, nil, vaultError(err)
+	}
+	found, err := findIdentities(c.keySearch(ids))
+	if err != nil {
+		return nil, nil, err
+	}
+	return getEntryWith(d, name, found, label)
+}
+
+// getEntryWith opens vault entry name with ids and, with a label, records
+// where its key is exported.
+func getEntryWith(d *vault.Dir, name string, ids *vault.Identities, label string) (*vault.Session, []vault.Warning, error) {
+	vs, err := d.Get(name, ids)
+	if err != nil {
+		return nil, nil, vaultError(err)
+	}
+	if label == "" {
+		return vs, nil, nil
+	}
+	warns, err := d.RecordExport(name, vs.KeyID(), label)
+	if err != nil {
+		vs.Destroy()
+		return nil, nil, vaultError(err)
+	}
+	return vs, warns, nil
 }
 
 type entryJSON struct {
@@ -313,7 +366,7 @@ func (c *cli) vaultList(cmd *command, args []string) error {
 	if len(pos) > 0 {
 		return usageErrorf("vault list: takes no arguments")
 	}
-	d, err := vf.open(false)
+	d, err := vf.open(c, false)
 	if err != nil {
 		return err
 	}
@@ -380,7 +433,7 @@ func (c *cli) vaultRemove(cmd *command, args []string) error {
 	if len(pos) > 0 {
 		return usageErrorf("vault rm: one entry at a time")
 	}
-	d, err := vf.open(false)
+	d, err := vf.open(c, false)
 	if err != nil {
 		return err
 	}
@@ -414,19 +467,21 @@ func (c *cli) vaultRekey(cmd *command, args []string) error {
 		return withHints(usageErrorf("vault rekey: the new recipients are required (-r RECIPIENT or -R FILE)"),
 			"every entry is re-encrypted to exactly these recipients; include your own")
 	}
-	var ropts []vault.Option
-	if *requirePQ {
-		ropts = append(ropts, vault.RequirePQ())
-	}
-	recipients, err := parseRecipients("vault rekey", rs, rfiles, ropts...)
+	recipients, err := parseRecipients("vault rekey", rs, rfiles, &vault.KeySearch{RequirePQ: *requirePQ})
 	if err != nil {
 		return err
 	}
-	d, err := vf.open(false)
+	d, err := vf.open(c, false)
 	if err != nil {
 		return err
 	}
-	n, err := d.Rekey(recipients, append(c.vaultOptions(vf.ids), ropts...)...)
+	ks := c.keySearch(vf.ids)
+	ks.RequirePQ = *requirePQ
+	found, err := findIdentities(ks)
+	if err != nil {
+		return err
+	}
+	n, err := d.Rekey(recipients, found)
 	if err != nil {
 		if n > 0 {
 			c.warnf("%d entries were re-encrypted before the error; the others are unchanged", n)

@@ -189,6 +189,14 @@ func guessFormat(s string) codec.Format {
 	if strings.HasPrefix(s, "Aw") {
 		return codec.Mtcute
 	}
+	// An MTKruto payload starts with the TL string "1"…"5" (01 31…35: "AT")
+	// or "1-test"…"3-test" (06 31…33 2d: "BjEt", "BjIt", "BjMt"), which no
+	// Pyrogram string for a real api_id does (docs/formats.md#mtkruto-string).
+	for _, p := range []string{"AT", "BjEt", "BjIt", "BjMt"} {
+		if strings.HasPrefix(s, p) {
+			return codec.Mtkruto
+		}
+	}
 	switch n := chars * 3 / 4; {
 	case n >= 261 && n <= 265:
 		return codec.PyrogramLegacy

@@ -200,30 +200,37 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	// compat
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "s.session")
-	if err := compat.WriteFile(dbPath, &compat.File{Session: cs}, compat.TelethonSQLite, compat.WriteOptions{}); err != nil {
+	if err := compat.WriteFile(dbPath, &compat.Stored{Session: cs}, compat.TelethonSQLite, false); err != nil {
 		t.Fatalf("compat.WriteFile: %v", fc.ErrClass(err, compatSentinelsForAudit...))
 	}
-	file, err := compat.ReadFile(dbPath)
+	file, err := compat.ReadFile(dbPath, compat.ReadOptions{})
 	if err != nil {
 		t.Fatalf("compat.ReadFile: %v", fc.ErrClass(err, compatSentinelsForAudit...))
 	}
-	addType(f, "compat.File", file)
-	src := compat.StringSource(f.texts[0], codec.FormatUnknown)
-	addType(f, "compat.Source (string)", &src)
-	res, rep, err := compat.Convert(compat.StringSource(f.texts[0], codec.FormatUnknown), compat.Target{Format: codec.GramJS}, compat.Options{})
+	addType(f, "compat.Stored (file)", file)
+	strSess, err := codec.Decode(f.texts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	strStored := &compat.Stored{Session: strSess}
+	addType(f, "compat.Stored (string)", strStored)
+	text, rep, err := compat.Convert(strStored, compat.Target{Format: codec.GramJS}, compat.Options{})
 	if err != nil {
 		t.Fatalf("compat.Convert: %v", fc.ErrClass(err, compatSentinelsForAudit...))
 	}
-	f.texts = append(f.texts, res.Text())
-	addType(f, "compat.Result (string)", res)
+	f.texts = append(f.texts, string(text))
 	addType(f, "compat.Report", rep)
-	addType(f, "compat.ItemResult", &compat.ItemResult{Input: "in", Result: res, Report: rep})
-	fileRes, _, err := compat.Convert(compat.StringSource(f.texts[1], codec.FormatUnknown),
-		compat.Target{File: compat.PyrogramSQLite}, compat.Options{Output: filepath.Join(dir, "out.session")})
+	_, _, missErr := compat.Convert(strStored, compat.Target{Format: codec.Pyrogram}, compat.Options{})
+	add(f, "compat.MissingError", missErr)
+	_, _, conflictErr := compat.Convert(file, compat.Target{Format: codec.Telethon}, compat.Options{TestMode: codec.Some(!file.Session.TestMode.Or(false))})
+	if conflictErr != nil {
+		add(f, "compat.ConflictError", conflictErr)
+	}
+	img, _, err := compat.Convert(file, compat.Target{Kind: compat.PyrogramSQLite}, compat.Options{UserID: codec.Some[int64](1)})
 	if err != nil {
 		t.Fatalf("compat.Convert to a file: %v", fc.ErrClass(err, compatSentinelsForAudit...))
 	}
-	addType(f, "compat.Result (file)", fileRes)
+	clear(img)
 
 	// vault
 	// The child of TestRedactionPanics reuses its parent's identity.
@@ -237,47 +244,49 @@ func newAuditFixture(t *testing.T) *auditFixture {
 		t.Fatal(err)
 	}
 	f.identity = id.String()
-	sealed, err := vault.Seal(cs, vault.FormText, []age.Recipient{id.Recipient()})
+	toSeal, err := vault.NewSession(cs)
+	if err != nil {
+		t.Fatalf("vault.NewSession: %v", fc.ErrClass(err, vaultSentinels...))
+	}
+	t.Cleanup(toSeal.Destroy)
+	sealed, err := toSeal.Seal(vault.FormText, id.Recipient())
 	if err != nil {
 		t.Fatalf("vault.Seal: %v", fc.ErrClass(err, vaultSentinels...))
 	}
-	vs, err := vault.Open(sealed, vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	vs, err := vault.Open(sealed, id)
 	if err != nil {
 		t.Fatalf("vault.Open: %v", fc.ErrClass(err, vaultSentinels...))
 	}
 	t.Cleanup(vs.Destroy)
 	addType(f, "vault.Session", vs)
-	sealedFile, err := vault.Seal(cs, vault.FormBinary, []age.Recipient{id.Recipient()},
-		vault.WithAttachment(vault.AttachmentFile, []byte(strings.Repeat("entity cache ", 50))))
+	if err := toSeal.SetAttachment([]byte(strings.Repeat("entity cache ", 50))); err != nil {
+		t.Fatalf("vault.SetAttachment: %v", fc.ErrClass(err, vaultSentinels...))
+	}
+	sealedFile, err := toSeal.Seal(vault.FormBinary, id.Recipient())
 	if err != nil {
 		t.Fatalf("vault.Seal with an attachment: %v", fc.ErrClass(err, vaultSentinels...))
 	}
-	va, err := vault.Open(sealedFile, vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	va, err := vault.Open(sealedFile, id)
 	if err != nil {
 		t.Fatalf("vault.Open with an attachment: %v", fc.ErrClass(err, vaultSentinels...))
 	}
 	t.Cleanup(va.Destroy)
 	addType(f, "vault.Session (with attachment)", va)
 	t.Setenv(vault.EnvKey, f.identity)
-	ids, err := vault.FindIdentities(vault.WithoutDefaultKeys())
+	ks := &vault.KeySearch{Env: true, Passphrase: func() ([]byte, error) { return []byte(f.identity), nil }}
+	ids, err := ks.Find()
 	if err != nil {
-		t.Fatalf("vault.FindIdentities: %v", fc.ErrClass(err, vaultSentinels...))
+		t.Fatalf("vault.KeySearch.Find: %v", fc.ErrClass(err, vaultSentinels...))
 	}
 	addType(f, "vault.Identities", ids)
-	t.Setenv("TGSESSION_AUDIT_SEALED", string(sealed))
-	ex, err := vault.ExecEnv([]string{"PATH=/bin"}, []string{"SESSION=env:TGSESSION_AUDIT_SEALED"}, codec.Telethon,
-		vault.WithIdentities(id), vault.WithoutDefaultKeys(), vault.WithWarnings(func(string) {}))
-	if err != nil {
-		t.Fatalf("vault.ExecEnv: %v", fc.ErrClass(err, vaultSentinels...))
-	}
-	addType(f, "vault.ExecResult", ex)
+	addType(f, "vault.KeySearch", ks)
 	other, _ := age.GenerateX25519Identity()
-	_, wrongErr := vault.Open(sealed, vault.WithIdentities(other), vault.WithoutDefaultKeys())
+	_, wrongErr := vault.Open(sealed, other)
 	add(f, "vault wrong-key error", wrongErr)
 	t.Setenv("TGSESSION_AUDIT_SWAPPED", f.identity)
-	_, swappedErr := vault.OpenEnv("TGSESSION_AUDIT_SWAPPED", vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	_, swappedErr := vault.OpenEnv("TGSESSION_AUDIT_SWAPPED", id)
 	add(f, "vault swapped-variable error", swappedErr)
-	_, plainErr := vault.Open([]byte(f.texts[0]), vault.WithIdentities(id), vault.WithoutDefaultKeys())
+	_, plainErr := vault.Open([]byte(f.texts[0]), id)
 	add(f, "vault not-sealed error", plainErr)
 	// Change the last character (the checksum) to another one: always
 	// writing "Q" is a no-op for the 1 identity in 32 that ends with it.
@@ -285,7 +294,7 @@ func newAuditFixture(t *testing.T) *auditFixture {
 	if f.identity[len(f.identity)-1] == 'Q' {
 		last = 'P'
 	}
-	_, idErr := vault.ParseIdentities(strings.NewReader(f.identity[:len(f.identity)-1] + string(last)))
+	_, idErr := (&vault.KeySearch{}).ParseIdentities(strings.NewReader(f.identity[:len(f.identity)-1] + string(last)))
 	if idErr == nil {
 		t.Fatal("an identity with a changed checksum character parses")
 	}
@@ -307,8 +316,8 @@ func newAuditFixture(t *testing.T) *auditFixture {
 }
 
 var vaultSentinels = []error{
-	vault.ErrWrongKey, vault.ErrTampered, vault.ErrMalformed, vault.ErrTooLarge, vault.ErrUnsupported,
-	vault.ErrNoIdentity, vault.ErrMemlockTooLow, vault.ErrNotSealed, vault.ErrNotFound, vault.ErrExists,
+	vault.ErrWrongKey, vault.ErrTampered, vault.ErrMalformed, codec.ErrTooLarge, vault.ErrUnsupported,
+	vault.ErrNoIdentity, vault.ErrNotSealed, vault.ErrNotFound, vault.ErrExists,
 	vault.ErrDestroyed, vault.ErrInsecure,
 }
 

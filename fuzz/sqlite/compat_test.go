@@ -5,30 +5,32 @@ import (
 	"encoding/json"
 	"fmt"
 	fc "github.com/tgsession/tgsession/fuzz/internal/fuzzcheck"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
+	"github.com/tgsession/tgsession/internal/peerid"
 )
 
 // compatSentinels are the sentinels a compat reader may wrap: its own and,
 // for a session row whose values are invalid, codec's.
 var compatSentinels = append([]error{
-	compat.ErrNotSQLite, compat.ErrCorrupt, compat.ErrTooLarge, compat.ErrUnknownSchema,
-	compat.ErrNoSession, compat.ErrMultipleSessions, compat.ErrLocked, compat.ErrExists,
-	compat.ErrOptionConflict,
+	compat.ErrNotSQLite, compat.ErrCorrupt, compat.ErrUnknownSchema,
+	compat.ErrNoSession, compat.ErrMultipleSessions, compat.ErrLocked, fs.ErrExist,
 }, fc.CodecSentinels...)
 
-// libraryKinds maps File.Library to the file kind that library writes.
-var libraryKinds = map[string]compat.FileKind{
-	compat.LibTelethon:   compat.TelethonSQLite,
-	compat.LibTelethonV2: compat.TelethonV2SQLite,
-	compat.LibPyrogram:   compat.PyrogramSQLite,
-	compat.LibHydrogram:  compat.PyrogramSQLite,
-	compat.LibPyrofork:   compat.PyroforkSQLite,
-	compat.LibKurigram:   compat.KurigramSQLite,
+// libraryKinds maps Stored.Library to the kind that library writes; it
+// must agree with Stored.Kind, which the reader sets.
+var libraryKinds = map[string]compat.Kind{
+	"telethon":    compat.TelethonSQLite,
+	"telethon-v2": compat.TelethonV2SQLite,
+	"pyrogram":    compat.PyrogramSQLite,
+	"hydrogram":   compat.PyrogramSQLite,
+	"pyrofork":    compat.PyroforkSQLite,
+	"kurigram":    compat.KurigramSQLite,
 }
 
 // FuzzReadSQLite fuzzes compat.ReadFile on the bytes of a .session file
@@ -62,7 +64,7 @@ func FuzzReadSQLite(f *testing.F) {
 		}
 		defer fc.Watchdog("FuzzReadSQLite")()
 		use := fc.StartUsage()
-		file, err := compat.ReadFile(path)
+		file, err := compat.ReadFile(path, compat.ReadOptions{})
 		use.Check(t, "ReadFile")
 		if err != nil {
 			fc.Typed(t, err, "ReadFile", compatSentinels...)
@@ -109,6 +111,9 @@ func FuzzReadSQLite(f *testing.F) {
 		if !ok {
 			t.Fatalf("ReadFile returned an unknown library name")
 		}
+		if file.Kind != kind {
+			t.Fatalf("ReadFile's Kind %v disagrees with its library %s", file.Kind, file.Library)
+		}
 		img, err := compat.Marshal(file, kind)
 		if err != nil {
 			fc.Typed(t, err, "Marshal", compatSentinels...)
@@ -119,7 +124,7 @@ func FuzzReadSQLite(f *testing.F) {
 		if err := os.WriteFile(back, img, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		again, err := compat.ReadFile(back)
+		again, err := compat.ReadFile(back, compat.ReadOptions{})
 		if err != nil {
 			t.Fatalf("a file written by Marshal(%v) does not read back (%s)", kind, fc.ErrClass(err, compatSentinels...))
 		}
@@ -141,7 +146,7 @@ func FuzzReadSQLite(f *testing.F) {
 
 // checkEntitiesKept checks that a Marshal round trip kept every entity a
 // library can use, by id, and added none.
-func checkEntitiesKept(t *testing.T, kind compat.FileKind, before, after []compat.Entity) {
+func checkEntitiesKept(t *testing.T, kind compat.Kind, before, after []compat.Entity) {
 	t.Helper()
 	got := map[int64]bool{}
 	for _, e := range after {
@@ -153,10 +158,10 @@ func checkEntitiesKept(t *testing.T, kind compat.FileKind, before, after []compa
 		if got[e.ID] {
 			continue
 		}
-		if compat.KindOf(e.ID) != compat.KindChat && !e.AccessHash.Known() {
+		if peerid.Of(e.ID) != peerid.Chat && !e.AccessHash.Known() {
 			continue // not storable: documented in compat's writers
 		}
-		t.Fatalf("Marshal(%v) round trip lost an entity (kind %v, access hash known %v)", kind, compat.KindOf(e.ID), e.AccessHash.Known())
+		t.Fatalf("Marshal(%v) round trip lost an entity (kind %v, access hash known %v)", kind, peerid.Of(e.ID), e.AccessHash.Known())
 	}
 	for _, e := range after {
 		if !want[e.ID] {
@@ -196,7 +201,7 @@ func FuzzReadSQLiteRecovery(f *testing.F) {
 		}
 		defer fc.Watchdog("FuzzReadSQLiteRecovery")()
 		use := fc.StartUsage()
-		file, err := compat.ReadFile(path)
+		file, err := compat.ReadFile(path, compat.ReadOptions{})
 		use.Check(t, "ReadFile")
 		if err != nil {
 			fc.Typed(t, err, "ReadFile", compatSentinels...)

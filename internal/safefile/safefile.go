@@ -30,8 +30,15 @@ import (
 )
 
 // ErrExists is returned when the destination exists and overwriting was
-// not requested.
-var ErrExists = errors.New("safefile: destination exists")
+// not requested. It matches fs.ErrExist with errors.Is, so that callers
+// outside the module test for the one "exists" concept of the standard
+// library.
+var ErrExists error = existsError{}
+
+type existsError struct{}
+
+func (existsError) Error() string        { return "safefile: destination exists" }
+func (existsError) Is(target error) bool { return target == fs.ErrExist }
 
 // ErrNotRegular is returned (wrapped in a [*NotRegularError]) when the
 // destination exists and is not a regular file: a symbolic link, a
@@ -300,7 +307,9 @@ const (
 	ReusedAfter = time.Hour
 )
 
-var pidInName = regexp.MustCompile(`-pid([0-9]{1,10})-[0-9]+$`)
+// pidInName is compiled on first use: RemoveStale runs once per command
+// that writes files, and a string job never needs it.
+var pidInName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`-pid([0-9]{1,10})-[0-9]+$`) })
 
 // Stale is a temporary file left by a process that no longer runs.
 type Stale struct {
@@ -340,7 +349,7 @@ func RemoveStale(dir string) ([]Stale, error) {
 			continue
 		}
 		pid := 0
-		if m := pidInName.FindStringSubmatch(name); m != nil {
+		if m := pidInName().FindStringSubmatch(name); m != nil {
 			pid, _ = strconv.Atoi(m[1])
 		}
 		age := now.Sub(fi.ModTime())

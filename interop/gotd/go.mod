@@ -3,12 +3,14 @@ module github.com/tgsession/tgsession/interop/gotd
 go 1.26.0
 
 require (
+	filippo.io/age v1.3.2
 	github.com/gotd/td v0.93.0
 	github.com/stretchr/testify v1.12.1
 	github.com/tgsession/tgsession v0.0.0
 )
 
 require (
+	filippo.io/hpke v0.4.0 // indirect
 	github.com/cenkalti/backoff/v4 v4.2.1 // indirect
 	github.com/go-faster/errors v0.7.1 // indirect
 	github.com/go-faster/jx v1.1.0 // indirect

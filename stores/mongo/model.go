@@ -10,6 +10,7 @@ import (
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
+	"github.com/tgsession/tgsession/internal/peerid"
 	"github.com/tgsession/tgsession/stores"
 	"github.com/tgsession/tgsession/stores/internal/check"
 )
@@ -176,7 +177,7 @@ func telemongoEntity(doc bson.Raw) (compat.Entity, error) {
 	if e.Phone, err = phoneField(doc, "phone"); err != nil {
 		return compat.Entity{}, err
 	}
-	if compat.KindOf(id) == compat.KindChat {
+	if peerid.Of(id) == peerid.Chat {
 		e.Type = compat.PeerGroup
 	}
 	return e, nil
@@ -212,7 +213,7 @@ func telemongoEntities(es []compat.Entity) []any {
 		seen[e.ID] = true
 		h, ok := e.AccessHash.Get()
 		if !ok {
-			if compat.KindOf(e.ID) != compat.KindChat {
+			if peerid.Of(e.ID) != peerid.Chat {
 				continue
 			}
 			h = 0
@@ -393,7 +394,7 @@ func pyrogramPeer(doc bson.Raw) (compat.Entity, error) {
 	if err != nil {
 		return compat.Entity{}, err
 	}
-	e.Type = compat.PeerType(t)
+	e.Type = string(t)
 	if e.Username, err = strField(doc, "username", 256); err != nil {
 		return compat.Entity{}, err
 	}
@@ -454,7 +455,7 @@ func pyrogramPeers(es []compat.Entity, now int64) (peers, usernames []any) {
 		}
 		seen[e.ID] = true
 		var hash any
-		if h, ok := e.AccessHash.Get(); ok && compat.KindOf(e.ID) != compat.KindChat {
+		if h, ok := e.AccessHash.Get(); ok && peerid.Of(e.ID) != peerid.Chat {
 			hash = pyInt(h)
 		}
 		date := e.Date.Or(now)
@@ -486,14 +487,14 @@ func pyrogramPeers(es []compat.Entity, now int64) (peers, usernames []any) {
 
 // peerType is the stored type, or what the id says: Pyrogram builds the
 // same InputPeer for user and bot, and for channel and supergroup.
-func peerType(e compat.Entity) compat.PeerType {
-	if e.Type != compat.PeerUnknown {
+func peerType(e compat.Entity) string {
+	if e.Type != "" {
 		return e.Type
 	}
-	switch compat.KindOf(e.ID) {
-	case compat.KindChat:
+	switch peerid.Of(e.ID) {
+	case peerid.Chat:
 		return compat.PeerGroup
-	case compat.KindChannel:
+	case peerid.Channel:
 		return compat.PeerChannel
 	}
 	return compat.PeerUser

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
+	"github.com/tgsession/tgsession/internal/peerid"
 	"github.com/tgsession/tgsession/stores"
 	"github.com/tgsession/tgsession/stores/internal/check"
 )
@@ -209,7 +210,7 @@ func decodeEntity(b []byte) (compat.Entity, error) {
 			return compat.Entity{}, err
 		}
 	}
-	if compat.KindOf(id) == compat.KindChat {
+	if peerid.Of(id) == peerid.Chat {
 		e.Type = compat.PeerGroup
 	}
 	return e, nil
@@ -238,7 +239,7 @@ func telethonHash(e compat.Entity) (int64, bool) {
 	if h, ok := e.AccessHash.Get(); ok {
 		return h, true
 	}
-	if compat.KindOf(e.ID) == compat.KindChat {
+	if peerid.Of(e.ID) == peerid.Chat {
 		return 0, true
 	}
 	return 0, false

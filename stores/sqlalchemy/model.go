@@ -8,6 +8,7 @@ import (
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/compat"
+	"github.com/tgsession/tgsession/internal/peerid"
 	"github.com/tgsession/tgsession/stores"
 	"github.com/tgsession/tgsession/stores/internal/check"
 )
@@ -125,7 +126,7 @@ func toRecord(row *sessionRow, others []int, ents []entityRow, states []stateRow
 			skipped++
 			continue
 		}
-		if compat.KindOf(er.id) == compat.KindChat {
+		if peerid.Of(er.id) == peerid.Chat {
 			e.Type = compat.PeerGroup
 		}
 		r.Entities = append(r.Entities, e)
@@ -163,7 +164,7 @@ func fromRecord(r *stores.Record, phoneNumeric bool) (sessionRow, []entityRow, [
 	for _, e := range r.Entities {
 		h, ok := e.AccessHash.Get()
 		if !ok {
-			if compat.KindOf(e.ID) != compat.KindChat {
+			if peerid.Of(e.ID) != peerid.Chat {
 				continue
 			}
 			h = 0

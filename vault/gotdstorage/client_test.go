@@ -25,9 +25,9 @@ func TestGotdClientRestores(t *testing.T) {
 	require.NoError(t, err)
 	id := mustX25519(t)
 	recs := []age.Recipient{id.Recipient()}
-	_, err = d.Add("bot", testSession(t, 'a', 4), recs)
+	_, err = d.Put("bot", newSession(t, testSession(t, 'a', 4), nil), recs...)
 	require.NoError(t, err)
-	st, err := gotdstorage.FromVault(d, "bot", recs, vault.WithIdentities(id))
+	st, err := gotdstorage.FromVault(d, "bot", recs, id)
 	require.NoError(t, err)
 	defer st.Close()
 

@@ -7,7 +7,8 @@
 // never pulls in gotd for users who do not use it.
 //
 //	d, _ := vault.OpenDir(path)
-//	st, err := gotdstorage.FromVault(d, "bot", recipients)
+//	ids, _ := (&vault.KeySearch{Env: true, DefaultFile: true}).Find()
+//	st, err := gotdstorage.FromVault(d, "bot", recipients, ids)
 //	…
 //	client := telegram.NewClient(appID, appHash, telegram.Options{SessionStorage: st})
 //
@@ -53,17 +54,16 @@ type Storage struct {
 	dir        *vault.Dir
 	entry      string
 	recipients []age.Recipient
-	opts       []vault.Option
 }
 
 var _ session.Storage = (*Storage)(nil)
 
-// FromEnv opens the sealed session in the environment variable name, as
-// [vault.OpenEnv] does (the variable is removed from the environment), and
-// returns a read-only Storage for it: StoreSession fails with
-// [ErrReadOnly].
-func FromEnv(name string, opts ...vault.Option) (*Storage, error) {
-	s, err := vault.OpenEnv(name, opts...)
+// FromEnv opens the sealed session in the environment variable name with
+// ids, as [vault.OpenEnv] does (the variable is removed from the
+// environment), and returns a read-only Storage for it: StoreSession fails
+// with [ErrReadOnly].
+func FromEnv(name string, ids ...age.Identity) (*Storage, error) {
+	s, err := vault.OpenEnv(name, ids...)
 	if err != nil {
 		return nil, err
 	}
@@ -71,19 +71,19 @@ func FromEnv(name string, opts ...vault.Option) (*Storage, error) {
 }
 
 // FromVault returns a Storage for entry in d. If the entry exists it is
-// opened now (with opts, see [vault.Dir.Get]); if it does not, LoadSession
+// opened now with ids (see [vault.Dir.Get]); if it does not, LoadSession
 // reports session.ErrNotFound, so gotd logs in afresh, and the first
 // StoreSession creates the entry, sealed to recipients. Every StoreSession
 // that changes the session re-seals the entry to recipients, atomically.
-func FromVault(d *vault.Dir, entry string, recipients []age.Recipient, opts ...vault.Option) (*Storage, error) {
+func FromVault(d *vault.Dir, entry string, recipients []age.Recipient, ids ...age.Identity) (*Storage, error) {
 	if !vault.ValidName(entry) {
 		return nil, fmt.Errorf("gotdstorage: invalid vault entry name: %w", vault.ErrMalformed)
 	}
 	if len(recipients) == 0 {
 		return nil, fmt.Errorf("gotdstorage: no recipients to re-seal the entry to: %w", vault.ErrMalformed)
 	}
-	st := &Storage{dir: d, entry: entry, recipients: recipients, opts: opts}
-	s, _, err := d.Get(entry, opts...)
+	st := &Storage{dir: d, entry: entry, recipients: recipients}
+	s, err := d.Get(entry, ids...)
 	switch {
 	case err == nil:
 		st.sess = s
@@ -136,12 +136,12 @@ func (s *Storage) StoreSession(_ context.Context, data []byte) error {
 		}
 		labels = prev.Labels
 	}
-	next, err := vault.NewSession(cs, s.opts...)
+	next, err := vault.NewSession(cs)
 	if err != nil {
 		return err
 	}
 	next.Labels = labels
-	if _, err := s.dir.Put(s.entry, next, s.recipients, append(append([]vault.Option(nil), s.opts...), vault.Overwrite())...); err != nil {
+	if _, err := s.dir.Replace(s.entry, next, s.recipients...); err != nil {
 		next.Destroy()
 		return err
 	}

@@ -25,6 +25,16 @@ func testSession(t *testing.T, c byte, dc int) *codec.Session {
 	return &codec.Session{Info: codec.Info{Source: codec.Telethon, Layout: "ipv4", DC: dc, ServerAddress: "149.154.167.51", Port: 443}, Key: k}
 }
 
+// newSession moves cs into a vault.Session with labels.
+func newSession(t *testing.T, cs *codec.Session, labels map[string]string) *vault.Session {
+	t.Helper()
+	s, err := vault.NewSession(cs)
+	require.NoError(t, err)
+	t.Cleanup(s.Destroy)
+	s.Labels = labels
+	return s
+}
+
 func setup(t *testing.T) (*vault.Dir, *age.X25519Identity) {
 	t.Helper()
 	d, err := vault.InitDir(filepath.Join(t.TempDir(), "v"))
@@ -50,10 +60,10 @@ func requireData(t *testing.T, st session.Storage, dc int, addr string, c byte) 
 func TestFromVault(t *testing.T) {
 	d, id := setup(t)
 	recs := []age.Recipient{id.Recipient()}
-	_, err := d.Add("bot", testSession(t, 'a', 2), recs, vault.WithLabels(map[string]string{"env": "prod"}))
+	_, err := d.Put("bot", newSession(t, testSession(t, 'a', 2), map[string]string{"env": "prod"}), recs...)
 	require.NoError(t, err)
 
-	st, err := gotdstorage.FromVault(d, "bot", recs, vault.WithIdentities(id))
+	st, err := gotdstorage.FromVault(d, "bot", recs, id)
 	require.NoError(t, err)
 	defer st.Close()
 	requireData(t, st, 2, "149.154.167.51:443", 'a')
@@ -78,7 +88,7 @@ func TestFromVault(t *testing.T) {
 	data.AuthKeyID = sum[12:20]
 	require.NoError(t, loader.Save(context.Background(), data))
 	requireData(t, st, 4, "149.154.167.91:443", 'b')
-	s, _, err := d.Get("bot", vault.WithIdentities(id))
+	s, err := d.Get("bot", id)
 	require.NoError(t, err)
 	defer s.Destroy()
 	require.Equal(t, 4, s.DC)
@@ -86,7 +96,7 @@ func TestFromVault(t *testing.T) {
 	require.Equal(t, map[string]string{"env": "prod"}, s.Labels)
 
 	// A fresh Storage on the same entry sees the stored session.
-	st2, err := gotdstorage.FromVault(d, "bot", recs, vault.WithIdentities(id))
+	st2, err := gotdstorage.FromVault(d, "bot", recs, id)
 	require.NoError(t, err)
 	defer st2.Close()
 	requireData(t, st2, 4, "149.154.167.91:443", 'b')
@@ -99,7 +109,7 @@ func TestFromVault(t *testing.T) {
 func TestFromVaultNewEntry(t *testing.T) {
 	d, id := setup(t)
 	recs := []age.Recipient{id.Recipient()}
-	st, err := gotdstorage.FromVault(d, "fresh", recs, vault.WithIdentities(id))
+	st, err := gotdstorage.FromVault(d, "fresh", recs, id)
 	require.NoError(t, err)
 	_, err = (&session.Loader{Storage: st}).Load(context.Background())
 	require.ErrorIs(t, err, session.ErrNotFound)
@@ -111,7 +121,7 @@ func TestFromVaultNewEntry(t *testing.T) {
 	data.Config.ThisDC = 2
 	require.NoError(t, (&session.Loader{Storage: st}).Save(context.Background(), data))
 	requireData(t, st, 2, "149.154.167.50:443", 'c')
-	s, _, err := d.Get("fresh", vault.WithIdentities(id))
+	s, err := d.Get("fresh", id)
 	require.NoError(t, err)
 	require.Equal(t, codec.Gotd, s.Source)
 	require.Equal(t, codec.Some(false), s.TestMode)
@@ -121,7 +131,7 @@ func TestFromVaultNewEntry(t *testing.T) {
 	require.ErrorIs(t, err, vault.ErrMalformed)
 	_, err = gotdstorage.FromVault(d, "x", nil)
 	require.ErrorIs(t, err, vault.ErrMalformed)
-	_, err = gotdstorage.FromVault(d, "fresh", recs, vault.WithIdentities(mustX25519(t)))
+	_, err = gotdstorage.FromVault(d, "fresh", recs, mustX25519(t))
 	require.ErrorIs(t, err, vault.ErrWrongKey)
 }
 
@@ -133,10 +143,10 @@ func mustX25519(t *testing.T) *age.X25519Identity {
 
 func TestFromEnv(t *testing.T) {
 	id := mustX25519(t)
-	sealed, err := vault.Seal(testSession(t, 'a', 2), vault.FormText, []age.Recipient{id.Recipient()})
+	sealed, err := newSession(t, testSession(t, 'a', 2), nil).Seal(vault.FormText, id.Recipient())
 	require.NoError(t, err)
 	t.Setenv("TG_SESSION", string(sealed))
-	st, err := gotdstorage.FromEnv("TG_SESSION", vault.WithIdentities(id))
+	st, err := gotdstorage.FromEnv("TG_SESSION", id)
 	require.NoError(t, err)
 	defer st.Close()
 	_, ok := os.LookupEnv("TG_SESSION")
@@ -150,7 +160,7 @@ func TestFromEnv(t *testing.T) {
 	require.ErrorIs(t, err, gotdstorage.ErrReadOnly)
 	require.True(t, errors.Is(err, gotdstorage.ErrReadOnly))
 
-	_, err = gotdstorage.FromEnv("TG_SESSION_UNSET", vault.WithIdentities(id))
+	_, err = gotdstorage.FromEnv("TG_SESSION_UNSET", id)
 	require.ErrorIs(t, err, vault.ErrNotFound)
 
 	require.NoError(t, st.Close())
@@ -164,7 +174,7 @@ func ExampleFromVault() {
 	id, _ := age.GenerateX25519Identity()
 	d, _ := vault.InitDir(filepath.Join(dir, "vault"))
 
-	st, err := gotdstorage.FromVault(d, "bot", []age.Recipient{id.Recipient()}, vault.WithIdentities(id))
+	st, err := gotdstorage.FromVault(d, "bot", []age.Recipient{id.Recipient()}, id)
 	if err != nil {
 		panic(err)
 	}

@@ -66,7 +66,12 @@ func (ss *secretSession) sealed(t *testing.T) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := vault.Seal(ss.s, vault.FormText, []age.Recipient{id.Recipient()})
+	vs, err := vault.NewSession(ss.s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vs.Destroy()
+	b, err := vs.Seal(vault.FormText, id.Recipient())
 	if err != nil {
 		t.Fatal(err)
 	}

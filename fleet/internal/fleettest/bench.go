@@ -44,7 +44,12 @@ func Bench(b *testing.B, s fleet.Store) {
 		}
 		cs := &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}
 		id, _ := age.GenerateX25519Identity()
-		sealed, err := vault.Seal(cs, vault.FormText, []age.Recipient{id.Recipient()})
+		vs, err := vault.NewSession(cs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sealed, err := vs.Seal(vault.FormText, id.Recipient())
+		vs.Destroy()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -62,7 +67,7 @@ func Bench(b *testing.B, s fleet.Store) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			vs, err := vault.Open(e.Sealed, vault.WithIdentities(id), vault.WithoutDefaultKeys())
+			vs, err := vault.Open(e.Sealed, id)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -353,12 +353,27 @@ func Typed(t testing.TB, err error, what string, sentinels ...error) {
 }
 
 // CodecSentinels are the sentinel errors codec documents; every error a
-// codec decoder or encoder returns must wrap one of them.
+// codec decoder or encoder returns must wrap one of them, or be a
+// *codec.AmbiguousError (see [CodecTyped]).
 var CodecSentinels = []error{
 	codec.ErrEmpty, codec.ErrTooLarge, codec.ErrBadCharacter, codec.ErrBadPadding,
 	codec.ErrBadLength, codec.ErrUnsupportedVersion, codec.ErrBadField, codec.ErrZeroKey,
-	codec.ErrBadKey, codec.ErrUnknownFormat, codec.ErrAmbiguous, codec.ErrCannotEncode,
+	codec.ErrBadKey, codec.ErrUnknownFormat, codec.ErrCannotEncode,
 	codec.ErrMissingField,
+}
+
+// CodecTyped fails t unless err is one of codec's typed errors: a
+// *codec.AmbiguousError, or an error wrapping one of [CodecSentinels].
+func CodecTyped(t testing.TB, err error, what string) {
+	t.Helper()
+	var amb *codec.AmbiguousError
+	if errors.As(err, &amb) {
+		if len(amb.Candidates) < 2 {
+			t.Fatalf("%s: ambiguous error with %d candidates", what, len(amb.Candidates))
+		}
+		return
+	}
+	Typed(t, err, what, CodecSentinels...)
 }
 
 // ErrClass names the sentinel (of sentinels, default [CodecSentinels]) that

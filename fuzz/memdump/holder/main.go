@@ -123,7 +123,12 @@ func seal(dir string) error {
 	if err != nil {
 		return err
 	}
-	sealed, err := vault.Seal(s, vault.FormText, []age.Recipient{id.Recipient()})
+	vs, err := vault.NewSession(s)
+	if err != nil {
+		return err
+	}
+	sealed, err := vs.Seal(vault.FormText, id.Recipient())
+	vs.Destroy()
 	if err != nil {
 		return err
 	}
@@ -146,7 +151,11 @@ var plainCopies [][]byte
 func hold(plain bool) error {
 	// Timings go to stderr, which run.sh shows only when something fails.
 	start := time.Now()
-	s, err := vault.OpenEnv(sealedVar, vault.ScrubKeyEnv())
+	ids, err := (&vault.KeySearch{Env: true, ScrubEnv: true}).Find()
+	if err != nil {
+		return err
+	}
+	s, err := vault.OpenEnv(sealedVar, ids)
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,12 @@ func seal(args []string) error {
 		return err
 	}
 	s := &codec.Session{Info: codec.Info{Source: codec.Telethon, Layout: "ipv4", DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}
-	sealed, err := vault.Seal(s, vault.FormText, []age.Recipient{id.Recipient()})
+	vs, err := vault.NewSession(s)
+	if err != nil {
+		return err
+	}
+	sealed, err := vs.Seal(vault.FormText, id.Recipient())
+	vs.Destroy()
 	if err != nil {
 		return err
 	}

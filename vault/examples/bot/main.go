@@ -54,7 +54,14 @@ func run(w io.Writer, args []string) error {
 
 	// The serverless path: read, unset and scrub the variable, then open it
 	// with the identity from TGSESSION_AGE_KEY, which is removed too.
-	s, err := vault.OpenEnv(*name, vault.ScrubKeyEnv())
+	if _, ok := os.LookupEnv(*name); !ok {
+		return fmt.Errorf("bot: $%s is not set: %w", *name, vault.ErrNotFound)
+	}
+	ids, err := (&vault.KeySearch{Env: true, ScrubEnv: true}).Find()
+	if err != nil {
+		return err
+	}
+	s, err := vault.OpenEnv(*name, ids)
 	if err != nil {
 		return err
 	}
@@ -89,8 +96,13 @@ func sealDemo(name string) error {
 		return err
 	}
 	s := &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: 2, ServerAddress: "149.154.167.51", Port: 443}, Key: key}
-	sealed, err := vault.Seal(s, vault.FormText, []age.Recipient{id.Recipient()},
-		vault.WithLabels(map[string]string{"app": "demo-bot"}))
+	vs, err := vault.NewSession(s)
+	if err != nil {
+		return err
+	}
+	defer vs.Destroy()
+	vs.Labels = map[string]string{"app": "demo-bot"}
+	sealed, err := vs.Seal(vault.FormText, id.Recipient())
 	if err != nil {
 		return err
 	}
