@@ -21,7 +21,7 @@ import (
 //	TGSESSION_WRITE_SEEDS=1 go test ./fuzz -run '^TestWriteSeeds$'
 //
 // Sources (each optional; missing directories are skipped):
-//   - $TGSESSION_VECTORS, default ../../shared/vectors (FORMATS.md's vectors);
+//   - $TGSESSION_VECTORS, default ../../shared/vectors (docs/formats.md's vectors);
 //   - ../testdata/vectors, ../codec/testdata, ../interop/testdata: every
 //     string under an "input", "output", "text", "string" or "session" key
 //     of a JSON file, every JSON object with "Version" and "Data" (gotd), and
@@ -231,7 +231,7 @@ func walkJSON(v any, name string, out *[]namedString) {
 }
 
 // stringSeeds returns the vector strings plus, for the first accepted
-// vector of each format, the framing variants of SECURITY-RESEARCH §7.1.
+// vector of each format, the framing variants of docs/envelope.md.
 func stringSeeds(strs []namedString) []seed {
 	var out []seed
 	for _, s := range strs {

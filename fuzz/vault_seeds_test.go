@@ -113,7 +113,7 @@ func vaultSeeds(t *testing.T) map[string][]seed {
 		}
 	}
 
-	// Sealed-value framing variants (SECURITY-RESEARCH §7.2).
+	// Sealed-value framing variants (docs/envelope.md).
 	tv := string(firstText)
 	body := strings.TrimPrefix(tv, textPrefix)
 	mid := len(body) / 2

@@ -365,7 +365,7 @@ func testGramJS(t *testing.T, tel, node *peer.Client) {
 	}
 }
 
-// testGramJSMisread checks the known mis-read (FORMATS.md §9.1): a GramJS
+// testGramJSMisread checks the known mis-read (docs/formats.md#length-collision): a GramJS
 // string with a 14-character address has the length of a Telethon IPv6
 // string; Telethon and @mtcute/convert's parseTelethonSession accept it and
 // return a garbled IPv6 address (with the right dc, port and key), while we
@@ -544,7 +544,7 @@ func testPyrogramOld64(t *testing.T, node *peer.Client) {
 		if user < 1<<31-1 {
 			require.Len(t, ours, 351, "%s: Pyrogram 1.3 writes old-32 below 2147483647", what)
 			var pe *peer.Error
-			require.ErrorAs(t, err, &pe, "%s: @mtcute/convert should fail on old-32 (FORMATS.md §5b)", what)
+			require.ErrorAs(t, err, &pe, "%s: @mtcute/convert should fail on old-32 (docs/formats.md#mtcute-convert)", what)
 			require.Equal(t, "RangeError: Offset is outside the bounds of the DataView", pe.Msg, what)
 			continue
 		}
@@ -559,7 +559,7 @@ func testPyrogramOld64(t *testing.T, node *peer.Client) {
 // testPyrogramOld32 covers the old 32-bit layout with the Pyrogram vectors
 // only: no peer here can write it (Pyrogram is not installable, and
 // @mtcute/convert writes old-64 and cannot parse old-32). It checks that
-// @mtcute/convert still fails on those strings exactly as FORMATS.md §5b
+// @mtcute/convert still fails on those strings exactly as docs/formats.md#mtcute-convert
 // says, so a fixed mtcute would be noticed; TestVectors checks that we
 // decode and re-encode them.
 func testPyrogramOld32(t *testing.T, node *peer.Client) {

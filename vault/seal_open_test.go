@@ -428,7 +428,7 @@ func TestPayloadNotASession(t *testing.T) {
 }
 
 // telethonVector is Telethon 1.25.1's StringSession for DC 2,
-// 149.154.167.51:443 and make_key(2) (FORMATS.md vectors/telethon.json).
+// 149.154.167.51:443 and make_key(2) (docs/formats.md vectors/telethon.json).
 const telethonVector = "1ApWapzMBu1pP8UP96vgXwmxNOsXe4tRPux4DnvXTxvZ3o4JisQIIXY-MsIiX4GWPFXgYJxA7eN_cjZLgLDGgWjV_GkjQTDNJzMI9ffgGxI9TKdJ4GJdUq0jtvB2KYzDuWuXpMleOncAmFWIZ7yzKL9On4ixQbhF79wDEHB1lvAU1bjg60zTY5K4wRBeHUT8iKcRfagP4rsRwpu39X9Sh0rHB9_9zP6d0D-S6-BZyYLa80TUY6KUtA_9eVDVAqAB-mZ0OFpMjKJHMc3T0WmkoVIb5gS1J6ID0Gw3xeVKA6agpIuFXtnLsDJ83dWpBUJFhSFYr-dNV6D5mH2bBbAHnseKuAJ9rOos="
 
 func TestOpenAgeEncryptedString(t *testing.T) {

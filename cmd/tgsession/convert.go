@@ -453,14 +453,6 @@ type result struct {
 	err     error
 }
 
-// isDecodeError reports whether err is codec refusing the input text.
-func isDecodeError(err error) bool {
-	var pe *codec.ParseError
-	var amb *codec.AmbiguousError
-	return errors.As(err, &pe) || errors.As(err, &amb) ||
-		errors.Is(err, codec.ErrEmpty) || errors.Is(err, codec.ErrTooLarge)
-}
-
 // conversion is one input to convert, read into the stored-session model.
 type conversion struct {
 	src  source

@@ -8,7 +8,7 @@
 //   cp codec/testdata/mtcute_generate.mjs /tmp/mtc/ &&
 //     node /tmp/mtc/mtcute_generate.mjs > codec/testdata/mtcute_generated.json
 //
-// Keys are obviously fake: make_key(n) from FORMATS.md §11. "expect" is what
+// Keys are obviously fake: make_key(n) from docs/formats.md#vectors. "expect" is what
 // tgsession's ParseMtcute must return ("ok" or the name of a codec sentinel
 // error); "mtcute" is what readStringSession did with the same text.
 import { readStringSession, writeStringSession } from '@mtcute/core/utils.js'

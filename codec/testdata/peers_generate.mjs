@@ -4,7 +4,7 @@
 //
 // gramjs_generated.json: StringSession strings written by real GramJS
 // (setDC + authKey.setKey + save()) and what new StringSession(out) reads
-// back. Keys are obviously fake: make_key(n) from FORMATS.md section 11.
+// back. Keys are obviously fake: make_key(n) from docs/formats.md section 11.
 import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'

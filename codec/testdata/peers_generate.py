@@ -21,7 +21,7 @@ struct (PyPI, and so Pyrogram itself, is not reachable here):
   pyrogram/pyrogram v1.2.x pyrogram/storage/memory_storage.py + client.py
   pyrogram/pyrogram v1.3.0 pyrogram/storage/memory_storage.py + client.py
 
-Keys are obviously fake: make_key(n) from FORMATS.md section 11.
+Keys are obviously fake: make_key(n) from docs/formats.md section 11.
 """
 import base64
 import hashlib
@@ -119,7 +119,7 @@ def pyrogram1_open(session_name, v13):
         return {"ok": False, "error": exc_text(e)}
 
 
-# --- string makers for the other formats (layouts from FORMATS.md) -----------
+# --- string makers for the other formats (layouts from docs/formats.md) -----------
 
 def gramjs_string(dc, addr, port, key):
     a = addr.encode()

@@ -56,9 +56,9 @@ func openURL(t testing.TB, url, schema string, c fleet.Clock) *pgfleet.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := pgfleet.Open(ctx, u, pgfleet.Options{Schema: schema, Clock: c, Timeout: 2 * time.Second})
+	s, err := pgfleet.Open(ctx, u, pgfleet.Options{Schema: schema, Clock: c, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

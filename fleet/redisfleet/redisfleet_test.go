@@ -60,9 +60,9 @@ func openURL(t testing.TB, url, prefix string, c fleet.Clock) *redisfleet.Store 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	s, err := redisfleet.Open(ctx, u, redisfleet.Options{Prefix: prefix, Clock: c, Timeout: 2 * time.Second})
+	s, err := redisfleet.Open(ctx, u, redisfleet.Options{Prefix: prefix, Clock: c, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

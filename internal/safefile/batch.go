@@ -34,7 +34,6 @@ type Batch struct {
 
 type batchFile struct {
 	tmp, dst string
-	err      error
 }
 
 // NewBatch starts a batch; overwrite applies to every destination.

@@ -8,7 +8,7 @@
 // CROSS files are other generators' outputs (telethon.json, pyrogram.json,
 // gramjs.json, mtcute.json); their strings become decode probes and cross
 // checks. Deterministic: fixed inputs, a fixed-seed PRNG, keys from the
-// FORMATS.md §11 make_key recipe.
+// docs/formats.md#vectors make_key recipe.
 
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -486,7 +486,7 @@ async function mtcuteVectors(cross) {
   for (const doc of cross) {
     for (const v of doc.string_sessions ?? []) {
       if (v.format === 'pyrogram-legacy' && v.expect.layout === 'old-32' && v.library !== CONVERT.library) {
-        await pp(`${v.name}_given_to_convert`, v.text, 'FORMATS.md §5b: old-32 strings hit a RangeError in @mtcute/convert', `${v.library} ${v.library_version}`)
+        await pp(`${v.name}_given_to_convert`, v.text, 'docs/formats.md#mtcute-convert: old-32 strings hit a RangeError in @mtcute/convert', `${v.library} ${v.library_version}`)
         break
       }
     }
@@ -520,7 +520,7 @@ async function mtcuteVectors(cross) {
     library_version: `@mtcute/core ${V.mtcute_core}, @mtcute/convert ${V.mtcute_convert} (node ${V.node})`,
     generator: 'interop/gen/node_vectors.mjs mtcute (run by interop/gen/gen_vectors.sh)',
     auth_key_recipe: "make_key(n) = concat(sha256('tg-session-vector:<n>:<i>') for i in 0..7) (256 bytes)",
-    note: 'Pyrogram old-32 strings cannot be produced by @mtcute/convert (it writes old-64 whenever apiId is absent, and cannot parse old-32: FORMATS.md §5b); see pyrogram.json.',
+    note: 'Pyrogram old-32 strings cannot be produced by @mtcute/convert (it writes old-64 whenever apiId is absent, and cannot parse old-32: docs/formats.md#mtcute-convert); see pyrogram.json.',
     string_sessions: vectors,
     cross_checks: crossChecks,
     decode_probes: probes,

@@ -8,7 +8,7 @@ StringSession(text), through the same functions the interop peer uses
 (../peers/telethon_peer.py). Optional CROSS files are other generators'
 outputs (gramjs.json, mtcute.json, pyrogram.json); their strings are fed to
 Telethon as decode probes. Deterministic: fixed inputs, fixed seed, keys from
-the FORMATS.md §11 make_key recipe.
+the docs/formats.md#vectors make_key recipe.
 """
 
 import hashlib

@@ -36,7 +36,7 @@ func TestTelethonPeer(t *testing.T) {
 	require.Equal(t, "149.154.167.51", dec.ServerAddress)
 	require.Equal(t, 443, dec.Port)
 	require.True(t, dec.AuthKeyHex != nil && *dec.AuthKeyHex == fakeKey, "key differs")
-	require.Equal(t, uint64(15810995352658440404), dec.AuthKeyID) // FORMATS.md §11 vector make_key(2)
+	require.Equal(t, uint64(15810995352658440404), dec.AuthKeyID) // docs/formats.md#vectors vector make_key(2)
 
 	// Library exceptions come back as *peer.Error, and the peer stays usable.
 	err := c.Call("telethon_decode", map[string]any{"text": strings.TrimRight(enc.Text, "=")}, nil)
@@ -102,7 +102,7 @@ func TestTelethonPeerSQLite(t *testing.T) {
 	require.Equal(t, int64(77), *r.TakeoutID)
 	require.Len(t, r.Entities, 3)
 	// Marked ids, ordered by id; lower-cased usernames; phone stored as an
-	// INTEGER (FORMATS.md §2).
+	// INTEGER (docs/formats.md#telethon-sqlite).
 	require.Equal(t, int64(-1001234567890), r.Entities[0].ID)
 	require.Equal(t, "chan", *r.Entities[0].Username)
 	require.Equal(t, "InputPeerChannel", r.Entities[0].InputPeer)

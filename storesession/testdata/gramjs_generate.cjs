@@ -5,7 +5,7 @@
 //
 // "ent_store": setDC(2, '149.154.167.51', 443), authKey = make_key(76),
 // then processEntities() of a user, a channel and a basic group. Keys are
-// fake: make_key(n) from FORMATS.md §11. Date.now() is whatever it was.
+// fake: make_key(n) from docs/formats.md#vectors. Date.now() is whatever it was.
 const path = require('node:path')
 const { createHash } = require('node:crypto')
 const { createRequire } = require('node:module')

@@ -8,9 +8,9 @@ Run from anywhere with Debian's interpreter (it imports python3-telethon):
 Files whose name starts with "telethon_v7" are written by real Telethon 1.25.1
 (SQLiteSession); every other file is made by executing, with Python's sqlite3,
 the CREATE/INSERT/ALTER statements copied from the named library's source (the
-same way FORMATS.md's vectors were made, since Pyrogram and Telethon v2 cannot
+same way docs/formats.md's vectors were made, since Pyrogram and Telethon v2 cannot
 be installed here). Existing files are replaced. Auth keys are the fake
-make_key(n) keys of FORMATS.md §11.
+make_key(n) keys of docs/formats.md#vectors.
 """
 
 import datetime

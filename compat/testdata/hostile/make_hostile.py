@@ -9,7 +9,7 @@ Every file is small (a few KiB, the largest about 120 KiB) and made to cost a
 reader far more than its size: SQLite generated columns that compute huge
 values, planner statistics that make SQLite allocate per row, -wal and
 -journal files whose headers claim page numbers far beyond the file. The
-auth keys are the fake make_key(n) keys of FORMATS.md §11 (n = 301…), never
+auth keys are the fake make_key(n) keys of docs/formats.md#vectors (n = 301…), never
 registered with Telegram. Existing files are replaced; the output is
 deterministic.
 """

@@ -146,7 +146,9 @@ func work(c workerConfig) error {
 			cancel()
 			continue
 		}
-		sup, err := fleet.Supervise(s, l, fleet.SuperviseOptions{Stop: func(error) {
+		// Stop half a TTL before the deadline: a worker starved of CPU for
+		// less than that still stops in time on a loaded machine.
+		sup, err := fleet.Supervise(s, l, fleet.SuperviseOptions{RenewEvery: chaosTTL / 4, Grace: chaosTTL / 2, Stop: func(error) {
 			if !c.Careless {
 				end("stop")
 			}

@@ -112,7 +112,9 @@ func RunDown(t *testing.T, d Down) {
 		put(t, direct, "a")
 		p := proxy(t, d.Addr)
 		s := d.OpenAt(t, p.Addr())
-		l, err := s.Acquire(short(t), "a", "h", 1500*time.Millisecond)
+		// TTL 6 s: renewals every 2 s, retries every 0.5 s, stop 2 s before
+		// the deadline, so a reconnection on a loaded machine has 2 s.
+		l, err := s.Acquire(short(t), "a", "h", 6*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,10 +143,10 @@ func RunDown(t *testing.T, d Down) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, "two renewals", func() error {
+		eventually(t, "a renewal", func() error {
 			mu.Lock()
 			defer mu.Unlock()
-			if renewed < 2 {
+			if renewed < 1 {
 				return errors.New("not yet")
 			}
 			return nil
@@ -153,7 +155,7 @@ func RunDown(t *testing.T, d Down) {
 		eventually(t, "a renewal after a cut", func() error {
 			mu.Lock()
 			defer mu.Unlock()
-			if renewed < 3 {
+			if renewed < 2 {
 				return errors.New("not yet")
 			}
 			return nil
@@ -179,7 +181,7 @@ func RunDown(t *testing.T, d Down) {
 	t.Run("SupervisorStopsAtOnceWhenTheLeaseIsLost", func(t *testing.T) {
 		s := d.Open(t)
 		put(t, s, "a")
-		l, err := s.Acquire(short(t), "a", "h", 900*time.Millisecond)
+		l, err := s.Acquire(short(t), "a", "h", 3*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}

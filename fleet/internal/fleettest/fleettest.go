@@ -355,13 +355,15 @@ func Run(t *testing.T, b Backend) {
 	t.Run("RenewKeepsTheLeasePastItsTTL", func(t *testing.T) {
 		s := b.Open(t)
 		put(t, s, "a")
-		l, err := s.Acquire(ctx(t), "a", "h", 300*time.Millisecond)
+		// Renewing every sixth of the TTL keeps the lease for 1.33 TTL
+		// (a margin of 2.5 s for a loaded machine).
+		l, err := s.Acquire(ctx(t), "a", "h", 3*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
 		exp := l.Expires()
-		for range 6 {
-			time.Sleep(100 * time.Millisecond)
+		for range 8 {
+			time.Sleep(500 * time.Millisecond)
 			if err := s.Renew(ctx(t), l); err != nil {
 				t.Fatalf("renew: %v", err)
 			}
@@ -491,7 +493,7 @@ func Run(t *testing.T, b Backend) {
 		ahead := b.OpenClock(t, skewed{time.Hour})
 		behind := b.OpenClock(t, skewed{-time.Hour})
 		put(t, ahead, "a")
-		l, err := ahead.Acquire(ctx(t), "a", "ahead", 400*time.Millisecond)
+		l, err := ahead.Acquire(ctx(t), "a", "ahead", 3*time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -504,8 +506,8 @@ func Run(t *testing.T, b Backend) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for range 10 {
-			time.Sleep(100 * time.Millisecond)
+		for range 8 {
+			time.Sleep(500 * time.Millisecond) // 4 s: past the TTL, kept by renewals
 			if _, err := behind.Acquire(ctx(t), "a", "behind", time.Second); !errors.Is(err, fleet.ErrHeld) {
 				t.Fatalf("acquire during a supervised lease: %v", err)
 			}
