@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/tgsession/tgsession/stores"
 )
 
 // formatInfo describes one --to/--from/--as name.
 type formatInfo struct {
 	Name    string   `json:"name"`
-	Kind    string   `json:"kind"` // "string" or "file"
+	Kind    string   `json:"kind"` // "string", "file", "directory" or "store"
 	Library string   `json:"library"`
 	Holds   []string `json:"holds"`
 	// Flags lists the flags that take the name.
@@ -28,6 +30,34 @@ func allFormats() []formatInfo {
 		}
 		out = append(out, fi)
 	}
+	dirFlags := []string{"--to", "--from"}
+	out = append(out,
+		formatInfo{Name: gramjsStoreKind, Kind: "directory", Library: "GramJS StoreSession", Flags: dirFlags,
+			Holds: []string{"dc_id", "server_address", "port", "ipv6", "auth_key", "entity cache"}},
+		formatInfo{Name: tdataKind, Kind: "directory", Library: "Telegram Desktop", Flags: dirFlags,
+			Holds: []string{"dc_id", "user_id", "auth_key", "other DCs' keys", "accounts (1-6)", "local passcode"}})
+	for _, k := range storeKinds {
+		out = append(out, formatInfo{Name: k.name, Kind: "store", Library: k.library, Flags: []string{"--to", "--from", "list --from"},
+			Holds: storeHolds(k.holds)})
+	}
+	return out
+}
+
+// storeHolds names what a store kind holds, in inspect --json's names.
+func storeHolds(h stores.Holds) []string {
+	out := []string{"dc_id"}
+	for _, f := range []struct {
+		ok   bool
+		name string
+	}{
+		{h.Address, "server_address"}, {h.Port, "port"}, {h.APIID, "api_id"}, {h.TestMode, "test_mode"},
+		{true, "auth_key"}, {h.UserID, "user_id"}, {h.IsBot, "is_bot"}, {h.TakeoutID, "takeout_id"},
+		{h.Entities, "entity cache"}, {h.CommonState || h.ChannelState, "update state"},
+	} {
+		if f.ok {
+			out = append(out, f.name)
+		}
+	}
 	return out
 }
 
@@ -37,9 +67,11 @@ var formatsCmd = &command{
 	help: `Usage: tgsession formats [--json]
 
 Lists every format name that --to takes (convert, open, vault get), with its
-kind: a string (printed, or written with -o FILE) or a file (a .session
-SQLite database, written with -o FILE); the library that uses it; and what
-it holds. String formats are also the names --from and exec --as take.
+kind: a string (printed, or written with -o FILE), a file (a .session
+SQLite database, written with -o FILE), a directory (--out DIR) or a store
+(--store-env VAR, --store-file FILE or --store URL, with --name NAME); the
+library that uses it; and what it holds. String formats are also the names
+--from and exec --as take; directory and store kinds are --from names too.
 
 Flags:
     --json    print one JSON object per format (keys: name, kind, library,
