@@ -313,15 +313,15 @@ func (c *cli) clean(msg string) string {
 
 // libPrefix matches a library package's error prefix, at the start of a
 // message or of a wrapped part of it.
-var libPrefix = regexp.MustCompile(`(^|: |\()(codec|compat|vault|safefile): `)
+var libPrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|: |\()(codec|compat|vault|safefile): `) })
 
 // stripPackagePrefixes removes "codec: ", "compat: ", "vault: " and
 // "safefile: " where they start a message or a part of it, except the
 // prefix named keep.
 func stripPackagePrefixes(msg, keep string) string {
 	for {
-		out := libPrefix.ReplaceAllStringFunc(msg, func(m string) string {
-			sub := libPrefix.FindStringSubmatch(m)
+		out := libPrefix().ReplaceAllStringFunc(msg, func(m string) string {
+			sub := libPrefix().FindStringSubmatch(m)
 			if sub[2] == keep {
 				return m
 			}
@@ -382,7 +382,7 @@ func isShown(r rune) bool {
 }
 
 // secretRun matches runs of base64, base64url, hex or bech32 text.
-var secretRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{32,}`)
+var secretRun = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Za-z0-9+/=_-]{32,}`) })
 
 // Shapes of names that are long runs of secret-alphabet characters but
 // are not secret material: a UUID, and words joined by "-" or "_" where
@@ -396,12 +396,16 @@ var secretRun = regexp.MustCompile(`[A-Za-z0-9+/=_-]{32,}`)
 // 32-character base64url strings, none of 3 million 40-character ones),
 // and a hex key never does (its digits are spread through it).
 var (
-	uuidName     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	nameToken    = regexp.MustCompile(`^(?:[0-9]{1,20}|[A-Z][A-Z0-9]{0,15}|[a-z]{0,16}(?:[A-Z]{1,8}[a-z]{0,15})*[0-9]{0,20})$`)
-	tokenSep     = regexp.MustCompile(`[-_]`)
-	camelWord    = regexp.MustCompile(`[A-Z]?[a-z]+|[A-Z]+`)
-	acronymRun   = regexp.MustCompile(`[A-Z]{2,}`)
-	consonantRun = regexp.MustCompile(`[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{6}`)
+	uuidName = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	})
+	nameToken = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:[0-9]{1,20}|[A-Z][A-Z0-9]{0,15}|[a-z]{0,16}(?:[A-Z]{1,8}[a-z]{0,15})*[0-9]{0,20})$`)
+	})
+	tokenSep     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[-_]`) })
+	camelWord    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Z]?[a-z]+|[A-Z]+`) })
+	acronymRun   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[A-Z]{2,}`) })
+	consonantRun = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[b-df-hj-np-tv-xzB-DF-HJ-NP-TV-XZ]{6}`) })
 )
 
 // scrub replaces anything in msg that looks like secret material with
@@ -419,7 +423,7 @@ var (
 // is anything holding an age identity. Public age recipients (age1…) are
 // let through.
 func scrub(msg string) string {
-	return secretRun.ReplaceAllStringFunc(msg, func(run string) string {
+	return secretRun().ReplaceAllStringFunc(msg, func(run string) string {
 		if isRecipient(run) || !secretLooking(run) {
 			return run
 		}
@@ -456,19 +460,19 @@ func secretLooking(run string) bool {
 // isNameShape reports whether piece has the shape of a name (see
 // nameToken).
 func isNameShape(piece string) bool {
-	if uuidName.MatchString(piece) {
+	if uuidName().MatchString(piece) {
 		return true
 	}
 	letters, words, acronyms := 0, 0, 0
-	for _, tok := range tokenSep.Split(piece, -1) {
-		if tok == "" || !nameToken.MatchString(tok) {
+	for _, tok := range tokenSep().Split(piece, -1) {
+		if tok == "" || !nameToken().MatchString(tok) {
 			return false
 		}
 		if strings.ContainsFunc(tok, unicode.IsLower) {
-			acronyms += len(acronymRun.FindAllString(tok, -1))
+			acronyms += len(acronymRun().FindAllString(tok, -1))
 		}
-		for _, w := range camelWord.FindAllString(tok, -1) {
-			if len(w) >= 4 && !strings.ContainsAny(w, "aeiouyAEIOUY") || consonantRun.MatchString(w) {
+		for _, w := range camelWord().FindAllString(tok, -1) {
+			if len(w) >= 4 && !strings.ContainsAny(w, "aeiouyAEIOUY") || consonantRun().MatchString(w) {
 				return false
 			}
 			letters += len(w)

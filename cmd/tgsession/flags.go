@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // newFlagSet returns a FlagSet for cmd that prints nothing itself: parse
@@ -50,7 +51,7 @@ func (c *cli) parseFlags(cmd *command, fs *flag.FlagSet, args []string, interspe
 				return nil, flag.ErrHelp
 			}
 			var hints []string
-			if m := reUndefined.FindStringSubmatch(err.Error()); m != nil {
+			if m := reUndefined().FindStringSubmatch(err.Error()); m != nil {
 				name, _, _ := strings.Cut(m[1], "=")
 				if s := suggest(name, flagNames(fs)); s != "" {
 					hints = append(hints, fmt.Sprintf("did you mean %s?", dashes(s)))
@@ -95,25 +96,27 @@ func dashes(name string) string {
 }
 
 var (
-	reUndefined = regexp.MustCompile(`^flag provided but not defined: -+(.*)$`)
-	reNeedsArg  = regexp.MustCompile(`^flag needs an argument: -+(.*)$`)
-	reBadValue  = regexp.MustCompile(`^invalid (?:boolean )?value ".*" for (?:flag )?-+([^:]*): (.*)$`)
+	reUndefined = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^flag provided but not defined: -+(.*)$`) })
+	reNeedsArg  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^flag needs an argument: -+(.*)$`) })
+	reBadValue  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^invalid (?:boolean )?value ".*" for (?:flag )?-+([^:]*): (.*)$`)
+	})
 )
 
 // flagError rewrites a flag package error without the values it quotes:
 // a value could be a secret typed where it does not belong.
 func flagError(err error) string {
 	msg := err.Error()
-	if m := reUndefined.FindStringSubmatch(msg); m != nil {
+	if m := reUndefined().FindStringSubmatch(msg); m != nil {
 		if looksLikeSecret(m[1]) || len(m[1]) > 40 {
 			return "unknown flag"
 		}
 		return "unknown flag -" + m[1]
 	}
-	if m := reNeedsArg.FindStringSubmatch(msg); m != nil {
+	if m := reNeedsArg().FindStringSubmatch(msg); m != nil {
 		return "flag -" + m[1] + " needs a value"
 	}
-	if m := reBadValue.FindStringSubmatch(msg); m != nil {
+	if m := reBadValue().FindStringSubmatch(msg); m != nil {
 		// m[2] is the Set error: "parse error", "value out of range",
 		// or one of ours, none of which quote the value.
 		return "invalid value for -" + m[1] + ": " + m[2]
