@@ -141,7 +141,7 @@ var commands []*command
 func init() {
 	commands = []*command{
 		inspectCmd, convertCmd, doctorCmd,
-		sealCmd, openCmd, execCmd, vaultCmd,
+		sealCmd, openCmd, execCmd, vaultCmd, fleetCmd,
 		listCmd, formatsCmd, completionCmd, versionCmd, helpCmd,
 	}
 }
@@ -195,6 +195,8 @@ Usage:
     tgsession vault add NAME (-r RECIPIENT | -R FILE)... [--in FILE | FILE]
     tgsession vault get NAME [--label LABEL] [--to FORMAT] [-o FILE] [-i FILE]
     tgsession vault list | rm NAME | rekey (-r RECIPIENT | -R FILE)...
+    tgsession fleet add NAME -r RECIPIENT... [--in FILE] | get NAME [--to FORMAT]
+    tgsession fleet list [--json] | rm NAME | leases [--json]
     tgsession formats [--json]
     tgsession completion bash | zsh | fish
     tgsession version | -v | --version

@@ -1,0 +1,500 @@
+package main
+
+// This file wires the fleet store (package fleet, opened by fleetopen) into
+// the CLI: fleet add, get, list, rm and leases, and the fleet:NAME and
+// fleet-pool:PREFIX sources of exec (issue 13, "CLI contract").
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"filippo.io/age"
+	"github.com/tgsession/tgsession/fleet"
+	"github.com/tgsession/tgsession/fleet/fleetopen"
+	"github.com/tgsession/tgsession/stores"
+	"github.com/tgsession/tgsession/vault"
+)
+
+// envFleetURL names the fleet store when no flag does.
+const envFleetURL = "TGSESSION_FLEET_URL"
+
+// fleetNamespace is the Redis key prefix or PostgreSQL schema of the
+// fleet store ("" the backend's default); tests set a unique one.
+var fleetNamespace string
+
+var fleetCmd = &command{
+	name:    "fleet",
+	summary: "share sealed sessions between machines with leases: add, get, list, rm, leases",
+	help: `Usage: tgsession fleet add NAME (-r RECIPIENT | -R FILE)... [--in FILE] [--meta NAME=VALUE]
+                           [--force]
+       tgsession fleet get NAME [--to FORMAT] [-o FILE] [-i FILE]...
+       tgsession fleet list [--json]
+       tgsession fleet rm NAME
+       tgsession fleet leases [--json]
+
+A fleet store keeps sealed sessions (never plaintext) with their
+non-secret metadata (name, auth_key_id, recipients, labels) in Redis,
+PostgreSQL or a directory, and leases that keep each auth key live in one
+process at a time ("tgsession exec --env VAR=fleet:NAME" takes the lease).
+
+add seals a session (from standard input or --in FILE) to the recipients
+and stores it as NAME; get opens NAME with your identities and writes it
+in --to FORMAT (default: the format it was sealed from); list shows the
+sessions with their lease holders; rm deletes a session that is not
+leased; leases lists the live leases.
+
+The store is --store-env VAR (the variable holding its URL, which may
+hold a password), or --store URL when the URL holds no password (or is a
+directory path), or $TGSESSION_FLEET_URL.
+
+` + identityHelp + `
+Examples:
+    export TGSESSION_FLEET_URL=redis://fleet.internal:6379/0
+    tgsession fleet add bot-1 -r "$(age-keygen -y key.txt)" --in session.txt
+    tgsession fleet list
+    tgsession exec --env TG_SESSION=fleet:bot-1 --as telethon -- python3 bot.py
+`,
+	run: runFleet,
+}
+
+func runFleet(c *cli, cmd *command, args []string) error {
+	if len(args) == 0 && c.flagCapture != nil {
+		// Shell completion: the flags of add, a superset of the store
+		// flags every subcommand takes.
+		return c.fleetAdd(cmd, nil)
+	}
+	if len(args) == 0 {
+		return withHints(usageErrorf("fleet: missing subcommand (add, get, list, rm or leases)"), `run "tgsession help fleet" for usage`)
+	}
+	sub, rest := args[0], args[1:]
+	switch sub {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(c.stdout, cmd.help)
+		return nil
+	case "add":
+		return c.fleetAdd(cmd, rest)
+	case "get":
+		return c.fleetGet(cmd, rest)
+	case "list", "ls":
+		return c.fleetList(cmd, rest, false)
+	case "leases":
+		return c.fleetList(cmd, rest, true)
+	case "rm", "remove":
+		return c.fleetRemove(cmd, rest)
+	}
+	if looksLikeSecret(sub) {
+		sub = "[redacted]"
+	}
+	return withHints(usageErrorf("fleet: unknown subcommand %q", sub), "subcommands: add, get, list, rm, leases")
+}
+
+// fleetFlags are the store flags every fleet subcommand (and exec) takes.
+type fleetFlags struct {
+	storeEnv, storeURL string
+}
+
+func (f *fleetFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.storeEnv, "store-env", "", "")
+	fs.StringVar(&f.storeURL, "store", "", "")
+}
+
+// location resolves where the fleet store is: --store-env VAR, --store URL
+// (refused when it holds a password) or $TGSESSION_FLEET_URL.
+func (f *fleetFlags) location(c *cli, cmd string) (string, error) {
+	if f.storeEnv != "" && f.storeURL != "" {
+		return "", usageErrorf("%s: give --store-env VAR or --store URL, not both", cmd)
+	}
+	var text, from string
+	switch {
+	case f.storeEnv != "":
+		if !validEnvName(f.storeEnv) {
+			return "", usageErrorf("%s: --store-env takes a variable name", cmd)
+		}
+		from, text = "$"+f.storeEnv, strings.TrimSpace(c.getenv(f.storeEnv))
+	case f.storeURL != "":
+		from, text = "--store", f.storeURL
+	default:
+		from, text = "$"+envFleetURL, strings.TrimSpace(c.getenv(envFleetURL))
+		if text == "" {
+			return "", withHints(usageErrorf("%s: no fleet store: give --store-env VAR or --store URL, or set $%s", cmd, envFleetURL),
+				"the store is redis://, rediss://, postgres:// or a directory path: --store-env REDIS_URL")
+		}
+	}
+	if text == "" {
+		return "", failf("%s: %s is not set or empty", cmd, from)
+	}
+	if strings.Contains(text, "://") {
+		u, err := stores.ParseURL(text)
+		if err != nil {
+			return "", failf("%s: %s: %v", cmd, from, err) // ParseURL never quotes the URL
+		}
+		if from == "--store" && u.HasCredentials() {
+			return "", withHints(usageErrorf("%s: the --store URL holds a password; a password on the command line is seen by every user (ps) and kept in shell history, so it is refused", cmd),
+				"put the URL in an environment variable and pass its name: --store-env REDIS_URL (or set $"+envFleetURL+")")
+		}
+	}
+	return text, nil
+}
+
+// open opens the fleet store.
+func (f *fleetFlags) open(c *cli, cmd string) (fleet.Store, error) {
+	loc, err := f.location(c, cmd)
+	if err != nil {
+		return nil, err
+	}
+	st, err := fleetopen.Open(context.Background(), loc, fleetopen.Options{Namespace: fleetNamespace})
+	if err != nil {
+		return nil, fleetError(cmd, err)
+	}
+	return st, nil
+}
+
+// fleetError puts a fleet error in our voice, with hints. Fleet errors
+// never hold a password or sealed bytes.
+func fleetError(cmd string, err error) error {
+	if held, ok := errors.AsType[*fleet.HeldError](err); ok {
+		return withHints(failf("%s: %v", cmd, err), fmt.Sprintf("it is leased by %s for %s more", held.Holder, held.Expires.Round(time.Second)))
+	}
+	switch {
+	case errors.Is(err, fleet.ErrNotFound):
+		return withHints(failf("%s: %v", cmd, err), `"tgsession fleet list" lists the sessions the store holds`)
+	case errors.Is(err, fleet.ErrExists):
+		return withHints(failf("%s: %v", cmd, err), "give --force to replace it, or another NAME")
+	case errors.Is(err, fleet.ErrTampered):
+		return withHints(failf("%s: %v", cmd, err), "do not use this session: re-add it from a trusted copy")
+	}
+	return failf("%s: %v", cmd, err)
+}
+
+// fleetName takes the one NAME argument of a fleet subcommand.
+func fleetName(sub string, pos []string) (string, error) {
+	if len(pos) == 0 {
+		return "", usageErrorf("fleet %s: missing session NAME", sub)
+	}
+	if len(pos) > 1 {
+		return "", usageErrorf("fleet %s: one session at a time", sub)
+	}
+	name := pos[0]
+	if looksLikeSecret(name) {
+		return "", withHints(usageErrorf("fleet %s: invalid session name (not shown: it looks like a session or key)", sub),
+			"sessions are never taken from the command line: pipe them to standard input or use --in FILE")
+	}
+	if err := fleet.CheckName(name); err != nil {
+		return "", usageErrorf("fleet %s: %v", sub, err)
+	}
+	return name, nil
+}
+
+// recipientStrings returns the recipients' public text, for the metadata.
+func recipientStrings(rs []age.Recipient) []string {
+	var out []string
+	for _, r := range rs {
+		if s, ok := r.(fmt.Stringer); ok {
+			out = append(out, s.String())
+		}
+	}
+	return out
+}
+
+func (c *cli) fleetAdd(cmd *command, args []string) error {
+	defer guardMemory()()
+	fs := newFlagSet(cmd)
+	var ff fleetFlags
+	ff.register(fs)
+	var rs, rfiles, metas stringList
+	fs.Var(&rs, "r", "")
+	fs.Var(&rs, "recipient", "")
+	fs.Var(&rfiles, "R", "")
+	fs.Var(&rfiles, "recipients-file", "")
+	fs.Var(&metas, "meta", "")
+	from := fs.String("from", "", "")
+	in := fs.String("in", "", "")
+	var force bool
+	fs.BoolVar(&force, "force", false, "")
+	fs.BoolVar(&force, "f", false, "")
+	requirePQ := fs.Bool("require-pq", false, "")
+	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	name, err := fleetName("add", pos)
+	if err != nil {
+		return err
+	}
+	srcs, err := sources("fleet add", *in, nil)
+	if err != nil {
+		return err
+	}
+	f, err := parseFromFlag("fleet add", *from)
+	if err != nil {
+		return err
+	}
+	labels, err := parseMeta(metas)
+	if err != nil {
+		return err
+	}
+	if len(rs)+len(rfiles) == 0 {
+		return withHints(usageErrorf("fleet add: at least one -r RECIPIENT or -R FILE is required"),
+			"to seal to your own key: -r \"$(age-keygen -y key.txt)\"")
+	}
+	recipients, err := parseRecipients("fleet add", rs, rfiles, &vault.KeySearch{RequirePQ: *requirePQ})
+	if err != nil {
+		return err
+	}
+	l, err := c.load(srcs[0], f)
+	if err != nil {
+		return err
+	}
+	defer l.sess.Wipe()
+	vs, err := vault.NewSession(l.sess)
+	if err != nil {
+		return vaultError(err)
+	}
+	defer vs.Destroy()
+	vs.Labels = labels
+	if _, err := c.fileAttachment(vs, l, false); err != nil {
+		return err
+	}
+	sealed, err := vs.Seal(vault.FormText, recipients...)
+	if err != nil {
+		return vaultError(err)
+	}
+	st, err := ff.open(c, "fleet add")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	m := fleet.Meta{Name: name, Labels: labels, AuthKeyID: vs.KeyID().String(), Recipients: recipientStrings(recipients)}
+	if err := st.Put(context.Background(), m, sealed, force); err != nil {
+		return fleetError("fleet add", err)
+	}
+	c.infof("added %s (auth_key_id %s) to the fleet", name, m.AuthKeyID)
+	return nil
+}
+
+// fleetOpen gets name from st and opens it with ids, checking that the
+// opened session is the one the metadata names.
+func fleetOpen(st fleet.Store, cmd, name string, ids *vault.Identities) (*vault.Session, error) {
+	e, err := st.Get(context.Background(), name)
+	if err != nil {
+		return nil, fleetError(cmd, err)
+	}
+	vs, err := vault.Open(e.Sealed, ids)
+	if err != nil {
+		return nil, vaultError(prefixErr(source{path: "fleet:" + name}, err))
+	}
+	if err := fleet.VerifyOpened(e, vs.KeyID().String()); err != nil {
+		vs.Destroy()
+		return nil, fleetError(cmd, err)
+	}
+	return vs, nil
+}
+
+func (c *cli) fleetGet(cmd *command, args []string) error {
+	defer guardMemory()()
+	fs := newFlagSet(cmd)
+	var ff fleetFlags
+	ff.register(fs)
+	var ids stringList
+	fs.Var(&ids, "i", "")
+	fs.Var(&ids, "identity", "")
+	to := fs.String("to", "", "")
+	var out string
+	fs.StringVar(&out, "out", "", "")
+	fs.StringVar(&out, "o", "", "")
+	var force bool
+	fs.BoolVar(&force, "force", false, "")
+	fs.BoolVar(&force, "f", false, "")
+	ov := registerOverrides(fs)
+	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	ov.set = flagsSet(fs)
+	name, err := fleetName("get", pos)
+	if err != nil {
+		return err
+	}
+	var tgt target
+	if *to != "" {
+		if tgt, err = parseTarget(*to); err != nil {
+			return err
+		}
+	}
+	if tgt.IsFile() && (out == "" || out == "-") {
+		return usageErrorf("fleet get: --to %s writes a file: give -o FILE", tgt)
+	}
+	st, err := ff.open(c, "fleet get")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	found, err := findIdentities(c.keySearch(ids))
+	if err != nil {
+		return err
+	}
+	vs, err := fleetOpen(st, "fleet get", name, found)
+	if err != nil {
+		return err
+	}
+	defer vs.Destroy()
+	return c.exportSession(source{path: "fleet:" + name}, vs, tgt, *to != "", ov, out, force)
+}
+
+// fleetEntryJSON is one line of fleet list --json.
+type fleetEntryJSON struct {
+	Name       string            `json:"name"`
+	AuthKeyID  string            `json:"auth_key_id"`
+	Recipients []string          `json:"recipients"`
+	Labels     map[string]string `json:"labels"`
+	Size       int               `json:"size"`
+	Created    time.Time         `json:"created"`
+	Updated    time.Time         `json:"updated"`
+	Lease      *fleetLeaseJSON   `json:"lease"`
+}
+
+// fleetLeaseJSON is a live lease (fleet leases --json, and list's lease).
+type fleetLeaseJSON struct {
+	Name      string  `json:"name,omitempty"`
+	Holder    string  `json:"holder"`
+	Token     uint64  `json:"token"`
+	ExpiresIn float64 `json:"expires_in"` // seconds, by the server's clock
+}
+
+// fleetEntries lists every entry of st, page by page.
+func fleetEntries(st fleet.Store, cmd string) ([]fleet.Entry, error) {
+	var out []fleet.Entry
+	o := fleet.ListOptions{}
+	for {
+		p, err := st.List(context.Background(), o)
+		if err != nil {
+			return nil, fleetError(cmd, err)
+		}
+		out = append(out, p.Entries...)
+		if p.Next == "" {
+			return out, nil
+		}
+		o.After = p.Next
+	}
+}
+
+func leaseJSON(name string, l *fleet.LeaseState) *fleetLeaseJSON {
+	if l == nil {
+		return nil
+	}
+	return &fleetLeaseJSON{Name: name, Holder: l.Holder, Token: l.Token, ExpiresIn: l.Expires.Seconds()}
+}
+
+// fleetList is fleet list, or with leases, fleet leases.
+func (c *cli) fleetList(cmd *command, args []string, leases bool) error {
+	sub := "fleet list"
+	if leases {
+		sub = "fleet leases"
+	}
+	fs := newFlagSet(cmd)
+	var ff fleetFlags
+	ff.register(fs)
+	asJSON := fs.Bool("json", false, "")
+	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("%s: takes no arguments", sub)
+	}
+	st, err := ff.open(c, sub)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	entries, err := fleetEntries(st, sub)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		for _, e := range entries {
+			var v any
+			if leases {
+				if e.Lease == nil {
+					continue
+				}
+				v = leaseJSON(e.Name, e.Lease)
+			} else {
+				j := fleetEntryJSON{Name: e.Name, AuthKeyID: e.AuthKeyID, Recipients: e.Recipients, Labels: e.Labels,
+					Size: e.Size, Created: e.Created.UTC(), Updated: e.Updated.UTC()}
+				if j.Recipients == nil {
+					j.Recipients = []string{}
+				}
+				if j.Labels == nil {
+					j.Labels = map[string]string{}
+				}
+				if l := leaseJSON("", e.Lease); l != nil {
+					j.Lease = l
+				}
+				v = j
+			}
+			b, _ := json.Marshal(v)
+			fmt.Fprintf(c.stdout, "%s\n", b)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	if leases {
+		fmt.Fprintln(tw, "NAME\tHOLDER\tTOKEN\tEXPIRES IN")
+	} else {
+		fmt.Fprintln(tw, "NAME\tAUTH_KEY_ID\tUPDATED\tLEASED BY")
+	}
+	for _, e := range entries {
+		switch {
+		case leases && e.Lease != nil:
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", e.Name, e.Lease.Holder, e.Lease.Token, e.Lease.Expires.Round(time.Second))
+		case !leases:
+			by := "-"
+			if e.Lease != nil {
+				by = e.Lease.Holder
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.Name, e.AuthKeyID, e.Updated.UTC().Format("2006-01-02 15:04"), by)
+		}
+	}
+	return tw.Flush()
+}
+
+func (c *cli) fleetRemove(cmd *command, args []string) error {
+	fs := newFlagSet(cmd)
+	var ff fleetFlags
+	ff.register(fs)
+	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	name, err := fleetName("rm", pos)
+	if err != nil {
+		return err
+	}
+	st, err := ff.open(c, "fleet rm")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Delete(context.Background(), name); err != nil {
+		return fleetError("fleet rm", err)
+	}
+	c.infof("removed %s from the fleet", name)
+	return nil
+}
+
+// fleetHolder names this process as a lease holder: host/pid-N.
+func fleetHolder() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	return fmt.Sprintf("%s/pid-%d", host, os.Getpid())
+}
