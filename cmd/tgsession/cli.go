@@ -192,6 +192,8 @@ Usage:
     tgsession open [-i FILE]... [--to FORMAT] [-o FILE] [--in FILE]
     tgsession exec --env NAME=SOURCE... [--as FORMAT] [--label LABEL] [-i FILE]
                    [--vault DIR] -- COMMAND [ARG...]
+    tgsession exec --env NAME=fleet:SESSION [--as FORMAT] [--lease-ttl 30s]
+                   [--wait DURATION] -- COMMAND [ARG...]
     tgsession vault add NAME (-r RECIPIENT | -R FILE)... [--in FILE | FILE]
     tgsession vault get NAME [--label LABEL] [--to FORMAT] [-o FILE] [-i FILE]
     tgsession vault list | rm NAME | rekey (-r RECIPIENT | -R FILE)...

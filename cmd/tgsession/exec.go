@@ -21,7 +21,15 @@ with each one in its environment variable NAME, like "sops exec-env". On Unix tg
 exit status is COMMAND's.
 
 SOURCE is a vault entry name, or env:VAR for a sealed value in the
-environment variable VAR, or file:PATH for a sealed file. The sealed
+environment variable VAR, or file:PATH for a sealed file, or fleet:NAME
+for a session of the fleet store (see "tgsession help fleet"), or
+fleet-pool:PREFIX for any free fleet session whose name starts with
+PREFIX. A fleet session is leased first: while another process holds it,
+exec exits 1 at once naming the holder (--wait DURATION waits instead).
+The command then runs as a child while the lease is renewed; if renewal
+fails the child gets SIGTERM, then SIGKILL after a grace period, before
+the lease can expire. The lease is released when the child exits, and the
+exit status is the child's. The store's URL variable is not passed on. The sealed
 variables are not passed on, and neither are TGSESSION_AGE_KEY,
 TGSESSION_AGE_KEY_FILE and TGSESSION_AGE_KEY_CMD: the program gets the
 sessions and nothing that opens them.
@@ -47,9 +55,17 @@ Flags:
     -i, --identity FILE  an identity file; repeatable
     --vault DIR          the vault directory (see "tgsession help vault");
                          refused when no source is a vault entry
+    --lease-ttl DURATION (fleet sources) the lease's time to live (default
+                         30s); it is renewed every third of it
+    --wait DURATION      (fleet sources) wait up to DURATION for a held
+                         session instead of exiting 1
+    --store-env VAR, --store URL
+                         (fleet sources) the fleet store, as for "tgsession
+                         fleet" (default: $TGSESSION_FLEET_URL)
 
 Examples:
     tgsession exec --env TG_SESSION=mybot --as telethon --label prod -- python3 bot.py
+    tgsession exec --env TG_SESSION=fleet:bot-1 --as telethon --wait 1m -- python3 bot.py
     SEALED="$(cat session.sealed)" tgsession exec --env SESSION=env:SEALED --as gramjs -- node bot.js
 `,
 	run: runExec,
@@ -73,6 +89,7 @@ func runExec(c *cli, cmd *command, args []string) error {
 	fs.BoolVar(quiet, "q", false, "")
 	dryRun := fs.Bool("dry-run", false, "")
 	ov := registerOverrides(fs)
+	fx := registerExecFleetFlags(fs)
 	argv, err := c.parseFlags(cmd, fs, args, false)
 	if err != nil {
 		return err
@@ -112,10 +129,19 @@ func runExec(c *cli, cmd *command, args []string) error {
 				"leave out --"+fl+", or name a vault entry: --env NAME=ENTRY")
 		}
 	}
+	if err := fx.check(parsed, ov.set); err != nil {
+		return err
+	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
 		return failf("exec: %s: command not found", argv[0])
 	}
+	// Leases are taken before any session is opened (fleet.go).
+	release, err := c.execFleetAcquire(parsed, fx)
+	if err != nil {
+		return err
+	}
+	defer release()
 
 	var dir *vault.Dir
 	for _, sp := range parsed {
@@ -132,7 +158,7 @@ func runExec(c *cli, cmd *command, args []string) error {
 		return err
 	}
 
-	drop := append([]string(nil), keyEnv...)
+	drop := append(append([]string(nil), keyEnv...), fx.dropEnv()...)
 	var values []string
 	var dry []dryRunVar // --dry-run (envsize.go)
 	if *dryRun {
@@ -155,6 +181,12 @@ func runExec(c *cli, cmd *command, args []string) error {
 	if *dryRun {
 		return c.execDryRun(argv, env, dry)
 	}
+	if fx.active {
+		// A leased session: run the child, renewing the lease while it
+		// runs, and release it when the child exits (fleet.go).
+		purge()
+		return c.runFleetChild(path, argv, env, fx)
+	}
 	// Nothing of ours is needed after exec; wipe memguard's buffers now,
 	// since deferred calls do not run when the process is replaced.
 	purge()
@@ -165,6 +197,7 @@ func runExec(c *cli, cmd *command, args []string) error {
 // execSpec is one --env NAME=SOURCE.
 type execSpec struct {
 	name, kind, arg string
+	fleet           *fleetSource // fleet and fleet-pool: the lease (fleet.go)
 }
 
 func (sp execSpec) String() string { return sp.kind + ":" + sp.arg }
@@ -204,8 +237,12 @@ func parseExecSpecs(specs []string) ([]execSpec, error) {
 			if arg == "" {
 				return nil, usageErrorf("exec: --env %s: file:PATH needs a path", name)
 			}
+		case "fleet", "fleet-pool":
+			if err := checkFleetSource(name, kind, arg); err != nil {
+				return nil, err
+			}
 		default:
-			return nil, usageErrorf("exec: --env %s: unknown source kind %q (want a vault entry name, env:VAR or file:PATH)", name, kind)
+			return nil, usageErrorf("exec: --env %s: unknown source kind %q (want a vault entry name, env:VAR, file:PATH, fleet:NAME or fleet-pool:PREFIX)", name, kind)
 		}
 		out = append(out, execSpec{name: name, kind: kind, arg: arg})
 	}
@@ -244,6 +281,10 @@ func (c *cli) execValue(sp execSpec, dir *vault.Dir, to codec.Format, ov *overri
 			}
 		}
 		c.printWarnings(warns)
+	case "fleet", "fleet-pool":
+		if vs, err = sp.fleet.open(ids); err != nil {
+			return "", err
+		}
 	}
 	if err != nil {
 		return "", vaultError(prefixErr(source{path: sp.name}, err))

@@ -11,7 +11,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
+	"sync"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -497,4 +500,257 @@ func fleetHolder() string {
 		host = "unknown-host"
 	}
 	return fmt.Sprintf("%s/pid-%d", host, os.Getpid())
+}
+
+// checkFleetSource validates --env NAME=fleet:NAME or fleet-pool:PREFIX.
+func checkFleetSource(name, kind, arg string) error {
+	if kind == "fleet" {
+		if err := fleet.CheckName(arg); err != nil {
+			return usageErrorf("exec: --env %s: fleet:NAME needs a fleet session name", name)
+		}
+		return nil
+	}
+	if err := fleet.CheckPrefix(arg); err != nil {
+		return usageErrorf("exec: --env %s: fleet-pool:PREFIX needs a session name prefix", name)
+	}
+	return nil
+}
+
+// execFleetFlags are exec's flags for fleet sources.
+type execFleetFlags struct {
+	store    fleetFlags
+	ttl      time.Duration
+	wait     time.Duration
+	set      map[string]bool
+	active   bool        // a source is in the fleet
+	st       fleet.Store // the open store while active
+	sources  []*fleetSource
+	interval time.Duration // poll interval of --wait (tests shorten it)
+}
+
+// fleetSource is one leased fleet session of exec.
+type fleetSource struct {
+	st    fleet.Store
+	lease *fleet.Lease
+	sup   *fleet.Supervisor
+}
+
+// open opens the leased session with ids.
+func (s *fleetSource) open(ids *vault.Identities) (*vault.Session, error) {
+	return fleetOpen(s.st, "exec", s.lease.Name, ids)
+}
+
+func registerExecFleetFlags(fs *flag.FlagSet) *execFleetFlags {
+	x := &execFleetFlags{interval: 500 * time.Millisecond}
+	x.store.register(fs)
+	fs.DurationVar(&x.ttl, "lease-ttl", 30*time.Second, "")
+	fs.DurationVar(&x.wait, "wait", 0, "")
+	return x
+}
+
+// check refuses the fleet flags when no source is in the fleet, and a TTL
+// the store cannot hold.
+func (x *execFleetFlags) check(parsed []execSpec, set map[string]bool) error {
+	x.set = set
+	for _, sp := range parsed {
+		if sp.kind == "fleet" || sp.kind == "fleet-pool" {
+			x.active = true
+		}
+	}
+	if !x.active {
+		for _, fl := range []string{"lease-ttl", "wait", "store-env", "store"} {
+			if set[fl] {
+				return withHints(usageErrorf("exec: --%s applies to fleet sources, and no --env source is one", fl),
+					"leave out --"+fl+", or name a fleet session: --env NAME=fleet:SESSION")
+			}
+		}
+		return nil
+	}
+	if err := fleet.CheckTTL(x.ttl); err != nil || x.ttl < 300*time.Millisecond {
+		return usageErrorf("exec: --lease-ttl must be between 300ms and %s", fleet.MaxTTL)
+	}
+	if x.wait < 0 {
+		return usageErrorf("exec: --wait must not be negative")
+	}
+	return nil
+}
+
+// dropEnv names the variables that locate the fleet store, which the
+// child does not get (the URL may hold the store's password).
+func (x *execFleetFlags) dropEnv() []string {
+	if !x.active {
+		return nil
+	}
+	out := []string{envFleetURL}
+	if x.store.storeEnv != "" {
+		out = append(out, x.store.storeEnv)
+	}
+	return out
+}
+
+// execFleetAcquire leases every fleet source of parsed (waiting up to
+// --wait for a held one) and starts renewing each lease. The returned
+// function stops the renewals, releases the leases and closes the store.
+func (c *cli) execFleetAcquire(parsed []execSpec, x *execFleetFlags) (func(), error) {
+	if !x.active {
+		return func() {}, nil
+	}
+	st, err := x.store.open(c, "exec")
+	if err != nil {
+		return nil, err
+	}
+	x.st = st
+	release := func() {
+		for _, s := range x.sources {
+			if s.sup != nil {
+				_ = s.sup.Close()
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := st.Release(ctx, s.lease); err != nil && !errors.Is(err, fleet.ErrLost) {
+				c.warnf("exec: releasing the lease of %s: %v (it expires by itself within %s)", s.lease.Name, err, x.ttl)
+			}
+			cancel()
+		}
+		st.Close()
+	}
+	holder := fleetHolder()
+	deadline := time.Now().Add(x.wait)
+	for i := range parsed {
+		sp := &parsed[i]
+		if sp.kind != "fleet" && sp.kind != "fleet-pool" {
+			continue
+		}
+		var l *fleet.Lease
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			if sp.kind == "fleet" {
+				l, err = st.Acquire(ctx, sp.arg, holder, x.ttl)
+			} else {
+				l, err = st.AcquireAny(ctx, sp.arg, holder, x.ttl)
+			}
+			cancel()
+			busy := errors.Is(err, fleet.ErrHeld) || errors.Is(err, fleet.ErrNoFree)
+			if !busy || time.Now().After(deadline) {
+				break
+			}
+			select {
+			case <-time.After(min(x.interval, time.Until(deadline)+time.Millisecond)):
+			case <-c.interrupted:
+				release()
+				return nil, failf("exec: interrupted while waiting for %s", sp)
+			}
+		}
+		if err != nil {
+			release()
+			if held, ok := errors.AsType[*fleet.HeldError](err); ok {
+				return nil, withHints(failf("exec: %s: fleet session %s is in use by %s (lease expires in %s)", sp.name, sp.arg, held.Holder, held.Expires.Round(time.Second)),
+					"give --wait DURATION to wait for it to be released")
+			}
+			if errors.Is(err, fleet.ErrNoFree) {
+				return nil, withHints(failf("exec: %s: no free fleet session starts with %q", sp.name, sp.arg),
+					`"tgsession fleet leases" lists who holds them; give --wait DURATION to wait for one`)
+			}
+			return nil, fleetError("exec", err)
+		}
+		fs := &fleetSource{st: st, lease: l}
+		x.sources = append(x.sources, fs)
+		sp.fleet = fs
+	}
+	return release, nil
+}
+
+// runFleetChild runs the command as a child while its leases are renewed:
+// when a renewal fails the child gets SIGTERM, then SIGKILL after a grace
+// period, before the lease can expire. The exit status is the child's.
+func (c *cli) runFleetChild(path string, argv, env []string, x *execFleetFlags) error {
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Args = argv
+	cmd.Env = env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.stdin, c.stdout, c.stderr
+
+	var mu sync.Mutex
+	var lost error // why a lease was lost
+	exited := make(chan struct{})
+	grace := x.ttl / 3
+	stop := func(reason error) {
+		mu.Lock()
+		if lost == nil {
+			lost = reason
+		}
+		p := cmd.Process
+		mu.Unlock()
+		if p != nil {
+			terminate(p, exited, grace/2)
+		}
+	}
+	for _, s := range x.sources {
+		sup, err := fleet.Supervise(s.st, s.lease, fleet.SuperviseOptions{Stop: stop, Grace: grace})
+		if err != nil {
+			return fleetError("exec", err)
+		}
+		s.sup = sup
+	}
+	done := interrupts.stoppable()
+	defer done()
+	mu.Lock()
+	err := lost
+	if err == nil {
+		err = cmd.Start()
+	}
+	mu.Unlock()
+	if err != nil {
+		if lost != nil {
+			return failf("exec: the lease was lost before the command started: %v", lost)
+		}
+		return failf("exec: %s: %v", argv[0], err)
+	}
+	go func() {
+		select {
+		case <-c.interrupted:
+			terminate(cmd.Process, exited, grace/2)
+		case <-exited:
+		}
+	}()
+	err = cmd.Wait()
+	close(exited)
+	code := exitOK
+	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+		code = ee.ExitCode()
+		if ws, ok := ee.Sys().(interface {
+			Signaled() bool
+			Signal() syscall.Signal
+		}); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+	} else if err != nil {
+		return failf("exec: %s: %v", argv[0], err)
+	}
+	mu.Lock()
+	reason := lost
+	mu.Unlock()
+	if reason != nil {
+		c.errorf("exec: the command was stopped: a lease could not be renewed: %v", reason)
+	}
+	if code == exitOK {
+		return nil
+	}
+	return &cliError{code: code, err: fmt.Errorf("exec: %s exited with status %d", argv[0], code), silent: true}
+}
+
+// terminate sends p SIGTERM and, if it has not exited after grace,
+// SIGKILL; it returns once p exited (or after the kill).
+func terminate(p *os.Process, exited <-chan struct{}, grace time.Duration) {
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		_ = p.Kill()
+	}
+	select {
+	case <-exited:
+		return
+	case <-time.After(grace):
+	}
+	_ = p.Kill()
+	select {
+	case <-exited:
+	case <-time.After(grace):
+	}
 }

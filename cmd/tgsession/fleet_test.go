@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -164,4 +165,179 @@ func TestFleetAddRefusesASessionOnTheCommandLine(t *testing.T) {
 	code, _, stderr := fleetRun(t, "", map[string]string{envFleetURL: dir}, "fleet", "add", fakeSession, "-r", testRecipient)
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr, "looks like a session")
+}
+
+// addToFleet adds fakeSession as name to the store at loc.
+func addToFleet(t *testing.T, loc, name string) {
+	t.Helper()
+	code, _, stderr := fleetRun(t, fakeSession, map[string]string{envFleetURL: loc}, "fleet", "add", name, "-r", testRecipient)
+	require.Equal(t, exitOK, code, stderr)
+}
+
+// openFleet opens the store at loc in the test's namespace.
+func openFleet(t *testing.T, loc string) fleet.Store {
+	t.Helper()
+	st, err := fleetopen.Open(context.Background(), loc, fleetopen.Options{Namespace: fleetNamespace})
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// liveLeases returns the names of the sessions with a live lease.
+func liveLeases(t *testing.T, st fleet.Store) map[string]string {
+	t.Helper()
+	p, err := st.List(context.Background(), fleet.ListOptions{})
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, e := range p.Entries {
+		if e.Lease != nil {
+			out[e.Name] = e.Lease.Holder
+		}
+	}
+	return out
+}
+
+// TestFleetExecChildGetsTheSessionAndTheLeaseIsReleased: on every
+// backend, exec --env TG_SESSION=fleet:NAME runs a real child that sees
+// the session in the format asked for, holds the lease while it runs,
+// exits with the child's status, and releases the lease; fleet-pool:
+// claims a session by prefix.
+func TestFleetExecChildGetsTheSessionAndTheLeaseIsReleased(t *testing.T) {
+	for backend, loc := range fleetBackends(t) {
+		t.Run(backend, func(t *testing.T) {
+			useFleet(t, loc)
+			t.Setenv("TGSESSION_AGE_KEY", testIdentity)
+			t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+			addToFleet(t, loc, "bot-1")
+			st := openFleet(t, loc)
+			env := map[string]string{envFleetURL: loc, "PATH": os.Getenv("PATH")}
+
+			code, stdout, stderr := fleetRun(t, "", env, "exec", "--env", "TG_SESSION=fleet:bot-1", "--as", "telethon", "-q",
+				"--", "sh", "-c", `printf '%s' "$TG_SESSION"; [ -z "$TGSESSION_FLEET_URL" ] || echo " url leaked"`)
+			require.Equal(t, exitOK, code, stderr)
+			testsecret.RequireSameText(t, fakeSession, stdout, "the child's $TG_SESSION")
+			require.Empty(t, liveLeases(t, st), "the lease is released when the child exits")
+
+			code, _, stderr = fleetRun(t, "", env, "exec", "--env", "TG=fleet-pool:bot-", "-q", "--", "sh", "-c", `[ -n "$TG" ] && exit 7`)
+			require.Equal(t, 7, code, "the exit status is the child's: %s", stderr)
+			require.Empty(t, liveLeases(t, st))
+		})
+	}
+}
+
+// TestFleetExecExitsAtOnceNamingTheHolder: while one exec holds the
+// lease, a second exits 1 at once naming the holder (and after --wait,
+// still held, too); once the first exits, the session is free again.
+func TestFleetExecExitsAtOnceNamingTheHolder(t *testing.T) {
+	loc := filepath.Join(t.TempDir(), "fleet")
+	useFleet(t, loc)
+	t.Setenv("TGSESSION_AGE_KEY", testIdentity)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	addToFleet(t, loc, "bot-1")
+	st := openFleet(t, loc)
+	stopFile := filepath.Join(t.TempDir(), "stop")
+	startedFile := filepath.Join(t.TempDir(), "started")
+	env := map[string]string{envFleetURL: loc, "PATH": os.Getenv("PATH"), "STOP": stopFile, "STARTED": startedFile}
+
+	first := make(chan int, 1)
+	var firstErr *bytes.Buffer
+	go func() {
+		c, _, stderr := testCLI("", env)
+		firstErr = stderr
+		first <- c.run([]string{"exec", "--env", "TG=fleet:bot-1", "-q", "--", "sh", "-c",
+			`: > "$STARTED"; i=0; while [ ! -e "$STOP" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done`})
+	}()
+	// The child runs (in-process commands share memguard, so the others
+	// start only once the first has handed its session over).
+	require.Eventually(t, func() bool { _, err := os.Stat(startedFile); return err == nil }, 10*time.Second, 20*time.Millisecond)
+	require.Equal(t, fleetHolder(), liveLeases(t, st)["bot-1"])
+
+	start := time.Now()
+	code, _, stderr := fleetRun(t, "", env, "exec", "--env", "TG=fleet:bot-1", "--", "true")
+	require.Equal(t, exitFail, code)
+	require.Contains(t, stderr, "in use by "+fleetHolder())
+	require.Contains(t, stderr, "--wait")
+	require.Less(t, time.Since(start), 5*time.Second, "exits at once")
+
+	code, _, stderr = fleetRun(t, "", env, "exec", "--env", "TG=fleet:bot-1", "--wait", "300ms", "--", "true")
+	require.Equal(t, exitFail, code, "still held after --wait: %s", firstErr)
+	require.Contains(t, stderr, "in use by")
+
+	require.NoError(t, os.WriteFile(stopFile, nil, 0o600))
+	select {
+	case code := <-first:
+		require.Equal(t, exitOK, code)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first exec did not end")
+	}
+	require.Empty(t, liveLeases(t, st))
+	code, _, stderr = fleetRun(t, "", env, "exec", "--env", "TG=fleet:bot-1", "--", "true")
+	require.Equal(t, exitOK, code, stderr)
+}
+
+// TestFleetExecWaitTakesTheSessionWhenReleased: with --wait, exec waits
+// for a held session and runs once its holder releases it.
+func TestFleetExecWaitTakesTheSessionWhenReleased(t *testing.T) {
+	loc := filepath.Join(t.TempDir(), "fleet")
+	useFleet(t, loc)
+	t.Setenv("TGSESSION_AGE_KEY", testIdentity)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	addToFleet(t, loc, "bot-1")
+	st := openFleet(t, loc)
+	l, err := st.Acquire(context.Background(), "bot-1", "other-host/pid-42", 5*time.Second)
+	require.NoError(t, err)
+	env := map[string]string{envFleetURL: loc, "PATH": os.Getenv("PATH")}
+
+	code, _, stderr := fleetRun(t, "", env, "exec", "--env", "TG=fleet:bot-1", "--", "true")
+	require.Equal(t, exitFail, code)
+	require.Contains(t, stderr, "other-host/pid-42")
+
+	time.AfterFunc(300*time.Millisecond, func() { _ = st.Release(context.Background(), l) })
+	code, _, stderr = fleetRun(t, "", env, "exec", "--env", "TG=fleet:bot-1", "--wait", "20s", "--", "true")
+	require.Equal(t, exitOK, code, stderr)
+}
+
+// TestFleetExecFlagsNeedAFleetSource: the lease flags with no fleet
+// source are refused, as --label is without a vault entry.
+func TestFleetExecFlagsNeedAFleetSource(t *testing.T) {
+	code, _, stderr := fleetRun(t, "", map[string]string{"S": "x"}, "exec", "--env", "TG=env:S", "--lease-ttl", "10s", "--", "true")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "--lease-ttl applies to fleet sources")
+}
+
+// TestFleetExecStopsTheChildWhenRenewalFails: when the lease can no
+// longer be renewed (here the store's directory is removed under it), the
+// child is stopped with SIGTERM long before it would end by itself, and
+// exec says why.
+func TestFleetExecStopsTheChildWhenRenewalFails(t *testing.T) {
+	loc := filepath.Join(t.TempDir(), "fleet")
+	useFleet(t, loc)
+	t.Setenv("TGSESSION_AGE_KEY", testIdentity)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	addToFleet(t, loc, "bot-1")
+	st := openFleet(t, loc)
+	started := filepath.Join(t.TempDir(), "started")
+	env := map[string]string{envFleetURL: loc, "PATH": os.Getenv("PATH"), "STARTED": started}
+
+	type result struct {
+		code   int
+		stderr string
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, _, stderr := testCLI("", env)
+		code := c.run([]string{"exec", "--env", "TG=fleet:bot-1", "--lease-ttl", "600ms", "-q", "--", "sh", "-c", `: > "$STARTED"; exec sleep 30`})
+		done <- result{code, stderr.String()}
+	}()
+	require.Eventually(t, func() bool { _, err := os.Stat(started); return err == nil }, 10*time.Second, 20*time.Millisecond)
+	require.NotEmpty(t, liveLeases(t, st)["bot-1"])
+	// A renewal may write into it while it is removed: retry.
+	require.Eventually(t, func() bool { return os.RemoveAll(loc) == nil }, 10*time.Second, 10*time.Millisecond)
+	select {
+	case r := <-done:
+		require.Equal(t, 128+15, r.code, "the child was stopped by SIGTERM: %s", r.stderr)
+		require.Contains(t, r.stderr, "lease could not be renewed")
+	case <-time.After(20 * time.Second):
+		t.Fatal("the child was not stopped")
+	}
 }
