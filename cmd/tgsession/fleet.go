@@ -34,13 +34,15 @@ var fleetNamespace string
 
 var fleetCmd = &command{
 	name:    "fleet",
-	summary: "share sealed sessions between machines with leases: add, get, list, rm, leases",
+	summary: "share sealed sessions between machines with leases: add, get, list, rm, leases, rekey, import",
 	help: `Usage: tgsession fleet add NAME (-r RECIPIENT | -R FILE)... [--in FILE] [--meta NAME=VALUE]
                            [--force]
        tgsession fleet get NAME [--to FORMAT] [-o FILE] [-i FILE]...
        tgsession fleet list [--json]
        tgsession fleet rm NAME
        tgsession fleet leases [--json]
+       tgsession fleet rekey (-r RECIPIENT | -R FILE)... [-i FILE]...
+       tgsession fleet import (-r RECIPIENT | -R FILE)... [--vault DIR] [-i FILE]... [--force]
 
 A fleet store keeps sealed sessions (never plaintext) with their
 non-secret metadata (name, auth_key_id, recipients, labels) in Redis,
@@ -51,7 +53,9 @@ add seals a session (from standard input or --in FILE) to the recipients
 and stores it as NAME; get opens NAME with your identities and writes it
 in --to FORMAT (default: the format it was sealed from); list shows the
 sessions with their lease holders; rm deletes a session that is not
-leased; leases lists the live leases.
+leased; leases lists the live leases; rekey re-encrypts every session to
+a new recipient set (each under a lease: a leased session is skipped);
+import adds every entry of a vault directory, resealed to the recipients.
 
 The store is --store-env VAR (the variable holding its URL, which may
 hold a password), or --store URL when the URL holds no password (or is a
@@ -74,7 +78,7 @@ func runFleet(c *cli, cmd *command, args []string) error {
 		return c.fleetAdd(cmd, nil)
 	}
 	if len(args) == 0 {
-		return withHints(usageErrorf("fleet: missing subcommand (add, get, list, rm or leases)"), `run "tgsession help fleet" for usage`)
+		return withHints(usageErrorf("fleet: missing subcommand (add, get, list, rm, leases, rekey or import)"), `run "tgsession help fleet" for usage`)
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
@@ -91,11 +95,15 @@ func runFleet(c *cli, cmd *command, args []string) error {
 		return c.fleetList(cmd, rest, true)
 	case "rm", "remove":
 		return c.fleetRemove(cmd, rest)
+	case "rekey":
+		return c.fleetRekey(cmd, rest)
+	case "import":
+		return c.fleetImport(cmd, rest)
 	}
 	if looksLikeSecret(sub) {
 		sub = "[redacted]"
 	}
-	return withHints(usageErrorf("fleet: unknown subcommand %q", sub), "subcommands: add, get, list, rm, leases")
+	return withHints(usageErrorf("fleet: unknown subcommand %q", sub), "subcommands: add, get, list, rm, leases, rekey, import")
 }
 
 // fleetFlags are the store flags every fleet subcommand (and exec) takes.
@@ -753,4 +761,182 @@ func terminate(p *os.Process, exited <-chan struct{}, grace time.Duration) {
 	case <-exited:
 	case <-time.After(grace):
 	}
+}
+
+// fleetRekey re-encrypts every session of the fleet to a new recipient
+// set. Each session is leased while it is opened and resealed, so no
+// holder writes it back meanwhile; a leased session is skipped (and the
+// command fails) rather than waited for.
+func (c *cli) fleetRekey(cmd *command, args []string) error {
+	defer guardMemory()()
+	fs := newFlagSet(cmd)
+	var ff fleetFlags
+	ff.register(fs)
+	var rs, rfiles, ids stringList
+	fs.Var(&rs, "r", "")
+	fs.Var(&rs, "recipient", "")
+	fs.Var(&rfiles, "R", "")
+	fs.Var(&rfiles, "recipients-file", "")
+	fs.Var(&ids, "i", "")
+	fs.Var(&ids, "identity", "")
+	requirePQ := fs.Bool("require-pq", false, "")
+	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("fleet rekey: takes no arguments")
+	}
+	if len(rs)+len(rfiles) == 0 {
+		return withHints(usageErrorf("fleet rekey: the new recipients are required (-r RECIPIENT or -R FILE)"),
+			"every session is re-encrypted to exactly these recipients; include your own")
+	}
+	recipients, err := parseRecipients("fleet rekey", rs, rfiles, &vault.KeySearch{RequirePQ: *requirePQ})
+	if err != nil {
+		return err
+	}
+	st, err := ff.open(c, "fleet rekey")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	entries, err := fleetEntries(st, "fleet rekey")
+	if err != nil {
+		return err
+	}
+	ks := c.keySearch(ids)
+	ks.RequirePQ = *requirePQ
+	found, err := findIdentities(ks)
+	if err != nil {
+		return err
+	}
+	n, failed := 0, 0
+	for _, e := range entries {
+		if err := c.rekeyOne(st, e.Meta, recipients, found); err != nil {
+			c.report(err)
+			failed++
+			continue
+		}
+		n++
+	}
+	c.infof("re-encrypted %d sessions to %d recipient(s)", n, len(recipients))
+	if failed > 0 {
+		c.errorf("fleet rekey: %d sessions were not re-encrypted", failed)
+		return errSilent
+	}
+	return nil
+}
+
+// rekeyOne re-encrypts one session under its lease.
+func (c *cli) rekeyOne(st fleet.Store, m fleet.Meta, recipients []age.Recipient, ids *vault.Identities) error {
+	ctx := context.Background()
+	const op = "fleet rekey"
+	l, err := st.Acquire(ctx, m.Name, fleetHolder()+"/rekey", time.Minute)
+	if err != nil {
+		return fleetError(op, err)
+	}
+	sealed, authKeyID, err := func() ([]byte, string, error) {
+		defer st.Release(ctx, l)
+		vs, err := fleetOpen(st, op, m.Name, ids)
+		if err != nil {
+			return nil, "", err
+		}
+		defer vs.Destroy()
+		b, err := vs.Seal(vault.FormText, recipients...)
+		if err != nil {
+			return nil, "", vaultError(err)
+		}
+		return b, vs.KeyID().String(), nil
+	}()
+	if err != nil {
+		return err
+	}
+	m.AuthKeyID, m.Recipients = authKeyID, recipientStrings(recipients)
+	if err := st.Put(ctx, m, sealed, true); err != nil {
+		return fleetError(op, err)
+	}
+	return nil
+}
+
+// fleetImport adds every entry of a vault directory to the fleet, opened
+// with the key search and resealed to the recipients given.
+func (c *cli) fleetImport(cmd *command, args []string) error {
+	defer guardMemory()()
+	fs := newFlagSet(cmd)
+	var ff fleetFlags
+	ff.register(fs)
+	var vf vaultFlags
+	vf.register(fs)
+	var rs, rfiles stringList
+	fs.Var(&rs, "r", "")
+	fs.Var(&rs, "recipient", "")
+	fs.Var(&rfiles, "R", "")
+	fs.Var(&rfiles, "recipients-file", "")
+	var force bool
+	fs.BoolVar(&force, "force", false, "")
+	fs.BoolVar(&force, "f", false, "")
+	requirePQ := fs.Bool("require-pq", false, "")
+	pos, err := c.parseFlags(cmd, fs, args, true)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErrorf("fleet import: takes no arguments (the vault is --vault DIR)")
+	}
+	if len(rs)+len(rfiles) == 0 {
+		return withHints(usageErrorf("fleet import: at least one -r RECIPIENT or -R FILE is required"),
+			"the sessions are resealed to these recipients for the fleet: include the fleet's machines")
+	}
+	recipients, err := parseRecipients("fleet import", rs, rfiles, &vault.KeySearch{RequirePQ: *requirePQ})
+	if err != nil {
+		return err
+	}
+	d, err := vf.open(c, false)
+	if err != nil {
+		return err
+	}
+	entries, err := d.List()
+	if err != nil {
+		return vaultError(err)
+	}
+	st, err := ff.open(c, "fleet import")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	found, err := findIdentities(c.keySearch(vf.ids))
+	if err != nil {
+		return err
+	}
+	n, failed := 0, 0
+	for _, e := range entries {
+		err := func() error {
+			vs, err := d.Get(e.Name, found)
+			if err != nil {
+				return vaultError(prefixErr(source{path: "vault:" + e.Name}, err))
+			}
+			defer vs.Destroy()
+			sealed, err := vs.Seal(vault.FormText, recipients...)
+			if err != nil {
+				return vaultError(err)
+			}
+			m := fleet.Meta{Name: e.Name, Labels: vs.Labels, AuthKeyID: vs.KeyID().String(), Recipients: recipientStrings(recipients)}
+			if err := st.Put(context.Background(), m, sealed, force); err != nil {
+				return fleetError("fleet import", err)
+			}
+			return nil
+		}()
+		if err != nil {
+			c.report(err)
+			failed++
+			continue
+		}
+		n++
+	}
+	c.infof("imported %d sessions from %s", n, d.Path())
+	if failed > 0 {
+		c.errorf("fleet import: %d entries were not imported", failed)
+		return errSilent
+	}
+	return nil
 }

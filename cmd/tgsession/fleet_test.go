@@ -341,3 +341,45 @@ func TestFleetExecStopsTheChildWhenRenewalFails(t *testing.T) {
 		t.Fatal("the child was not stopped")
 	}
 }
+
+// otherIdentity and otherRecipient are a second test key pair (age-keygen).
+const (
+	otherIdentity  = "AGE-SECRET-KEY-1GDXE3H05DPYR8Q33CP5GAN6QTHTW4HU4AS3GAZCZK020293A0FJQZTTQG3" // test key, scripts only
+	otherRecipient = "age1u05fh8j4hmuq3t0ur85z3edlsdu565xz2phzzt26exfsfwdtzguqta393q"
+)
+
+// TestFleetRekeyAndImport: import takes every entry of a vault directory
+// into the fleet, and rekey re-encrypts the fleet to a new recipient set:
+// afterwards only the new key opens it, and the metadata names the new
+// recipient.
+func TestFleetRekeyAndImport(t *testing.T) {
+	dir := t.TempDir()
+	loc := filepath.Join(dir, "fleet")
+	vaultDir := filepath.Join(dir, "vault")
+	useFleet(t, loc)
+	t.Setenv("TGSESSION_AGE_KEY", testIdentity)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	env := map[string]string{envFleetURL: loc}
+	for _, name := range []string{"bot-a", "bot-b"} {
+		c, _, stderr := testCLI(fakeSession, nil)
+		require.Equal(t, exitOK, c.run([]string{"vault", "add", name, "-r", testRecipient, "--vault", vaultDir}), stderr.String())
+	}
+	code, _, stderr := fleetRun(t, "", env, "fleet", "import", "--vault", vaultDir, "-r", testRecipient)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stderr, "imported 2 sessions")
+
+	code, _, stderr = fleetRun(t, "", env, "fleet", "rekey", "-r", otherRecipient)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stderr, "re-encrypted 2 sessions")
+
+	code, stdout, stderr := fleetRun(t, "", env, "fleet", "list", "--json")
+	require.Equal(t, exitOK, code, stderr)
+	require.Equal(t, 2, strings.Count(stdout, `"recipients":["`+otherRecipient+`"]`), "the metadata names the new recipient")
+
+	code, _, _ = fleetRun(t, "", env, "fleet", "get", "bot-a")
+	require.Equal(t, exitFail, code, "the old key no longer opens it")
+	t.Setenv("TGSESSION_AGE_KEY", otherIdentity)
+	code, stdout, stderr = fleetRun(t, "", env, "fleet", "get", "bot-b", "--to", "telethon")
+	require.Equal(t, exitOK, code, stderr)
+	testsecret.RequireSameText(t, fakeSession, strings.TrimSpace(stdout), "fleet get after rekey")
+}
