@@ -312,7 +312,7 @@ func planStoreWrite(src source, in *compat.Stored, k storeKind, o *convertOpts) 
 	if k.holds.Address && s.ServerAddress == "" {
 		// The DC table lives in compat: a Telethon string conversion
 		// fills the address and port and reports them as defaulted.
-		data, r2, err := compat.Convert(&compat.Stored{Session: s.Clone()}, compat.Target{Format: codec.Telethon}, compat.Options{})
+		data, r2, err := compat.Convert(&compat.Stored{Library: in.Library, Session: s.Clone()}, compat.Target{Format: codec.Telethon}, compat.Options{})
 		if err == nil {
 			if t, err := codec.DecodeAs(codec.Telethon, string(data)); err == nil {
 				s.ServerAddress, s.Port = t.ServerAddress, t.Port

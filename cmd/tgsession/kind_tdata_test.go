@@ -170,3 +170,19 @@ func TestTdataAccountSealsAndOpensAsAString(t *testing.T) {
 	require.Contains(t, j, `"auth_key_id":"96d1b10e8f724a13"`)
 	require.Contains(t, j, `"user_id":5000000001`)
 }
+
+// TestTdataIntoAStoreNamesTdataAsWhereTheAddressWasMissing: a tdata
+// account written into a store that holds the address reports the address
+// as defaulted because tdata does not store it, naming tdata, not
+// "unknown".
+func TestTdataIntoAStoreNamesTdataAsWhereTheAddressWasMissing(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"TDATA_PASSCODE": "tgsession", "STORE_URL": "sqlite:///" + filepath.Join(dir, "alchemy.db")}
+	src := filepath.Join(tdataVectors, "single-passcode", "tdata")
+	_, errOut, code := runCLI(t, env, "", "convert", "--from", "tdata", src, "--passcode-env", "TDATA_PASSCODE",
+		"--to", "telethon-sqlalchemy", "--store-env", "STORE_URL", "--name", "desk")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, errOut, "server_address: defaulted")
+	require.Contains(t, errOut, "not stored by tdata")
+	require.NotContains(t, errOut, "unknown")
+}
