@@ -715,7 +715,10 @@ func (c *cli) runFleetChild(path string, argv, env []string, x *execFleetFlags) 
 	go func() {
 		select {
 		case <-c.interrupted:
-			terminate(cmd.Process, exited, grace/2)
+			// We were told to stop: the child too, killed within half of
+			// the time the signal handler gives us before it exits, so
+			// that no child outlives its released lease.
+			terminate(cmd.Process, exited, min(grace/2, gracePeriod/2))
 		case <-exited:
 		}
 	}()
