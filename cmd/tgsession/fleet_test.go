@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tgsession/tgsession/fleet"
@@ -60,6 +61,18 @@ func useFleet(t *testing.T, loc string) {
 				_ = st.Release(context.Background(), l)
 			}
 			_ = st.Delete(context.Background(), e.Name)
+		}
+		if strings.HasPrefix(loc, "redis") {
+			if o, err := goredis.ParseURL(loc); err == nil {
+				rc := goredis.NewClient(o)
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				keys, _ := rc.Keys(ctx, ns+"*").Result()
+				if len(keys) > 0 {
+					rc.Del(ctx, keys...)
+				}
+				rc.Close()
+			}
 		}
 		if strings.HasPrefix(loc, "postgres") {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -382,4 +395,18 @@ func TestFleetRekeyAndImport(t *testing.T) {
 	code, stdout, stderr = fleetRun(t, "", env, "fleet", "get", "bot-b", "--to", "telethon")
 	require.Equal(t, exitOK, code, stderr)
 	testsecret.RequireSameText(t, fakeSession, strings.TrimSpace(stdout), "fleet get after rekey")
+}
+
+// TestFleetExecPoolWithNoFreeSessionExits1: fleet-pool:PREFIX with no
+// free session under PREFIX exits 1 at once, saying so.
+func TestFleetExecPoolWithNoFreeSessionExits1(t *testing.T) {
+	loc := filepath.Join(t.TempDir(), "fleet")
+	useFleet(t, loc)
+	t.Setenv("TGSESSION_AGE_KEY", testIdentity)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	addToFleet(t, loc, "bot-1")
+	env := map[string]string{envFleetURL: loc, "PATH": os.Getenv("PATH")}
+	code, _, stderr := fleetRun(t, "", env, "exec", "--env", "TG=fleet-pool:other-", "--", "true")
+	require.Equal(t, exitFail, code)
+	require.Contains(t, stderr, `no free fleet session starts with "other-"`)
 }
