@@ -675,6 +675,7 @@ func (c *cli) runFleetChild(path string, argv, env []string, x *execFleetFlags) 
 	cmd.Args = argv
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.stdin, c.stdout, c.stderr
+	childGroup(cmd, c.isTerminal(c.stdin))
 
 	var mu sync.Mutex
 	var lost error // why a lease was lost
@@ -685,10 +686,10 @@ func (c *cli) runFleetChild(path string, argv, env []string, x *execFleetFlags) 
 		if lost == nil {
 			lost = reason
 		}
-		p := cmd.Process
+		started := cmd.Process != nil
 		mu.Unlock()
-		if p != nil {
-			terminate(p, exited, grace/2)
+		if started {
+			terminate(cmd, exited, grace/2)
 		}
 	}
 	for _, s := range x.sources {
@@ -718,7 +719,7 @@ func (c *cli) runFleetChild(path string, argv, env []string, x *execFleetFlags) 
 			// We were told to stop: the child too, killed within half of
 			// the time the signal handler gives us before it exits, so
 			// that no child outlives its released lease.
-			terminate(cmd.Process, exited, min(grace/2, gracePeriod/2))
+			terminate(cmd, exited, min(grace/2, gracePeriod/2))
 		case <-exited:
 		}
 	}()
@@ -748,18 +749,22 @@ func (c *cli) runFleetChild(path string, argv, env []string, x *execFleetFlags) 
 	return &cliError{code: code, err: fmt.Errorf("exec: %s exited with status %d", argv[0], code), silent: true}
 }
 
-// terminate sends p SIGTERM and, if it has not exited after grace,
-// SIGKILL; it returns once p exited (or after the kill).
-func terminate(p *os.Process, exited <-chan struct{}, grace time.Duration) {
-	if err := p.Signal(syscall.SIGTERM); err != nil {
-		_ = p.Kill()
+// terminate sends the child (and its process group) SIGTERM and, if it
+// has not exited after grace, SIGKILL; it returns once the child exited
+// (or after the kill).
+func terminate(cmd *exec.Cmd, exited <-chan struct{}, grace time.Duration) {
+	if err := signalChild(cmd, syscall.SIGTERM); err != nil {
+		_ = signalChild(cmd, syscall.SIGKILL)
 	}
 	select {
 	case <-exited:
+		// What the child started and left behind goes too: it may hold
+		// the key.
+		_ = signalChild(cmd, syscall.SIGKILL)
 		return
 	case <-time.After(grace):
 	}
-	_ = p.Kill()
+	_ = signalChild(cmd, syscall.SIGKILL)
 	select {
 	case <-exited:
 	case <-time.After(grace):

@@ -6,8 +6,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -331,6 +334,7 @@ func TestFleetExecStopsTheChildWhenRenewalFails(t *testing.T) {
 	st := openFleet(t, loc)
 	started := filepath.Join(t.TempDir(), "started")
 	env := map[string]string{envFleetURL: loc, "PATH": os.Getenv("PATH"), "STARTED": started}
+	var gcPID int
 
 	type result struct {
 		code   int
@@ -339,17 +343,25 @@ func TestFleetExecStopsTheChildWhenRenewalFails(t *testing.T) {
 	done := make(chan result, 1)
 	go func() {
 		c, _, stderr := testCLI("", env)
-		code := c.run([]string{"exec", "--env", "TG=fleet:bot-1", "--lease-ttl", "600ms", "-q", "--", "sh", "-c", `: > "$STARTED"; exec sleep 30`})
+		code := c.run([]string{"exec", "--env", "TG=fleet:bot-1", "--lease-ttl", "600ms", "-q", "--", "sh", "-c", `sleep 30 & echo $! > "$STARTED.tmp"; mv "$STARTED.tmp" "$STARTED"; wait`})
 		done <- result{code, stderr.String()}
 	}()
 	require.Eventually(t, func() bool { _, err := os.Stat(started); return err == nil }, 10*time.Second, 20*time.Millisecond)
 	require.NotEmpty(t, liveLeases(t, st)["bot-1"])
+	b, err := os.ReadFile(started)
+	require.NoError(t, err)
+	gcPID, err = strconv.Atoi(strings.TrimSpace(string(b)))
+	require.NoError(t, err)
 	// A renewal may write into it while it is removed: retry.
 	require.Eventually(t, func() bool { return os.RemoveAll(loc) == nil }, 10*time.Second, 10*time.Millisecond)
 	select {
 	case r := <-done:
 		require.Equal(t, 128+15, r.code, "the child was stopped by SIGTERM: %s", r.stderr)
 		require.Contains(t, r.stderr, "lease could not be renewed")
+		if runtime.GOOS == "linux" {
+			require.Eventually(t, func() bool { return !processRuns(gcPID) }, 5*time.Second, 20*time.Millisecond,
+				"what the child started is stopped too")
+		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the child was not stopped")
 	}
@@ -409,4 +421,15 @@ func TestFleetExecPoolWithNoFreeSessionExits1(t *testing.T) {
 	code, _, stderr := fleetRun(t, "", env, "exec", "--env", "TG=fleet-pool:other-", "--", "true")
 	require.Equal(t, exitFail, code)
 	require.Contains(t, stderr, `no free fleet session starts with "other-"`)
+}
+
+// processRuns reports whether pid is a live process (not a zombie), from
+// /proc (Linux).
+func processRuns(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	_, rest, ok := strings.Cut(string(b), ") ")
+	return ok && !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X")
 }
