@@ -121,7 +121,11 @@ func work(c workerConfig) error {
 		}
 		logf("A %s %d %d %d", l.Name, l.Token, sent, now())
 		ctx, cancel = op()
-		if e, err := s.Get(ctx, l.Name); err == nil {
+		// A read proves the lease only if it completed while the lease was
+		// live: a worker starved of CPU between Acquire and Get (race
+		// detector, loaded CI) can read after its lease expired and a
+		// successor wrote, which no lease forbids (reads are not fenced).
+		if e, err := s.Get(ctx, l.Name); err == nil && time.Now().Before(l.Deadline()) {
 			logf("R %s %d %s", l.Name, l.Token, e.Sealed)
 		}
 		cancel()
