@@ -188,6 +188,7 @@ func TestBatchSummaryAndSkipExisting(t *testing.T) {
 func TestBatchInterruptedInProcess(t *testing.T) {
 	dir := t.TempDir()
 	args := batchInputs(t, dir, 40)
+	setBatchAhead(t, 1) // a group commit holds at most one input
 	ch := make(chan struct{})
 	c, stdout, stderr := testCLI("", nil)
 	c.interrupted = ch
@@ -213,6 +214,13 @@ func TestBatchInterruptedInProcess(t *testing.T) {
 	}
 }
 
+// setBatchAhead sets batchAhead for the test.
+func setBatchAhead(t *testing.T, k int) {
+	old := batchAhead
+	batchAhead = k
+	t.Cleanup(func() { batchAhead = old })
+}
+
 // failWriter fails every write after the first n, like a pipe whose
 // reader went away.
 type failWriter struct {
@@ -232,6 +240,7 @@ func (w *failWriter) Write(b []byte) (int, error) {
 func TestBatchStdoutClosed(t *testing.T) {
 	dir := t.TempDir()
 	args := batchInputs(t, dir, 40)
+	setBatchAhead(t, 1)
 	c, _, stderr := testCLI("", nil)
 	c.stdout = &failWriter{n: 2}
 	require.Equal(t, exitFail, c.run(append(args, "--jobs", "1", "--json")))
