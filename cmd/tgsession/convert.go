@@ -76,8 +76,11 @@ Flags:
                       skipped (to resume an interrupted batch)
     --json            print a JSON result object per input on stdout
                       (keys: input, output, ok, error, changes, notes,
-                      skipped, reason); never the session itself, so a
-                      string target needs --out FILE
+                      skipped, reason); never the session itself, so one
+                      input with a string target needs --out FILE. With
+                      several inputs and no --out, a string target's batch
+                      prints one line per input with "format" (the input's)
+                      and "result" (the session), or "error"
     -q, --quiet       print only errors, warnings that need attention and
                       the summary: no per-input lines, no list of dropped
                       and defaulted fields, no progress
@@ -293,10 +296,14 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	}
 	o.batch = true
 	if out == "" || out == "-" {
-		if !o.asJSON || o.to.IsFile() {
+		if o.to.IsFile() {
+			return withHints(usageErrorf("convert: several inputs need --out DIR"),
+				"each input is written into DIR under its own name")
+		}
+		if !o.asJSON {
 			return withHints(usageErrorf("convert: several inputs need --out DIR"),
 				"each input is written into DIR under its own name",
-				"or, for a string format, give --json to print one JSON line per input on standard output")
+				"or give --json to print one JSON line per input, holding the session, on standard output")
 		}
 		if force || *skipExisting {
 			return usageErrorf("convert: --force and --skip-existing apply to an output directory, but the results go to standard output")
@@ -1181,7 +1188,7 @@ func (c *cli) convertItem(src source, out string, i int, o *convertOpts, sink *b
 		r.Changes, r.Notes = rep.Changes, rep.Notes
 	}
 	if sink == nil {
-		r.Format = inputFormat(cv)
+		r.OK, r.Format = true, inputFormat(cv)
 		r.value = data[:len(data)-len("\n")]
 		return r
 	}
