@@ -214,7 +214,7 @@ func TestStoreKindsRoundTripEveryStringFormatAndFile(t *testing.T) {
 			require.Equal(t, jin["auth_key_id"], jback["auth_key_id"])
 			require.Equal(t, jin["dc_id"], jback["dc_id"])
 			k, _ := lookupStoreKind(sc.kind)
-			if k.holds.Entities {
+			if k.holds("entities") {
 				require.Equal(t, jin["entities"], jback["entities"], "%s %s: entities lost", sc.kind, f)
 			}
 			// Update state carries where the store holds it, and is
@@ -224,7 +224,7 @@ func TestStoreKindsRoundTripEveryStringFormatAndFile(t *testing.T) {
 			back, err := compat.ReadFile(out, compat.ReadOptions{})
 			require.NoError(t, err)
 			if orig.UpdateState != nil {
-				if k.holds.CommonState && k.holds.ChannelState {
+				if k.holds("update_state") {
 					require.Equal(t, orig.UpdateState.PTS, back.UpdateState.PTS, "%s %s", sc.kind, f)
 					require.Equal(t, orig.UpdateState.QTS, back.UpdateState.QTS, "%s %s", sc.kind, f)
 					require.Equal(t, orig.UpdateState.Seq, back.UpdateState.Seq, "%s %s", sc.kind, f)
@@ -234,7 +234,7 @@ func TestStoreKindsRoundTripEveryStringFormatAndFile(t *testing.T) {
 					require.Contains(t, errOutWrite, "update_state: dropped", "%s %s", sc.kind, f)
 				}
 			}
-			if orig.Session.APIID.Known() && !k.holds.APIID {
+			if orig.Session.APIID.Known() && !k.holds("api_id") {
 				require.Contains(t, errOutWrite, "api_id: dropped", "%s %s", sc.kind, f)
 			}
 			orig.Wipe()
