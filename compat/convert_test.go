@@ -402,7 +402,7 @@ func TestShapeForStoreLayouts(t *testing.T) {
 	state := &compat.UpdateState{PTS: 1, QTS: 2, Seq: 3, Date: 4, UnreadCount: 5,
 		Channels: []compat.ChannelState{{ID: 7, PTS: 8, QTS: 9, Seq: 10, Date: codec.Some(11.0), UnreadCount: 12}}}
 	in := &compat.Stored{Session: storeSession(t), TakeoutID: codec.Some[int64](6), Date: codec.Some[int64](13),
-		Entities: []compat.Entity{{ID: 5, AccessHash: codec.Some[int64](1), Name: "n", Date: codec.Some[int64](14)}, {ID: 6}},
+		Entities:    []compat.Entity{{ID: 5, AccessHash: codec.Some[int64](1), Name: "n", Date: codec.Some[int64](14)}, {ID: 6}},
 		UpdateState: state}
 	in.Session.APIID = codec.Some[uint32](2040)
 	defer in.Wipe()
