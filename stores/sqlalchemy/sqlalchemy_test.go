@@ -821,3 +821,26 @@ func TestTarget(t *testing.T) {
 		t.Fatalf("shaped: takeout %v, address %q:%d, to %q", out.TakeoutID.Known(), out.Session.ServerAddress, out.Session.Port, rep.To)
 	}
 }
+
+// Per-channel update state (pts, qts, seq, date, unread_count) and the
+// common state's unread_count carry through a write and a read.
+func TestChannelStatesCarry(t *testing.T) {
+	want := &compat.UpdateState{PTS: 100, QTS: 5, Date: 1767323045, Seq: 7, UnreadCount: 2,
+		Channels: []compat.ChannelState{{ID: 1234567890, PTS: 555, QTS: 3, Seq: 4, Date: codec.Some[float64](1767323046), UnreadCount: 9}}}
+	for _, d := range dialects(t) {
+		t.Run(d.name, func(t *testing.T) {
+			s := d.open(t, sqlalchemy.Options{})
+			rec := &compat.Stored{Session: storetest.Session(t), UpdateState: want}
+			if err := s.Write(context.Background(), "states", rec, false); err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Read(context.Background(), "states")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(r.UpdateState, want) {
+				t.Fatalf("update state %+v, want %+v", r.UpdateState, want)
+			}
+		})
+	}
+}

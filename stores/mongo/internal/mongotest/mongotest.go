@@ -367,10 +367,13 @@ func roundTrip(t *testing.T, u stores.URL) {
 		t.Run(l.Kind(), func(t *testing.T) {
 			e := newEnv(t, u)
 			s := e.open(t, l)
-			in := &compat.Stored{Session: storetest.Session(t), Entities: storetest.Entities(), UpdateState: telemongoState,
+			// Per-channel qts, seq and date carry in both layouts.
+			states := &compat.UpdateState{PTS: 100, QTS: 5, Date: 1767323045, Seq: 7,
+				Channels: []compat.ChannelState{{ID: 1234567890, PTS: 555, QTS: 3, Seq: 4, Date: codec.Some[float64](1767323046)}}}
+			in := &compat.Stored{Session: storetest.Session(t), Entities: storetest.Entities(), UpdateState: states,
 				TakeoutID: codec.Some[int64](1 << 40)}
 			if l == mongo.Pyrogram {
-				in = &compat.Stored{Session: pyroforkSession(t), Entities: pyroforkEntities(), UpdateState: pyroforkStates, Date: codec.Some[int64](1700000000)}
+				in = &compat.Stored{Session: pyroforkSession(t), Entities: pyroforkEntities(), UpdateState: states, Date: codec.Some[int64](1700000000)}
 			}
 			if err := s.Write(ctx, e.name, in, false); err != nil {
 				t.Fatal(err)
