@@ -417,23 +417,23 @@ func pyrogramPeer(doc bson.Raw) (compat.Entity, error) {
 }
 
 // pyrogramSession returns the session document pyrofork's open() and
-// accessors leave: the seven fields in open()'s order. It refuses a record
-// without user id or bot flag: pyrofork treats such a session as empty and
-// logs in again with a new key.
+// accessors leave: the seven fields in open()'s order. It refuses a session
+// without user id or bot flag (a *compat.MissingError): pyrofork treats
+// such a session as empty and logs in again with a new key.
 func pyrogramSession(r *compat.Stored) (bson.D, error) {
 	s := r.Session
 	uid, ok1 := s.UserID.Get()
 	bot, ok2 := s.IsBot.Get()
 	if !ok1 || !ok2 {
-		var miss []string
+		// compat.Shape for Pyrogram.Target() fills or asks for both.
+		miss := &compat.MissingError{Target: Pyrogram.Kind()}
 		if !ok1 {
-			miss = append(miss, "user_id")
+			miss.Fields, miss.Reasons = append(miss.Fields, "user_id"), append(miss.Reasons, "pyrofork discards a session without one and logs in again")
 		}
 		if !ok2 {
-			miss = append(miss, "is_bot")
+			miss.Fields, miss.Reasons = append(miss.Fields, "is_bot"), append(miss.Reasons, "pyrofork raises KeyError on a missing field")
 		}
-		return nil, fmt.Errorf("the session has no %s, without which pyrofork discards it: %w: %w",
-			strings.Join(miss, " and "), stores.ErrBadValue, codec.ErrMissingField)
+		return nil, fmt.Errorf("%w: %w", stores.ErrBadValue, miss)
 	}
 	var api any // None until the client sets it
 	if a, ok := s.APIID.Get(); ok {

@@ -488,6 +488,10 @@ func badValues(t *testing.T, u stores.URL) {
 		s := e.open(t, mongo.Pyrogram)
 		err := s.Write(ctx, e.name, &compat.Stored{Session: storetest.Session(t)}, false)
 		storetest.StoreError(t, err, "pyrogram-mongo", codec.ErrMissingField, keyBytes())
+		var me *compat.MissingError
+		if !errors.As(err, &me) || !slices.Equal(me.Fields, []string{"user_id", "is_bot"}) {
+			t.Fatalf("not a compat.MissingError for user_id and is_bot: %v", err)
+		}
 	})
 }
 
