@@ -458,3 +458,28 @@ func TestShapeForStoreLayouts(t *testing.T) {
 	_, _, err = compat.Shape(in, bad, compat.Options{})
 	require.ErrorIs(t, err, codec.ErrUnknownFormat)
 }
+
+// A Telethon 1.x file keeps channel qts and seq (its update_state table
+// has the columns); Telethon v2's channelstate holds only pts, and the
+// report says so.
+func TestChannelQTSSeqInTelethonFiles(t *testing.T) {
+	s := storeSession(t)
+	s.ServerAddress, s.Port = "149.154.167.51", 443
+	in := &compat.Stored{Library: "telethon", Session: s, UpdateState: &compat.UpdateState{PTS: 1, Date: 2,
+		Channels: []compat.ChannelState{{ID: 7, PTS: 8, QTS: 9, Seq: 10, Date: codec.Some(11.0)}}}}
+	defer in.Wipe()
+	path := filepath.Join(t.TempDir(), "a.session")
+	require.NoError(t, compat.WriteFile(path, in, compat.TelethonSQLite, false))
+	back, err := compat.ReadFile(path, compat.ReadOptions{})
+	require.NoError(t, err)
+	defer back.Wipe()
+	require.Equal(t, in.UpdateState.Channels, back.UpdateState.Channels)
+
+	_, rep, err := compat.Convert(in, target(t, "telethon-v2-sqlite"), compat.Options{UserID: codec.Some[int64](5)})
+	require.NoError(t, err)
+	var found bool
+	for _, c := range rep.Changes {
+		found = found || (c.Field == "update_state" && c.Value == "1 channel qts/seq values")
+	}
+	require.True(t, found, "%s", rep)
+}
