@@ -341,3 +341,27 @@ func TestStoreURLFromFileWritesAndLists(t *testing.T) {
 	_, errOut, code = runCLI(t, map[string]string{"U": "sqlite:///x.db"}, "", "list", "--from", "telethon-sqlalchemy", "--store-file", urlFile, "--store-env", "U")
 	require.Equal(t, 2, code, errOut)
 }
+
+// A store write reports like a file conversion (compat.Shape): the missing
+// address of a Telethon layout comes from the DC table, fields the layout
+// cannot hold are dropped, and a contradicting flag is refused.
+func TestStoreWriteReportsLikeAFile(t *testing.T) {
+	pyro, errOut, code := runCLI(t, nil, fakeSession+"\n", "convert", "--to", "pyrogram", "--api-id", "12345", "--user-id", "777000", "--bot=false", "--test-mode=false")
+	require.Equal(t, 0, code, errOut)
+	store := "sqlite:///" + filepath.Join(t.TempDir(), "bot.db")
+	_, errOut, code = runCLI(t, nil, pyro, "convert", "--to", "telethon-sqlalchemy", "--store", store, "--name", "p")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, errOut, "server_address: defaulted (149.154.167.51)")
+	require.Contains(t, errOut, "api_id: dropped (12345): telethon-sqlalchemy does not store the api_id")
+	require.Contains(t, errOut, "user_id: dropped (777000)")
+	out, errOut, code := runCLI(t, nil, "", "inspect", "--json", "--from", "telethon-sqlalchemy", "--store", store, "--name", "p")
+	require.Equal(t, 0, code, errOut)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &m))
+	require.Equal(t, "149.154.167.51", m["server_address"])
+	require.Equal(t, "d4f08ec480f06bdb", m["auth_key_id"])
+
+	_, errOut, code = runCLI(t, nil, pyro, "convert", "--to", "telethon-sqlalchemy", "--store", store, "--name", "q", "--user-id", "5")
+	require.Equal(t, 1, code, errOut)
+	require.Contains(t, errOut, "contradicts")
+}
