@@ -96,6 +96,12 @@ telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
     --store URL       the store URL, only when it holds no password
     --name NAME       the session's name in the store
     --table-prefix P  telethon-sqlalchemy's table prefix
+    --to-store-env VAR, --to-store-file FILE, --to-store URL, --to-name NAME,
+    --to-table-prefix P
+                      from one store to another: where the session is
+                      written (each defaults to the source's)
+    Several inputs into a store are written each under its file name
+    without the extension (a.session -> a); --name is then refused.
 
 GramJS StoreSession: --from gramjs-store DIR, --to gramjs-store --out DIR (--name NAME: the
 files' prefix, by default the directory's name).
@@ -114,6 +120,7 @@ Examples:
     tgsession convert --to kurigram-sqlite sessions/*.session --out converted/
     tgsession convert --to pyrogram-sqlite sessions/ --out converted/ --user-ids ids.txt -q
     tgsession convert --to telethon-redis --store-env REDIS_URL --name mybot account.session
+    tgsession convert --from telethon-redis --store-env REDIS_URL --name mybot --to telethon-sqlalchemy --to-store-env DATABASE_URL
 `,
 	run: runConvert,
 }
@@ -232,6 +239,7 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	fs.BoolVar(&c.quiet, "q", false, "")
 	ov := registerOverrides(fs)
 	x := registerStoreFlags(fs)
+	dest := registerStoreDestFlags(fs) // kind_store_move.go
 	pos, err := c.parseFlags(cmd, fs, args, true)
 	if err != nil {
 		return err
@@ -248,6 +256,7 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		return withHints(usageErrorf("convert: --to is required"),
 			"formats: "+strings.Join(allTargetNames(), ", "))
 	}
+	fromKind := *from // extInputs clears it for a store
 	xsrcs, err := c.extInputs(cmd.name, x, from, *to, *in, pos)
 	if err != nil {
 		return err
@@ -256,6 +265,9 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		*dc = 0 // the store or folder took it
 	}
 	toStore, isStore := lookupStoreKind(*to)
+	if err := checkStoreDest(cmd.name, set, isStore); err != nil {
+		return err
+	}
 	tgt, err := c.parseExtTarget(*to, x)
 	if err != nil {
 		return err
@@ -285,7 +297,7 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		}
 	}
 	if isStore {
-		return c.convertToStore(cmd.name, x, toStore, srcs, o)
+		return c.convertIntoStore(cmd.name, x, dest, fromKind, toStore, srcs, o)
 	}
 	if done, err := c.convertToExt(cmd.name, x, *to, srcs, o); done {
 		return err
