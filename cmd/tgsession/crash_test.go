@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -119,14 +120,25 @@ func TestBatchSIGKILLEachOutputAbsentOrComplete(t *testing.T) {
 		cmd.Stderr = &stderr
 		require.NoError(t, cmd.Start())
 		sc := bufio.NewScanner(stdout)
+		var reported []string
 		lines := 0
 		for lines < k && sc.Scan() {
 			lines++
+			var r result
+			require.NoError(t, json.Unmarshal(sc.Bytes(), &r), sc.Text())
+			require.True(t, r.OK, sc.Text())
+			reported = append(reported, r.Output)
 		}
 		_ = cmd.Process.Kill() // it may have finished
 		_, _ = io.Copy(io.Discard, stdout)
 		_ = cmd.Wait()
 		present, tmp := check(out)
+		// An output is reported only once committed: every one reported
+		// before the kill is in place (check has verified its bytes).
+		for _, o := range reported {
+			_, err := os.Stat(o)
+			require.NoError(t, err, "reported as written but absent")
+		}
 		t.Logf("round %d: killed after %d results: %d outputs complete, %d temporary files left", round, lines, present, tmp)
 
 		// The rerun completes the batch and leaves no temporary file.
