@@ -108,6 +108,10 @@ type Store interface {
 	// which a new key changes) under the lease; ErrFenced unless the
 	// lease's token is the session's latest.
 	WriteBack(ctx context.Context, l *Lease, authKeyID string, sealed []byte) error
+	// Reseal is WriteBack that also replaces the recorded recipient list:
+	// for a value re-encrypted to new recipients under the lease (rekey).
+	// ErrFenced unless the lease's token is the session's latest.
+	Reseal(ctx context.Context, l *Lease, authKeyID string, recipients []string, sealed []byte) error
 	// Close releases the connections (not the leases).
 	Close() error
 }
@@ -279,10 +283,16 @@ func CheckMeta(m Meta) error {
 			return err
 		}
 	}
-	if len(m.Recipients) > MaxRecipients {
-		return fmt.Errorf("%d recipients (at most %d): %w", len(m.Recipients), MaxRecipients, ErrBadValue)
+	return CheckRecipients(m.Recipients)
+}
+
+// CheckRecipients validates a recipient list as recorded in the metadata:
+// at most MaxRecipients public recipients (an identity is refused).
+func CheckRecipients(rs []string) error {
+	if len(rs) > MaxRecipients {
+		return fmt.Errorf("%d recipients (at most %d): %w", len(rs), MaxRecipients, ErrBadValue)
 	}
-	for _, r := range m.Recipients {
+	for _, r := range rs {
 		if r == "" || strings.HasPrefix(strings.ToUpper(r), "AGE-SECRET-KEY-") {
 			return fmt.Errorf("a recipient is empty or is an identity, not a recipient: %w", ErrBadValue)
 		}

@@ -60,6 +60,20 @@ Install:
 // vaultSubcommands are the subcommands of vault, in help order.
 var vaultSubcommands = []string{"add", "get", "list", "rm", "rekey"}
 
+// fleetSubcommands are the subcommands of fleet, in help order.
+var fleetSubcommands = []string{"add", "get", "list", "rm", "leases", "rekey", "import"}
+
+// subcommandsOf returns the subcommands of a command that has them.
+func subcommandsOf(cmd string) []string {
+	switch cmd {
+	case "vault":
+		return vaultSubcommands
+	case "fleet":
+		return fleetSubcommands
+	}
+	return nil
+}
+
 // complFlag is one flag of a command.
 type complFlag struct {
 	name  string
@@ -120,8 +134,8 @@ func completionSpecs() ([]complSpec, error) {
 		return nil
 	}
 	for _, cmd := range commands {
-		if cmd.name == "vault" {
-			for _, sub := range vaultSubcommands {
+		if subs := subcommandsOf(cmd.name); subs != nil {
+			for _, sub := range subs {
 				if err := capture(cmd, []string{sub}, sub); err != nil {
 					return nil, err
 				}
@@ -172,7 +186,7 @@ _tgsession() {
         *)
             if [[ -z $cmd ]]; then
                 cmd="${COMP_WORDS[i]}"
-            elif [[ $cmd == vault && -z $sub ]]; then
+            elif [[ ($cmd == vault || $cmd == fleet) && -z $sub ]]; then
                 sub="${COMP_WORDS[i]}"
             fi
             ;;
@@ -212,6 +226,12 @@ _tgsession() {
             return
         fi
         ;;
+    fleet)
+        if [[ -z $sub ]]; then
+            COMPREPLY=($(compgen -W "%[8]s" -- "$cur"))
+            return
+        fi
+        ;;
     esac
     [[ -n $sub ]] && cmd="$cmd/$sub"
     case "$cmd" in
@@ -235,7 +255,7 @@ func writeBash(w io.Writer, specs []complSpec) {
 		strings.Join(flagsTaking(specs, "file"), "|"),
 		strings.Join(flagsTaking(specs, "dir"), "|"),
 		strings.Join(commandNames(), " "), strings.Join(vaultSubcommands, " "),
-		cases.String())
+		cases.String(), strings.Join(fleetSubcommands, " "))
 }
 
 const zshScript = `#compdef tgsession
@@ -266,6 +286,14 @@ _tgsession() {
         sub=${words[3]}
         cmd="vault/$sub"
         ;;
+    fleet)
+        if (( CURRENT == 3 )); then
+            compadd -- %[8]s
+            return
+        fi
+        sub=${words[3]}
+        cmd="fleet/$sub"
+        ;;
     esac
     case $cmd in
 %[7]s    esac
@@ -295,7 +323,7 @@ func writeZsh(w io.Writer, specs []complSpec) {
 		strings.Join(flagsTaking(specs, "format"), "|"), formatNames(),
 		strings.Join(flagsTaking(specs, "file"), "|"),
 		strings.Join(flagsTaking(specs, "dir"), "|"),
-		strings.Join(vaultSubcommands, " "), cases.String())
+		strings.Join(vaultSubcommands, " "), cases.String(), strings.Join(fleetSubcommands, " "))
 }
 
 func writeFish(w io.Writer, specs []complSpec) {
@@ -308,8 +336,11 @@ func writeFish(w io.Writer, specs []complSpec) {
 	}
 	fmt.Fprintf(w, "complete -c tgsession -n '__fish_seen_subcommand_from help' -a %s\n", shellSingleQuote(strings.Join(commandNames(), " ")))
 	fmt.Fprintln(w, "complete -c tgsession -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'")
-	vaultNoSub := "__fish_seen_subcommand_from vault; and not __fish_seen_subcommand_from " + strings.Join(vaultSubcommands, " ")
-	fmt.Fprintf(w, "complete -c tgsession -n %s -a %s\n", shellSingleQuote(vaultNoSub), shellSingleQuote(strings.Join(vaultSubcommands, " ")))
+	for _, parent := range []string{"vault", "fleet"} {
+		subs := subcommandsOf(parent)
+		noSub := "__fish_seen_subcommand_from " + parent + "; and not __fish_seen_subcommand_from " + strings.Join(subs, " ")
+		fmt.Fprintf(w, "complete -c tgsession -n %s -a %s\n", shellSingleQuote(noSub), shellSingleQuote(strings.Join(subs, " ")))
+	}
 	for _, s := range specs {
 		cond := "__fish_seen_subcommand_from " + s.cmd
 		if s.sub != "" {

@@ -72,11 +72,6 @@ Examples:
 }
 
 func runFleet(c *cli, cmd *command, args []string) error {
-	if len(args) == 0 && c.flagCapture != nil {
-		// Shell completion: the flags of add, a superset of the store
-		// flags every subcommand takes.
-		return c.fleetAdd(cmd, nil)
-	}
 	if len(args) == 0 {
 		return withHints(usageErrorf("fleet: missing subcommand (add, get, list, rm, leases, rekey or import)"), `run "tgsession help fleet" for usage`)
 	}
@@ -840,7 +835,10 @@ func (c *cli) fleetRekey(cmd *command, args []string) error {
 	return nil
 }
 
-// rekeyOne re-encrypts one session under its lease.
+// rekeyOne re-encrypts one session under its lease: the lease is taken,
+// the session opened and resealed, written with the lease's fencing token
+// (so a holder that acquired after us, or a stale one, cannot be
+// overwritten and cannot overwrite it), and only then released.
 func (c *cli) rekeyOne(st fleet.Store, m fleet.Meta, recipients []age.Recipient, ids *vault.Identities) error {
 	ctx := context.Background()
 	const op = "fleet rekey"
@@ -848,24 +846,21 @@ func (c *cli) rekeyOne(st fleet.Store, m fleet.Meta, recipients []age.Recipient,
 	if err != nil {
 		return fleetError(op, err)
 	}
-	sealed, authKeyID, err := func() ([]byte, string, error) {
-		defer st.Release(ctx, l)
-		vs, err := fleetOpen(st, op, m.Name, ids)
-		if err != nil {
-			return nil, "", err
+	defer func() {
+		if err := st.Release(ctx, l); err != nil && !errors.Is(err, fleet.ErrLost) {
+			c.warnf("%s: releasing the lease of %s: %v (it expires by itself within a minute)", op, m.Name, err)
 		}
-		defer vs.Destroy()
-		b, err := vs.Seal(vault.FormText, recipients...)
-		if err != nil {
-			return nil, "", vaultError(err)
-		}
-		return b, vs.KeyID().String(), nil
 	}()
+	vs, err := fleetOpen(st, op, m.Name, ids)
 	if err != nil {
 		return err
 	}
-	m.AuthKeyID, m.Recipients = authKeyID, recipientStrings(recipients)
-	if err := st.Put(ctx, m, sealed, true); err != nil {
+	defer vs.Destroy()
+	sealed, err := vs.Seal(vault.FormText, recipients...)
+	if err != nil {
+		return vaultError(err)
+	}
+	if err := st.Reseal(ctx, l, vs.KeyID().String(), recipientStrings(recipients), sealed); err != nil {
 		return fleetError(op, err)
 	}
 	return nil

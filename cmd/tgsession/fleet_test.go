@@ -393,7 +393,32 @@ func TestFleetRekeyAndImport(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr)
 	require.Contains(t, stderr, "imported 2 sessions")
 
+	// A session leased by someone else is skipped, untouched: rekey writes
+	// only under its own lease, with its token.
+	st, err := fleetopen.Open(context.Background(), loc, fleetopen.Options{Namespace: fleetNamespace})
+	require.NoError(t, err)
+	defer st.Close()
+	held, err := st.Acquire(context.Background(), "bot-a", "someone-else", time.Minute)
+	require.NoError(t, err)
 	code, _, stderr = fleetRun(t, "", env, "fleet", "rekey", "-r", otherRecipient)
+	require.Equal(t, exitFail, code, stderr)
+	require.Contains(t, stderr, `leased by "someone-else"`)
+	require.Contains(t, stderr, "re-encrypted 1 sessions")
+	e, err := st.Get(context.Background(), "bot-a")
+	require.NoError(t, err)
+	require.Equal(t, []string{testRecipient}, e.Recipients, "the leased session was not rewritten")
+	// Rekey's own lease is released after the write: the session is free,
+	// and the write carried a newer token than the holder's before it.
+	e, err = st.Get(context.Background(), "bot-b")
+	require.NoError(t, err)
+	require.Nil(t, e.Lease, "rekey released its lease")
+	require.Greater(t, e.Fence, held.Token, "bot-b was rewritten under a lease of its own")
+	require.NoError(t, st.Release(context.Background(), held))
+
+	// bot-b is sealed to the new key now, bot-a still to the old one.
+	both := filepath.Join(dir, "both.txt")
+	require.NoError(t, os.WriteFile(both, []byte(testIdentity+"\n"+otherIdentity+"\n"), 0o600))
+	code, _, stderr = fleetRun(t, "", env, "fleet", "rekey", "-r", otherRecipient, "-i", both)
 	require.Equal(t, exitOK, code, stderr)
 	require.Contains(t, stderr, "re-encrypted 2 sessions")
 

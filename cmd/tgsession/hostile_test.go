@@ -386,7 +386,7 @@ func TestCompletionScripts(t *testing.T) {
 		for _, cmd := range commands {
 			require.Contains(t, script, cmd.name, "%s: command %s", shell, cmd.name)
 		}
-		for _, sub := range vaultSubcommands {
+		for _, sub := range append(vaultSubcommands, fleetSubcommands...) {
 			require.Contains(t, script, sub)
 		}
 		for _, name := range targetNames() {
@@ -426,6 +426,13 @@ func TestCompletionScripts(t *testing.T) {
 		"tgsession vault re":               "rekey",
 		"tgsession vault add --recipients": "--recipients-file",
 		"tgsession exec --a":               "--api-id --as",
+		"tgsession fleet le":               "leases",
+		"tgsession fleet get --t":          "--test-mode --to",
+		"tgsession fleet list --j":         "--json",
+		"tgsession fleet rekey --require":  "--require-pq",
+		"tgsession fleet import --vau":     "--vault",
+		"tgsession fleet add --for":        "--force",
+		"tgsession fleet leases --st":      "--store --store-env",
 		"tgsession completion z":           "zsh",
 		"tgsession help for":               "formats",
 	} {

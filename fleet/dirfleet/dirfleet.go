@@ -412,13 +412,30 @@ func (s *Store) Release(ctx context.Context, l *fleet.Lease) error {
 
 // WriteBack replaces the sealed bytes if l's token is the session's latest.
 func (s *Store) WriteBack(ctx context.Context, l *fleet.Lease, authKeyID string, sealed []byte) error {
+	return s.writeBack(ctx, "writeback", l, authKeyID, nil, sealed)
+}
+
+// Reseal replaces the sealed bytes and the recipient list if l's token is
+// the session's latest.
+func (s *Store) Reseal(ctx context.Context, l *fleet.Lease, authKeyID string, recipients []string, sealed []byte) error {
+	if recipients == nil {
+		recipients = []string{}
+	}
+	return s.writeBack(ctx, "reseal", l, authKeyID, recipients, sealed)
+}
+
+// writeBack is WriteBack, and with recipients not nil, Reseal.
+func (s *Store) writeBack(ctx context.Context, op string, l *fleet.Lease, authKeyID string, recipients []string, sealed []byte) error {
 	if err := fleet.CheckAuthKeyID(authKeyID); err != nil {
-		return &fleet.Error{Backend: backend, Op: "writeback", Name: l.Name, Err: err}
+		return &fleet.Error{Backend: backend, Op: op, Name: l.Name, Err: err}
 	}
 	if err := fleet.CheckSealed(sealed); err != nil {
-		return &fleet.Error{Backend: backend, Op: "writeback", Name: l.Name, Err: err}
+		return &fleet.Error{Backend: backend, Op: op, Name: l.Name, Err: err}
 	}
-	return s.locked(ctx, "writeback", l.Name, func(now time.Time) error {
+	if err := fleet.CheckRecipients(recipients); err != nil {
+		return &fleet.Error{Backend: backend, Op: op, Name: l.Name, Err: err}
+	}
+	return s.locked(ctx, op, l.Name, func(now time.Time) error {
 		r, err := s.read(l.Name)
 		if err != nil {
 			return err
@@ -427,6 +444,9 @@ func (s *Store) WriteBack(ctx context.Context, l *fleet.Lease, authKeyID string,
 			return fmt.Errorf("token %d, the session's latest is %d: %w", l.Token, r.Fence, fleet.ErrFenced)
 		}
 		r.Sealed, r.AuthKeyID, r.Digest, r.Size, r.Updated = sealed, authKeyID, fleet.Digest(sealed), len(sealed), now.UnixNano()
+		if recipients != nil {
+			r.Recipients = recipients
+		}
 		return s.write(r)
 	})
 }

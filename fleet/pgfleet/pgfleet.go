@@ -376,8 +376,20 @@ RETURNING s.name, s.fence, s.lease_expires`, prefix, holder, id, ttl.Millisecond
 	return fleet.NewLease(name, holder, uint64(fence), ttl, id, expires, sent), nil
 }
 
-// Renew extends the lease if it is still ours and live.
+// Renew extends the lease if it is still ours and live. A renewal that
+// fails because its pooled connection was dead (the server restarted, a
+// proxy cut it) is tried once more at once on a new connection: renewing
+// is idempotent, and the pool drops a broken connection only after a
+// query failed on it.
 func (s *Store) Renew(ctx context.Context, l *fleet.Lease) error {
+	err := s.renew(ctx, l)
+	if errors.Is(err, fleet.ErrUnreachable) && ctx.Err() == nil {
+		err = s.renew(ctx, l)
+	}
+	return err
+}
+
+func (s *Store) renew(ctx context.Context, l *fleet.Lease) error {
 	sent := s.clock.Now()
 	var expires time.Time
 	err := s.p.QueryRow(ctx, `UPDATE `+s.t+` SET lease_expires = now() + make_interval(secs => $4::float8 / 1000)
@@ -419,16 +431,39 @@ func (s *Store) lost(ctx context.Context, op string, l *fleet.Lease) error {
 
 // WriteBack replaces the sealed bytes if l's token is the session's latest.
 func (s *Store) WriteBack(ctx context.Context, l *fleet.Lease, authKeyID string, sealed []byte) error {
+	return s.writeBack(ctx, "writeback", l, authKeyID, nil, sealed)
+}
+
+// Reseal replaces the sealed bytes and the recipient list if l's token is
+// the session's latest.
+func (s *Store) Reseal(ctx context.Context, l *fleet.Lease, authKeyID string, recipients []string, sealed []byte) error {
+	if recipients == nil {
+		recipients = []string{}
+	}
+	return s.writeBack(ctx, "reseal", l, authKeyID, recipients, sealed)
+}
+
+// writeBack is WriteBack, and with recipients not nil, Reseal.
+func (s *Store) writeBack(ctx context.Context, op string, l *fleet.Lease, authKeyID string, recipients []string, sealed []byte) error {
 	if err := fleet.CheckAuthKeyID(authKeyID); err != nil {
-		return &fleet.Error{Backend: backend, Op: "writeback", Name: l.Name, Err: err}
+		return &fleet.Error{Backend: backend, Op: op, Name: l.Name, Err: err}
 	}
 	if err := fleet.CheckSealed(sealed); err != nil {
-		return &fleet.Error{Backend: backend, Op: "writeback", Name: l.Name, Err: err}
+		return &fleet.Error{Backend: backend, Op: op, Name: l.Name, Err: err}
 	}
-	tag, err := s.p.Exec(ctx, `UPDATE `+s.t+` SET sealed = $3, auth_key_id = $4, digest = $5, size = $6, updated = now()
-WHERE name = $1 AND fence = $2`, l.Name, int64(l.Token), sealed, authKeyID, fleet.Digest(sealed), len(sealed))
+	if err := fleet.CheckRecipients(recipients); err != nil {
+		return &fleet.Error{Backend: backend, Op: op, Name: l.Name, Err: err}
+	}
+	var recips *string // NULL keeps the recorded list
+	if recipients != nil {
+		_, r := encodeLists(fleet.Meta{Recipients: recipients})
+		recips = &r
+	}
+	tag, err := s.p.Exec(ctx, `UPDATE `+s.t+` SET sealed = $3, auth_key_id = $4, digest = $5, size = $6, updated = now(),
+recipients = coalesce($7::jsonb, recipients)
+WHERE name = $1 AND fence = $2`, l.Name, int64(l.Token), sealed, authKeyID, fleet.Digest(sealed), len(sealed), recips)
 	if err != nil {
-		return s.err(ctx, "writeback", l.Name, err)
+		return s.err(ctx, op, l.Name, err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -436,12 +471,12 @@ WHERE name = $1 AND fence = $2`, l.Name, int64(l.Token), sealed, authKeyID, flee
 	var fence int64
 	err = s.p.QueryRow(ctx, `SELECT fence FROM `+s.t+` WHERE name = $1`, l.Name).Scan(&fence)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fleet.Errorf(backend, "writeback", l.Name, fleet.ErrNotFound, "")
+		return fleet.Errorf(backend, op, l.Name, fleet.ErrNotFound, "")
 	}
 	if err != nil {
-		return s.err(ctx, "writeback", l.Name, err)
+		return s.err(ctx, op, l.Name, err)
 	}
-	return fleet.Errorf(backend, "writeback", l.Name, fleet.ErrFenced, "token %d, the session's latest is %d", l.Token, fence)
+	return fleet.Errorf(backend, op, l.Name, fleet.ErrFenced, "token %d, the session's latest is %d", l.Token, fence)
 }
 
 func encodeLists(m fleet.Meta) (string, string) {

@@ -346,27 +346,48 @@ func (s *Store) Release(ctx context.Context, l *fleet.Lease) error {
 
 // WriteBack replaces the sealed bytes if l's token is the session's latest.
 func (s *Store) WriteBack(ctx context.Context, l *fleet.Lease, authKeyID string, sealed []byte) error {
+	return s.writeBack(ctx, "writeback", l, authKeyID, nil, sealed)
+}
+
+// Reseal replaces the sealed bytes and the recipient list if l's token is
+// the session's latest.
+func (s *Store) Reseal(ctx context.Context, l *fleet.Lease, authKeyID string, recipients []string, sealed []byte) error {
+	if recipients == nil {
+		recipients = []string{}
+	}
+	return s.writeBack(ctx, "reseal", l, authKeyID, recipients, sealed)
+}
+
+// writeBack is WriteBack, and with recipients not nil, Reseal.
+func (s *Store) writeBack(ctx context.Context, op string, l *fleet.Lease, authKeyID string, recipients []string, sealed []byte) error {
 	if err := fleet.CheckAuthKeyID(authKeyID); err != nil {
-		return &fleet.Error{Backend: backend, Op: "writeback", Name: l.Name, Err: err}
+		return &fleet.Error{Backend: backend, Op: op, Name: l.Name, Err: err}
 	}
 	if err := fleet.CheckSealed(sealed); err != nil {
-		return &fleet.Error{Backend: backend, Op: "writeback", Name: l.Name, Err: err}
+		return &fleet.Error{Backend: backend, Op: op, Name: l.Name, Err: err}
 	}
-	r, err := s.run(ctx, scriptWriteBack, s.prefix, l.Name, strconv.FormatUint(l.Token, 10), sealed, authKeyID, fleet.Digest(sealed), len(sealed))
+	if err := fleet.CheckRecipients(recipients); err != nil {
+		return &fleet.Error{Backend: backend, Op: op, Name: l.Name, Err: err}
+	}
+	recips := "" // keeps the recorded list
+	if recipients != nil {
+		_, recips = encodeLists(fleet.Meta{Recipients: recipients})
+	}
+	r, err := s.run(ctx, scriptWriteBack, s.prefix, l.Name, strconv.FormatUint(l.Token, 10), sealed, authKeyID, fleet.Digest(sealed), len(sealed), recips)
 	if err != nil {
-		return s.err(ctx, "writeback", l.Name, err)
+		return s.err(ctx, op, l.Name, err)
 	}
 	switch r[0] {
 	case "ok":
 		return nil
 	case "nf":
-		return fleet.Errorf(backend, "writeback", l.Name, fleet.ErrNotFound, "")
+		return fleet.Errorf(backend, op, l.Name, fleet.ErrNotFound, "")
 	case "fenced":
 		if len(r) == 2 {
-			return fleet.Errorf(backend, "writeback", l.Name, fleet.ErrFenced, "token %d, the session's latest is %s", l.Token, r[1])
+			return fleet.Errorf(backend, op, l.Name, fleet.ErrFenced, "token %d, the session's latest is %s", l.Token, r[1])
 		}
 	}
-	return s.unexpected("writeback", l.Name, r)
+	return s.unexpected(op, l.Name, r)
 }
 
 // run runs a script and returns its reply as strings (nil elements as "").

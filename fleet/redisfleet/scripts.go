@@ -81,7 +81,7 @@ redis.call('DEL', l)
 return {'ok'}
 `)
 
-// ARGV: P, name, token, sealed, akid, digest, size
+// ARGV: P, name, token, sealed, akid, digest, size, recips ("" keeps them)
 var scriptWriteBack = goredis.NewScript(luaNow + `
 local s = ARGV[1] .. 's:' .. ARGV[2]
 local f = redis.call('HGET', s, 'fence')
@@ -89,6 +89,7 @@ if not f then return {'nf'} end
 if f ~= ARGV[3] then return {'fenced', f} end
 redis.call('HSET', s, 'sealed', ARGV[4], 'akid', ARGV[5], 'digest', ARGV[6], 'size', ARGV[7],
   'updated', string.format('%d', now_ms()))
+if ARGV[8] and ARGV[8] ~= '' then redis.call('HSET', s, 'recips', ARGV[8]) end
 return {'ok'}
 `)
 

@@ -12,6 +12,18 @@
 //	…
 //	client := telegram.NewClient(appID, appHash, telegram.Options{SessionStorage: st})
 //
+// [FromFleet] gives a gotd client a session of a tgsession fleet store
+// (package fleet: Redis, PostgreSQL or a directory) and holds the
+// session's lease for the client's life, so that the auth key is live in
+// one process only; updates are written back with the lease's fencing
+// token. Run the client under [Storage.Context]:
+//
+//	st, err := gotdstorage.FromFleet(ctx, store, "bot-1", recipients, ids, gotdstorage.FleetOptions{})
+//	// err wraps fleet.ErrHeld (a *fleet.HeldError names the holder) while another process has it
+//	defer st.Close() // releases the lease
+//	client := telegram.NewClient(appID, appHash, telegram.Options{SessionStorage: st})
+//	err = client.Run(st.Context(), run) // cancelled if the lease is lost
+//
 // # Security
 //
 // gotd's Storage interface moves the session as JSON bytes, with the auth
@@ -54,6 +66,8 @@ type Storage struct {
 	dir        *vault.Dir
 	entry      string
 	recipients []age.Recipient
+	// Fleet-backed (fleet.go): the lease and its supervisor.
+	fl *fleetState
 }
 
 var _ session.Storage = (*Storage)(nil)
@@ -94,10 +108,14 @@ func FromVault(d *vault.Dir, entry string, recipients []age.Recipient, ids ...ag
 }
 
 // LoadSession implements session.Storage: it returns the session as gotd's
-// session JSON, or session.ErrNotFound if there is none yet.
+// session JSON, or session.ErrNotFound if there is none yet. A
+// fleet-backed Storage whose lease is lost returns [ErrLeaseLost].
 func (s *Storage) LoadSession(context.Context) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.fl.lostErr(); err != nil {
+		return nil, err
+	}
 	if s.sess == nil {
 		return nil, session.ErrNotFound
 	}
@@ -112,8 +130,10 @@ func (s *Storage) LoadSession(context.Context) ([]byte, error) {
 // hands over into the vault entry (the Source format and labels of the
 // previous session are kept, so that exports default to the same format).
 // A session identical to the stored one (same DC, address and key) is not
-// written again. Environment-backed storage returns [ErrReadOnly].
-func (s *Storage) StoreSession(_ context.Context, data []byte) error {
+// written again. Environment-backed storage returns [ErrReadOnly]. A
+// fleet-backed Storage writes with its lease's fencing token (see
+// [FromFleet]).
+func (s *Storage) StoreSession(ctx context.Context, data []byte) error {
 	if s.env != "" {
 		return ErrReadOnly
 	}
@@ -125,6 +145,9 @@ func (s *Storage) StoreSession(_ context.Context, data []byte) error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.fl.lostErr(); err != nil {
+		return err
+	}
 	var labels map[string]string
 	if prev := s.sess; prev != nil {
 		if prev.KeyID() == cs.AuthKeyID() && prev.DC == cs.DC &&
@@ -141,7 +164,12 @@ func (s *Storage) StoreSession(_ context.Context, data []byte) error {
 		return err
 	}
 	next.Labels = labels
-	if _, err := s.dir.Replace(s.entry, next, s.recipients...); err != nil {
+	if s.fl != nil {
+		err = s.fl.writeBack(ctx, next, s.recipients)
+	} else {
+		_, err = s.dir.Replace(s.entry, next, s.recipients...)
+	}
+	if err != nil {
 		next.Destroy()
 		return err
 	}
@@ -166,14 +194,20 @@ func sameKey(a *vault.Session, b *codec.Session) bool {
 	return same
 }
 
-// Close forgets the session held in memory. The Storage must not be used
-// afterwards.
+// Close forgets the session held in memory; a fleet-backed Storage also
+// stops renewing its lease and releases it (the store itself is not
+// closed). The Storage must not be used afterwards. Close the gotd client
+// (return from its Run) first: after Close another process may take the
+// session.
 func (s *Storage) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.sess != nil {
 		s.sess.Destroy()
 		s.sess = nil
+	}
+	if s.fl != nil {
+		return s.fl.close()
 	}
 	return nil
 }

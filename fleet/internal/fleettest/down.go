@@ -82,6 +82,29 @@ func RunDown(t *testing.T, d Down) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("RenewRightAfterEveryConnectionWasCutSucceeds", func(t *testing.T) {
+		direct := d.Open(t)
+		put(t, direct, "a")
+		p := proxy(t, d.Addr)
+		s := d.OpenAt(t, p.Addr())
+		l, err := s.Acquire(short(t), "a", "h", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			if p.Cut() == 0 {
+				t.Fatal("no connection to cut")
+			}
+			// The pooled connection is dead: the store must notice and
+			// renew on a new one within the one call.
+			if err := s.Renew(short(t), l); err != nil {
+				t.Fatalf("renew %d after a cut: %v", i, err)
+			}
+		}
+		if err := s.Release(short(t), l); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("StoreDownAtReleaseLeavesTheLeaseToExpire", func(t *testing.T) {
 		direct := d.Open(t)
 		put(t, direct, "a")

@@ -3,6 +3,7 @@
 package fleettest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -452,6 +453,55 @@ func Run(t *testing.T, b Backend) {
 		}
 		if err := s.WriteBack(ctx(t), l, KeyID(), Sealed()); !errors.Is(err, fleet.ErrFenced) {
 			t.Fatalf("write-back from the deleted session's lease: %v", err)
+		}
+		_ = s.Release(ctx(t), l2)
+	})
+	t.Run("ResealReplacesValueAndRecipientsUnderTheLeaseOnly", func(t *testing.T) {
+		s := b.Open(t)
+		put(t, s, "a")
+		l, err := s.Acquire(ctx(t), "a", "h", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Put with replace is refused while leased: rekey must go through
+		// the lease.
+		if err := s.Put(ctx(t), Meta("a"), Sealed(), true); !errors.Is(err, fleet.ErrHeld) {
+			t.Fatalf("replace while leased: %v", err)
+		}
+		recips := []string{"age1zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", "age1yyyy"}
+		sealed, akid := Sealed(), KeyID()
+		if err := s.Reseal(ctx(t), l, akid, []string{"AGE-SECRET-KEY-1XYZ"}, sealed); !errors.Is(err, fleet.ErrBadValue) {
+			t.Fatalf("reseal to an identity: %v", err)
+		}
+		if err := s.Reseal(ctx(t), l, akid, recips, sealed); err != nil {
+			t.Fatal(err)
+		}
+		e, err := s.Get(ctx(t), "a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(e.Sealed, sealed) || e.AuthKeyID != akid || !slices.Equal(e.Recipients, recips) || e.Labels["env"] != "test" {
+			t.Fatalf("after reseal: akid %s recipients %v labels %v", e.AuthKeyID, e.Recipients, e.Labels)
+		}
+		// WriteBack keeps the recorded recipients.
+		if err := s.WriteBack(ctx(t), l, akid, Sealed()); err != nil {
+			t.Fatal(err)
+		}
+		if e, err = s.Get(ctx(t), "a"); err != nil || !slices.Equal(e.Recipients, recips) {
+			t.Fatalf("after write-back: %v %v", err, e)
+		}
+		if err := s.Release(ctx(t), l); err != nil {
+			t.Fatal(err)
+		}
+		l2, err := s.Acquire(ctx(t), "a", "h2", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Reseal(ctx(t), l, akid, recips[:1], Sealed()); !errors.Is(err, fleet.ErrFenced) {
+			t.Fatalf("reseal with a stale token: %v", err)
+		}
+		if err := s.Reseal(ctx(t), fleet.NewLease("nope", "h", l2.Token, time.Minute, "v", time.Time{}, time.Now()), akid, recips, Sealed()); !errors.Is(err, fleet.ErrNotFound) {
+			t.Fatalf("reseal of a missing session: %v", err)
 		}
 		_ = s.Release(ctx(t), l2)
 	})
