@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/fleet"
 	"github.com/tgsession/tgsession/fleet/fleetopen"
 	"github.com/tgsession/tgsession/stores"
@@ -288,19 +289,25 @@ func (c *cli) fleetAdd(cmd *command, args []string) error {
 // fleetOpen gets name from st and opens it with ids, checking that the
 // opened session is the one the metadata names.
 func fleetOpen(st fleet.Store, cmd, name string, ids *vault.Identities) (*vault.Session, error) {
+	vs, _, err := fleetOpenEntry(st, cmd, name, ids)
+	return vs, err
+}
+
+// fleetOpenEntry is fleetOpen that also returns the entry's metadata.
+func fleetOpenEntry(st fleet.Store, cmd, name string, ids *vault.Identities) (*vault.Session, *fleet.Meta, error) {
 	e, err := st.Get(context.Background(), name)
 	if err != nil {
-		return nil, fleetError(cmd, err)
+		return nil, nil, fleetError(cmd, err)
 	}
 	vs, err := vault.Open(e.Sealed, ids)
 	if err != nil {
-		return nil, vaultError(prefixErr(source{path: "fleet:" + name}, err))
+		return nil, nil, vaultError(prefixErr(source{path: "fleet:" + name}, err))
 	}
 	if err := fleet.VerifyOpened(e, vs.KeyID().String()); err != nil {
 		vs.Destroy()
-		return nil, fleetError(cmd, err)
+		return nil, nil, fleetError(cmd, err)
 	}
-	return vs, nil
+	return vs, &e.Meta, nil
 }
 
 func (c *cli) fleetGet(cmd *command, args []string) error {
@@ -521,14 +528,15 @@ func checkFleetSource(name, kind, arg string) error {
 
 // execFleetFlags are exec's flags for fleet sources.
 type execFleetFlags struct {
-	store    fleetFlags
-	ttl      time.Duration
-	wait     time.Duration
-	set      map[string]bool
-	active   bool        // a source is in the fleet
-	st       fleet.Store // the open store while active
-	sources  []*fleetSource
-	interval time.Duration // poll interval of --wait (tests shorten it)
+	store     fleetFlags
+	ttl       time.Duration
+	wait      time.Duration
+	writeBack bool
+	set       map[string]bool
+	active    bool        // a source is in the fleet
+	st        fleet.Store // the open store while active
+	sources   []*fleetSource
+	interval  time.Duration // poll interval of --wait (tests shorten it)
 }
 
 // fleetSource is one leased fleet session of exec.
@@ -536,11 +544,23 @@ type fleetSource struct {
 	st    fleet.Store
 	lease *fleet.Lease
 	sup   *fleet.Supervisor
+	// What --write-back checks a handed-back session against, recorded
+	// when the session is opened (no key).
+	meta     *fleet.Meta
+	userID   codec.Optional[int64]
+	testMode codec.Optional[bool]
+	format   codec.Format
+	labels   map[string]string
 }
 
 // open opens the leased session with ids.
 func (s *fleetSource) open(ids *vault.Identities) (*vault.Session, error) {
-	return fleetOpen(s.st, "exec", s.lease.Name, ids)
+	vs, m, err := fleetOpenEntry(s.st, "exec", s.lease.Name, ids)
+	if err != nil {
+		return nil, err
+	}
+	s.meta, s.userID, s.testMode, s.format, s.labels = m, vs.UserID, vs.TestMode, vs.Source, vs.Labels
+	return vs, nil
 }
 
 func registerExecFleetFlags(fs *flag.FlagSet) *execFleetFlags {
@@ -548,6 +568,7 @@ func registerExecFleetFlags(fs *flag.FlagSet) *execFleetFlags {
 	x.store.register(fs)
 	fs.DurationVar(&x.ttl, "lease-ttl", 30*time.Second, "")
 	fs.DurationVar(&x.wait, "wait", 0, "")
+	fs.BoolVar(&x.writeBack, "write-back", false, "")
 	return x
 }
 
@@ -555,13 +576,19 @@ func registerExecFleetFlags(fs *flag.FlagSet) *execFleetFlags {
 // the store cannot hold.
 func (x *execFleetFlags) check(parsed []execSpec, set map[string]bool) error {
 	x.set = set
+	n := 0
 	for _, sp := range parsed {
 		if sp.kind == "fleet" || sp.kind == "fleet-pool" {
 			x.active = true
+			n++
 		}
 	}
+	if x.writeBack && n > 1 {
+		return withHints(usageErrorf("exec: --write-back takes exactly one fleet source, and %d are given", n),
+			"run one exec per fleet session that is written back")
+	}
 	if !x.active {
-		for _, fl := range []string{"lease-ttl", "wait", "store-env", "store"} {
+		for _, fl := range []string{"lease-ttl", "wait", "store-env", "store", "write-back"} {
 			if set[fl] {
 				return withHints(usageErrorf("exec: --%s applies to fleet sources, and no --env source is one", fl),
 					"leave out --"+fl+", or name a fleet session: --env NAME=fleet:SESSION")
@@ -584,7 +611,7 @@ func (x *execFleetFlags) dropEnv() []string {
 	if !x.active {
 		return nil
 	}
-	out := []string{envFleetURL}
+	out := []string{envFleetURL, envWriteBack}
 	if x.store.storeEnv != "" {
 		out = append(out, x.store.storeEnv)
 	}
@@ -671,6 +698,15 @@ func (c *cli) runFleetChild(path string, argv, env []string, x *execFleetFlags) 
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.stdin, c.stdout, c.stderr
 	childGroup(cmd, c.isTerminal(c.stdin))
+	var wb *writeBackFile
+	if x.writeBack {
+		var err error
+		if wb, err = newWriteBackFile(); err != nil {
+			return err
+		}
+		defer wb.remove()
+		cmd.Env = append(cmd.Env, envWriteBack+"="+wb.path)
+	}
 
 	var mu sync.Mutex
 	var lost error // why a lease was lost
@@ -737,6 +773,26 @@ func (c *cli) runFleetChild(path string, argv, env []string, x *execFleetFlags) 
 	mu.Unlock()
 	if reason != nil {
 		c.errorf("exec: the command was stopped: a lease could not be renewed: %v", reason)
+	}
+	if wb != nil {
+		select {
+		case <-c.interrupted:
+			c.warnf("exec: --write-back: interrupted: the session is not written back")
+		default:
+			if reason != nil {
+				c.warnf("exec: --write-back: the lease was lost: the session is not written back")
+				break
+			}
+			wrote, err := c.writeBack(wb, x.sources[0])
+			if err != nil {
+				c.report(err)
+				if code == exitOK {
+					code = exitFail // the child succeeded, its update is lost: say so
+				}
+			} else if wrote {
+				c.infof("exec: wrote the updated session back to fleet:%s", x.sources[0].lease.Name)
+			}
+		}
 	}
 	if code == exitOK {
 		return nil
