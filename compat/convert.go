@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,11 +14,41 @@ import (
 )
 
 // Target is what [Convert] produces: a string session (Format set) or a
-// session database (Kind set), exactly one of the two.
+// session database (Kind set); or what [Shape] shapes a session for: any
+// of those or a session store's layout (Store set). Exactly one of the
+// three is set.
 type Target struct {
 	Format codec.Format
 	Kind   Kind
+	Store  *StoreLayout
 }
+
+// StoreLayout describes the layout of a session store (rows in SQL tables,
+// Redis keys, MongoDB documents) as a conversion target: what its library
+// needs and what it can hold. Each store package describes its layouts;
+// [Shape] shapes a Stored for one, reporting every field it cannot hold,
+// and the store package writes the result.
+type StoreLayout struct {
+	// Name is the target's name in the report ("telethon-sqlalchemy").
+	Name string
+	// Like is the file kind whose rules the layout's library follows for
+	// the values it needs and for its entity cache: TelethonSQLite for
+	// Telethon's stores, PyroforkSQLite for the Pyrogram family's.
+	Like Kind
+	// Holds names what the layout stores, by the report's names: the
+	// session fields "server_address", "port", "ipv6", "api_id",
+	// "user_id", "is_bot" and "test_mode"; "takeout_id" and "date" (the
+	// Pyrogram family's session date); "entities" (an entity cache, by
+	// Like's rules) and "entities.date" (the date of each cached entity);
+	// "update_state" (the common and per-channel states, every value).
+	// A layout that holds a server address is given one from the DC
+	// table when the source has none.
+	Holds []string
+}
+
+// storeHoldNames are the names a StoreLayout's Holds may list.
+var storeHoldNames = []string{"server_address", "port", "ipv6", "api_id", "user_id", "is_bot", "test_mode",
+	"takeout_id", "date", "entities", "entities.date", "update_state"}
 
 // ParseTarget returns the target named name: a string format name (see
 // [codec.ParseFormat]: telethon, pyrogram, pyrogram-legacy, gramjs, mtcute,
@@ -45,16 +76,48 @@ func (t Target) IsFile() bool { return t.Kind != 0 }
 
 // String returns the target's name.
 func (t Target) String() string {
-	if t.IsFile() {
+	switch {
+	case t.Store != nil:
+		return t.Store.Name
+	case t.IsFile():
 		return t.Kind.String()
 	}
 	return t.Format.String()
+}
+
+// rules returns the kind whose rules apply to t: a file's kind, a store
+// layout's Like, or 0 for a string.
+func (t Target) rules() Kind {
+	if t.Store != nil {
+		return t.Store.Like
+	}
+	return t.Kind
+}
+
+// holds reports whether t stores field (a report name): what a store
+// layout lists, what a file kind holds.
+func (t Target) holds(field string) bool {
+	switch {
+	case t.Store != nil:
+		return slices.Contains(t.Store.Holds, field)
+	case field == "takeout_id":
+		return t.Kind == TelethonSQLite
+	}
+	return slices.Contains(fileHolds[t.Kind], field)
 }
 
 // MarshalText implements encoding.TextMarshaler.
 func (t Target) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 
 func (t Target) valid() bool {
+	if t.Store != nil {
+		for _, h := range t.Store.Holds {
+			if !slices.Contains(storeHoldNames, h) {
+				return false
+			}
+		}
+		return t.Store.Name != "" && t.Store.Like.Schema() != 0 && t.Kind == 0 && t.Format == codec.FormatUnknown
+	}
 	if t.IsFile() {
 		return t.Kind.Schema() != 0 && t.Format == codec.FormatUnknown
 	}
@@ -170,13 +233,10 @@ func (r *Report) note(format string, args ...any) {
 //   - Telethon's update state goes between Telethon 1.x and v2 files (as
 //     Telethon v2's own migration carries it); other targets drop it.
 func Convert(in *Stored, to Target, opts Options) ([]byte, *Report, error) {
-	if !to.valid() {
-		return nil, nil, fmt.Errorf("compat: invalid target: %w", codec.ErrUnknownFormat)
+	if to.Store != nil {
+		return nil, nil, fmt.Errorf("compat: %s is a store layout: Shape the session and write it with its store: %w", to.Store.Name, codec.ErrUnknownFormat)
 	}
-	if in == nil || in.Session == nil {
-		return nil, nil, fmt.Errorf("compat: no session to convert: %w", ErrNoSession)
-	}
-	out, rep, err := plan(in, opts.Source, to, opts)
+	out, rep, err := Shape(in, to, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -188,7 +248,6 @@ func Convert(in *Stored, to Target, opts Options) ([]byte, *Report, error) {
 		}
 		return b, rep, nil
 	}
-	rep.Changes = append(rep.Changes, changes(out.Session, to.Format)...)
 	text, err := out.Session.Encode(to.Format)
 	if err != nil {
 		var mf *codec.MissingFieldError
@@ -198,6 +257,30 @@ func Convert(in *Stored, to Target, opts Options) ([]byte, *Report, error) {
 		return nil, nil, fmt.Errorf("compat: %s: %w", to, err)
 	}
 	return []byte(text), rep, nil
+}
+
+// Shape is [Convert] without the encoding: it returns in shaped for target
+// to, exactly as Convert would encode it (values supplied, defaulted or
+// filled from the DC table; fields, entities and update state the target
+// cannot hold removed), and the same report. It never changes in; the
+// result has its own key, which the caller wipes. A store layout target
+// (Target.Store) is converted this way only: its store package writes the
+// result.
+func Shape(in *Stored, to Target, opts Options) (*Stored, *Report, error) {
+	if !to.valid() {
+		return nil, nil, fmt.Errorf("compat: invalid target: %w", codec.ErrUnknownFormat)
+	}
+	if in == nil || in.Session == nil {
+		return nil, nil, fmt.Errorf("compat: no session to convert: %w", ErrNoSession)
+	}
+	out, rep, err := plan(in, opts.Source, to, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !to.IsFile() && to.Store == nil {
+		rep.Changes = append(rep.Changes, changes(out.Session, to.Format)...)
+	}
+	return out, rep, nil
 }
 
 // fileHolds lists, per kind, the session fields it stores (the names of
@@ -213,6 +296,9 @@ var fileHolds = map[Kind][]string{
 // Which string formats need an address, a test-mode value, a user id, an
 // api id (see each codec encoder).
 func needsAddress(to Target) bool {
+	if to.Store != nil {
+		return to.holds("server_address")
+	}
 	if to.IsFile() {
 		return to.Kind == TelethonSQLite || to.Kind == TelethonV2SQLite || to.Kind == KurigramSQLite
 	}
@@ -220,6 +306,9 @@ func needsAddress(to Target) bool {
 }
 
 func storesTestMode(to Target) bool {
+	if to.Store != nil {
+		return to.holds("test_mode")
+	}
 	if to.IsFile() {
 		return to.Kind.pyrogramFamily()
 	}
@@ -287,8 +376,11 @@ func plan(src *Stored, source string, to Target, opts Options) (*Stored, *Report
 
 	// 4. Required values.
 	miss := &MissingError{Target: to.String()}
-	needUser := to.Format == codec.Pyrogram || to.Format == codec.PyrogramLegacy || to.Kind.pyrogramFamily() ||
-		(to.Kind == TelethonV2SQLite && s.DC != 2)
+	needUser := to.Format == codec.Pyrogram || to.Format == codec.PyrogramLegacy || to.rules().pyrogramFamily() ||
+		(to.rules() == TelethonV2SQLite && s.DC != 2)
+	if to.Store != nil && !to.holds("user_id") {
+		needUser = false
+	}
 	if needUser && !s.UserID.Known() {
 		why := "Pyrogram discards a session without one and logs in again"
 		if to.Kind == TelethonV2SQLite {
@@ -306,21 +398,21 @@ func plan(src *Stored, source string, to Target, opts Options) (*Stored, *Report
 		return nil, nil, miss
 	}
 
-	if to.IsFile() {
-		fileDefaults(f, to.Kind, from, rep)
-		dropFields(s, fileHolds[to.Kind], to.Kind.String(), rep)
+	if to.IsFile() || to.Store != nil {
+		fileDefaults(f, to, from, rep)
+		dropFields(s, to, rep)
 		if s.Media != nil {
-			rep.change("media_dc", Dropped, fmt.Sprintf("dc %d", s.Media.ID), to.Kind.String()+" stores no separate media DC")
+			rep.change("media_dc", Dropped, fmt.Sprintf("dc %d", s.Media.ID), to.String()+" stores no separate media DC")
 		}
 	}
 	dropExtras(f, to, rep)
 	carryEntities(f, to, opts, rep)
 	carryState(f, to, rep)
-	if v6, _ := s.IPv6.Get(); v6 && (to.Format == codec.Telethon || to.Kind == TelethonSQLite) {
+	if v6, _ := s.IPv6.Get(); v6 && (to.Format == codec.Telethon || to.rules() == TelethonSQLite) {
 		rep.note("the address is IPv6: Telethon 1.x keeps it only with TelegramClient(use_ipv6=True); otherwise it switches to DC 2's default IPv4 address and this key stops working on DC %d", s.DC)
 	}
-	if len(f.otherKeys) > 0 {
-		rep.change("other_dc_keys", Dropped, fmt.Sprintf("DCs %v", f.otherKeys), "only the key of the chosen DC is converted")
+	if len(f.OtherDCs) > 0 {
+		rep.change("other_dc_keys", Dropped, fmt.Sprintf("DCs %v", f.OtherDCs), "only the key of the chosen DC is converted")
 	}
 	ok = true
 	return f, rep, nil
@@ -423,18 +515,19 @@ func isIPLiteral(s string) bool {
 }
 
 // fileDefaults fills the values a file kind needs and the source lacks.
-func fileDefaults(f *Stored, kind Kind, from string, rep *Report) {
+func fileDefaults(f *Stored, to Target, from string, rep *Report) {
 	s := f.Session
+	kind := to.rules()
 	if kind.pyrogramFamily() {
-		if !s.TestMode.Known() {
+		if !s.TestMode.Known() && to.holds("test_mode") {
 			s.TestMode = codec.Some(false)
 			rep.change("test_mode", Defaulted, "false", fmt.Sprintf("not stored by %s; a production session is assumed", from))
 		}
-		if !s.IsBot.Known() {
+		if !s.IsBot.Known() && to.holds("is_bot") {
 			s.IsBot = codec.Some(false)
 			rep.change("is_bot", Defaulted, "false", fmt.Sprintf("not stored by %s; a user account is assumed", from))
 		}
-		if !s.APIID.Known() {
+		if !s.APIID.Known() && to.holds("api_id") {
 			rep.change("api_id", Defaulted, "NULL", "not known; Pyrogram reads NULL as unset and takes Client(api_id=…) (or asks for it) on start")
 		}
 	}
@@ -450,7 +543,7 @@ func fileDefaults(f *Stored, kind Kind, from string, rep *Report) {
 // dropExtras reports the Telethon-only session extras the target cannot
 // hold.
 func dropExtras(f *Stored, to Target, rep *Report) {
-	if v, ok := f.TakeoutID.Get(); ok && to.Kind != TelethonSQLite {
+	if v, ok := f.TakeoutID.Get(); ok && !to.holds("takeout_id") {
 		rep.change("takeout_id", Dropped, strconv.FormatInt(v, 10), to.String()+" stores no takeout session id")
 		f.TakeoutID = codec.None[int64]()
 	}
@@ -459,18 +552,12 @@ func dropExtras(f *Stored, to Target, rep *Report) {
 	}
 }
 
-// dropFields reports the session fields s knows that a file kind cannot hold.
-func dropFields(s *codec.Session, holds []string, target string, rep *Report) {
-	has := func(n string) bool {
-		for _, h := range holds {
-			if h == n {
-				return true
-			}
-		}
-		return false
-	}
+// dropFields reports the session fields s knows that a file kind or store
+// layout cannot hold.
+func dropFields(s *codec.Session, to Target, rep *Report) {
+	target := to.String()
 	drop := func(name, value, reason string) {
-		if !has(name) {
+		if !to.holds(name) {
 			rep.change(name, Dropped, value, reason)
 		}
 	}
@@ -507,16 +594,20 @@ func carryEntities(f *Stored, to Target, opts Options, rep *Report) {
 	if n == 0 {
 		return
 	}
-	if !to.IsFile() || to.Kind == TelethonV2SQLite {
+	kind := to.rules()
+	if kind == 0 || kind == TelethonV2SQLite || (to.Store != nil && !to.holds("entities")) {
 		why := "string sessions carry no entity cache"
-		if to.IsFile() {
+		switch {
+		case to.Store != nil:
+			why = to.Store.Name + " keeps no entity cache"
+		case to.IsFile():
 			why = "Telethon v2 keeps no entity cache in its session file"
 		}
 		rep.change("entities", Dropped, fmt.Sprintf("%d entities", n), why)
 		f.Entities = nil
 		return
 	}
-	var noHash, extraNames, names, types, defaulted, undated, expired int
+	var noHash, extraNames, names, types, defaulted, undated, expired, dated int
 	byType := map[peerType]int{}
 	mapped := map[peerType]int{}
 	now := time.Now
@@ -525,7 +616,10 @@ func carryEntities(f *Stored, to Target, opts Options, rep *Report) {
 	}
 	kept := f.Entities[:0]
 	for _, e := range f.Entities {
-		if to.Kind == TelethonSQLite {
+		if e.Date.Known() {
+			dated++
+		}
+		if kind == TelethonSQLite {
 			if _, ok := telethonHash(e); !ok {
 				noHash++
 				continue
@@ -546,10 +640,10 @@ func carryEntities(f *Stored, to Target, opts Options, rep *Report) {
 		if e.Name != "" {
 			names++
 		}
-		if to.Kind == PyrogramSQLite {
+		if kind == PyrogramSQLite {
 			extraNames += len(e.Usernames)
 		}
-		typ, byRule := pyrogramPeerType(e, to.Kind)
+		typ, byRule := pyrogramPeerType(e, kind)
 		if byRule && e.Type == peerUnknown {
 			byType[typ]++
 			defaulted++
@@ -572,7 +666,10 @@ func carryEntities(f *Stored, to Target, opts Options, rep *Report) {
 	if extraNames > 0 {
 		rep.change("usernames", Dropped, fmt.Sprintf("%d extra usernames", extraNames), target+" stores one username per peer")
 	}
-	if to.Kind == TelethonSQLite {
+	if to.Store != nil && !to.holds("entities.date") && dated > 0 {
+		rep.change("entities.date", Dropped, fmt.Sprintf("%d dates", dated), target+" stores no date per cached entity")
+	}
+	if kind == TelethonSQLite {
 		if types > 0 {
 			rep.change("peers.type", Dropped, fmt.Sprintf("%d types", types), "Telethon's entities table has no type column; it derives user/chat/channel from the id, so bots and supergroups are no longer marked as such")
 		}
@@ -588,7 +685,7 @@ func carryEntities(f *Stored, to Target, opts Options, rep *Report) {
 	}
 	for _, t := range []peerType{"forum", "direct", "community"} {
 		if c := mapped[t]; c > 0 {
-			w, _ := pyrogramPeerType(Entity{ID: -peerid.ChannelMark - 1, Type: t}, to.Kind)
+			w, _ := pyrogramPeerType(Entity{ID: -peerid.ChannelMark - 1, Type: t}, kind)
 			rep.change("peers.type", Defaulted, string(w), fmt.Sprintf("%d %q peers: %s does not know that type; it resolves %q identically (InputPeerChannel)", c, t, target, w))
 		}
 	}
@@ -620,7 +717,14 @@ func carryState(f *Stored, to Target, rep *Report) {
 		}
 		return
 	}
-	switch to.Kind {
+	kind := to.rules()
+	if to.Store != nil {
+		if to.holds("update_state") {
+			return
+		}
+		kind = 0 // dropped
+	}
+	switch kind {
 	case TelethonSQLite:
 		undated := 0
 		for _, c := range u.Channels {
@@ -632,14 +736,20 @@ func carryState(f *Stored, to Target, rep *Report) {
 			rep.change("update_state", Dropped, fmt.Sprintf("%d channel states", undated), "Telethon 1.x needs a date for each channel state and the source stores none")
 		}
 	case TelethonV2SQLite:
-		dated := 0
+		dated, counted := 0, 0
 		for _, c := range u.Channels {
 			if c.Date.Known() {
 				dated++
 			}
+			if c.QTS != 0 || c.Seq != 0 {
+				counted++
+			}
 		}
 		if dated > 0 {
 			rep.change("update_state", Dropped, fmt.Sprintf("%d channel dates", dated), "Telethon v2's channelstate stores only pts")
+		}
+		if counted > 0 {
+			rep.change("update_state", Dropped, fmt.Sprintf("%d channel qts/seq values", counted), "Telethon v2's channelstate stores only pts")
 		}
 	default:
 		rep.change("update_state", Dropped, fmt.Sprintf("pts %d, %d channels", u.PTS, len(u.Channels)), to.String()+" does not carry Telethon's update state; the client starts from a fresh state and does not replay updates missed while offline")

@@ -377,3 +377,109 @@ func TestTargetsAndDCs(t *testing.T) {
 	require.Equal(t, peerid.Chat, peerid.Of(-987654))
 	require.Equal(t, peerid.User, peerid.Of(5000000001))
 }
+
+// storeSession is a Telethon-string-like session on DC 2 with no address.
+func storeSession(t testing.TB) *codec.Session {
+	t.Helper()
+	b := make([]byte, codec.AuthKeySize)
+	for i := range b {
+		b[i] = byte(i)
+	}
+	k, err := codec.NewAuthKey(b)
+	require.NoError(t, err)
+	return &codec.Session{Info: codec.Info{Source: codec.Telethon, DC: 2}, Key: k}
+}
+
+// TestShapeForStoreLayouts: a store layout is a target whose missing
+// address comes from the DC table, whose unheld fields are reported like
+// a file's, and whose required values are one MissingError; Convert
+// refuses it (a store writes what Shape returns).
+func TestShapeForStoreLayouts(t *testing.T) {
+	alchemy := compat.Target{Store: &compat.StoreLayout{Name: "telethon-sqlalchemy", Like: compat.TelethonSQLite,
+		Holds: []string{"server_address", "port", "ipv6", "entities", "update_state"}}}
+	pyromongo := compat.Target{Store: &compat.StoreLayout{Name: "pyrogram-mongo", Like: compat.PyroforkSQLite,
+		Holds: []string{"api_id", "user_id", "is_bot", "test_mode", "date", "entities", "entities.date", "update_state"}}}
+	state := &compat.UpdateState{PTS: 1, QTS: 2, Seq: 3, Date: 4, UnreadCount: 5,
+		Channels: []compat.ChannelState{{ID: 7, PTS: 8, QTS: 9, Seq: 10, Date: codec.Some(11.0), UnreadCount: 12}}}
+	in := &compat.Stored{Session: storeSession(t), TakeoutID: codec.Some[int64](6), Date: codec.Some[int64](13),
+		Entities:    []compat.Entity{{ID: 5, AccessHash: codec.Some[int64](1), Name: "n", Date: codec.Some[int64](14)}, {ID: 6}},
+		UpdateState: state}
+	in.Session.APIID = codec.Some[uint32](2040)
+	defer in.Wipe()
+
+	out, rep, err := compat.Shape(in, alchemy, compat.Options{})
+	require.NoError(t, err)
+	require.Equal(t, "telethon-sqlalchemy", rep.To)
+	require.Equal(t, "149.154.167.51", findChange(t, rep, "server_address", compat.Defaulted).Value)
+	require.Equal(t, "443", findChange(t, rep, "port", compat.Defaulted).Value)
+	require.Contains(t, findChange(t, rep, "takeout_id", compat.Dropped).Reason, "telethon-sqlalchemy stores no takeout")
+	findChange(t, rep, "api_id", compat.Dropped)
+	findChange(t, rep, "entities.date", compat.Dropped)
+	require.Equal(t, "1 entities", findChange(t, rep, "entities", compat.Dropped).Value, "the user without a hash")
+	noChange(t, rep, "update_state")
+	require.Equal(t, "149.154.167.51", out.Session.ServerAddress)
+	require.False(t, out.TakeoutID.Known())
+	require.Len(t, out.Entities, 1)
+	require.Equal(t, state, out.UpdateState, "the update state carries, per-channel qts/seq/date/unread_count included")
+	require.Equal(t, "149.154.167.51", out.Session.ServerAddress)
+	require.Empty(t, in.Session.ServerAddress, "Shape never changes its input")
+	out.Wipe()
+
+	_, _, err = compat.Shape(in, pyromongo, compat.Options{})
+	var me *compat.MissingError
+	require.ErrorAs(t, err, &me)
+	require.Equal(t, "pyrogram-mongo", me.Target)
+	require.Equal(t, []string{"user_id"}, me.Fields)
+
+	out, rep, err = compat.Shape(in, pyromongo, compat.Options{UserID: codec.Some[int64](42)})
+	require.NoError(t, err)
+	findChange(t, rep, "is_bot", compat.Defaulted)
+	findChange(t, rep, "test_mode", compat.Defaulted)
+	findChange(t, rep, "entities.name", compat.Dropped)
+	findChange(t, rep, "takeout_id", compat.Dropped)
+	noChange(t, rep, "entities.date")
+	require.Equal(t, codec.Some[int64](13), out.Date)
+	require.Equal(t, state, out.UpdateState)
+	out.Wipe()
+
+	teleredis := compat.Target{Store: &compat.StoreLayout{Name: "telethon-redis", Like: compat.TelethonSQLite,
+		Holds: []string{"server_address", "port", "ipv6", "entities"}}}
+	in.Session.ServerAddress, in.Session.Port = "149.154.167.51", 443
+	out, rep, err = compat.Shape(in, teleredis, compat.Options{})
+	require.NoError(t, err)
+	findChange(t, rep, "update_state", compat.Dropped)
+	noChange(t, rep, "server_address")
+	require.Nil(t, out.UpdateState)
+	out.Wipe()
+
+	_, _, err = compat.Convert(in, alchemy, compat.Options{})
+	require.ErrorIs(t, err, codec.ErrUnknownFormat)
+	bad := compat.Target{Store: &compat.StoreLayout{Name: "x", Like: compat.TelethonSQLite, Holds: []string{"address"}}}
+	_, _, err = compat.Shape(in, bad, compat.Options{})
+	require.ErrorIs(t, err, codec.ErrUnknownFormat)
+}
+
+// A Telethon 1.x file keeps channel qts and seq (its update_state table
+// has the columns); Telethon v2's channelstate holds only pts, and the
+// report says so.
+func TestChannelQTSSeqInTelethonFiles(t *testing.T) {
+	s := storeSession(t)
+	s.ServerAddress, s.Port = "149.154.167.51", 443
+	in := &compat.Stored{Library: "telethon", Session: s, UpdateState: &compat.UpdateState{PTS: 1, Date: 2,
+		Channels: []compat.ChannelState{{ID: 7, PTS: 8, QTS: 9, Seq: 10, Date: codec.Some(11.0)}}}}
+	defer in.Wipe()
+	path := filepath.Join(t.TempDir(), "a.session")
+	require.NoError(t, compat.WriteFile(path, in, compat.TelethonSQLite, false))
+	back, err := compat.ReadFile(path, compat.ReadOptions{})
+	require.NoError(t, err)
+	defer back.Wipe()
+	require.Equal(t, in.UpdateState.Channels, back.UpdateState.Channels)
+
+	_, rep, err := compat.Convert(in, target(t, "telethon-v2-sqlite"), compat.Options{UserID: codec.Some[int64](5)})
+	require.NoError(t, err)
+	var found bool
+	for _, c := range rep.Changes {
+		found = found || (c.Field == "update_state" && c.Value == "1 channel qts/seq values")
+	}
+	require.True(t, found, "%s", rep)
+}

@@ -10,7 +10,15 @@
 //
 // [ReadFile] reads any of these files; [Marshal] and [WriteFile] write the
 // layouts named by [Kind]; [Convert] works in memory and reads or writes
-// nothing. Each library family has one file holding its reader, CREATE
+// nothing.
+//
+// The server-backed session stores (package stores and its families) read
+// and write the same model. A store's layout is a conversion target too
+// ([Target.Store], a [StoreLayout]: its name, the file kind whose rules its
+// library follows, and what it holds): [Shape], which is Convert without
+// the encoding, fills it (a missing address from the DC table), lists the
+// values it needs in one [*MissingError], and reports every field it cannot
+// hold exactly as for a file; the store package writes the shaped Stored. Each library family has one file holding its reader, CREATE
 // statements, writer and what its kinds hold (telethon.go, telethon_v2.go,
 // pyrogram.go); the generic SQLite plumbing lives in read.go, write.go,
 // snapshot.go, memdb.go, imagevfs.go and schemacheck.go.

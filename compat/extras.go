@@ -30,10 +30,12 @@ import (
 //	| bytes  | library (Stored.Library), 1–255 bytes                      |
 //	| uvarint| schema (Stored.Schema), at most 2^31-1                     |
 //	| 1      | flags: 0 WAL, 1 takeout id, 2 sessions.date, 3 update      |
-//	|        | state, 4 own username; bits 5–7 zero                       |
+//	|        | state, 4 own username, 5 store layout, 6 update state      |
+//	|        | unread count; bit 7 zero                                   |
 //	| varint | takeout id, if flag 1                                      |
 //	| varint | sessions.date, if flag 2                                   |
 //	| bytes  | own username (Telethon v2 user.username), 1+ bytes, flag 4 |
+//	| bytes  | store layout (Stored.Layout), 1–255 bytes, if flag 5       |
 //	| uvarint| n, then n varints: DC ids of the other keyed rows          |
 //	| uvarint| cached peers counted but not read                          |
 //	| uvarint| update state rows counted but not read                     |
@@ -45,8 +47,11 @@ import (
 //	|        |   username, phone, name, type (each 1+ bytes); uvarint n   |
 //	|        |   (1+) and n bytes usernames                               |
 //	|        | update state, if flag 3: varint pts, qts, seq; 8-byte      |
-//	|        |   IEEE 754 date (finite); uvarint n channels: varint id,   |
-//	|        |   varint pts, 1 byte (0: no date, 1: date), 8-byte date     |
+//	|        |   IEEE 754 date (finite); varint unread count, if flag 6;  |
+//	|        |   uvarint n channels: varint id, varint pts, 1 byte flags  |
+//	|        |   (0 date, 1 qts/seq/unread count; bits 2–7 zero), then,   |
+//	|        |   if set: 8-byte date; varint qts, seq, unread count (not  |
+//	|        |   all 0)                                                   |
 //
 // Nothing may follow the last field.
 const extrasVersion = 1
@@ -85,6 +90,14 @@ const (
 	xDate
 	xState
 	xSelfUsername
+	xLayout
+	xUnread
+)
+
+// Per-channel state flags.
+const (
+	cDate = 1 << iota
+	cCounts
 )
 
 const (
@@ -108,6 +121,9 @@ func (f *Stored) MarshalExtras() ([]byte, error) {
 	if f.Library == "" || len(f.Library) > 255 {
 		return nil, &extrasError{Reason: fmt.Sprintf("library name of %d bytes", len(f.Library))}
 	}
+	if len(f.Layout) > 255 {
+		return nil, &extrasError{Reason: fmt.Sprintf("layout name of %d bytes", len(f.Layout))}
+	}
 	if f.Schema < 0 || f.Schema > math.MaxInt32 {
 		return nil, &extrasError{Reason: fmt.Sprintf("schema %d out of range", f.Schema)}
 	}
@@ -119,7 +135,7 @@ func (f *Stored) MarshalExtras() ([]byte, error) {
 		flags |= xWAL
 	}
 	takeout, hasTakeout := f.TakeoutID.Get()
-	date, hasDate := f.date.Get()
+	date, hasDate := f.Date.Get()
 	if hasTakeout {
 		flags |= xTakeout
 	}
@@ -132,6 +148,12 @@ func (f *Stored) MarshalExtras() ([]byte, error) {
 	if f.selfUsername != "" {
 		flags |= xSelfUsername
 	}
+	if f.Layout != "" {
+		flags |= xLayout
+	}
+	if f.UpdateState != nil && f.UpdateState.UnreadCount != 0 {
+		flags |= xUnread
+	}
 	b = append(b, flags)
 	if hasTakeout {
 		b = binary.AppendVarint(b, takeout)
@@ -142,8 +164,11 @@ func (f *Stored) MarshalExtras() ([]byte, error) {
 	if f.selfUsername != "" {
 		b = appendBytes(b, f.selfUsername)
 	}
-	b = binary.AppendUvarint(b, uint64(len(f.otherKeys)))
-	for _, dc := range f.otherKeys {
+	if f.Layout != "" {
+		b = appendBytes(b, f.Layout)
+	}
+	b = binary.AppendUvarint(b, uint64(len(f.OtherDCs)))
+	for _, dc := range f.OtherDCs {
 		b = binary.AppendVarint(b, int64(dc))
 	}
 	b = binary.AppendUvarint(b, uint64(max(f.cacheCount, 0)))
@@ -164,18 +189,33 @@ func (f *Stored) MarshalExtras() ([]byte, error) {
 		b = binary.AppendVarint(b, u.QTS)
 		b = binary.AppendVarint(b, u.Seq)
 		b = binary.BigEndian.AppendUint64(b, math.Float64bits(u.Date))
+		if u.UnreadCount != 0 {
+			b = binary.AppendVarint(b, u.UnreadCount)
+		}
 		b = binary.AppendUvarint(b, uint64(len(u.Channels)))
 		for _, c := range u.Channels {
 			b = binary.AppendVarint(b, c.ID)
 			b = binary.AppendVarint(b, c.PTS)
-			if d, ok := c.Date.Get(); ok {
+			d, dated := c.Date.Get()
+			counts := c.QTS != 0 || c.Seq != 0 || c.UnreadCount != 0
+			var cf byte
+			if dated {
 				if !finite(d) {
 					return nil, &extrasError{Reason: "channel state date is not finite"}
 				}
-				b = append(b, 1)
+				cf |= cDate
+			}
+			if counts {
+				cf |= cCounts
+			}
+			b = append(b, cf)
+			if dated {
 				b = binary.BigEndian.AppendUint64(b, math.Float64bits(d))
-			} else {
-				b = append(b, 0)
+			}
+			if counts {
+				b = binary.AppendVarint(b, c.QTS)
+				b = binary.AppendVarint(b, c.Seq)
+				b = binary.AppendVarint(b, c.UnreadCount)
 			}
 		}
 	}
@@ -278,8 +318,11 @@ func unmarshalExtras(b []byte, s *codec.Session) (*Stored, error) {
 	if err != nil {
 		return nil, err
 	}
-	if flags&^(xWAL|xTakeout|xDate|xState|xSelfUsername) != 0 {
+	if flags&^(xWAL|xTakeout|xDate|xState|xSelfUsername|xLayout|xUnread) != 0 {
 		return nil, r.failAt(at, "unknown flag bits")
+	}
+	if flags&xUnread != 0 && flags&xState == 0 {
+		return nil, r.failAt(at, "unread count flag without update state")
 	}
 	f.WAL = flags&xWAL != 0
 	if flags&xTakeout != 0 {
@@ -294,11 +337,19 @@ func unmarshalExtras(b []byte, s *codec.Session) (*Stored, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.date = codec.Some(v)
+		f.Date = codec.Some(v)
 	}
 	if flags&xSelfUsername != 0 {
 		if f.selfUsername, err = r.str("own username", 1); err != nil {
 			return nil, err
+		}
+	}
+	if flags&xLayout != 0 {
+		if f.Layout, err = r.str("store layout", 1); err != nil {
+			return nil, err
+		}
+		if len(f.Layout) > 255 {
+			return nil, r.fail(fmt.Sprintf("layout name of %d bytes", len(f.Layout)))
 		}
 	}
 	n, err := r.count("other DC keys", 1)
@@ -313,7 +364,7 @@ func unmarshalExtras(b []byte, s *codec.Session) (*Stored, error) {
 		if dc < math.MinInt32 || dc > math.MaxInt32 {
 			return nil, r.fail("other DC key out of range")
 		}
-		f.otherKeys = append(f.otherKeys, int(dc))
+		f.OtherDCs = append(f.OtherDCs, int(dc))
 	}
 	cc, err := r.uvarint("counted peers", math.MaxInt32)
 	if err != nil {
@@ -348,7 +399,7 @@ func unmarshalExtras(b []byte, s *codec.Session) (*Stored, error) {
 		f.Entities = append(f.Entities, e)
 	}
 	if flags&xState != 0 {
-		if f.UpdateState, err = r.state(); err != nil {
+		if f.UpdateState, err = r.state(flags&xUnread != 0); err != nil {
 			return nil, err
 		}
 	}
@@ -522,7 +573,7 @@ func (r *extrasReader) entity() (Entity, error) {
 	return e, nil
 }
 
-func (r *extrasReader) state() (*UpdateState, error) {
+func (r *extrasReader) state(unread bool) (*UpdateState, error) {
 	u := &UpdateState{}
 	var err error
 	if u.PTS, err = r.varint("pts"); err != nil {
@@ -537,6 +588,15 @@ func (r *extrasReader) state() (*UpdateState, error) {
 	if u.Date, err = r.float("update state date"); err != nil {
 		return nil, err
 	}
+	if unread {
+		at := r.off
+		if u.UnreadCount, err = r.varint("unread count"); err != nil {
+			return nil, err
+		}
+		if u.UnreadCount == 0 {
+			return nil, r.failAt(at, "unread count 0 with its flag set")
+		}
+	}
 	n, err := r.count("channel states", 3)
 	if err != nil {
 		return nil, err
@@ -550,20 +610,30 @@ func (r *extrasReader) state() (*UpdateState, error) {
 			return nil, err
 		}
 		at := r.off
-		has, err := r.byte1("channel date flag")
+		cf, err := r.byte1("channel flags")
 		if err != nil {
 			return nil, err
 		}
-		switch has {
-		case 0:
-		case 1:
+		if cf&^(cDate|cCounts) != 0 {
+			return nil, r.failAt(at, "channel flags %d", cf)
+		}
+		if cf&cDate != 0 {
 			d, err := r.float("channel date")
 			if err != nil {
 				return nil, err
 			}
 			c.Date = codec.Some(d)
-		default:
-			return nil, r.failAt(at, "channel date flag %d", has)
+		}
+		if cf&cCounts != 0 {
+			at := r.off
+			for _, v := range []*int64{&c.QTS, &c.Seq, &c.UnreadCount} {
+				if *v, err = r.varint("channel qts, seq or unread count"); err != nil {
+					return nil, err
+				}
+			}
+			if c.QTS == 0 && c.Seq == 0 && c.UnreadCount == 0 {
+				return nil, r.failAt(at, "channel qts, seq and unread count all 0 with their flag set")
+			}
 		}
 		u.Channels = append(u.Channels, c)
 	}

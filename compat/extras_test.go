@@ -152,14 +152,16 @@ func requireSameDatabase(t *testing.T, kind compat.Kind, a, b string, start, end
 func TestExtrasEveryField(t *testing.T) {
 	f := &compat.Stored{
 		Library: "telethon", Schema: 7, WAL: true, TakeoutID: codec.Some[int64](-42),
+		Layout: "alchemysession", Date: codec.Some[int64](1700000001), OtherDCs: []int{1, 5},
 		Notes: []string{"a note", ""},
 		Entities: []compat.Entity{
 			{ID: 1},
 			{ID: -1000000000123, AccessHash: codec.Some[int64](-1), Username: "chan", Usernames: []string{"x", ""},
 				Phone: "123", Name: "Name\x00with NUL", Type: compat.PeerSupergroup, Date: codec.Some[int64](1700000000)},
 		},
-		UpdateState: &compat.UpdateState{PTS: 1, QTS: -2, Seq: 3, Date: 1700000000.5,
-			Channels: []compat.ChannelState{{ID: 5, PTS: 6}, {ID: 7, PTS: 8, Date: codec.Some(math.Copysign(0, -1))}}},
+		UpdateState: &compat.UpdateState{PTS: 1, QTS: -2, Seq: 3, Date: 1700000000.5, UnreadCount: 9,
+			Channels: []compat.ChannelState{{ID: 5, PTS: 6}, {ID: 7, PTS: 8, Date: codec.Some(math.Copysign(0, -1))},
+				{ID: 9, PTS: 10, QTS: 11, Seq: 12, UnreadCount: 13, Date: codec.Some(1700000002.0)}, {ID: 14, PTS: 1, Seq: 2}}},
 	}
 	x, err := f.MarshalExtras()
 	require.NoError(t, err)
@@ -167,6 +169,11 @@ func TestExtrasEveryField(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, f.Entities, back.Entities)
 	require.Equal(t, f.UpdateState.Channels[0], back.UpdateState.Channels[0])
+	require.Equal(t, f.UpdateState.Channels[2:], back.UpdateState.Channels[2:])
+	require.Equal(t, f.UpdateState.UnreadCount, back.UpdateState.UnreadCount)
+	require.Equal(t, f.Layout, back.Layout)
+	require.Equal(t, f.Date, back.Date)
+	require.Equal(t, f.OtherDCs, back.OtherDCs)
 	require.True(t, math.Signbit(back.UpdateState.Channels[1].Date.Or(1)), "-0 kept")
 	require.Equal(t, f.Notes, back.Notes)
 	require.True(t, back.WAL)
@@ -175,7 +182,7 @@ func TestExtrasEveryField(t *testing.T) {
 	require.True(t, bytes.Equal(x, again))
 
 	for _, bad := range []*compat.Stored{
-		nil, {}, {Library: strings.Repeat("x", 256)}, {Library: "x", Schema: -1},
+		nil, {}, {Library: strings.Repeat("x", 256)}, {Library: "x", Schema: -1}, {Library: "x", Layout: strings.Repeat("x", 256)},
 		{Library: "x", UpdateState: &compat.UpdateState{Date: math.NaN()}},
 		{Library: "x", UpdateState: &compat.UpdateState{Channels: []compat.ChannelState{{Date: codec.Some(math.Inf(1))}}}},
 	} {
@@ -209,10 +216,20 @@ func TestExtrasRejects(t *testing.T) {
 		"trailing":          edit(minimal, func(b []byte) []byte { return append(b, 0) }),
 		"state truncated":   edit(minimal, func(b []byte) []byte { b[4] = 8; return b }),
 		"state nan":         edit(minimal, func(b []byte) []byte { b[4] = 8; return append(append(b, 0, 0, 0), nan...) }),
-		"channel flag 2": edit(minimal, func(b []byte) []byte {
+		"channel flag 4": edit(minimal, func(b []byte) []byte {
 			b[4] = 8
-			return append(append(append(b, 0, 0, 0), make([]byte, 8)...), 1, 0, 0, 2)
+			return append(append(append(b, 0, 0, 0), make([]byte, 8)...), 1, 0, 0, 4)
 		}),
+		"channel counts all 0": edit(minimal, func(b []byte) []byte {
+			b[4] = 8
+			return append(append(append(b, 0, 0, 0), make([]byte, 8)...), 1, 0, 0, 2, 0, 0, 0)
+		}),
+		"unread without state": edit(minimal, func(b []byte) []byte { b[4] = 64; return b }),
+		"unread 0": edit(minimal, func(b []byte) []byte {
+			b[4] = 8 | 64
+			return append(append(append(b, 0, 0, 0), make([]byte, 8)...), 0, 0)
+		}),
+		"empty layout":        edit(minimal, func(b []byte) []byte { b[4] = 32; return append(append(b[:5:5], 0), b[5:]...) }),
 		"entity unknown flag": edit(minimal, func(b []byte) []byte { b[9] = 1; return append(b, 2, 0x80) }),
 		"entity empty name":   edit(minimal, func(b []byte) []byte { b[9] = 1; return append(b, 2, 4, 0) }),
 		"usernames none":      edit(minimal, func(b []byte) []byte { b[9] = 1; return append(b, 2, 0x40, 0) }),

@@ -78,7 +78,7 @@ func (r *reader) readPyrogram() (*Stored, error) {
 	}
 	s := &codec.Session{Info: codec.Info{Source: codec.Pyrogram, Layout: fmt.Sprintf("sqlite-v%d", f.Schema), DC: pick.dc}}
 	if len(others) > 0 {
-		f.otherKeys = others
+		f.OtherDCs = others
 		f.Notes = append(f.Notes, fmt.Sprintf("read the key for DC %d; keys for DCs %v are not read", pick.dc, others))
 	}
 	row := pick.row
@@ -96,7 +96,7 @@ func (r *reader) readPyrogram() (*Stored, error) {
 		s.IsBot = codec.Some(v)
 	}
 	if v, ok := asInt(t.get(row, "date")); ok {
-		f.date = codec.Some(v)
+		f.Date = codec.Some(v)
 	}
 	if addr, ok := asText(t.get(row, "server_address")); ok && addr != "" {
 		v6, err := r.checkAddress(addr)
@@ -453,7 +453,7 @@ func pyrogramHash(e Entity) (any, bool) {
 
 func (w *writer) pyrogram(key []byte) error {
 	s := w.f.Session
-	date := w.f.date.Or(0)
+	date := w.f.Date.Or(0)
 	var err error
 	switch w.kind {
 	case PyrogramSQLite:

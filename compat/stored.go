@@ -31,12 +31,18 @@ type Stored struct {
 	// whose schema the file has; hydrogram's is PyrogramSQLite), or 0 for
 	// a string session or a store.
 	Kind Kind
+	// Layout names the layout within a store kind that a store read
+	// ("alchemysession", "mautrix", "teleredis", "teleredis-0.1.0",
+	// "tguserbot", "telemongo-0.2.2", "telemongo-0.2.1", "pyrofork",
+	// "pyromongo"), empty for a file or a string session.
+	Layout string
 	// Library is the library that most likely wrote the source: for a
 	// file one of "telethon", "telethon-v2", "pyrogram", "pyrofork",
 	// "kurigram", "hydrogram" (a best guess from the tables, columns and
 	// journal mode; Notes says when the evidence is ambiguous), for a
 	// string session its format's name (Convert takes it from
-	// Session.Source when empty).
+	// Session.Source when empty), for a store its kind name
+	// ("telethon-sqlalchemy", "pyrogram-mongo", …).
 	Library string
 	// Schema is the schema version the file declares in its version table
 	// (Telethon: version.version; Pyrogram family: version.number), or the
@@ -53,22 +59,26 @@ type Stored struct {
 	// Entities is the entity cache: Telethon's entities table or the
 	// Pyrogram family's peers (+ usernames) tables.
 	Entities []Entity
-	// UpdateState is Telethon's update state (version ≥ 4 update_state, or
-	// v2's state and channelstate), nil if the file has none. The Pyrogram
-	// forks' update_state tables are not read: their channel ids and
-	// meaning differ per fork.
+	// UpdateState is the update state (Telethon version ≥ 4 update_state,
+	// v2's state and channelstate, a store's update-state rows), nil if
+	// the source has none. The Pyrogram forks' update_state tables in
+	// .session files are not read: their channel ids and meaning differ
+	// per fork.
 	UpdateState *UpdateState
 	// TakeoutID is Telethon's sessions.takeout_id.
 	TakeoutID codec.Optional[int64]
+	// Date is the Pyrogram family's session date (sessions.date, the
+	// session document's date), in Unix seconds, when the source has one.
+	Date codec.Optional[int64]
+	// OtherDCs are the DCs of further keys the source holds that were not
+	// read (a file or store name with keys for several DCs and one chosen).
+	// [Convert] reports them as dropped.
+	OtherDCs []int
 
 	// Notes are human-readable remarks about what was read: rows skipped,
 	// schema oddities, data not carried.
 	Notes []string
 
-	// date is the Pyrogram family's sessions.date, when the file has one.
-	date codec.Optional[int64]
-	// otherKeys counts rows holding keys for DCs other than the chosen one.
-	otherKeys []int
 	// selfUsername is Telethon v2's user.username.
 	selfUsername string
 	// cacheCount is the number of cached peers when they were counted
@@ -124,24 +134,33 @@ const (
 	PeerSupergroup peerType = "supergroup"
 )
 
-// UpdateState is Telethon's stored update state.
+// UpdateState is a stored update state: the account's common state and
+// per-channel states.
 type UpdateState struct {
 	PTS, QTS, Seq int64
 	// Date is the state's date in Unix seconds. Telethon writes a float;
 	// fractional values are kept.
 	Date float64
-	// Channels are per-channel pts values, by bare (unmarked) channel id,
-	// as Telethon stores them.
+	// UnreadCount is alchemysession's unread_count column (0 elsewhere).
+	UnreadCount int64
+	// Channels are per-channel states, by bare (unmarked) channel id.
 	Channels []ChannelState
 }
 
-// ChannelState is the pts of one channel.
+// ChannelState is the state of one channel. Telethon uses its pts (and
+// writes qts and seq as 0); the Pyrogram family's stores keep all four
+// values.
 type ChannelState struct {
 	ID  int64 // bare channel id
 	PTS int64
+	// QTS and Seq are the row's qts and seq (0 where the layout keeps
+	// none).
+	QTS, Seq int64
 	// Date is the row's date (Telethon 1.x stores one per channel;
 	// Telethon v2 stores none).
 	Date codec.Optional[float64]
+	// UnreadCount is alchemysession's unread_count column.
+	UnreadCount int64
 }
 
 // Kind is a session database layout that [Marshal] and [WriteFile] can
@@ -275,7 +294,7 @@ func (f *Stored) clone() *Stored {
 		c.UpdateState = &u
 	}
 	c.Notes = append([]string(nil), f.Notes...)
-	c.otherKeys = append([]int(nil), f.otherKeys...)
+	c.OtherDCs = append([]int(nil), f.OtherDCs...)
 	return &c
 }
 

@@ -140,7 +140,7 @@ func (r *reader) telethonSession(t *table, f *Stored) error {
 	if id, ok := asInt(t.get(pick.row, "takeout_id")); ok {
 		f.TakeoutID = codec.Some(id)
 	}
-	f.otherKeys = others
+	f.OtherDCs = others
 	if len(others) > 0 {
 		f.Notes = append(f.Notes, fmt.Sprintf("read the key for DC %d; keys for DCs %v are not read", pick.dc, others))
 	}
@@ -161,6 +161,8 @@ func telethonState(t *table, row []driver.Value, idCol string, account int64, u 
 	pts, _ := asInt(t.get(row, "pts"))
 	if id != account {
 		c := ChannelState{ID: id, PTS: pts}
+		c.QTS, _ = asInt(t.get(row, "qts"))
+		c.Seq, _ = asInt(t.get(row, "seq"))
 		if d, ok := asFloat(t.get(row, "date")); ok {
 			c.Date = codec.Some(d)
 		}
@@ -289,7 +291,7 @@ func (w *writer) telethon(key []byte) error {
 				continue // Telethon 1.x cannot load a channel state without a date
 			}
 			if err := w.db.exec("insert or replace into update_state values (?,?,?,?,?)",
-				c.ID, c.PTS, int64(0), dateValue(d), int64(0)); err != nil {
+				c.ID, c.PTS, c.QTS, dateValue(d), c.Seq); err != nil {
 				return err
 			}
 		}

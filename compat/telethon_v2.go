@@ -81,7 +81,7 @@ func (r *reader) readTelethonV2() (*Stored, error) {
 		return nil, err
 	}
 	f.Session = s
-	f.otherKeys = others
+	f.OtherDCs = others
 	if len(others) > 0 {
 		f.Notes = append(f.Notes, fmt.Sprintf("read the key for DC %d; Telethon v2 also holds keys for DCs %v, which are not read", pick.dc, others))
 	}

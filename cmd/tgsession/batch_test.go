@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -188,6 +189,7 @@ func TestBatchSummaryAndSkipExisting(t *testing.T) {
 func TestBatchInterruptedInProcess(t *testing.T) {
 	dir := t.TempDir()
 	args := batchInputs(t, dir, 40)
+	setBatchAhead(t, 1) // a group commit holds at most one input
 	ch := make(chan struct{})
 	c, stdout, stderr := testCLI("", nil)
 	c.interrupted = ch
@@ -213,6 +215,13 @@ func TestBatchInterruptedInProcess(t *testing.T) {
 	}
 }
 
+// setBatchAhead sets batchAhead for the test.
+func setBatchAhead(t *testing.T, k int) {
+	old := batchAhead
+	batchAhead = k
+	t.Cleanup(func() { batchAhead = old })
+}
+
 // failWriter fails every write after the first n, like a pipe whose
 // reader went away.
 type failWriter struct {
@@ -232,6 +241,7 @@ func (w *failWriter) Write(b []byte) (int, error) {
 func TestBatchStdoutClosed(t *testing.T) {
 	dir := t.TempDir()
 	args := batchInputs(t, dir, 40)
+	setBatchAhead(t, 1)
 	c, _, stderr := testCLI("", nil)
 	c.stdout = &failWriter{n: 2}
 	require.Equal(t, exitFail, c.run(append(args, "--jobs", "1", "--json")))
@@ -239,4 +249,54 @@ func TestBatchStdoutClosed(t *testing.T) {
 	written := strings.Count(e, ": written to ")
 	require.Contains(t, e, fmt.Sprintf("tgsession: interrupted (standard output closed): %d written, %d not started\n", written, 40-written))
 	require.Less(t, written, 40)
+}
+
+// TestBatchStreamJSON: several inputs, a string target, --json and no
+// --out: one JSON line per input on stdout, in input order, with the
+// input's format and the session under "result", or the error; a failing
+// input makes the exit status 1 and the others still print; no session
+// reaches stderr or an error; nothing is written to disk.
+func TestBatchStreamJSON(t *testing.T) {
+	dir := t.TempDir()
+	args := batchInputs(t, dir, 4, 2)
+	args = append(args[:3], args[5:]...) // drop --out DIR
+	c, want, _ := testCLI(fakeSession, nil)
+	require.Equal(t, exitOK, c.run([]string{"convert", "--to", "gramjs"}))
+	c, stdout, stderr := testCLI("", nil)
+	require.Equal(t, exitFail, c.run(append(args, "--json")), stderr.String())
+	lines := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	require.Len(t, lines, 4)
+	for i, l := range lines {
+		var r map[string]any
+		require.NoError(t, json.Unmarshal([]byte(l), &r), l)
+		require.Equal(t, filepath.Join(dir, "in", fmt.Sprintf("s%03d.txt", i)), r["input"])
+		if i == 2 {
+			require.Equal(t, false, r["ok"])
+			require.NotEmpty(t, r["error"])
+			require.NotContains(t, r, "result")
+			require.NotContains(t, l, fakeSession[:100])
+			continue
+		}
+		require.Equal(t, true, r["ok"])
+		require.Equal(t, "telethon", r["format"])
+		require.Equal(t, strings.TrimSuffix(want.String(), "\n"), r["result"])
+		require.NotContains(t, r, "output")
+	}
+	require.NotContains(t, stderr.String(), strings.TrimSuffix(want.String(), "\n")[:40])
+	require.NotContains(t, stderr.String(), fakeSession[:40])
+	require.Contains(t, stderr.String(), "tgsession: 3 converted, 1 failed\n")
+	_, err := os.Stat(filepath.Join(dir, "out"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+
+	// No output files: --force and --skip-existing are refused, and a
+	// file target still needs --out DIR; without --json, too.
+	for _, extra := range [][]string{{"--json", "--force"}, {"--json", "--skip-existing"}, {}} {
+		c, _, _ = testCLI("", nil)
+		require.Equal(t, exitUsage, c.run(append(slices.Clone(args), extra...)), extra)
+	}
+	fargs := slices.Clone(args)
+	fargs[2] = "telethon-sqlite"
+	c, _, stderr = testCLI("", nil)
+	require.Equal(t, exitUsage, c.run(append(fargs, "--json")))
+	require.Contains(t, stderr.String(), "several inputs need --out DIR")
 }

@@ -76,8 +76,11 @@ Flags:
                       skipped (to resume an interrupted batch)
     --json            print a JSON result object per input on stdout
                       (keys: input, output, ok, error, changes, notes,
-                      skipped, reason); never the session itself, so a
-                      string target needs --out FILE
+                      skipped, reason); never the session itself, so one
+                      input with a string target needs --out FILE. With
+                      several inputs and no --out, a string target's batch
+                      prints one line per input with "format" (the input's)
+                      and "result" (the session), or "error"
     -q, --quiet       print only errors, warnings that need attention and
                       the summary: no per-input lines, no list of dropped
                       and defaulted fields, no progress
@@ -93,6 +96,12 @@ telethon-redis, telethon-redis-hash, telethon-mongo, pyrogram-mongo.
     --store URL       the store URL, only when it holds no password
     --name NAME       the session's name in the store
     --table-prefix P  telethon-sqlalchemy's table prefix
+    --to-store-env VAR, --to-store-file FILE, --to-store URL, --to-name NAME,
+    --to-table-prefix P
+                      from one store to another: where the session is
+                      written (each defaults to the source's)
+    Several inputs into a store are written each under its file name
+    without the extension (a.session -> a); --name is then refused.
 
 GramJS StoreSession: --from gramjs-store DIR, --to gramjs-store --out DIR (--name NAME: the
 files' prefix, by default the directory's name).
@@ -111,6 +120,7 @@ Examples:
     tgsession convert --to kurigram-sqlite sessions/*.session --out converted/
     tgsession convert --to pyrogram-sqlite sessions/ --out converted/ --user-ids ids.txt -q
     tgsession convert --to telethon-redis --store-env REDIS_URL --name mybot account.session
+    tgsession convert --from telethon-redis --store-env REDIS_URL --name mybot --to telethon-sqlalchemy --to-store-env DATABASE_URL
 `,
 	run: runConvert,
 }
@@ -193,6 +203,7 @@ type convertOpts struct {
 	jobs         int
 	dc           int  // DC row of a multi-DC .session file
 	batch        bool // several inputs into a directory
+	stream       bool // a batch printed as JSON lines, with no directory
 	userIDs      *userIDMap
 }
 
@@ -228,6 +239,7 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	fs.BoolVar(&c.quiet, "q", false, "")
 	ov := registerOverrides(fs)
 	x := registerStoreFlags(fs)
+	dest := registerStoreDestFlags(fs) // kind_store_move.go
 	pos, err := c.parseFlags(cmd, fs, args, true)
 	if err != nil {
 		return err
@@ -244,6 +256,7 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		return withHints(usageErrorf("convert: --to is required"),
 			"formats: "+strings.Join(allTargetNames(), ", "))
 	}
+	fromKind := *from // extInputs clears it for a store
 	xsrcs, err := c.extInputs(cmd.name, x, from, *to, *in, pos)
 	if err != nil {
 		return err
@@ -252,6 +265,9 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		*dc = 0 // the store or folder took it
 	}
 	toStore, isStore := lookupStoreKind(*to)
+	if err := checkStoreDest(cmd.name, set, isStore); err != nil {
+		return err
+	}
 	tgt, err := c.parseExtTarget(*to, x)
 	if err != nil {
 		return err
@@ -281,7 +297,7 @@ func runConvert(c *cli, cmd *command, args []string) error {
 		}
 	}
 	if isStore {
-		return c.convertToStore(cmd.name, x, toStore, srcs, o)
+		return c.convertIntoStore(cmd.name, x, dest, fromKind, toStore, srcs, o)
 	}
 	if done, err := c.convertToExt(cmd.name, x, *to, srcs, o); done {
 		return err
@@ -292,8 +308,19 @@ func runConvert(c *cli, cmd *command, args []string) error {
 	}
 	o.batch = true
 	if out == "" || out == "-" {
-		return withHints(usageErrorf("convert: several inputs need --out DIR"),
-			"each input is written into DIR under its own name")
+		if o.to.IsFile() {
+			return withHints(usageErrorf("convert: several inputs need --out DIR"),
+				"each input is written into DIR under its own name")
+		}
+		if !o.asJSON {
+			return withHints(usageErrorf("convert: several inputs need --out DIR"),
+				"each input is written into DIR under its own name",
+				"or give --json to print one JSON line per input, holding the session, on standard output")
+		}
+		if force || *skipExisting {
+			return usageErrorf("convert: --force and --skip-existing apply to an output directory, but the results go to standard output")
+		}
+		o.out, o.stream = "", true
 	}
 	inputs, skips := expandInputs(srcs)
 	if set["user-id"] && len(inputs) > 1 {
@@ -305,8 +332,10 @@ func runConvert(c *cli, cmd *command, args []string) error {
 			return err
 		}
 	}
-	if err := makeOutDir(out); err != nil {
-		return err
+	if !o.stream {
+		if err := makeOutDir(out); err != nil {
+			return err
+		}
 	}
 	return c.convertBatch(inputs, skips, o)
 }
@@ -450,7 +479,17 @@ type result struct {
 	// of a directory input; Reason says which.
 	Skipped bool   `json:"skipped,omitempty"`
 	Reason  string `json:"reason,omitempty"`
-	err     error
+	// Format is the input's format, as inspect names it (a batch
+	// streamed to standard output only).
+	Format string `json:"format,omitempty"`
+	err    error
+	// value is the converted session of a batch streamed to standard
+	// output, printed as "result" and cleared once printed.
+	value []byte
+	// group and gidx locate the output in its commit group until the
+	// group is committed.
+	group *commitGroup
+	gidx  int
 }
 
 // conversion is one input to convert, read into the stored-session model.
@@ -787,18 +826,75 @@ func (p *progress) erase() {
 // closing; main turns it into exit status 128+N after a signal.
 var errInterrupted = &cliError{code: exitFail, err: errors.New("interrupted"), silent: true}
 
+// batchAhead is how many inputs a batch hands out beyond the first one it
+// has not yet reported: it bounds the temporary files waiting for a commit
+// and the results waiting to be reported. Tests lower it.
+var batchAhead = 2048
+
+// commitGroup is a set of batch outputs made durable together.
+type commitGroup struct {
+	b    *safefile.Batch
+	errs []error // Commit's results, once done
+	done bool
+}
+
+// batchSink writes a batch's outputs in group commits: workers add their
+// output to the current group (a temporary file each, not synced); the
+// reporting goroutine commits the group when the next result to report
+// waits for it and it has no other result to take in, so that one syncfs
+// and one directory fsync cover every output written while the previous
+// commit ran. Each output is reported only once committed: after a crash
+// it is absent or complete, never torn.
+type batchSink struct {
+	mu    sync.RWMutex // add holds it shared, commit exclusively
+	cur   *commitGroup
+	force bool
+}
+
+func newBatchSink(force bool) *batchSink {
+	return &batchSink{cur: &commitGroup{b: safefile.NewBatch(force)}, force: force}
+}
+
+// add writes data as the temporary file for path in the current group.
+func (s *batchSink) add(path string, data []byte) (*commitGroup, int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	g := s.cur
+	i, err := g.b.Add(path, data)
+	return g, i, err
+}
+
+// commit commits the current group, if it holds anything, and starts a
+// new one. Only the reporting goroutine calls it.
+func (s *batchSink) commit() {
+	s.mu.Lock()
+	g := s.cur
+	if g.b.Len() == 0 {
+		s.mu.Unlock()
+		return
+	}
+	s.cur = &commitGroup{b: safefile.NewBatch(s.force)}
+	s.mu.Unlock()
+	g.errs = g.b.Commit()
+	g.done = true
+}
+
 func (c *cli) convertBatch(srcs []source, skips []skipEntry, o *convertOpts) error {
 	defer interrupts.stoppable()()
 	n := len(srcs)
-	c.removeStale(o.out)
+	if !o.stream {
+		c.removeStale(o.out)
+	}
 	stdoutOK := true
 	var stdoutErr error
 	printJSON := func(r *result) {
 		if o.asJSON && stdoutOK {
-			if err := writeJSONLine(c.stdout, r); err != nil {
+			if err := writeResultLine(c.stdout, r); err != nil {
 				stdoutOK, stdoutErr = false, err
 			}
 		}
+		clear(r.value)
+		r.value = nil
 	}
 	for _, s := range skips {
 		c.notef("skipped %s: %s", s.path, s.why)
@@ -809,6 +905,9 @@ func (c *cli) convertBatch(srcs []source, skips []skipEntry, o *convertOpts) err
 	outs := make([]string, n)
 	seen := make(map[string]int)
 	for i, src := range srcs {
+		if o.stream {
+			continue
+		}
 		outs[i] = batchOutPath(o.out, src, o.to)
 		if j, dup := seen[outs[i]]; dup {
 			results[i] = &result{Input: src.String(), err: failf("%s: output name %s is also used by %s", src, outs[i], srcs[j])}
@@ -826,10 +925,35 @@ func (c *cli) convertBatch(srcs []source, skips []skipEntry, o *convertOpts) err
 		}
 	}
 
+	// ready[i]: results[i] may be read. Items settled before conversion
+	// are ready now; the others once a worker reports them.
+	ready := make([]bool, n)
+	for i := range results {
+		ready[i] = results[i] != nil
+	}
+	pre := slices.Clone(ready)
+	ahead := max(1, batchAhead)
+	slots := make(chan struct{}, ahead)
+
+	var sink *batchSink
+	if !o.stream {
+		sink = newBatchSink(o.force)
+	}
 	prog := &progress{c: c, n: n, enabled: !c.quiet && c.isTerminal(c.stderr), start: c.now()}
 	written, failed, skipped, emitted := 0, 0, len(skips), 0
 	supplied := map[string]int{}
 	emit := func(i int, r *result) {
+		if !pre[i] {
+			<-slots
+		}
+		if g := r.group; g != nil {
+			if err := g.errs[r.gidx]; err != nil {
+				r.err = prefixErr(srcs[i], outputError(outs[i], err))
+			} else {
+				r.OK, r.Output = true, outs[i]
+			}
+			r.group = nil
+		}
 		emitted++
 		prog.done++
 		prog.erase()
@@ -837,6 +961,9 @@ func (c *cli) convertBatch(srcs []source, skips []skipEntry, o *convertOpts) err
 		case r.err != nil:
 			failed++
 			prog.failed++
+			r.OK, r.Output = false, ""
+			clear(r.value)
+			r.value = nil
 			r.Error = c.clean(r.err.Error())
 			c.report(r.err)
 		case r.Skipped:
@@ -850,7 +977,11 @@ func (c *cli) convertBatch(srcs []source, skips []skipEntry, o *convertOpts) err
 				}
 			}
 			c.printReport(srcs[i].String()+": ", &compat.Report{Changes: r.Changes, Notes: r.Notes}, false)
-			c.notef("%s: written to %s", srcs[i], r.Output)
+			if o.stream {
+				c.notef("%s: converted", srcs[i])
+			} else {
+				c.notef("%s: written to %s", srcs[i], r.Output)
+			}
 		}
 		printJSON(r)
 		if testHookEmitted != nil {
@@ -859,19 +990,14 @@ func (c *cli) convertBatch(srcs []source, skips []skipEntry, o *convertOpts) err
 		prog.draw()
 	}
 
-	// Workers convert; this goroutine reports results in input order as
-	// they become available, and stops handing out work when the process
-	// is interrupted or standard output closes: items in progress finish
-	// (or fail) and are reported, the others are not started.
-	// ready[i]: results[i] may be read. Items settled before conversion
-	// are ready now; the others once a worker reports them.
-	ready := make([]bool, n)
-	for i := range results {
-		ready[i] = results[i] != nil
-	}
-	pre := slices.Clone(ready)
+	// Workers convert and write each output as a temporary file; this
+	// goroutine commits them in groups and reports results in input order
+	// as they become available. It stops handing out work when the
+	// process is interrupted or standard output closes: items in progress
+	// finish (or fail), are committed and reported; the others are not
+	// started.
 	work := make(chan int)
-	doneCh := make(chan int)
+	doneCh := make(chan int, min(n, ahead))
 	stop := make(chan struct{})
 	var stopOnce sync.Once
 	halt := func() { stopOnce.Do(func() { close(stop) }) }
@@ -881,7 +1007,7 @@ func (c *cli) convertBatch(srcs []source, skips []skipEntry, o *convertOpts) err
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				results[i] = c.convertItem(srcs[i], outs[i], i, o)
+				results[i] = c.convertItem(srcs[i], outs[i], i, o, sink)
 				doneCh <- i
 			}
 		}()
@@ -902,15 +1028,23 @@ func (c *cli) convertBatch(srcs []source, skips []skipEntry, o *convertOpts) err
 			default:
 			}
 			select {
+			case slots <- struct{}{}:
+			case <-stop:
+				return
+			}
+			select {
 			case work <- i:
 			case <-stop:
+				<-slots
 				return
 			}
 		}
 	}()
 	next := 0
+	// waiting reports whether result i waits for its group's commit.
+	waiting := func(i int) bool { return results[i].group != nil && !results[i].group.done }
 	flush := func() {
-		for next < n && ready[next] {
+		for next < n && ready[next] && !waiting(next) {
 			emit(next, results[next])
 			next++
 		}
@@ -941,6 +1075,22 @@ loop:
 				}
 			}
 		}
+		if next < n && ready[next] && waiting(next) {
+			// The next result waits for a commit: take in what else
+			// has finished first, then commit everything written.
+			select {
+			case i, ok := <-doneCh:
+				if !ok {
+					break loop
+				}
+				ready[i] = true
+				flush()
+			default:
+				sink.commit()
+				flush()
+			}
+			continue
+		}
 		select {
 		case i, ok := <-doneCh:
 			if !ok {
@@ -956,12 +1106,19 @@ loop:
 			prog.draw()
 		}
 	}
-	// After a stop, report what finished beyond the first item that was
-	// never started.
+	// Every worker has finished: commit what is written, then report
+	// what finished (after a stop, also beyond the first item that was
+	// never started).
+	if sink != nil {
+		sink.commit()
+	}
 	for ; next < n; next++ {
 		if ready[next] {
 			emit(next, results[next])
 		}
+	}
+	if !stdoutOK {
+		stopped = true
 	}
 	prog.erase()
 	for _, f := range []string{"api_id", "is_bot", "test_mode", "user_id"} {
@@ -974,7 +1131,11 @@ loop:
 		}
 	}
 	if stopped {
-		parts := []string{fmt.Sprintf("%d written", written)}
+		done := "written"
+		if o.stream {
+			done = "converted"
+		}
+		parts := []string{fmt.Sprintf("%d %s", written, done)}
 		if failed > 0 {
 			parts = append(parts, fmt.Sprintf("%d failed", failed))
 		}
@@ -1007,8 +1168,10 @@ loop:
 // reported its k-th result.
 var testHookEmitted func(k int)
 
-// convertItem converts one batch input; it never panics the batch.
-func (c *cli) convertItem(src source, out string, i int, o *convertOpts) (r *result) {
+// convertItem converts one batch input and writes its output as a
+// temporary file of sink's current group (or, for a batch streamed to
+// standard output, keeps it in the result); it never panics the batch.
+func (c *cli) convertItem(src source, out string, i int, o *convertOpts, sink *batchSink) (r *result) {
 	r = &result{Input: src.String()}
 	defer func() {
 		if p := recover(); p != nil {
@@ -1033,19 +1196,74 @@ func (c *cli) convertItem(src source, out string, i int, o *convertOpts) (r *res
 		r.err = err
 		return r
 	}
+	if rep != nil {
+		r.Changes, r.Notes = rep.Changes, rep.Notes
+	}
+	if sink == nil {
+		r.OK, r.Format = true, inputFormat(cv)
+		r.value = data[:len(data)-len("\n")]
+		return r
+	}
 	defer clear(data)
-	if err := c.writeOutput(out, data, o.force); err != nil {
+	g, gi, err := sink.add(out, data)
+	if err != nil {
+		err = outputError(out, err)
 		if !o.to.IsFile() || !strings.Contains(err.Error(), src.String()) {
 			err = prefixErr(src, err)
 		}
 		r.err = err
 		return r
 	}
-	r.OK, r.Output = true, out
-	if rep != nil {
-		r.Changes, r.Notes = rep.Changes, rep.Notes
+	r.group, r.gidx = g, gi
+	if testHookBeforeCommit != nil {
+		testHookBeforeCommit(g.b.TempName(gi))
 	}
 	return r
+}
+
+// inputFormat names a conversion's input format as inspect does: the
+// file's kind for a .session file, the string format otherwise.
+func inputFormat(cv *conversion) string {
+	if cv.file && cv.in.Kind != 0 {
+		return cv.in.Kind.String()
+	}
+	if cv.in.Session != nil {
+		return cv.in.Session.Source.String()
+	}
+	return ""
+}
+
+// writeResultLine writes r as a JSON line, with the converted session
+// under "result" when r holds one. The session is written from r.value
+// and the line holding it is cleared after the write: it is the output the
+// user asked for on standard output, and is never copied into a string.
+func writeResultLine(w io.Writer, r *result) error {
+	if r.value == nil {
+		return writeJSONLine(w, r)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	line := make([]byte, 0, len(b)+len(r.value)+16)
+	line = append(line, b[:len(b)-1]...)
+	line = append(line, `,"result":"`...)
+	for _, ch := range r.value {
+		switch {
+		case ch == '"' || ch == '\\':
+			line = append(line, '\\', ch)
+		case ch < 0x20 || ch == 0x7f:
+			line = append(line, fmt.Sprintf(`\u%04x`, ch)...)
+		default:
+			line = append(line, ch)
+		}
+	}
+	line = append(line, '"', '}', '\n')
+	defer clear(line)
+	if _, err := w.Write(line); err != nil {
+		return failf("standard output: %w", err)
+	}
+	return nil
 }
 
 // prefixErr prefixes err's message with the input name.

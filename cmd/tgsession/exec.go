@@ -13,7 +13,9 @@ var execCmd = &command{
 	name:    "exec",
 	summary: "run a command with sealed sessions opened into its environment",
 	help: `Usage: tgsession exec --env NAME=SOURCE... [--as FORMAT] [--label LABEL]
-                      [-i FILE]... [--vault DIR] -- COMMAND [ARG...]
+                      [-i FILE]... [--vault DIR]
+                      [--store-env VAR | --store-file FILE | --store URL]
+                      -- COMMAND [ARG...]
 
 Opens sealed sessions, converts them to the format the program expects (as
 convert does, listing what the format drops or defaults) and runs COMMAND
@@ -29,7 +31,18 @@ exec exits 1 at once naming the holder (--wait DURATION waits instead).
 The command then runs as a child while the lease is renewed; if renewal
 fails the child gets SIGTERM, then SIGKILL after a grace period, before
 the lease can expire. The lease is released when the child exits, and the
-exit status is the child's. The store's URL variable is not passed on. The sealed
+exit status is the child's. The store's URL variable is not passed on.
+
+KIND:SESSION is the session SESSION of a session store of kind KIND
+(telethon-sqlalchemy, telethon-redis, telethon-redis-hash, telethon-mongo,
+pyrogram-mongo; see "tgsession help convert"), the store's URL given with
+--store-env VAR, --store-file FILE or --store URL (no password). The
+session is read, never written or locked; without --as the program gets
+the string format of the store's library (telethon, or pyrogram for
+pyrogram-mongo). The variable holding the URL is not passed on. No age
+identity is needed when every source is a store session.
+
+The sealed
 variables are not passed on, and neither are TGSESSION_AGE_KEY,
 TGSESSION_AGE_KEY_FILE and TGSESSION_AGE_KEY_CMD: the program gets the
 sessions and nothing that opens them.
@@ -73,11 +86,18 @@ Flags:
                          COMMAND exited 0
     --store-env VAR, --store URL
                          (fleet sources) the fleet store, as for "tgsession
-                         fleet" (default: $TGSESSION_FLEET_URL)
+                         fleet" (default: $TGSESSION_FLEET_URL); (store
+                         sources) the session store's URL
+    --store-file FILE    (store sources) the session store's URL is in FILE
+    --table-prefix P     (store sources) telethon-sqlalchemy's table prefix
+    --dc N               (store sources) the DC whose key to take, for a name
+                         holding several
 
 Examples:
     tgsession exec --env TG_SESSION=mybot --as telethon --label prod -- python3 bot.py
     tgsession exec --env TG_SESSION=fleet:bot-1 --as telethon --wait 1m -- python3 bot.py
+    tgsession exec --env TG_SESSION=telethon-redis:mybot --store-env REDIS_URL -- python3 bot.py
+    tgsession exec --env TG_SESSION=pyrogram-mongo:mybot --store-env MONGODB_URI --as telethon -- python3 bot.py
     SEALED="$(cat session.sealed)" tgsession exec --env SESSION=env:SEALED --as gramjs -- node bot.js
 `,
 	run: runExec,
@@ -102,6 +122,7 @@ func runExec(c *cli, cmd *command, args []string) error {
 	dryRun := fs.Bool("dry-run", false, "")
 	ov := registerOverrides(fs)
 	fx := registerExecFleetFlags(fs)
+	xs := registerExecStoreFlags(fs)
 	argv, err := c.parseFlags(cmd, fs, args, false)
 	if err != nil {
 		return err
@@ -141,8 +162,14 @@ func runExec(c *cli, cmd *command, args []string) error {
 				"leave out --"+fl+", or name a vault entry: --env NAME=ENTRY")
 		}
 	}
-	if err := fx.check(parsed, ov.set); err != nil {
+	// Store sources (kind_store_exec.go) share --store-env and --store
+	// with the fleet sources; the two are never mixed.
+	if fromStore, err := xs.check(parsed, fx, ov.set); err != nil {
 		return err
+	} else if !fromStore {
+		if err := fx.check(parsed, ov.set); err != nil {
+			return err
+		}
 	}
 	path, err := exec.LookPath(argv[0])
 	if err != nil {
@@ -164,13 +191,15 @@ func runExec(c *cli, cmd *command, args []string) error {
 			}
 		}
 	}
-	// Search for identities once, for every source.
-	found, err := findIdentities(c.keySearch(ids))
-	if err != nil {
-		return err
+	// Search for identities once, for every sealed source.
+	var found *vault.Identities
+	if execNeedsIdentities(parsed) {
+		if found, err = findIdentities(c.keySearch(ids)); err != nil {
+			return err
+		}
 	}
 
-	drop := append(append([]string(nil), keyEnv...), fx.dropEnv()...)
+	drop := append(append(append([]string(nil), keyEnv...), fx.dropEnv()...), xs.dropEnv()...)
 	var values []string
 	var dry []dryRunVar // --dry-run (envsize.go)
 	if *dryRun {
@@ -209,7 +238,8 @@ func runExec(c *cli, cmd *command, args []string) error {
 // execSpec is one --env NAME=SOURCE.
 type execSpec struct {
 	name, kind, arg string
-	fleet           *fleetSource // fleet and fleet-pool: the lease (fleet.go)
+	fleet           *fleetSource     // fleet and fleet-pool: the lease (fleet.go)
+	store           *execStoreSource // a store session (kind_store_exec.go)
 }
 
 func (sp execSpec) String() string { return sp.kind + ":" + sp.arg }
@@ -222,7 +252,7 @@ func parseExecSpecs(specs []string) ([]execSpec, error) {
 	for _, s := range specs {
 		name, src, ok := strings.Cut(s, "=")
 		if !ok || !validEnvName(name) || src == "" {
-			return nil, usageErrorf("exec: --env takes NAME=SOURCE, NAME a variable name (SOURCE: a vault entry name, env:VAR or file:PATH)")
+			return nil, usageErrorf("exec: --env takes NAME=SOURCE, NAME a variable name (SOURCE: a vault entry name, env:VAR, file:PATH, fleet:NAME, fleet-pool:PREFIX or KIND:SESSION for a store)")
 		}
 		if looksLikeSecret(src) {
 			return nil, withHints(usageErrorf("exec: --env %s: the source looks like a session or key, not a name", name),
@@ -254,7 +284,14 @@ func parseExecSpecs(specs []string) ([]execSpec, error) {
 				return nil, err
 			}
 		default:
-			return nil, usageErrorf("exec: --env %s: unknown source kind %q (want a vault entry name, env:VAR, file:PATH, fleet:NAME or fleet-pool:PREFIX)", name, kind)
+			if isStoreSpec(kind) {
+				if arg == "" {
+					return nil, usageErrorf("exec: --env %s: %s:SESSION needs the session's name in the store", name, kind)
+				}
+				break
+			}
+			return nil, formatError(usageErrorf("exec: --env %s: unknown source kind %q (want a vault entry name, env:VAR, file:PATH, fleet:NAME, fleet-pool:PREFIX or KIND:SESSION for a store kind: %s)", name, kind, strings.Join(storeKindNames(), ", ")),
+				kind, append([]string{"env", "file", "fleet", "fleet-pool"}, storeKindNames()...))
 		}
 		out = append(out, execSpec{name: name, kind: kind, arg: arg})
 	}
@@ -277,6 +314,9 @@ func validEnvName(s string) bool {
 // execValue opens one source and converts it as convert does (the DC
 // table fills a missing address; the value flags supply the rest).
 func (c *cli) execValue(sp execSpec, dir *vault.Dir, to codec.Format, ov *overrides, label string, quiet bool, ids *vault.Identities) (string, error) {
+	if sp.store != nil {
+		return c.execStoreValue(sp, to, ov, quiet)
+	}
 	var vs *vault.Session
 	var err error
 	switch sp.kind {

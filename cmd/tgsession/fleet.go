@@ -590,8 +590,13 @@ func (x *execFleetFlags) check(parsed []execSpec, set map[string]bool) error {
 	if !x.active {
 		for _, fl := range []string{"lease-ttl", "wait", "store-env", "store", "write-back"} {
 			if set[fl] {
-				return withHints(usageErrorf("exec: --%s applies to fleet sources, and no --env source is one", fl),
-					"leave out --"+fl+", or name a fleet session: --env NAME=fleet:SESSION")
+				applies, name := "fleet sources", "a fleet session: --env NAME=fleet:SESSION"
+				if fl == "store-env" || fl == "store" {
+					// also store sources (kind_store_exec.go)
+					applies, name = "fleet and store sources", "a fleet session (--env NAME=fleet:SESSION) or a store session (--env NAME=KIND:SESSION)"
+				}
+				return withHints(usageErrorf("exec: --%s applies to %s, and no --env source is one", fl, applies),
+					"leave out --"+fl+", or name "+name)
 			}
 		}
 		return nil

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/tgsession/tgsession/stores"
 )
 
 // formatInfo describes one --to/--from/--as name.
@@ -38,21 +36,21 @@ func allFormats() []formatInfo {
 			Holds: []string{"dc_id", "user_id", "auth_key", "other DCs' keys", "accounts (1-6)", "local passcode"}})
 	for _, k := range storeKinds {
 		out = append(out, formatInfo{Name: k.name, Kind: "store", Library: k.library, Flags: []string{"--to", "--from", "list --from"},
-			Holds: storeHolds(k.holds)})
+			Holds: storeHolds(k)})
 	}
 	return out
 }
 
 // storeHolds names what a store kind holds, in inspect --json's names.
-func storeHolds(h stores.Holds) []string {
+func storeHolds(k storeKind) []string {
 	out := []string{"dc_id"}
 	for _, f := range []struct {
 		ok   bool
 		name string
 	}{
-		{h.Address, "server_address"}, {h.Port, "port"}, {h.APIID, "api_id"}, {h.TestMode, "test_mode"},
-		{true, "auth_key"}, {h.UserID, "user_id"}, {h.IsBot, "is_bot"}, {h.TakeoutID, "takeout_id"},
-		{h.Entities, "entity cache"}, {h.CommonState || h.ChannelState, "update state"},
+		{k.holds("server_address"), "server_address"}, {k.holds("port"), "port"}, {k.holds("api_id"), "api_id"},
+		{k.holds("test_mode"), "test_mode"}, {true, "auth_key"}, {k.holds("user_id"), "user_id"}, {k.holds("is_bot"), "is_bot"},
+		{k.holds("takeout_id"), "takeout_id"}, {k.holds("entities"), "entity cache"}, {k.holds("update_state"), "update state"},
 	} {
 		if f.ok {
 			out = append(out, f.name)

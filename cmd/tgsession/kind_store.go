@@ -4,16 +4,17 @@ package main
 // families) into the CLI: the kinds telethon-sqlalchemy, telethon-redis,
 // telethon-redis-hash, telethon-mongo and pyrogram-mongo, usable as --from
 // (convert, inspect, seal) and --to (convert), and the list command. A
-// store is read into compat.Stored, so the conversion pipeline, the loss
-// report and seal work for it unchanged; writing maps compat.Stored onto a
-// stores.Record and reports what the layout cannot hold.
+// store reads and writes compat.Stored, so the conversion pipeline, the
+// loss report and seal work for it unchanged; writing shapes the session
+// for the layout with compat.Shape, which reports what the layout cannot
+// hold exactly as for a file.
 
 import (
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
@@ -28,35 +29,41 @@ import (
 type storeKind struct {
 	name    string
 	library string
-	format  codec.Format // the string format of its library (a read session's Source)
-	fileLib string       // the .session library seal attaches it as (compat's Library name)
-	schema  int          // and that file's schema
-	schemes string       // the URL schemes it takes, for messages
-	holds   stores.Holds
+	format  codec.Format  // the string format of its library (a read session's Source)
+	fileLib string        // the .session library seal attaches it as (compat's Library name)
+	schema  int           // and that file's schema
+	schemes string        // the URL schemes it takes, for messages
+	target  compat.Target // the layout as compat.Shape's target
 	open    func(ctx context.Context, u stores.URL, x *extFlags) (stores.Store, error)
 }
 
 var storeKinds = []storeKind{
-	{"telethon-sqlalchemy", "Telethon alchemysession 0.2.x (PostgreSQL, MySQL/MariaDB, SQLite)", codec.Telethon, "telethon", 7, "postgres://, mysql://, sqlite:///", sqlalchemy.Holds(),
+	{"telethon-sqlalchemy", "Telethon alchemysession 0.2.x (PostgreSQL, MySQL/MariaDB, SQLite)", codec.Telethon, "telethon", 7, "postgres://, mysql://, sqlite:///", sqlalchemy.Target(),
 		func(ctx context.Context, u stores.URL, x *extFlags) (stores.Store, error) {
 			return sqlalchemy.Open(ctx, u, sqlalchemy.Options{TablePrefix: x.tablePrefix, DC: x.dc})
 		}},
-	{"telethon-redis", "Telethon teleredis 0.1.x (Redis)", codec.Telethon, "telethon", 7, "redis://, rediss://", redis.TeleRedis.Holds(),
+	{"telethon-redis", "Telethon teleredis 0.1.x (Redis)", codec.Telethon, "telethon", 7, "redis://, rediss://", redis.TeleRedis.Target(),
 		func(ctx context.Context, u stores.URL, x *extFlags) (stores.Store, error) {
 			return redis.Open(ctx, u, redis.Options{Layout: redis.TeleRedis, DC: x.dc})
 		}},
-	{"telethon-redis-hash", "TG-UserBot's Redis hash (Telethon)", codec.Telethon, "telethon", 7, "redis://, rediss://", redis.Hash.Holds(),
+	{"telethon-redis-hash", "TG-UserBot's Redis hash (Telethon)", codec.Telethon, "telethon", 7, "redis://, rediss://", redis.Hash.Target(),
 		func(ctx context.Context, u stores.URL, x *extFlags) (stores.Store, error) {
 			return redis.Open(ctx, u, redis.Options{Layout: redis.Hash, DC: x.dc})
 		}},
-	{"telethon-mongo", "Telethon telemongo 0.2.x (MongoDB)", codec.Telethon, "telethon", 7, "mongodb://, mongodb+srv://", mongo.Telemongo.Holds(),
+	{"telethon-mongo", "Telethon telemongo 0.2.x (MongoDB)", codec.Telethon, "telethon", 7, "mongodb://, mongodb+srv://", mongo.Telemongo.Target(),
 		func(ctx context.Context, u stores.URL, _ *extFlags) (stores.Store, error) {
 			return mongo.Open(ctx, u, mongo.Options{Layout: mongo.Telemongo})
 		}},
-	{"pyrogram-mongo", "pyrofork, irenogram, Electrogram MongoStorage", codec.Pyrogram, "pyrofork", 4, "mongodb://, mongodb+srv://", mongo.Pyrogram.Holds(),
+	{"pyrogram-mongo", "pyrofork, irenogram, Electrogram MongoStorage", codec.Pyrogram, "pyrofork", 4, "mongodb://, mongodb+srv://", mongo.Pyrogram.Target(),
 		func(ctx context.Context, u stores.URL, _ *extFlags) (stores.Store, error) {
 			return mongo.Open(ctx, u, mongo.Options{Layout: mongo.Pyrogram})
 		}},
+}
+
+// holds reports whether the kind's layout stores field (compat's report
+// names: "server_address", "entities", "update_state", …).
+func (k storeKind) holds(field string) bool {
+	return slices.Contains(k.target.Store.Holds, field)
 }
 
 func lookupStoreKind(name string) (storeKind, bool) {
@@ -187,19 +194,20 @@ func (c *cli) storeSource(cmd string, x *extFlags, k storeKind) (source, error) 
 				return nil, nil, storeError(err)
 			}
 			defer st.Close()
-			r, err := st.Read(ctx, name)
+			s, err := st.Read(ctx, name)
 			if err != nil {
 				return nil, nil, storeError(err)
 			}
-			if r.Session != nil && r.Session.Source == codec.FormatUnknown {
-				r.Session.Source = k.format
+			if s.Session.Source == codec.FormatUnknown {
+				s.Session.Source = k.format
 			}
-			s := storedFromRecord(k, r)
+			s.Library = k.name
+			notes := slices.Clone(s.Notes)
 			if full {
 				// seal attaches it as its library's .session file.
 				s.Library, s.Schema = k.fileLib, k.schema
 			}
-			return s, &fileMeta{Format: k.name, Library: k.library, Entities: len(s.Entities), Warnings: r.Notes}, nil
+			return s, &fileMeta{Format: k.name, Library: k.library, Entities: len(s.Entities), Warnings: notes}, nil
 		},
 	}}, nil
 }
@@ -217,150 +225,31 @@ func storeError(err error) error {
 	return failf("%v", err)
 }
 
-// storedFromRecord turns what a store read into the stored-session model.
-func storedFromRecord(k storeKind, r *stores.Record) *compat.Stored {
-	s := &compat.Stored{Library: k.name, Session: r.Session, Entities: r.Entities,
-		TakeoutID: r.TakeoutID, Notes: append([]string(nil), r.Notes...)}
-	var st *compat.UpdateState
-	for _, x := range r.States {
-		if st == nil {
-			st = &compat.UpdateState{}
+// planStoreWrite shapes in for k's layout with compat.Shape: values given
+// with flags are supplied (a contradiction is refused), a missing address
+// is filled from the DC table where the layout stores one, and every field
+// the layout cannot hold is reported, exactly as for a file. The result
+// has its own key: the caller wipes it.
+func planStoreWrite(src source, in *compat.Stored, k storeKind, o *convertOpts) (*compat.Stored, *compat.Report, error) {
+	opts := o.ov.options()
+	opts.Source = src.String()
+	out, rep, err := compat.Shape(in, k.target, opts)
+	if err != nil {
+		var me *compat.MissingError
+		var ce *compat.ConflictError
+		switch {
+		case errors.As(err, &me):
+			ot := *o
+			ot.to = k.target
+			return nil, nil, missingError(src, &ot, me)
+		case errors.As(err, &ce):
+			return nil, nil, withHints(failf("%s: %s %s contradicts the session's %s %s: option contradicts the source", src, suppliedBy[ce.Field], ce.Given, ce.Field, ce.Held),
+				"a value the session holds is never replaced; drop the flag")
 		}
-		if x.Channel == 0 {
-			st.PTS, st.QTS, st.Seq, st.Date = x.PTS, x.QTS, x.Seq, float64(x.Date)
-			continue
-		}
-		cs := compat.ChannelState{ID: x.Channel, PTS: x.PTS}
-		if x.Date != 0 {
-			cs.Date = codec.Some(float64(x.Date))
-		}
-		st.Channels = append(st.Channels, cs)
+		return nil, nil, failf("%s: %v", src, err)
 	}
-	s.UpdateState = st
-	if len(r.OtherDCs) > 0 {
-		s.Notes = append(s.Notes, fmt.Sprintf("the name also holds keys for DC %v, not read", r.OtherDCs))
-	}
-	return s
-}
-
-// recordFromStored maps the stored-session model onto a store record. The
-// session is the caller's (not copied).
-func recordFromStored(in *compat.Stored) *stores.Record {
-	r := &stores.Record{Session: in.Session, Entities: in.Entities, TakeoutID: in.TakeoutID}
-	if u := in.UpdateState; u != nil {
-		r.States = append(r.States, stores.State{PTS: u.PTS, QTS: u.QTS, Seq: u.Seq, Date: int64(u.Date)})
-		for _, ch := range u.Channels {
-			d, _ := ch.Date.Get()
-			r.States = append(r.States, stores.State{Channel: ch.ID, PTS: ch.PTS, Date: int64(d)})
-		}
-	}
-	return r
-}
-
-// planStoreWrite prepares in for k: values given with flags are supplied
-// (a contradiction is refused), a missing address is filled from the DC
-// table where the layout stores one, and every field the layout cannot
-// hold is reported as dropped.
-func planStoreWrite(src source, in *compat.Stored, k storeKind, o *convertOpts) (*stores.Record, *compat.Report, error) {
-	s := in.Session.Clone()
-	rep := &compat.Report{Source: src.String(), From: in.Library, To: k.name, EntitiesRead: len(in.Entities)}
-	supply := func(field string, given bool, have bool, same bool, set func(), value string) error {
-		if !given {
-			return nil
-		}
-		if have {
-			if !same {
-				return withHints(failf("%s: %s %s contradicts the session's %s: option contradicts the source", src, suppliedBy[field], value, field),
-					"a value the session holds is never replaced; drop the flag")
-			}
-			return nil
-		}
-		set()
-		rep.Changes = append(rep.Changes, compat.Change{Field: field, Kind: compat.Supplied, Value: value, Reason: "given with " + suppliedBy[field]})
-		return nil
-	}
-	ov := o.ov
-	v1, h1 := s.APIID.Get()
-	v2, h2 := s.UserID.Get()
-	v3, h3 := s.IsBot.Get()
-	v4, h4 := s.TestMode.Get()
-	for _, err := range []error{
-		supply("api_id", ov.set["api-id"], h1, v1 == ov.apiID, func() { s.APIID = codec.Some(ov.apiID) }, strconv.FormatUint(uint64(ov.apiID), 10)),
-		supply("user_id", ov.set["user-id"], h2, v2 == ov.userID, func() { s.UserID = codec.Some(ov.userID) }, strconv.FormatInt(ov.userID, 10)),
-		supply("is_bot", ov.set["bot"], h3, v3 == ov.bot, func() { s.IsBot = codec.Some(ov.bot) }, strconv.FormatBool(ov.bot)),
-		supply("test_mode", ov.set["test-mode"], h4, v4 == ov.testMode, func() { s.TestMode = codec.Some(ov.testMode) }, strconv.FormatBool(ov.testMode)),
-	} {
-		if err != nil {
-			s.Wipe()
-			return nil, nil, err
-		}
-	}
-	if k.name == "pyrogram-mongo" {
-		var miss, flags []string
-		if !s.UserID.Known() {
-			miss, flags = append(miss, "user_id"), append(flags, flagForField["user_id"])
-		}
-		if !s.IsBot.Known() {
-			miss, flags = append(miss, "is_bot"), append(flags, flagForField["is_bot"])
-		}
-		if len(miss) > 0 {
-			s.Wipe()
-			return nil, nil, withHints(failf("%s: %s needs %s, which the source does not hold: pass %s", src, k.name, strings.Join(miss, " and "), strings.Join(flags, " and ")),
-				"values are never invented; pyrofork discards a session without them and logs in again")
-		}
-	}
-	if k.holds.Address && s.ServerAddress == "" {
-		// The DC table lives in compat: a Telethon string conversion
-		// fills the address and port and reports them as defaulted.
-		data, r2, err := compat.Convert(&compat.Stored{Library: in.Library, Session: s.Clone()}, compat.Target{Format: codec.Telethon}, compat.Options{})
-		if err == nil {
-			if t, err := codec.DecodeAs(codec.Telethon, string(data)); err == nil {
-				s.ServerAddress, s.Port = t.ServerAddress, t.Port
-				t.Wipe()
-				for _, ch := range r2.Changes {
-					if ch.Field == "server_address" || ch.Field == "port" {
-						rep.Changes = append(rep.Changes, ch)
-					}
-				}
-			}
-			clear(data)
-		}
-	}
-	r := recordFromStored(in)
-	r.Session = s
-	for _, f := range k.holds.Unheld(r) {
-		rep.Changes = append(rep.Changes, compat.Change{Field: f, Kind: compat.Dropped, Value: sessionValue(s, f), Reason: "not stored by " + k.name})
-	}
-	if s.IPv6.Known() && s.IPv6.Or(false) {
-		rep.Changes = append(rep.Changes, compat.Change{Field: "ipv6", Kind: compat.Dropped, Value: "true", Reason: "not stored by " + k.name})
-	}
-	if s.Media != nil {
-		rep.Changes = append(rep.Changes, compat.Change{Field: "media_dc", Kind: compat.Dropped, Reason: "not stored by " + k.name})
-	}
-	if k.holds.Entities {
-		rep.EntitiesWritten = len(r.Entities)
-	}
-	rep.Notes = append(rep.Notes, in.Notes...)
-	return r, rep, nil
-}
-
-// sessionValue is the text of a session field for the report (never the key).
-func sessionValue(s *codec.Session, field string) string {
-	switch field {
-	case "server_address":
-		return s.ServerAddress
-	case "port":
-		return strconv.Itoa(int(s.Port))
-	case "api_id":
-		return optString(s.APIID)
-	case "user_id":
-		return optString(s.UserID)
-	case "is_bot":
-		return optString(s.IsBot)
-	case "test_mode":
-		return optString(s.TestMode)
-	}
-	return ""
+	hintReport(rep)
+	return out, rep, nil
 }
 
 // convertToStore is convert --to KIND for a store: each input is read in
@@ -390,18 +279,18 @@ func (c *cli) convertToStore(cmd string, x *extFlags, k storeKind, srcs []source
 			return err
 		}
 		defer cv.wipe()
-		rec, rep, err := planStoreWrite(src, cv.in, k, o)
+		out, rep, err := planStoreWrite(src, cv.in, k, o)
 		if err != nil {
 			return err
 		}
-		defer rec.Wipe()
+		defer out.Wipe()
 		ctx := context.Background()
 		st, err := k.open(ctx, u, x)
 		if err != nil {
 			return storeError(err)
 		}
 		defer st.Close()
-		if err := st.Write(ctx, x.name, rec, o.force); err != nil {
+		if err := st.Write(ctx, x.name, out, o.force); err != nil {
 			return storeError(err)
 		}
 		c.printReport("", rep, true)

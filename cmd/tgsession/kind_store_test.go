@@ -214,7 +214,7 @@ func TestStoreKindsRoundTripEveryStringFormatAndFile(t *testing.T) {
 			require.Equal(t, jin["auth_key_id"], jback["auth_key_id"])
 			require.Equal(t, jin["dc_id"], jback["dc_id"])
 			k, _ := lookupStoreKind(sc.kind)
-			if k.holds.Entities {
+			if k.holds("entities") {
 				require.Equal(t, jin["entities"], jback["entities"], "%s %s: entities lost", sc.kind, f)
 			}
 			// Update state carries where the store holds it, and is
@@ -224,7 +224,7 @@ func TestStoreKindsRoundTripEveryStringFormatAndFile(t *testing.T) {
 			back, err := compat.ReadFile(out, compat.ReadOptions{})
 			require.NoError(t, err)
 			if orig.UpdateState != nil {
-				if k.holds.CommonState && k.holds.ChannelState {
+				if k.holds("update_state") {
 					require.Equal(t, orig.UpdateState.PTS, back.UpdateState.PTS, "%s %s", sc.kind, f)
 					require.Equal(t, orig.UpdateState.QTS, back.UpdateState.QTS, "%s %s", sc.kind, f)
 					require.Equal(t, orig.UpdateState.Seq, back.UpdateState.Seq, "%s %s", sc.kind, f)
@@ -234,7 +234,7 @@ func TestStoreKindsRoundTripEveryStringFormatAndFile(t *testing.T) {
 					require.Contains(t, errOutWrite, "update_state: dropped", "%s %s", sc.kind, f)
 				}
 			}
-			if orig.Session.APIID.Known() && !k.holds.APIID {
+			if orig.Session.APIID.Known() && !k.holds("api_id") {
 				require.Contains(t, errOutWrite, "api_id: dropped", "%s %s", sc.kind, f)
 			}
 			orig.Wipe()
@@ -340,4 +340,28 @@ func TestStoreURLFromFileWritesAndLists(t *testing.T) {
 	// Two locations at once are refused.
 	_, errOut, code = runCLI(t, map[string]string{"U": "sqlite:///x.db"}, "", "list", "--from", "telethon-sqlalchemy", "--store-file", urlFile, "--store-env", "U")
 	require.Equal(t, 2, code, errOut)
+}
+
+// A store write reports like a file conversion (compat.Shape): the missing
+// address of a Telethon layout comes from the DC table, fields the layout
+// cannot hold are dropped, and a contradicting flag is refused.
+func TestStoreWriteReportsLikeAFile(t *testing.T) {
+	pyro, errOut, code := runCLI(t, nil, fakeSession+"\n", "convert", "--to", "pyrogram", "--api-id", "12345", "--user-id", "777000", "--bot=false", "--test-mode=false")
+	require.Equal(t, 0, code, errOut)
+	store := "sqlite:///" + filepath.Join(t.TempDir(), "bot.db")
+	_, errOut, code = runCLI(t, nil, pyro, "convert", "--to", "telethon-sqlalchemy", "--store", store, "--name", "p")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, errOut, "server_address: defaulted (149.154.167.51)")
+	require.Contains(t, errOut, "api_id: dropped (12345): telethon-sqlalchemy does not store the api_id")
+	require.Contains(t, errOut, "user_id: dropped (777000)")
+	out, errOut, code := runCLI(t, nil, "", "inspect", "--json", "--from", "telethon-sqlalchemy", "--store", store, "--name", "p")
+	require.Equal(t, 0, code, errOut)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(out), &m))
+	require.Equal(t, "149.154.167.51", m["server_address"])
+	require.Equal(t, "d4f08ec480f06bdb", m["auth_key_id"])
+
+	_, errOut, code = runCLI(t, nil, pyro, "convert", "--to", "telethon-sqlalchemy", "--store", store, "--name", "q", "--user-id", "5")
+	require.Equal(t, 1, code, errOut)
+	require.Contains(t, errOut, "contradicts")
 }

@@ -36,10 +36,15 @@ import (
 //	TGSESSION_TEST_READY=FILE    created (holding the temporary file's
 //	                             path, for commit) when paused
 //	TGSESSION_TEST_GRACE=D       the grace period for a batch
+//	TGSESSION_TEST_AHEAD=K       a batch hands out at most K inputs
+//	                             beyond the first one not yet reported
 func hookedMain() {
 	ready := os.Getenv("TGSESSION_TEST_READY")
 	if d, err := time.ParseDuration(os.Getenv("TGSESSION_TEST_GRACE")); err == nil {
 		gracePeriod = d
+	}
+	if k, err := strconv.Atoi(os.Getenv("TGSESSION_TEST_AHEAD")); err == nil {
+		batchAhead = k
 	}
 	pause := os.Getenv("TGSESSION_TEST_PAUSE")
 	switch {
@@ -95,10 +100,17 @@ func startHooked(t *testing.T, dir, pause string, args ...string) *child {
 
 func startHookedGrace(t *testing.T, dir, pause string, grace time.Duration, args ...string) *child {
 	t.Helper()
+	return startHookedEnv(t, dir, pause, grace, nil, args...)
+}
+
+// startHookedEnv is startHookedGrace with more environment variables.
+func startHookedEnv(t *testing.T, dir, pause string, grace time.Duration, env []string, args ...string) *child {
+	t.Helper()
 	ch := &child{ready: filepath.Join(t.TempDir(), "ready")}
 	ch.cmd = exec.Command("tgsession-hooked", args...)
 	ch.cmd.Dir = dir
 	ch.cmd.Env = append(os.Environ(), "TGSESSION_TEST_PAUSE="+pause, "TGSESSION_TEST_READY="+ch.ready, "TGSESSION_TEST_GRACE="+grace.String())
+	ch.cmd.Env = append(ch.cmd.Env, env...)
 	ch.cmd.Stdout, ch.cmd.Stderr = &ch.stdout, &ch.stderr
 	require.NoError(t, ch.cmd.Start())
 	t.Cleanup(func() {
@@ -237,7 +249,9 @@ func TestSignalBatch(t *testing.T) {
 				writeSession(t, filepath.Join(dir, name))
 				args = append(args, name)
 			}
-			ch := startHooked(t, dir, "emit:3", args...)
+			// One input handed out at a time beyond the first not yet
+			// reported, so that a group commit holds at most one.
+			ch := startHookedEnv(t, dir, "emit:3", time.Minute, []string{"TGSESSION_TEST_AHEAD=1"}, args...)
 			ch.waitReady(t)
 			require.NoError(t, ch.cmd.Process.Signal(s.sig))
 			require.Equal(t, s.code, ch.wait(t), ch.stderr.String())

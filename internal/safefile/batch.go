@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 )
 
 // Batch writes many files with the guarantees of [WriteFile] (0600,
@@ -20,10 +21,12 @@ import (
 //
 // A crash before Commit's sync leaves only temporary files (which
 // [RemoveStale] removes at the next run); no destination is moved into
-// place before every temporary file's data is durable. A Batch is not safe
-// for concurrent use.
+// place before every temporary file's data is durable. Add may be called
+// from several goroutines at once; Commit and Abort must not run
+// concurrently with Add.
 type Batch struct {
 	overwrite bool
+	mu        sync.Mutex // guards files and dirs during Add
 	files     []batchFile
 	committed bool
 	// dirs holds each destination directory open from before the first
@@ -44,9 +47,6 @@ func NewBatch(overwrite bool) *Batch { return &Batch{overwrite: overwrite} }
 // with the errors of [Create] (ErrExists, *NotRegularError, ErrClosed) or
 // an I/O error; the destination is untouched until Commit.
 func (b *Batch) Add(path string, data []byte) (int, error) {
-	if b.committed {
-		return -1, errors.New("safefile: batch already committed")
-	}
 	if err := checkDestination(path, b.overwrite); err != nil {
 		return -1, err
 	}
@@ -54,9 +54,15 @@ func (b *Batch) Add(path string, data []byte) (int, error) {
 	if dir == "" {
 		dir = "."
 	}
+	b.mu.Lock()
+	if b.committed {
+		b.mu.Unlock()
+		return -1, errors.New("safefile: batch already committed")
+	}
 	if _, ok := b.dirs[dir]; !ok {
 		d, err := os.Open(dir)
 		if err != nil {
+			b.mu.Unlock()
 			return -1, err
 		}
 		if b.dirs == nil {
@@ -64,6 +70,7 @@ func (b *Batch) Add(path string, data []byte) (int, error) {
 		}
 		b.dirs[dir] = d
 	}
+	b.mu.Unlock()
 	registry.Lock()
 	if registry.closed {
 		registry.Unlock()
@@ -95,12 +102,26 @@ func (b *Batch) Add(path string, data []byte) (int, error) {
 		os.Remove(tmp)
 		return -1, err
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.files = append(b.files, batchFile{tmp: tmp, dst: path})
 	return len(b.files) - 1, nil
 }
 
+// TempName returns the path of the temporary file of the i-th file added
+// (for tests that stop a batch before its commit).
+func (b *Batch) TempName(i int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.files[i].tmp
+}
+
 // Len returns the number of files added.
-func (b *Batch) Len() int { return len(b.files) }
+func (b *Batch) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.files)
+}
 
 // Commit makes every added file durable, moves each into place with the
 // rules of [Pending.Commit] (re-checked destination, a hard link when not
@@ -110,14 +131,17 @@ func (b *Batch) Len() int { return len(b.files) }
 // If the sync fails, nothing is moved and every result is that error. A
 // failed file's temporary file is removed.
 func (b *Batch) Commit() []error {
+	b.mu.Lock()
+	already := b.committed
+	b.committed = true
+	b.mu.Unlock()
 	errs := make([]error, len(b.files))
-	if b.committed {
+	if already {
 		for i := range errs {
 			errs[i] = errors.New("safefile: batch already committed")
 		}
 		return errs
 	}
-	b.committed = true
 	defer func() {
 		for _, f := range b.files {
 			unregister(f.tmp)
@@ -182,10 +206,13 @@ func (b *Batch) place(f batchFile) error {
 
 // Abort removes every temporary file of an uncommitted batch.
 func (b *Batch) Abort() {
-	if b.committed {
+	b.mu.Lock()
+	already := b.committed
+	b.committed = true
+	b.mu.Unlock()
+	if already {
 		return
 	}
-	b.committed = true
 	for _, f := range b.files {
 		unregister(f.tmp)
 		os.Remove(f.tmp)

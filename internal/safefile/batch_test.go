@@ -276,3 +276,45 @@ func TestBatchSIGKILLLeavesEachOutputAbsentOrComplete(t *testing.T) {
 	}
 	t.Logf("%d of %d kills landed among the renames", partial, rounds)
 }
+
+// TestBatchConcurrentAdd: Add from several goroutines at once; every
+// file gets its own index and lands whole.
+func TestBatchConcurrentAdd(t *testing.T) {
+	dir := t.TempDir()
+	b := safefile.NewBatch(false)
+	const workers, each = 4, 25
+	idx := make([]int, workers*each)
+	done := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			for j := range each {
+				i := w*each + j
+				k, err := b.Add(batchName(dir, i), batchContent(i))
+				if err != nil {
+					done <- err
+					return
+				}
+				idx[i] = k
+			}
+			done <- nil
+		}()
+	}
+	for range workers {
+		require.NoError(t, <-done)
+	}
+	require.Equal(t, workers*each, b.Len())
+	seen := make(map[int]bool)
+	for i, k := range idx {
+		require.False(t, seen[k], "index %d given twice", k)
+		seen[k] = true
+		require.True(t, strings.HasPrefix(filepath.Base(b.TempName(k)), safefile.TempPrefix+filepath.Base(batchName(dir, i))+"-pid"), "index %d is file %d's", k, i)
+	}
+	errs := b.Commit()
+	for i := range idx {
+		require.NoError(t, errs[idx[i]])
+		got, err := os.ReadFile(batchName(dir, i))
+		require.NoError(t, err)
+		require.True(t, bytes.Equal(got, batchContent(i)), "file %d", i)
+	}
+	require.Empty(t, tempFiles(t, dir))
+}

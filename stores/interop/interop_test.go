@@ -11,6 +11,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/tgsession/tgsession/compat"
 	"github.com/tgsession/tgsession/stores"
 	"github.com/tgsession/tgsession/stores/internal/storetest"
 	"github.com/tgsession/tgsession/stores/redis"
@@ -57,9 +58,9 @@ func checkView(t *testing.T, out []byte, wantEntities bool) {
 	}
 }
 
-func record(t *testing.T) *stores.Record {
-	return &stores.Record{Session: storetest.Session(t), Entities: storetest.Entities(),
-		States: []stores.State{{PTS: 100, QTS: 5, Date: 1767323045, Seq: 7}}}
+func record(t *testing.T) *compat.Stored {
+	return &compat.Stored{Session: storetest.Session(t), Entities: storetest.Entities(),
+		UpdateState: &compat.UpdateState{PTS: 100, QTS: 5, Date: 1767323045, Seq: 7}}
 }
 
 func TestRedisBothWays(t *testing.T) {
@@ -80,9 +81,9 @@ func TestRedisBothWays(t *testing.T) {
 			defer s.Close()
 			rec := record(t)
 			if l == redis.Hash {
-				rec.Entities, rec.States = nil, nil
+				rec.Entities, rec.UpdateState = nil, nil
 			} else {
-				rec.States = nil
+				rec.UpdateState = nil
 			}
 			if err := s.Write(ctx, "go", rec, false); err != nil {
 				t.Fatal(err)
@@ -131,7 +132,7 @@ func TestSQLAlchemyBothWays(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Session.AuthKeyID() != storetest.Session(t).AuthKeyID() || len(r.Entities) != 3 || len(r.States) != 1 {
+			if r.Session.AuthKeyID() != storetest.Session(t).AuthKeyID() || len(r.Entities) != 3 || r.UpdateState == nil || len(r.UpdateState.Channels) != 0 {
 				t.Fatalf("Go read the Python write as %v, %d entities", r.Session, len(r.Entities))
 			}
 		})

@@ -16,7 +16,7 @@ import (
 )
 
 // This file is the one mapping between the documents of both layouts and
-// [stores.Record].
+// the stored-session model, [compat.Stored].
 
 // channelMark is what Pyrogram adds to a channel id to mark it.
 const channelMark = 1000000000000
@@ -37,29 +37,33 @@ type Documents struct {
 	States [][]byte
 }
 
-// Holds returns what the layout stores.
-func (l Layout) Holds() stores.Holds {
-	switch l {
-	case Telemongo:
-		return stores.Holds{Address: true, Port: true, TakeoutID: true, Entities: true, EntityUsername: true,
-			EntityPhone: true, EntityName: true, CommonState: true, ChannelState: true, ChannelFull: true}
-	case Pyrogram:
-		return stores.Holds{APIID: true, UserID: true, IsBot: true, TestMode: true, Date: true, Entities: true,
-			EntityUsername: true, EntityUsernames: true, EntityPhone: true, EntityType: true, EntityDate: true,
-			EntityNoHash: true, CommonState: true, ChannelState: true, ChannelFull: true}
+// Target returns the layout as a conversion target for [compat.Shape].
+// telemongo stores the session's DC, address, port, key and takeout id,
+// entities (id, hash, username, phone, name) by Telethon's rules and the
+// update state; a missing address is filled from the DC table. Pyrogram's
+// MongoStorage stores the DC, key, api id, test mode, session date, user
+// id and bot flag (no address), peers by the pyrofork file's rules (with
+// their usernames, type and date) and the update state; it needs the user
+// id.
+func (l Layout) Target() compat.Target {
+	if l == Pyrogram {
+		return compat.Target{Store: &compat.StoreLayout{Name: l.Kind(), Like: compat.PyroforkSQLite,
+			Holds: []string{"api_id", "user_id", "is_bot", "test_mode", "date", "entities", "entities.date", "update_state"}}}
 	}
-	return stores.Holds{}
+	return compat.Target{Store: &compat.StoreLayout{Name: l.Kind(), Like: compat.TelethonSQLite,
+		Holds: []string{"server_address", "port", "ipv6", "takeout_id", "entities", "update_state"}}}
 }
 
-// Decode builds a record from documents fetched from MongoDB (or from a
-// dump), exactly as [Store.Read] does after fetching them. Entity and
-// state documents that do not decode are skipped and counted in the notes.
-func Decode(layout Layout, d Documents) (*stores.Record, error) {
+// Decode builds the stored session from documents fetched from MongoDB
+// (or from a dump), exactly as [Store.Read] does after fetching them.
+// Entity and state documents that do not decode are skipped and counted
+// in the notes.
+func Decode(layout Layout, d Documents) (*compat.Stored, error) {
 	if err := bson.Raw(d.Session).Validate(); err != nil {
 		return nil, fmt.Errorf("the session document is not valid BSON: %w", stores.ErrBadValue)
 	}
 	var (
-		r   *stores.Record
+		r   *compat.Stored
 		err error
 	)
 	switch layout {
@@ -97,12 +101,12 @@ func telemongoNames(collections []string) (sessions, entities, states, layout st
 	return "telethon_sessions", "telethon_entities", "telethon_update_states", "telemongo-0.2.2"
 }
 
-func decodeTelemongo(d Documents) (*stores.Record, error) {
+func decodeTelemongo(d Documents) (*compat.Stored, error) {
 	doc := bson.Raw(d.Session)
 	if looksPyrogram(doc) {
 		return nil, fmt.Errorf("the session document is a Pyrogram MongoStorage one (pyrogram-mongo): %w", stores.ErrLayout)
 	}
-	s := &codec.Session{}
+	s := &codec.Session{Info: codec.Info{Source: codec.Telethon}}
 	dc, err := intField(doc, "dc_id", true)
 	if err != nil {
 		return nil, err
@@ -127,7 +131,7 @@ func decodeTelemongo(d Documents) (*stores.Record, error) {
 		return nil, err
 	}
 	_, _, _, layout := telemongoNames(d.Collections)
-	r := &stores.Record{Session: s, Layout: layout}
+	r := &compat.Stored{Library: Telemongo.Kind(), Layout: layout, Session: s}
 	if v := doc.Lookup("takeout_id"); v.Type != 0 && v.Type != bson.TypeNull {
 		t, err := intField(doc, "takeout_id", true)
 		if err != nil {
@@ -147,7 +151,9 @@ func decodeTelemongo(d Documents) (*stores.Record, error) {
 	if bad > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("skipped %d entity documents that do not decode", bad))
 	}
-	r.States, bad = decodeStates(d.States, false)
+	var states []state
+	states, bad = decodeStates(d.States, false)
+	r.UpdateState = updateState(states)
 	if bad > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("skipped %d update state documents that do not decode", bad))
 	}
@@ -184,7 +190,7 @@ func telemongoEntity(doc bson.Raw) (compat.Entity, error) {
 }
 
 // telemongoSession returns the session document telemongo writes.
-func telemongoSession(r *stores.Record, id bson.ObjectID) bson.D {
+func telemongoSession(r *compat.Stored, id bson.ObjectID) bson.D {
 	s := r.Session
 	d := bson.D{{Key: "_id", Value: id}, {Key: "dc_id", Value: pyInt(int64(s.DC))}}
 	if s.ServerAddress != "" {
@@ -236,9 +242,9 @@ func telemongoEntities(es []compat.Entity) []any {
 
 // telemongoStates returns the update state documents (field order as
 // mongoengine writes them).
-func telemongoStates(states []stores.State) []any {
+func telemongoStates(u *compat.UpdateState) []any {
 	var out []any
-	for _, st := range states {
+	for _, st := range stateRows(u) {
 		out = append(out, bson.D{{Key: "_id", Value: pyInt(st.Channel)}, {Key: "pts", Value: pyInt(st.PTS)},
 			{Key: "qts", Value: pyInt(st.QTS)}, {Key: "date", Value: pyInt(st.Date)}, {Key: "seq", Value: pyInt(st.Seq)}})
 	}
@@ -274,14 +280,14 @@ func looksPyrogram(doc bson.Raw) bool {
 	return false
 }
 
-func decodePyrogram(d Documents) (*stores.Record, error) {
+func decodePyrogram(d Documents) (*compat.Stored, error) {
 	doc := bson.Raw(d.Session)
 	if !looksPyrogram(doc) {
 		if doc.Lookup("server_address").Type != 0 || doc.Lookup("_id").Type == bson.TypeObjectID {
 			return nil, fmt.Errorf("the session document is a telemongo one (telethon-mongo): %w", stores.ErrLayout)
 		}
 	}
-	s := &codec.Session{}
+	s := &codec.Session{Info: codec.Info{Source: codec.Telethon}}
 	dc, err := intField(doc, "dc_id", true)
 	if err != nil {
 		return nil, err
@@ -292,7 +298,8 @@ func decodePyrogram(d Documents) (*stores.Record, error) {
 	if s.Key, err = keyField(doc); err != nil {
 		return nil, err
 	}
-	r := &stores.Record{Session: s, Layout: "pyromongo"}
+	s.Source = codec.Pyrogram
+	r := &compat.Stored{Library: Pyrogram.Kind(), Layout: "pyromongo", Session: s}
 	if slices.Contains(d.Collections, "usernames") || slices.Contains(d.Collections, "update_state") {
 		r.Layout = "pyrofork"
 	}
@@ -368,8 +375,8 @@ func decodePyrogram(d Documents) (*stores.Record, error) {
 		}
 		r.Entities = append(r.Entities, e)
 	}
-	var badStates int
-	r.States, badStates = decodeStates(d.States, true)
+	states, badStates := decodeStates(d.States, true)
+	r.UpdateState = updateState(states)
 	if bad+badStates > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("skipped %d peer, username or update state documents that do not decode", bad+badStates))
 	}
@@ -410,23 +417,23 @@ func pyrogramPeer(doc bson.Raw) (compat.Entity, error) {
 }
 
 // pyrogramSession returns the session document pyrofork's open() and
-// accessors leave: the seven fields in open()'s order. It refuses a record
-// without user id or bot flag: pyrofork treats such a session as empty and
-// logs in again with a new key.
-func pyrogramSession(r *stores.Record) (bson.D, error) {
+// accessors leave: the seven fields in open()'s order. It refuses a session
+// without user id or bot flag (a *compat.MissingError): pyrofork treats
+// such a session as empty and logs in again with a new key.
+func pyrogramSession(r *compat.Stored) (bson.D, error) {
 	s := r.Session
 	uid, ok1 := s.UserID.Get()
 	bot, ok2 := s.IsBot.Get()
 	if !ok1 || !ok2 {
-		var miss []string
+		// compat.Shape for Pyrogram.Target() fills or asks for both.
+		miss := &compat.MissingError{Target: Pyrogram.Kind()}
 		if !ok1 {
-			miss = append(miss, "user_id")
+			miss.Fields, miss.Reasons = append(miss.Fields, "user_id"), append(miss.Reasons, "pyrofork discards a session without one and logs in again")
 		}
 		if !ok2 {
-			miss = append(miss, "is_bot")
+			miss.Fields, miss.Reasons = append(miss.Fields, "is_bot"), append(miss.Reasons, "pyrofork raises KeyError on a missing field")
 		}
-		return nil, fmt.Errorf("the record has no %s, without which pyrofork discards the session: %w: %w",
-			strings.Join(miss, " and "), stores.ErrBadValue, codec.ErrMissingField)
+		return nil, fmt.Errorf("%w: %w", stores.ErrBadValue, miss)
 	}
 	var api any // None until the client sets it
 	if a, ok := s.APIID.Get(); ok {
@@ -502,9 +509,9 @@ func peerType(e compat.Entity) string {
 
 // pyrogramStates returns the update_state documents ($set order: by name),
 // channel ids marked.
-func pyrogramStates(states []stores.State) []any {
+func pyrogramStates(u *compat.UpdateState) []any {
 	var out []any
-	for _, st := range states {
+	for _, st := range stateRows(u) {
 		id := st.Channel
 		if id != 0 {
 			id = -(channelMark + id)
@@ -517,10 +524,49 @@ func pyrogramStates(states []stores.State) []any {
 
 // ----------------------------------------------------------------- helpers
 
+// state is one update-state document: Channel 0 is the account's common
+// state, else the bare channel id.
+type state struct {
+	Channel             int64
+	PTS, QTS, Seq, Date int64
+}
+
+// updateState returns the update state of the documents read (sorted by
+// channel, the common state first), nil if there are none.
+func updateState(states []state) *compat.UpdateState {
+	if len(states) == 0 {
+		return nil
+	}
+	u := &compat.UpdateState{}
+	for _, st := range states {
+		if st.Channel == 0 {
+			u.PTS, u.QTS, u.Seq, u.Date = st.PTS, st.QTS, st.Seq, float64(st.Date)
+			continue
+		}
+		u.Channels = append(u.Channels, compat.ChannelState{ID: st.Channel, PTS: st.PTS, QTS: st.QTS, Seq: st.Seq,
+			Date: codec.Some(float64(st.Date))})
+	}
+	return u
+}
+
+// stateRows returns the documents' values for u: the common state, then
+// each channel.
+func stateRows(u *compat.UpdateState) []state {
+	if u == nil {
+		return nil
+	}
+	out := []state{{PTS: u.PTS, QTS: u.QTS, Seq: u.Seq, Date: int64(u.Date)}}
+	for _, c := range u.Channels {
+		d, _ := c.Date.Get()
+		out = append(out, state{Channel: c.ID, PTS: c.PTS, QTS: c.QTS, Seq: c.Seq, Date: int64(d)})
+	}
+	return out
+}
+
 // decodeStates reads update state documents; marked says channel ids are
 // marked (Pyrogram) rather than bare (Telethon).
-func decodeStates(docs [][]byte, marked bool) ([]stores.State, int) {
-	var out []stores.State
+func decodeStates(docs [][]byte, marked bool) ([]state, int) {
+	var out []state
 	bad := 0
 	for _, raw := range docs {
 		doc := bson.Raw(raw)
@@ -544,7 +590,7 @@ func decodeStates(docs [][]byte, marked bool) ([]stores.State, int) {
 			bad++
 			continue
 		}
-		st := stores.State{Channel: id}
+		st := state{Channel: id}
 		ok := true
 		for _, f := range []struct {
 			name string
@@ -562,7 +608,7 @@ func decodeStates(docs [][]byte, marked bool) ([]stores.State, int) {
 		}
 		out = append(out, st)
 	}
-	slices.SortFunc(out, func(a, b stores.State) int {
+	slices.SortFunc(out, func(a, b state) int {
 		switch {
 		case a.Channel < b.Channel:
 			return -1
@@ -691,9 +737,9 @@ func keyField(doc bson.Raw) (codec.AuthKey, error) {
 // session document (telemongo's with a fresh ObjectId), the entities
 // (telemongo) or peers, pyrofork's usernames, and the update state. The
 // key copy in Session is the caller's to clear.
-func Encode(layout Layout, r *stores.Record, now int64) (Documents, error) {
+func Encode(layout Layout, r *compat.Stored, now int64) (Documents, error) {
 	if r == nil || r.Session == nil || !r.Session.Key.IsSet() {
-		return Documents{}, fmt.Errorf("the record holds no auth key: %w", stores.ErrBadValue)
+		return Documents{}, fmt.Errorf("the session holds no auth key: %w", stores.ErrBadValue)
 	}
 	var (
 		sess                bson.D
@@ -703,13 +749,13 @@ func Encode(layout Layout, r *stores.Record, now int64) (Documents, error) {
 	switch layout {
 	case Telemongo:
 		sess = telemongoSession(r, bson.NewObjectID())
-		ents, states = telemongoEntities(r.Entities), telemongoStates(r.States)
+		ents, states = telemongoEntities(r.Entities), telemongoStates(r.UpdateState)
 	case Pyrogram:
 		if sess, err = pyrogramSession(r); err != nil {
 			return Documents{}, err
 		}
 		ents, names = pyrogramPeers(r.Entities, now)
-		states = pyrogramStates(r.States)
+		states = pyrogramStates(r.UpdateState)
 	default:
 		return Documents{}, fmt.Errorf("unknown layout %d: %w", int(layout), stores.ErrLayout)
 	}

@@ -14,6 +14,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/tgsession/tgsession/compat"
 	"github.com/tgsession/tgsession/stores"
 	"github.com/tgsession/tgsession/stores/internal/check"
 )
@@ -151,13 +152,13 @@ func checkDBName(name string) error {
 }
 
 // Read returns the session in the database named name. It runs finds only.
-func (s *Store) Read(ctx context.Context, name string) (*stores.Record, error) {
+func (s *Store) Read(ctx context.Context, name string) (*compat.Stored, error) {
 	if err := checkDBName(name); err != nil {
 		return nil, &stores.Error{Kind: s.kind, Op: "read", Name: name, Err: err}
 	}
 	d, err := s.fetch(ctx, name)
 	if err == nil {
-		var r *stores.Record
+		var r *compat.Stored
 		r, err = Decode(s.layout, d.Documents)
 		clear(d.Session)
 		if err == nil {
@@ -265,12 +266,12 @@ func (s *Store) find(ctx context.Context, c *mongo.Collection, filter any, limit
 // holds a key is refused with [stores.ErrExists] and nothing changes.
 // MongoDB has no multi-collection transaction outside replica sets: a
 // reader during the write may see the new cache with the old session.
-func (s *Store) Write(ctx context.Context, name string, r *stores.Record, replace bool) error {
+func (s *Store) Write(ctx context.Context, name string, r *compat.Stored, replace bool) error {
 	if err := checkDBName(name); err != nil {
 		return &stores.Error{Kind: s.kind, Op: "write", Name: name, Err: err}
 	}
 	if r == nil || r.Session == nil || !r.Session.Key.IsSet() {
-		return stores.Errorf(s.kind, "write", name, stores.ErrBadValue, "the record holds no auth key")
+		return stores.Errorf(s.kind, "write", name, stores.ErrBadValue, "the session holds no auth key")
 	}
 	if _, err := check.DC("dc", int64(r.Session.DC)); err != nil {
 		return &stores.Error{Kind: s.kind, Op: "write", Name: name, Err: err}
@@ -307,7 +308,7 @@ func (s *Store) replaceAll(ctx context.Context, c *mongo.Collection, docs []any)
 	return nil
 }
 
-func (s *Store) writeTelemongo(ctx context.Context, name string, r *stores.Record, replace bool) error {
+func (s *Store) writeTelemongo(ctx context.Context, name string, r *compat.Stored, replace bool) error {
 	db := s.c.Database(name)
 	cols, err := s.collections(ctx, db)
 	if err != nil {
@@ -351,7 +352,7 @@ func (s *Store) writeTelemongo(ctx context.Context, name string, r *stores.Recor
 			return err
 		}
 	}
-	if err := s.replaceAll(ctx, db.Collection(stateColl), telemongoStates(r.States)); err != nil {
+	if err := s.replaceAll(ctx, db.Collection(stateColl), telemongoStates(r.UpdateState)); err != nil {
 		return err
 	}
 	ver := db.Collection("version")
@@ -375,7 +376,7 @@ func (s *Store) writeTelemongo(ctx context.Context, name string, r *stores.Recor
 	return err
 }
 
-func (s *Store) writePyrogram(ctx context.Context, name string, r *stores.Record, replace bool) error {
+func (s *Store) writePyrogram(ctx context.Context, name string, r *compat.Stored, replace bool) error {
 	doc, err := pyrogramSession(r)
 	if err != nil {
 		return err
@@ -407,7 +408,7 @@ func (s *Store) writePyrogram(ctx context.Context, name string, r *stores.Record
 	if err := s.replaceAll(ctx, db.Collection("usernames"), names); err != nil {
 		return err
 	}
-	if err := s.replaceAll(ctx, db.Collection("update_state"), pyrogramStates(r.States)); err != nil {
+	if err := s.replaceAll(ctx, db.Collection("update_state"), pyrogramStates(r.UpdateState)); err != nil {
 		return err
 	}
 	// The session last, in one replace.

@@ -9,13 +9,14 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/tgsession/tgsession/compat"
 	"github.com/tgsession/tgsession/stores"
 )
 
 // TG-UserBot's hash: <prefix>:<name>:auth (sessions/redis.py); see
 // model.go for the fields.
 
-func (s *Store) readHash(ctx context.Context, name string) (*stores.Record, error) {
+func (s *Store) readHash(ctx context.Context, name string) (*compat.Stored, error) {
 	key := s.prefix + ":" + name + ":auth"
 	p := s.c.Pipeline()
 	typ := p.Type(ctx, key)
@@ -63,7 +64,7 @@ func (s *Store) readHash(ctx context.Context, name string) (*stores.Record, erro
 	return r, err
 }
 
-func (s *Store) writeHash(ctx context.Context, name string, r *stores.Record, replace bool) error {
+func (s *Store) writeHash(ctx context.Context, name string, r *compat.Stored, replace bool) error {
 	key := s.prefix + ":" + name + ":auth"
 	pairs := encodeHash(r)
 	defer clear(pairs[7].([]byte))

@@ -17,7 +17,7 @@ import (
 )
 
 // This file is the one mapping between the Redis values of both layouts
-// and [stores.Record].
+// and the stored-session model, [compat.Stored].
 
 // Values are the raw values of one session as fetched from Redis, for
 // [Decode].
@@ -32,10 +32,10 @@ type Values struct {
 	Fields map[string][]byte
 }
 
-// Decode builds a record from values fetched from Redis (or from a dump),
-// exactly as [Store.Read] does after fetching them. Entity values that do
-// not decode are skipped and counted in the record's notes.
-func Decode(layout Layout, v Values) (*stores.Record, error) {
+// Decode builds the stored session from values fetched from Redis (or
+// from a dump), exactly as [Store.Read] does after fetching them. Entity
+// values that do not decode are skipped and counted in the notes.
+func Decode(layout Layout, v Values) (*compat.Stored, error) {
 	switch layout {
 	case TeleRedis:
 		return decodeTeleRedis(v)
@@ -45,16 +45,17 @@ func Decode(layout Layout, v Values) (*stores.Record, error) {
 	return nil, fmt.Errorf("unknown layout %d: %w", int(layout), stores.ErrLayout)
 }
 
-// Holds returns what the layout stores.
-func (l Layout) Holds() stores.Holds {
-	switch l {
-	case TeleRedis:
-		return stores.Holds{Address: true, Port: true, Entities: true, EntityUsername: true,
-			EntityPhone: true, EntityName: true}
-	case Hash:
-		return stores.Holds{Address: true, Port: true, TakeoutID: true}
+// Target returns the layout as a conversion target for [compat.Shape]:
+// teleredis stores the session's DC, address, port and key and entities
+// (id, hash, username, phone, name) by Telethon's rules; TG-UserBot's hash
+// the DC, address, port, key and takeout id. Neither stores update state.
+// A missing address is filled from the DC table.
+func (l Layout) Target() compat.Target {
+	holds := []string{"server_address", "port", "ipv6", "entities"}
+	if l == Hash {
+		holds = []string{"server_address", "port", "ipv6", "takeout_id"}
 	}
-	return stores.Holds{}
+	return compat.Target{Store: &compat.StoreLayout{Name: l.Kind(), Like: compat.TelethonSQLite, Holds: holds}}
 }
 
 // --------------------------------------------------------------- teleredis
@@ -67,7 +68,7 @@ func (l Layout) Holds() stores.Holds {
 // indents by 2 and add_timestamps=True (0.1.0's default) appends "ts_ts"
 // (a float) and "ts_str". Unknown fields are ignored, as json.loads does.
 
-func decodeTeleRedis(v Values) (*stores.Record, error) {
+func decodeTeleRedis(v Values) (*compat.Stored, error) {
 	obj, err := parseObject("session value", v.Session)
 	if err != nil {
 		return nil, err
@@ -76,7 +77,7 @@ func decodeTeleRedis(v Values) (*stores.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &codec.Session{}
+	s := &codec.Session{Info: codec.Info{Source: codec.Telethon}}
 	if s.DC, err = check.DC("dc_id", dc); err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func decodeTeleRedis(v Values) (*stores.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &stores.Record{Session: s, Layout: "teleredis"}
+	r := &compat.Stored{Library: TeleRedis.Kind(), Layout: "teleredis", Session: s}
 	_, ts := obj["ts_ts"]
 	indented := bytes.IndexByte(v.Session, '\n') >= 0
 	switch {
@@ -258,7 +259,7 @@ func telethonHash(e compat.Entity) (int64, bool) {
 
 var hashFields = []string{"dc_id", "server_address", "port", "auth_key", "takeout_id"}
 
-func decodeHash(f map[string][]byte) (*stores.Record, error) {
+func decodeHash(f map[string][]byte) (*compat.Stored, error) {
 	dcText, ok := f["dc_id"]
 	if !ok {
 		return nil, fmt.Errorf("the hash has no dc_id field: %w", stores.ErrBadValue)
@@ -267,7 +268,7 @@ func decodeHash(f map[string][]byte) (*stores.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &codec.Session{}
+	s := &codec.Session{Info: codec.Info{Source: codec.Telethon}}
 	if s.DC, err = check.DC("dc_id", dc); err != nil {
 		return nil, err
 	}
@@ -292,7 +293,7 @@ func decodeHash(f map[string][]byte) (*stores.Record, error) {
 	if s.Key, err = check.Key("auth_key", f["auth_key"]); err != nil {
 		return nil, err
 	}
-	r := &stores.Record{Session: s, Layout: "tguserbot"}
+	r := &compat.Stored{Library: Hash.Kind(), Layout: "tguserbot", Session: s}
 	if t := f["takeout_id"]; len(t) > 0 {
 		n, err := decimal("takeout_id", t)
 		if err != nil {
@@ -305,7 +306,7 @@ func decodeHash(f map[string][]byte) (*stores.Record, error) {
 
 // encodeHash returns the field/value pairs TG-UserBot writes, in its order.
 // The key copy in the result is the caller's to clear.
-func encodeHash(r *stores.Record) []any {
+func encodeHash(r *compat.Stored) []any {
 	s := r.Session
 	takeout := ""
 	if t, ok := r.TakeoutID.Get(); ok {
@@ -407,9 +408,9 @@ func decodeBase64(s string) ([]byte, error) {
 // and entity values (teleredis, exactly as teleredis 0.1.3 writes them) or
 // the hash fields (TG-UserBot). The key copies in the result are the
 // caller's to clear.
-func Encode(layout Layout, r *stores.Record) (Values, error) {
+func Encode(layout Layout, r *compat.Stored) (Values, error) {
 	if r == nil || r.Session == nil || !r.Session.Key.IsSet() {
-		return Values{}, fmt.Errorf("the record holds no auth key: %w", stores.ErrBadValue)
+		return Values{}, fmt.Errorf("the session holds no auth key: %w", stores.ErrBadValue)
 	}
 	switch layout {
 	case TeleRedis:

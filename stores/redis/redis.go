@@ -12,6 +12,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/tgsession/tgsession/compat"
 	"github.com/tgsession/tgsession/stores"
 	"github.com/tgsession/tgsession/stores/internal/check"
 )
@@ -134,12 +135,12 @@ func (s *Store) Close() error { return s.c.Close() }
 
 // Read returns the session stored under name. It issues only reading
 // commands (SCAN, TYPE, STRLEN, GETRANGE, HLEN, HSTRLEN, HMGET).
-func (s *Store) Read(ctx context.Context, name string) (*stores.Record, error) {
+func (s *Store) Read(ctx context.Context, name string) (*compat.Stored, error) {
 	if err := check.Name(name); err != nil {
 		return nil, &stores.Error{Kind: s.kind, Op: "read", Name: name, Err: err}
 	}
 	var (
-		r   *stores.Record
+		r   *compat.Stored
 		err error
 	)
 	if s.layout == Hash {
@@ -156,12 +157,12 @@ func (s *Store) Read(ctx context.Context, name string) (*stores.Record, error) {
 // Write stores r under name in one MULTI/EXEC transaction, WATCHing the
 // keys it replaces. Replacing removes every key the name held (other DCs'
 // sessions keys, cached entities).
-func (s *Store) Write(ctx context.Context, name string, r *stores.Record, replace bool) error {
+func (s *Store) Write(ctx context.Context, name string, r *compat.Stored, replace bool) error {
 	if err := check.Name(name); err != nil {
 		return &stores.Error{Kind: s.kind, Op: "write", Name: name, Err: err}
 	}
 	if r == nil || r.Session == nil || !r.Session.Key.IsSet() {
-		return stores.Errorf(s.kind, "write", name, stores.ErrBadValue, "the record holds no auth key")
+		return stores.Errorf(s.kind, "write", name, stores.ErrBadValue, "the session holds no auth key")
 	}
 	if _, err := check.DC("dc", int64(r.Session.DC)); err != nil {
 		return &stores.Error{Kind: s.kind, Op: "write", Name: name, Err: err}

@@ -149,8 +149,8 @@ func TestReadTeleRedisDump(t *testing.T) {
 	}
 	sameSession(t, r.Session, storetest.Session(t))
 	sameEntities(t, r.Entities, storetest.Entities()[:1])
-	if r.Layout != "teleredis" || len(r.States) != 0 || r.TakeoutID.Known() {
-		t.Fatalf("layout %q, %d states, takeout %v", r.Layout, len(r.States), r.TakeoutID)
+	if r.Layout != "teleredis" || r.UpdateState != nil || r.TakeoutID.Known() {
+		t.Fatalf("layout %q, state %v, takeout %v", r.Layout, r.UpdateState != nil, r.TakeoutID)
 	}
 }
 
@@ -182,7 +182,7 @@ func TestWriteMatchesDump(t *testing.T) {
 		t.Run(tc.layout.Kind(), func(t *testing.T) {
 			e := newEnv(t)
 			s := e.open(t, tc.layout, 0)
-			rec := &stores.Record{Session: storetest.Session(t), Entities: tc.ents}
+			rec := &compat.Stored{Session: storetest.Session(t), Entities: tc.ents}
 			if err := s.Write(context.Background(), "bot-1", rec, false); err != nil {
 				t.Fatal(err)
 			}
@@ -239,7 +239,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(l.Kind(), func(t *testing.T) {
 			e := newEnv(t)
 			s := e.open(t, l, 0)
-			in := &stores.Record{Session: storetest.Session(t), Entities: storetest.Entities()}
+			in := &compat.Stored{Session: storetest.Session(t), Entities: storetest.Entities()}
 			if l == redis.Hash {
 				in.Entities = nil
 				in.TakeoutID = codec.Some[int64](1234567890123)
@@ -286,13 +286,12 @@ func TestWriteRefusesExisting(t *testing.T) {
 		t.Run(l.Kind(), func(t *testing.T) {
 			e := newEnv(t)
 			s := e.open(t, l, 0)
-			first := &stores.Record{Session: storetest.Session(t), Entities: storetest.Entities()}
+			first := &compat.Stored{Session: storetest.Session(t), Entities: storetest.Entities()}
 			if err := s.Write(ctx, "x", first, false); err != nil {
 				t.Fatal(err)
 			}
-			second := first.Clone()
+			second := &compat.Stored{Session: storetest.Session(t), Entities: storetest.Entities()[:1]}
 			second.Session.DC, second.Session.ServerAddress = 4, "149.154.167.92"
-			second.Entities = second.Entities[:1]
 			err := s.Write(ctx, "x", second, false)
 			storetest.StoreError(t, err, l.Kind(), stores.ErrExists, keyBytes())
 			r, err := s.Read(ctx, "x")
@@ -326,7 +325,7 @@ func TestAmbiguousDCs(t *testing.T) {
 	e := newEnv(t)
 	e.load(t, "redis-teleredis-0.1.3.txt")
 	s := e.open(t, redis.TeleRedis, 0)
-	rec := &stores.Record{Session: storetest.Session(t)}
+	rec := &compat.Stored{Session: storetest.Session(t)}
 	rec.Session.DC, rec.Session.ServerAddress = 4, "149.154.167.91"
 	base := e.prefix + ":" + redis.DefaultTeleRedisPrefix + ":bot-1"
 	e.raw.Set(ctx, base+":sessions:4", `{"dc_id": 4, "server_address": "149.154.167.91", "port": 443, "auth_key": "`+
@@ -482,7 +481,7 @@ func TestList(t *testing.T) {
 			s := e.open(t, l, 0)
 			names := []string{"a", "b:c", "bot*1", "ünï"}
 			for _, n := range names {
-				if err := s.Write(ctx, n, &stores.Record{Session: storetest.Session(t), Entities: storetest.Entities()}, false); err != nil {
+				if err := s.Write(ctx, n, &compat.Stored{Session: storetest.Session(t), Entities: storetest.Entities()}, false); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -569,8 +568,8 @@ func TestOpenRefusesOtherSchemes(t *testing.T) {
 	storetest.StoreError(t, err, "telethon-redis", stores.ErrBadURL, nil, "pw-secret-xyz")
 }
 
-func benchRecord(b *testing.B) *stores.Record {
-	return &stores.Record{Session: storetest.Session(b), Entities: storetest.Entities()}
+func benchRecord(b *testing.B) *compat.Stored {
+	return &compat.Stored{Session: storetest.Session(b), Entities: storetest.Entities()}
 }
 
 // BenchmarkRead reads one session (with its 3 cached entities) per op.
@@ -653,7 +652,7 @@ func TestCancelledContext(t *testing.T) {
 	if !errors.Is(se, context.Canceled) {
 		t.Fatalf("no context.Canceled in the chain: %v", se)
 	}
-	err = s.Write(ctx, "x", &stores.Record{Session: storetest.Session(t)}, false)
+	err = s.Write(ctx, "x", &compat.Stored{Session: storetest.Session(t)}, false)
 	storetest.StoreError(t, err, "telethon-redis", context.Canceled, keyBytes())
 	_, err = s.List(ctx)
 	storetest.StoreError(t, err, "telethon-redis", context.Canceled, nil)

@@ -10,6 +10,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/tgsession/tgsession/compat"
 	"github.com/tgsession/tgsession/stores"
 	"github.com/tgsession/tgsession/stores/internal/check"
 )
@@ -43,7 +44,7 @@ func (s *Store) sessionKeys(ctx context.Context, base string) ([]int, map[int]st
 	return dcs, byDC, nil
 }
 
-func (s *Store) readTeleRedis(ctx context.Context, name string) (*stores.Record, error) {
+func (s *Store) readTeleRedis(ctx context.Context, name string) (*compat.Stored, error) {
 	base := s.prefix + ":" + name
 	dcs, byDC, err := s.sessionKeys(ctx, base)
 	if err != nil {
@@ -91,6 +92,9 @@ func (s *Store) readTeleRedis(ctx context.Context, name string) (*stores.Record,
 		if other != dc {
 			r.OtherDCs = append(r.OtherDCs, other)
 		}
+	}
+	if len(r.OtherDCs) > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("read the key for DC %d; keys for DCs %v are not read", dc, r.OtherDCs))
 	}
 	return r, nil
 }
@@ -144,7 +148,7 @@ func isWrongType(err error) bool {
 	return err != nil && isRedisError(err) && strings.HasPrefix(err.Error(), "WRONGTYPE")
 }
 
-func (s *Store) writeTeleRedis(ctx context.Context, name string, r *stores.Record, replace bool) error {
+func (s *Store) writeTeleRedis(ctx context.Context, name string, r *compat.Stored, replace bool) error {
 	base := s.prefix + ":" + name
 	dcs, byDC, err := s.sessionKeys(ctx, base)
 	if err != nil {

@@ -13,17 +13,18 @@ import (
 	"github.com/tgsession/tgsession/stores/internal/check"
 )
 
-// This file is the one mapping between alchemysession's rows and
-// [stores.Record].
+// This file is the one mapping between alchemysession's rows and the
+// stored-session model, [compat.Stored].
 
-// Holds returns what the layout stores: the session's DC, address, port
-// and key; entities (id, hash, username, phone, name); update state rows
-// for the common state and each channel (pts, qts, date, seq,
-// unread_count). No takeout id, api id, user id, bot flag or test mode; no
-// entity date or type.
-func Holds() stores.Holds {
-	return stores.Holds{Address: true, Port: true, Entities: true, EntityUsername: true,
-		EntityPhone: true, EntityName: true, CommonState: true, ChannelState: true, ChannelFull: true}
+// Target returns the layout as a conversion target for [compat.Shape]:
+// it stores the session's DC, address, port and key; entities (id, hash,
+// username, phone, name) by Telethon's rules; update state rows for the
+// common state and each channel (pts, qts, date, seq, unread_count). No
+// takeout id, api id, user id, bot flag or test mode; no entity date or
+// type. A missing address is filled from the DC table.
+func Target() compat.Target {
+	return compat.Target{Store: &compat.StoreLayout{Name: Kind, Like: compat.TelethonSQLite,
+		Holds: []string{"server_address", "port", "ipv6", "entities", "update_state"}}}
 }
 
 // sessionRow is one {prefix}sessions row (session_id selected by the query).
@@ -90,9 +91,9 @@ func pick(rows []sessionRow, dc int) (*sessionRow, []int, error) {
 	return chosen, others, nil
 }
 
-// toRecord builds the record from the rows read.
-func toRecord(row *sessionRow, others []int, ents []entityRow, states []stateRow, layout string) (*stores.Record, error) {
-	s := &codec.Session{}
+// toStored builds the stored session from the rows read.
+func toStored(row *sessionRow, others []int, ents []entityRow, states []stateRow, layout string) (*compat.Stored, error) {
+	s := &codec.Session{Info: codec.Info{Source: codec.Telethon}}
 	var err error
 	if s.DC, err = check.DC("dc_id", row.dc); err != nil {
 		return nil, err
@@ -107,7 +108,10 @@ func toRecord(row *sessionRow, others []int, ents []entityRow, states []stateRow
 	if s.Key, err = check.Key("auth_key", row.key); err != nil {
 		return nil, err
 	}
-	r := &stores.Record{Session: s, Layout: layout, OtherDCs: others}
+	r := &compat.Stored{Library: Kind, Layout: layout, Session: s, OtherDCs: others}
+	if len(others) > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("read the key for DC %d; keys for DCs %v are not read", s.DC, others))
+	}
 	skipped := 0
 	for _, er := range ents {
 		if er.id == 0 {
@@ -134,24 +138,37 @@ func toRecord(row *sessionRow, others []int, ents []entityRow, states []stateRow
 	if skipped > 0 {
 		r.Notes = append(r.Notes, fmt.Sprintf("skipped %d entities rows with an invalid id, phone or text", skipped))
 	}
+	negative := 0
 	for _, st := range states {
 		if st.entity < 0 {
+			negative++
 			continue
 		}
-		r.States = append(r.States, stores.State{Channel: st.entity, PTS: st.pts.Int64, QTS: st.qts.Int64,
-			Date: st.date.Int64, Seq: st.seq.Int64, UnreadCount: st.unreadCnt.Int64})
+		if r.UpdateState == nil {
+			r.UpdateState = &compat.UpdateState{}
+		}
+		u := r.UpdateState
+		if st.entity == 0 {
+			u.PTS, u.QTS, u.Seq, u.Date, u.UnreadCount = st.pts.Int64, st.qts.Int64, st.seq.Int64, float64(st.date.Int64), st.unreadCnt.Int64
+			continue
+		}
+		c := compat.ChannelState{ID: st.entity, PTS: st.pts.Int64, QTS: st.qts.Int64, Seq: st.seq.Int64, UnreadCount: st.unreadCnt.Int64}
+		if st.date.Valid {
+			c.Date = codec.Some(float64(st.date.Int64))
+		}
+		u.Channels = append(u.Channels, c)
 	}
-	if n := len(states) - len(r.States); n > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("skipped %d update_state rows with a negative entity_id", n))
+	if negative > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("skipped %d update_state rows with a negative entity_id", negative))
 	}
 	return r, nil
 }
 
-// fromRecord returns the rows to write for r. phoneNumeric says whether
+// fromStored returns the rows to write for r. phoneNumeric says whether
 // entities.phone is an integer column (alchemysession) rather than text
 // (mautrix). Entities Telethon cannot store (a user or channel without an
-// access hash) are left out.
-func fromRecord(r *stores.Record, phoneNumeric bool) (sessionRow, []entityRow, []stateRow) {
+// access hash) are left out. An update state's common row comes first.
+func fromStored(r *compat.Stored, phoneNumeric bool) (sessionRow, []entityRow, []stateRow) {
 	s := r.Session
 	row := sessionRow{dc: int64(s.DC), key: s.Key.Reveal()}
 	if s.ServerAddress != "" {
@@ -178,9 +195,14 @@ func fromRecord(r *stores.Record, phoneNumeric bool) (sessionRow, []entityRow, [
 		ents = append(ents, er)
 	}
 	var states []stateRow
-	for _, st := range r.States {
-		states = append(states, stateRow{entity: st.Channel, pts: nullInt(st.PTS), qts: nullInt(st.QTS),
-			date: nullInt(st.Date), seq: nullInt(st.Seq), unreadCnt: nullInt(st.UnreadCount)})
+	if u := r.UpdateState; u != nil {
+		states = append(states, stateRow{entity: 0, pts: nullInt(u.PTS), qts: nullInt(u.QTS),
+			date: nullInt(int64(u.Date)), seq: nullInt(u.Seq), unreadCnt: nullInt(u.UnreadCount)})
+		for _, c := range u.Channels {
+			d, _ := c.Date.Get()
+			states = append(states, stateRow{entity: c.ID, pts: nullInt(c.PTS), qts: nullInt(c.QTS),
+				date: nullInt(int64(d)), seq: nullInt(c.Seq), unreadCnt: nullInt(c.UnreadCount)})
+		}
 	}
 	return row, ents, states
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/compat"
 	"github.com/tgsession/tgsession/stores"
 	"github.com/tgsession/tgsession/stores/internal/check"
 )
@@ -334,7 +335,7 @@ func integerType(t string) bool {
 // Read returns the session stored under name. It runs SELECTs only, in one
 // read-only transaction (PostgreSQL, MySQL) or on a read-only SQLite
 // handle.
-func (s *Store) Read(ctx context.Context, name string) (*stores.Record, error) {
+func (s *Store) Read(ctx context.Context, name string) (*compat.Stored, error) {
 	if err := check.Name(name); err != nil {
 		return nil, &stores.Error{Kind: Kind, Op: "read", Name: name, Err: err}
 	}
@@ -345,7 +346,7 @@ func (s *Store) Read(ctx context.Context, name string) (*stores.Record, error) {
 	return r, nil
 }
 
-func (s *Store) read(ctx context.Context, name string) (*stores.Record, error) {
+func (s *Store) read(ctx context.Context, name string) (*compat.Stored, error) {
 	db, err := s.reader(ctx)
 	if err != nil {
 		return nil, err
@@ -430,7 +431,7 @@ func (s *Store) read(ctx context.Context, name string) (*stores.Record, error) {
 			return nil, err
 		}
 	}
-	rec, err := toRecord(row, others, ents, states, l.name)
+	rec, err := toStored(row, others, ents, states, l.name)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -258,7 +259,7 @@ func (d *db) rows(t *testing.T, table, name string) []map[string]any {
 
 func keyBytes() [][]byte { return [][]byte{storetest.Key()} }
 
-func sameRecord(t *testing.T, got *stores.Record, wantEnts []compat.Entity, wantStates []stores.State) {
+func sameRecord(t *testing.T, got *compat.Stored, wantEnts []compat.Entity, wantStates *compat.UpdateState) {
 	t.Helper()
 	want := storetest.Session(t)
 	s := got.Session
@@ -279,8 +280,8 @@ func sameRecord(t *testing.T, got *stores.Record, wantEnts []compat.Entity, want
 			t.Fatalf("entity %d: %+v, want %+v", i, g, w)
 		}
 	}
-	if !slices.Equal(got.States, wantStates) {
-		t.Fatalf("states %+v, want %+v", got.States, wantStates)
+	if !reflect.DeepEqual(got.UpdateState, wantStates) {
+		t.Fatalf("update state %+v, want %+v", got.UpdateState, wantStates)
 	}
 }
 
@@ -294,7 +295,7 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
-var dumpState = []stores.State{{Channel: 0, PTS: 100, QTS: 5, Date: 1767323045, Seq: 7}}
+var dumpState = &compat.UpdateState{PTS: 100, QTS: 5, Date: 1767323045, Seq: 7}
 
 // The dumps of what alchemysession wrote (core mode) on PostgreSQL,
 // MariaDB and SQLite read back as the session, its three entities and its
@@ -323,7 +324,7 @@ func TestWriteMatchesDump(t *testing.T) {
 	for _, d := range dialects(t) {
 		t.Run(d.name, func(t *testing.T) {
 			s := d.open(t, sqlalchemy.Options{})
-			rec := &stores.Record{Session: storetest.Session(t), Entities: storetest.Entities(), States: dumpState}
+			rec := &compat.Stored{Session: storetest.Session(t), Entities: storetest.Entities(), UpdateState: dumpState}
 			if err := s.Write(context.Background(), "bot-1", rec, false); err != nil {
 				t.Fatal(err)
 			}
@@ -424,7 +425,7 @@ func TestMautrix(t *testing.T) {
 				t.Fatalf("the error does not name the prefix that exists: %v", e)
 			}
 			s := d.open(t, sqlalchemy.Options{TablePrefix: "telethon_"})
-			rec := &stores.Record{Session: storetest.Session(t), Entities: storetest.Entities(), States: dumpState}
+			rec := &compat.Stored{Session: storetest.Session(t), Entities: storetest.Entities(), UpdateState: dumpState}
 			if err := s.Write(ctx, "42", rec, false); err != nil {
 				t.Fatal(err)
 			}
@@ -455,7 +456,7 @@ func TestWriteRefusesExisting(t *testing.T) {
 		t.Run(d.name, func(t *testing.T) {
 			d.load(t, "")
 			s := d.open(t, sqlalchemy.Options{})
-			other := &stores.Record{Session: storetest.Session(t)}
+			other := &compat.Stored{Session: storetest.Session(t)}
 			other.Session.DC = 4
 			err := s.Write(ctx, "bot-1", other, false)
 			storetest.StoreError(t, err, sqlalchemy.Kind, stores.ErrExists, keyBytes())
@@ -471,8 +472,8 @@ func TestWriteRefusesExisting(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Session.DC != 4 || len(r.Entities) != 0 || len(r.States) != 0 || len(r.OtherDCs) != 0 {
-				t.Fatalf("after replace: DC %d, %d entities, %d states, others %v", r.Session.DC, len(r.Entities), len(r.States), r.OtherDCs)
+			if r.Session.DC != 4 || len(r.Entities) != 0 || r.UpdateState != nil || len(r.OtherDCs) != 0 {
+				t.Fatalf("after replace: DC %d, %d entities, state %v, others %v", r.Session.DC, len(r.Entities), r.UpdateState != nil, r.OtherDCs)
 			}
 			// A placeholder row without a key (alchemysession's first
 			// set_dc) is not a session: writing over it needs no replace.
@@ -617,7 +618,7 @@ func TestReadDoesNotWrite(t *testing.T) {
 	if fileExists(missing.FilePath()) {
 		t.Fatal("reading created the file")
 	}
-	if err := ms.Write(ctx, "bot-1", &stores.Record{Session: storetest.Session(t)}, false); err != nil {
+	if err := ms.Write(ctx, "bot-1", &compat.Stored{Session: storetest.Session(t)}, false); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(missing.FilePath()); err != nil || fi.Mode().Perm() != 0o600 {
@@ -710,7 +711,7 @@ func BenchmarkRead(b *testing.B) {
 	for _, d := range benchDialects(b) {
 		b.Run(d.name, func(b *testing.B) {
 			s := d.openTB(b)
-			rec := &stores.Record{Session: storetest.Session(b), Entities: storetest.Entities(), States: dumpState}
+			rec := &compat.Stored{Session: storetest.Session(b), Entities: storetest.Entities(), UpdateState: dumpState}
 			if err := s.Write(context.Background(), "bench", rec, false); err != nil {
 				b.Fatal(err)
 			}
@@ -732,7 +733,7 @@ func BenchmarkWrite(b *testing.B) {
 	for _, d := range benchDialects(b) {
 		b.Run(d.name, func(b *testing.B) {
 			s := d.openTB(b)
-			rec := &stores.Record{Session: storetest.Session(b), Entities: storetest.Entities(), States: dumpState}
+			rec := &compat.Stored{Session: storetest.Session(b), Entities: storetest.Entities(), UpdateState: dumpState}
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := s.Write(context.Background(), "bench", rec, true); err != nil {
@@ -749,7 +750,7 @@ func BenchmarkList10k(b *testing.B) {
 		b.Run(d.name, func(b *testing.B) {
 			s := d.openTB(b)
 			ctx := context.Background()
-			if err := s.Write(ctx, "s00000", &stores.Record{Session: storetest.Session(b)}, false); err != nil {
+			if err := s.Write(ctx, "s00000", &compat.Stored{Session: storetest.Session(b)}, false); err != nil {
 				b.Fatal(err)
 			}
 			q := "INSERT INTO sessions (session_id, dc_id, server_address, port, auth_key) SELECT ?, dc_id, server_address, port, auth_key FROM sessions WHERE session_id = 's00000'"
@@ -791,7 +792,7 @@ func TestCancelledContext(t *testing.T) {
 			_, err := s.Read(ctx, "bot-1")
 			storetest.StoreError(t, err, sqlalchemy.Kind, stores.ErrUnreachable, keyBytes())
 			storetest.StoreError(t, err, sqlalchemy.Kind, context.Canceled, keyBytes())
-			err = s.Write(ctx, "new", &stores.Record{Session: storetest.Session(t)}, false)
+			err = s.Write(ctx, "new", &compat.Stored{Session: storetest.Session(t)}, false)
 			storetest.StoreError(t, err, sqlalchemy.Kind, context.Canceled, keyBytes())
 			_, err = s.List(ctx)
 			storetest.StoreError(t, err, sqlalchemy.Kind, context.Canceled, nil)
@@ -799,10 +800,47 @@ func TestCancelledContext(t *testing.T) {
 	}
 }
 
-func TestHolds(t *testing.T) {
-	r := &stores.Record{Session: storetest.Session(t), Entities: storetest.Entities(), TakeoutID: codec.Some[int64](1)}
-	r.Session.UserID = codec.Some[int64](5)
-	if got := sqlalchemy.Holds().Unheld(r); !slices.Equal(got, []string{"user_id", "takeout_id"}) {
-		t.Fatalf("Unheld = %q", got)
+func TestTarget(t *testing.T) {
+	in := &compat.Stored{Session: storetest.Session(t), Entities: storetest.Entities(), TakeoutID: codec.Some[int64](1)}
+	in.Session.UserID = codec.Some[int64](5)
+	in.Session.ServerAddress, in.Session.Port = "", 0
+	out, rep, err := compat.Shape(in, sqlalchemy.Target(), compat.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Wipe()
+	var got []string
+	for _, c := range rep.Changes {
+		got = append(got, c.Kind.String()+" "+c.Field)
+	}
+	want := []string{"defaulted server_address", "defaulted port", "dropped user_id", "dropped takeout_id"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("changes %q, want %q", got, want)
+	}
+	if out.TakeoutID.Known() || out.Session.ServerAddress != "149.154.167.51" || out.Session.Port != 443 || rep.To != sqlalchemy.Kind {
+		t.Fatalf("shaped: takeout %v, address %q:%d, to %q", out.TakeoutID.Known(), out.Session.ServerAddress, out.Session.Port, rep.To)
+	}
+}
+
+// Per-channel update state (pts, qts, seq, date, unread_count) and the
+// common state's unread_count carry through a write and a read.
+func TestChannelStatesCarry(t *testing.T) {
+	want := &compat.UpdateState{PTS: 100, QTS: 5, Date: 1767323045, Seq: 7, UnreadCount: 2,
+		Channels: []compat.ChannelState{{ID: 1234567890, PTS: 555, QTS: 3, Seq: 4, Date: codec.Some[float64](1767323046), UnreadCount: 9}}}
+	for _, d := range dialects(t) {
+		t.Run(d.name, func(t *testing.T) {
+			s := d.open(t, sqlalchemy.Options{})
+			rec := &compat.Stored{Session: storetest.Session(t), UpdateState: want}
+			if err := s.Write(context.Background(), "states", rec, false); err != nil {
+				t.Fatal(err)
+			}
+			r, err := s.Read(context.Background(), "states")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(r.UpdateState, want) {
+				t.Fatalf("update state %+v, want %+v", r.UpdateState, want)
+			}
+		})
 	}
 }

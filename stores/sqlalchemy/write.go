@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/tgsession/tgsession/compat"
 	"github.com/tgsession/tgsession/stores"
 	"github.com/tgsession/tgsession/stores/internal/check"
 )
@@ -24,12 +25,12 @@ import (
 // VARBINARY(16) on MySQL, which refuses create_all's BLOB key), and
 // version 2. On PostgreSQL and SQLite the tables are created in the same
 // transaction; MySQL commits DDL at once.
-func (s *Store) Write(ctx context.Context, name string, r *stores.Record, replace bool) error {
+func (s *Store) Write(ctx context.Context, name string, r *compat.Stored, replace bool) error {
 	if err := check.Name(name); err != nil {
 		return &stores.Error{Kind: Kind, Op: "write", Name: name, Err: err}
 	}
 	if r == nil || r.Session == nil || !r.Session.Key.IsSet() {
-		return stores.Errorf(Kind, "write", name, stores.ErrBadValue, "the record holds no auth key")
+		return stores.Errorf(Kind, "write", name, stores.ErrBadValue, "the session holds no auth key")
 	}
 	if _, err := check.DC("dc", int64(r.Session.DC)); err != nil {
 		return &stores.Error{Kind: Kind, Op: "write", Name: name, Err: err}
@@ -74,7 +75,7 @@ func (s *Store) writer(ctx context.Context) (*sql.DB, error) {
 	return s.rw, nil
 }
 
-func (s *Store) write(ctx context.Context, db *sql.DB, name string, r *stores.Record, replace bool) error {
+func (s *Store) write(ctx context.Context, db *sql.DB, name string, r *compat.Stored, replace bool) error {
 	l, err := s.probe(ctx, db)
 	create := false
 	if err != nil {
@@ -154,7 +155,7 @@ func (s *Store) write(ctx context.Context, db *sql.DB, name string, r *stores.Re
 			return err
 		}
 	}
-	row, ents, states := fromRecord(r, l.phoneInt)
+	row, ents, states := fromStored(r, l.phoneInt)
 	defer clear(row.key)
 	if _, err := tx.ExecContext(ctx, "INSERT INTO "+s.table("sessions")+" (session_id, dc_id, server_address, port, auth_key) VALUES ("+
 		d.phs(1, 5)+")", name, row.dc, row.address, row.port, row.key); err != nil {

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command holder is the subject of tgsession's memory-dump test
 // (fuzz/memdump/run.sh). It is a test program, not part of tgsession.
 //

@@ -53,7 +53,7 @@ func TestPythonBothWays(t *testing.T) {
 			defer drop(t, u, goName, pyName)
 			sess := storetest.Session(t)
 			sess.UserID, sess.IsBot, sess.APIID, sess.TestMode = codec.Some[int64](5000000001), codec.Some(false), codec.Some[uint32](2040), codec.Some(false)
-			rec := &stores.Record{Session: sess, Entities: storetest.Entities()}
+			rec := &compat.Stored{Session: sess, Entities: storetest.Entities()}
 			if err := s.Write(ctx, goName, rec, false); err != nil {
 				t.Fatal(err)
 			}

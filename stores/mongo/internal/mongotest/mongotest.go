@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -158,16 +159,16 @@ func cancelled(t *testing.T, u stores.URL) {
 	_, err := s.Read(ctx, e.name)
 	storetest.StoreError(t, err, "pyrogram-mongo", stores.ErrUnreachable, keyBytes())
 	storetest.StoreError(t, err, "pyrogram-mongo", context.Canceled, keyBytes())
-	err = s.Write(ctx, e.name, &stores.Record{Session: pyroforkSession(t)}, false)
+	err = s.Write(ctx, e.name, &compat.Stored{Session: pyroforkSession(t)}, false)
 	storetest.StoreError(t, err, "pyrogram-mongo", context.Canceled, keyBytes())
 	_, err = s.List(ctx)
 	storetest.StoreError(t, err, "pyrogram-mongo", context.Canceled, nil)
 }
 
 var (
-	telemongoState = []stores.State{{Channel: 0, PTS: 100, QTS: 5, Date: 1767323045, Seq: 7}}
-	pyroforkStates = []stores.State{{Channel: 0, PTS: 100, QTS: 5, Date: 1767323045, Seq: 7},
-		{Channel: 1234567890, PTS: 555, Date: 1767323045}}
+	telemongoState = &compat.UpdateState{PTS: 100, QTS: 5, Date: 1767323045, Seq: 7}
+	pyroforkStates = &compat.UpdateState{PTS: 100, QTS: 5, Date: 1767323045, Seq: 7,
+		Channels: []compat.ChannelState{{ID: 1234567890, PTS: 555, Date: codec.Some[float64](1767323045)}}}
 )
 
 // pyroforkEntities is the dump's peers as the model holds them.
@@ -188,7 +189,7 @@ func pyroforkSession(t testing.TB) *codec.Session {
 	return s
 }
 
-func sameRecord(t *testing.T, got *stores.Record, want *codec.Session, ents []compat.Entity, states []stores.State) {
+func sameRecord(t *testing.T, got *compat.Stored, want *codec.Session, ents []compat.Entity, states *compat.UpdateState) {
 	t.Helper()
 	s := got.Session
 	if s.DC != want.DC || s.ServerAddress != want.ServerAddress || s.Port != want.Port || s.AuthKeyID() != want.AuthKeyID() ||
@@ -207,8 +208,8 @@ func sameRecord(t *testing.T, got *stores.Record, want *codec.Session, ents []co
 			t.Fatalf("entity %d: %+v, want %+v", i, a, b)
 		}
 	}
-	if !slices.Equal(got.States, states) {
-		t.Fatalf("states %+v, want %+v", got.States, states)
+	if !reflect.DeepEqual(got.UpdateState, states) {
+		t.Fatalf("update state %+v, want %+v", got.UpdateState, states)
 	}
 }
 
@@ -284,7 +285,7 @@ func sameDocs(t *testing.T, coll string, got, want []bson.Raw) {
 func writeTelemongo(t *testing.T, u stores.URL) {
 	e := newEnv(t, u)
 	s := e.open(t, mongo.Telemongo)
-	rec := &stores.Record{Session: storetest.Session(t), Entities: storetest.Entities(), States: telemongoState}
+	rec := &compat.Stored{Session: storetest.Session(t), Entities: storetest.Entities(), UpdateState: telemongoState}
 	if err := s.Write(context.Background(), e.name, rec, false); err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +318,7 @@ func writeTelemongo(t *testing.T, u stores.URL) {
 func writePyrofork(t *testing.T, u stores.URL) {
 	e := newEnv(t, u)
 	s := e.open(t, mongo.Pyrogram)
-	rec := &stores.Record{Session: pyroforkSession(t), Entities: pyroforkEntities(), States: pyroforkStates, Date: codec.Some[int64](0)}
+	rec := &compat.Stored{Session: pyroforkSession(t), Entities: pyroforkEntities(), UpdateState: pyroforkStates, Date: codec.Some[int64](0)}
 	if err := s.Write(context.Background(), e.name, rec, false); err != nil {
 		t.Fatal(err)
 	}
@@ -366,10 +367,13 @@ func roundTrip(t *testing.T, u stores.URL) {
 		t.Run(l.Kind(), func(t *testing.T) {
 			e := newEnv(t, u)
 			s := e.open(t, l)
-			in := &stores.Record{Session: storetest.Session(t), Entities: storetest.Entities(), States: telemongoState,
+			// Per-channel qts, seq and date carry in both layouts.
+			states := &compat.UpdateState{PTS: 100, QTS: 5, Date: 1767323045, Seq: 7,
+				Channels: []compat.ChannelState{{ID: 1234567890, PTS: 555, QTS: 3, Seq: 4, Date: codec.Some[float64](1767323046)}}}
+			in := &compat.Stored{Session: storetest.Session(t), Entities: storetest.Entities(), UpdateState: states,
 				TakeoutID: codec.Some[int64](1 << 40)}
 			if l == mongo.Pyrogram {
-				in = &stores.Record{Session: pyroforkSession(t), Entities: pyroforkEntities(), States: pyroforkStates, Date: codec.Some[int64](1700000000)}
+				in = &compat.Stored{Session: pyroforkSession(t), Entities: pyroforkEntities(), UpdateState: states, Date: codec.Some[int64](1700000000)}
 			}
 			if err := s.Write(ctx, e.name, in, false); err != nil {
 				t.Fatal(err)
@@ -378,7 +382,7 @@ func roundTrip(t *testing.T, u stores.URL) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sameRecord(t, r1, in.Session, in.Entities, in.States)
+			sameRecord(t, r1, in.Session, in.Entities, in.UpdateState)
 			if r1.TakeoutID != in.TakeoutID || r1.Date != in.Date {
 				t.Fatalf("takeout %v date %v", r1.TakeoutID, r1.Date)
 			}
@@ -409,13 +413,12 @@ func refusesExisting(t *testing.T, u stores.URL) {
 		t.Run(l.Kind(), func(t *testing.T) {
 			e := newEnv(t, u)
 			s := e.open(t, l)
-			first := &stores.Record{Session: pyroforkSession(t), Entities: storetest.Entities()}
+			first := &compat.Stored{Session: pyroforkSession(t), Entities: storetest.Entities()}
 			if err := s.Write(ctx, e.name, first, false); err != nil {
 				t.Fatal(err)
 			}
-			second := first.Clone()
+			second := &compat.Stored{Session: pyroforkSession(t)}
 			second.Session.DC = 4
-			second.Entities = nil
 			storetest.StoreError(t, s.Write(ctx, e.name, second, false), l.Kind(), stores.ErrExists, keyBytes())
 			r, err := s.Read(ctx, e.name)
 			if err != nil || r.Session.DC != 2 || len(r.Entities) != 3 {
@@ -483,8 +486,12 @@ func badValues(t *testing.T, u stores.URL) {
 	t.Run("pyrogram-needs-user", func(t *testing.T) {
 		e := newEnv(t, u)
 		s := e.open(t, mongo.Pyrogram)
-		err := s.Write(ctx, e.name, &stores.Record{Session: storetest.Session(t)}, false)
+		err := s.Write(ctx, e.name, &compat.Stored{Session: storetest.Session(t)}, false)
 		storetest.StoreError(t, err, "pyrogram-mongo", codec.ErrMissingField, keyBytes())
+		var me *compat.MissingError
+		if !errors.As(err, &me) || !slices.Equal(me.Fields, []string{"user_id", "is_bot"}) {
+			t.Fatalf("not a compat.MissingError for user_id and is_bot: %v", err)
+		}
 	})
 }
 
@@ -498,7 +505,7 @@ func layoutConfusion(t *testing.T, u stores.URL) {
 	// The Pyrogram database has a "session" collection, as telemongo
 	// 0.2.1 does: it is refused by content.
 	storetest.StoreError(t, err, "telethon-mongo", stores.ErrLayout, keyBytes())
-	err = tm.Write(ctx, e.name, &stores.Record{Session: storetest.Session(t)}, true)
+	err = tm.Write(ctx, e.name, &compat.Stored{Session: storetest.Session(t)}, true)
 	storetest.StoreError(t, err, "telethon-mongo", stores.ErrLayout, keyBytes())
 
 	e2 := newEnv(t, u)
@@ -507,7 +514,7 @@ func layoutConfusion(t *testing.T, u stores.URL) {
 	py := e2.open(t, mongo.Pyrogram)
 	_, err = py.Read(ctx, e2.name)
 	storetest.StoreError(t, err, "pyrogram-mongo", stores.ErrLayout, keyBytes())
-	err = py.Write(ctx, e2.name, &stores.Record{Session: pyroforkSession(t)}, true)
+	err = py.Write(ctx, e2.name, &compat.Stored{Session: pyroforkSession(t)}, true)
 	storetest.StoreError(t, err, "pyrogram-mongo", stores.ErrLayout, keyBytes())
 }
 
@@ -515,11 +522,11 @@ func list(t *testing.T, u stores.URL) {
 	ctx := context.Background()
 	a, b := newEnv(t, u), newEnv(t, u)
 	pa := a.open(t, mongo.Pyrogram)
-	if err := pa.Write(ctx, a.name, &stores.Record{Session: pyroforkSession(t)}, false); err != nil {
+	if err := pa.Write(ctx, a.name, &compat.Stored{Session: pyroforkSession(t)}, false); err != nil {
 		t.Fatal(err)
 	}
 	tb := b.open(t, mongo.Telemongo)
-	if err := tb.Write(ctx, b.name, &stores.Record{Session: storetest.Session(t)}, false); err != nil {
+	if err := tb.Write(ctx, b.name, &compat.Stored{Session: storetest.Session(t)}, false); err != nil {
 		t.Fatal(err)
 	}
 	pn, err := pa.List(ctx)
@@ -569,9 +576,9 @@ func unreachable(t *testing.T) {
 func Bench(b *testing.B, u stores.URL) {
 	ctx := context.Background()
 	for _, l := range []mongo.Layout{mongo.Telemongo, mongo.Pyrogram} {
-		rec := &stores.Record{Session: storetest.Session(b), Entities: storetest.Entities(), States: telemongoState}
+		rec := &compat.Stored{Session: storetest.Session(b), Entities: storetest.Entities(), UpdateState: telemongoState}
 		if l == mongo.Pyrogram {
-			rec = &stores.Record{Session: pyroforkSession(b), Entities: pyroforkEntities(), States: pyroforkStates}
+			rec = &compat.Stored{Session: pyroforkSession(b), Entities: pyroforkEntities(), UpdateState: pyroforkStates}
 		}
 		open := func(b *testing.B) (*mongo.Store, string) {
 			c, err := gomongo.Connect(options.Client().ApplyURI(u.Reveal().String()))
