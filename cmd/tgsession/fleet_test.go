@@ -565,3 +565,70 @@ func TestFleetExecWriteBackFlagChecks(t *testing.T) {
 	require.Equal(t, exitUsage, code)
 	require.Contains(t, stderr, "exactly one fleet source")
 }
+
+// TestFleetImportFromStore: fleet import --from KIND reads sessions of a
+// store of the stores issue (the URL from --from-store-env, never the
+// fleet's own --store-env), one by --name or every name the store lists,
+// and adds them to the fleet sealed to the recipients: they open to the
+// same session. The source flags without --from, or mixed with the vault
+// flags, are usage errors; a password in --from-store is refused unechoed.
+func TestFleetImportFromStore(t *testing.T) {
+	for i, sc := range storeCases(t) {
+		if sc.kind != "telethon-sqlalchemy" {
+			continue // the shared Redis lists other tests' sessions: --name only, below
+		}
+		fleets := map[string]string{"dir": filepath.Join(t.TempDir(), "fleet")}
+		if i == 0 { // the SQLite source into every fleet backend
+			fleets = fleetBackends(t)
+		}
+		for backend, loc := range fleets {
+			t.Run(sc.url[:strings.Index(sc.url, ":")]+"-to-"+backend, func(t *testing.T) {
+				useFleet(t, loc)
+				t.Setenv("TGSESSION_AGE_KEY", testIdentity)
+				t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+				src := sc.url
+				if strings.HasPrefix(src, "sqlite:") {
+					src = "sqlite:///" + filepath.Join(t.TempDir(), "alchemy.db") // one per fleet backend
+				}
+				env := map[string]string{"SRC_URL": src, envFleetURL: loc}
+				for _, name := range []string{"bot-a", "bot-b"} {
+					_, errOut, code := runCLI(t, env, fakeSession, append([]string{"convert", "--to", sc.kind, "--store-env", "SRC_URL", "--name", name}, sc.flags...)...)
+					require.Equal(t, exitOK, code, errOut)
+				}
+				code, _, stderr := fleetRun(t, "", env, append([]string{"fleet", "import", "--from", sc.kind, "--from-store-env", "SRC_URL", "--name", "bot-a", "-r", testRecipient}, sc.flags...)...)
+				require.Equal(t, exitOK, code, stderr)
+				require.Contains(t, stderr, "imported 1 sessions")
+				code, _, stderr = fleetRun(t, "", env, append([]string{"fleet", "import", "--from", sc.kind, "--from-store-env", "SRC_URL", "-r", testRecipient}, sc.flags...)...)
+				require.Equal(t, exitFail, code, "bot-a exists in the fleet: %s", stderr)
+				require.Contains(t, stderr, "imported 1 sessions")
+				require.Contains(t, stderr, "--force")
+				for _, name := range []string{"bot-a", "bot-b"} {
+					code, stdout, stderr := fleetRun(t, "", env, "fleet", "get", name, "--to", "telethon")
+					require.Equal(t, exitOK, code, stderr)
+					testsecret.RequireSameText(t, fakeSession, strings.TrimSpace(stdout), "fleet get of an imported session")
+				}
+				code, stdout, stderr := fleetRun(t, "", env, "fleet", "list", "--json")
+				require.Equal(t, exitOK, code, stderr)
+				require.Equal(t, 2, strings.Count(stdout, `"imported-from":"`+sc.kind+`"`))
+			})
+		}
+	}
+	t.Run("flags", func(t *testing.T) {
+		env := map[string]string{envFleetURL: filepath.Join(t.TempDir(), "fleet"), "SRC_URL": "sqlite:///" + filepath.Join(t.TempDir(), "x.db")}
+		code, _, stderr := fleetRun(t, "", env, "fleet", "import", "--from-store-env", "SRC_URL", "-r", testRecipient)
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, stderr, "need --from KIND")
+		code, _, stderr = fleetRun(t, "", env, "fleet", "import", "--from", "telethon-sqlalchemy", "-r", testRecipient)
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, stderr, "--from-store-env VAR")
+		code, _, stderr = fleetRun(t, "", env, "fleet", "import", "--from", "telethon-sqlalchemy", "--from-store-env", "SRC_URL", "--vault", "v", "-r", testRecipient)
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, stderr, "give one source")
+		code, _, stderr = fleetRun(t, "", env, "fleet", "import", "--from", "telethon-sqlalchemy", "--from-store", "postgres://u:hunter2secret@127.0.0.1:1/x", "-r", testRecipient)
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, stderr, "password")
+		require.NotContains(t, stderr, "hunter2secret")
+		code, _, _ = fleetRun(t, "", env, "fleet", "import", "--from", "telethon-redis-hashx", "--from-store-env", "SRC_URL", "-r", testRecipient)
+		require.Equal(t, exitUsage, code)
+	})
+}
