@@ -106,7 +106,14 @@ func (c *cli) convertIntoStore(cmd string, x *extFlags, d *storeDestFlags, fromK
 		}
 		return c.convertToStore(cmd, xd, k, srcs, o)
 	}
-	// Several inputs: each is named by its file.
+	// Several inputs: each is named by its file. What convertToStore
+	// refuses for each input is refused once, before any is written.
+	if o.out != "" {
+		return withHints(usageErrorf("%s: --to %s writes into the store, not to --out", cmd, k.name), "leave out --out")
+	}
+	if o.skipExisting {
+		return usageErrorf("%s: --skip-existing applies to output files; a store write without --force never replaces a session", cmd)
+	}
 	for _, fl := range []string{"name", "to-name"} {
 		if x.set[fl] {
 			return withHints(usageErrorf("%s: --%s names one session, and there are several inputs: each input is written under its file name without the extension (a.session -> a)", cmd, fl),

@@ -165,6 +165,8 @@ func TestConvertSeveralInputsIntoStore(t *testing.T) {
 				{[]string{pa, "-"}, "standard input has no file name"},
 				{[]string{pa, filepath.Join(dir, "sub", a+".txt")}, "would both be written as"},
 				{[]string{"--user-id", "777000", pa, pb}, "--user-id would give all 2 inputs"},
+				{[]string{"--out", dir + "/", pa, pb}, "not to --out"},
+				{[]string{"--skip-existing", pa, pb}, "--skip-existing applies to output files"},
 			} {
 				require.NoError(t, os.MkdirAll(filepath.Join(dir, "sub"), 0o700))
 				require.NoError(t, os.WriteFile(filepath.Join(dir, "sub", a+".txt"), []byte(fakeSession), 0o600))
