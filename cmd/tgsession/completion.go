@@ -99,7 +99,7 @@ func flagValueKind(name string) string {
 	switch name {
 	case "to", "from", "as":
 		return "format"
-	case "in", "o", "out", "i", "identity", "R", "recipients-file", "user-ids", "store-file", "to-store-file":
+	case "in", "o", "out", "i", "identity", "R", "recipients-file", "user-ids", "store-file", "to-store-file", "from-store-file":
 		return "file"
 	case "vault":
 		return "dir"

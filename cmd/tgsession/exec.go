@@ -72,6 +72,18 @@ Flags:
                          30s); it is renewed every third of it
     --wait DURATION      (fleet sources) wait up to DURATION for a held
                          session instead of exiting 1
+    --write-back         (one fleet source) give COMMAND $TGSESSION_WRITE_BACK,
+                         the path of an empty private file (0600, in a 0700
+                         directory); a session string COMMAND writes there
+                         is written back to the fleet session after it
+                         exits, resealed to the session's recipients, with
+                         the lease's fencing token, before the release. It
+                         must be the same account: the same auth key (a new
+                         DC is fine), or a new key with the same user id
+                         (Pyrogram and mtcute strings carry it). Nothing
+                         written: nothing changes. The file is removed
+                         afterwards. A refused write-back exits 1 if
+                         COMMAND exited 0
     --store-env VAR, --store URL
                          (fleet sources) the fleet store, as for "tgsession
                          fleet" (default: $TGSESSION_FLEET_URL); (store

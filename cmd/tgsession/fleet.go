@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/fleet"
 	"github.com/tgsession/tgsession/fleet/fleetopen"
 	"github.com/tgsession/tgsession/stores"
@@ -43,6 +45,9 @@ var fleetCmd = &command{
        tgsession fleet leases [--json]
        tgsession fleet rekey (-r RECIPIENT | -R FILE)... [-i FILE]...
        tgsession fleet import (-r RECIPIENT | -R FILE)... [--vault DIR] [-i FILE]... [--force]
+       tgsession fleet import (-r RECIPIENT | -R FILE)... --from KIND
+                              (--from-store-env VAR | --from-store-file FILE | --from-store URL)
+                              [--name NAME] [--table-prefix P] [--force]
 
 A fleet store keeps sealed sessions (never plaintext) with their
 non-secret metadata (name, auth_key_id, recipients, labels) in Redis,
@@ -55,7 +60,12 @@ in --to FORMAT (default: the format it was sealed from); list shows the
 sessions with their lease holders; rm deletes a session that is not
 leased; leases lists the live leases; rekey re-encrypts every session to
 a new recipient set (each under a lease: a leased session is skipped);
-import adds every entry of a vault directory, resealed to the recipients.
+import adds every entry of a vault directory, resealed to the recipients,
+or with --from KIND the session --name NAME (default: every session the
+store lists) of a store (telethon-sqlalchemy, telethon-redis, …; see
+"tgsession list --from"), sealed to the recipients under the same name.
+The source store's URL is --from-store-env VAR, --from-store-file FILE or
+--from-store URL (no password): --store-env and --store name the fleet.
 
 The store is --store-env VAR (the variable holding its URL, which may
 hold a password), or --store URL when the URL holds no password (or is a
@@ -288,19 +298,25 @@ func (c *cli) fleetAdd(cmd *command, args []string) error {
 // fleetOpen gets name from st and opens it with ids, checking that the
 // opened session is the one the metadata names.
 func fleetOpen(st fleet.Store, cmd, name string, ids *vault.Identities) (*vault.Session, error) {
+	vs, _, err := fleetOpenEntry(st, cmd, name, ids)
+	return vs, err
+}
+
+// fleetOpenEntry is fleetOpen that also returns the entry's metadata.
+func fleetOpenEntry(st fleet.Store, cmd, name string, ids *vault.Identities) (*vault.Session, *fleet.Meta, error) {
 	e, err := st.Get(context.Background(), name)
 	if err != nil {
-		return nil, fleetError(cmd, err)
+		return nil, nil, fleetError(cmd, err)
 	}
 	vs, err := vault.Open(e.Sealed, ids)
 	if err != nil {
-		return nil, vaultError(prefixErr(source{path: "fleet:" + name}, err))
+		return nil, nil, vaultError(prefixErr(source{path: "fleet:" + name}, err))
 	}
 	if err := fleet.VerifyOpened(e, vs.KeyID().String()); err != nil {
 		vs.Destroy()
-		return nil, fleetError(cmd, err)
+		return nil, nil, fleetError(cmd, err)
 	}
-	return vs, nil
+	return vs, &e.Meta, nil
 }
 
 func (c *cli) fleetGet(cmd *command, args []string) error {
@@ -521,14 +537,15 @@ func checkFleetSource(name, kind, arg string) error {
 
 // execFleetFlags are exec's flags for fleet sources.
 type execFleetFlags struct {
-	store    fleetFlags
-	ttl      time.Duration
-	wait     time.Duration
-	set      map[string]bool
-	active   bool        // a source is in the fleet
-	st       fleet.Store // the open store while active
-	sources  []*fleetSource
-	interval time.Duration // poll interval of --wait (tests shorten it)
+	store     fleetFlags
+	ttl       time.Duration
+	wait      time.Duration
+	writeBack bool
+	set       map[string]bool
+	active    bool        // a source is in the fleet
+	st        fleet.Store // the open store while active
+	sources   []*fleetSource
+	interval  time.Duration // poll interval of --wait (tests shorten it)
 }
 
 // fleetSource is one leased fleet session of exec.
@@ -536,11 +553,23 @@ type fleetSource struct {
 	st    fleet.Store
 	lease *fleet.Lease
 	sup   *fleet.Supervisor
+	// What --write-back checks a handed-back session against, recorded
+	// when the session is opened (no key).
+	meta     *fleet.Meta
+	userID   codec.Optional[int64]
+	testMode codec.Optional[bool]
+	format   codec.Format
+	labels   map[string]string
 }
 
 // open opens the leased session with ids.
 func (s *fleetSource) open(ids *vault.Identities) (*vault.Session, error) {
-	return fleetOpen(s.st, "exec", s.lease.Name, ids)
+	vs, m, err := fleetOpenEntry(s.st, "exec", s.lease.Name, ids)
+	if err != nil {
+		return nil, err
+	}
+	s.meta, s.userID, s.testMode, s.format, s.labels = m, vs.UserID, vs.TestMode, vs.Source, vs.Labels
+	return vs, nil
 }
 
 func registerExecFleetFlags(fs *flag.FlagSet) *execFleetFlags {
@@ -548,6 +577,7 @@ func registerExecFleetFlags(fs *flag.FlagSet) *execFleetFlags {
 	x.store.register(fs)
 	fs.DurationVar(&x.ttl, "lease-ttl", 30*time.Second, "")
 	fs.DurationVar(&x.wait, "wait", 0, "")
+	fs.BoolVar(&x.writeBack, "write-back", false, "")
 	return x
 }
 
@@ -555,13 +585,19 @@ func registerExecFleetFlags(fs *flag.FlagSet) *execFleetFlags {
 // the store cannot hold.
 func (x *execFleetFlags) check(parsed []execSpec, set map[string]bool) error {
 	x.set = set
+	n := 0
 	for _, sp := range parsed {
 		if sp.kind == "fleet" || sp.kind == "fleet-pool" {
 			x.active = true
+			n++
 		}
 	}
+	if x.writeBack && n > 1 {
+		return withHints(usageErrorf("exec: --write-back takes exactly one fleet source, and %d are given", n),
+			"run one exec per fleet session that is written back")
+	}
 	if !x.active {
-		for _, fl := range []string{"lease-ttl", "wait", "store-env", "store"} {
+		for _, fl := range []string{"lease-ttl", "wait", "store-env", "store", "write-back"} {
 			if set[fl] {
 				applies, name := "fleet sources", "a fleet session: --env NAME=fleet:SESSION"
 				if fl == "store-env" || fl == "store" {
@@ -589,7 +625,7 @@ func (x *execFleetFlags) dropEnv() []string {
 	if !x.active {
 		return nil
 	}
-	out := []string{envFleetURL}
+	out := []string{envFleetURL, envWriteBack}
 	if x.store.storeEnv != "" {
 		out = append(out, x.store.storeEnv)
 	}
@@ -676,6 +712,15 @@ func (c *cli) runFleetChild(path string, argv, env []string, x *execFleetFlags) 
 	cmd.Env = env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.stdin, c.stdout, c.stderr
 	childGroup(cmd, c.isTerminal(c.stdin))
+	var wb *writeBackFile
+	if x.writeBack {
+		var err error
+		if wb, err = newWriteBackFile(); err != nil {
+			return err
+		}
+		defer wb.remove()
+		cmd.Env = append(cmd.Env, envWriteBack+"="+wb.path)
+	}
 
 	var mu sync.Mutex
 	var lost error // why a lease was lost
@@ -742,6 +787,26 @@ func (c *cli) runFleetChild(path string, argv, env []string, x *execFleetFlags) 
 	mu.Unlock()
 	if reason != nil {
 		c.errorf("exec: the command was stopped: a lease could not be renewed: %v", reason)
+	}
+	if wb != nil {
+		select {
+		case <-c.interrupted:
+			c.warnf("exec: --write-back: interrupted: the session is not written back")
+		default:
+			if reason != nil {
+				c.warnf("exec: --write-back: the lease was lost: the session is not written back")
+				break
+			}
+			wrote, err := c.writeBack(wb, x.sources[0])
+			if err != nil {
+				c.report(err)
+				if code == exitOK {
+					code = exitFail // the child succeeded, its update is lost: say so
+				}
+			} else if wrote {
+				c.infof("exec: wrote the updated session back to fleet:%s", x.sources[0].lease.Name)
+			}
+		}
 	}
 	if code == exitOK {
 		return nil
@@ -884,20 +949,36 @@ func (c *cli) fleetImport(cmd *command, args []string) error {
 	fs.BoolVar(&force, "force", false, "")
 	fs.BoolVar(&force, "f", false, "")
 	requirePQ := fs.Bool("require-pq", false, "")
+	var src importStoreFlags
+	src.register(fs)
 	pos, err := c.parseFlags(cmd, fs, args, true)
 	if err != nil {
 		return err
 	}
+	set := flagsSet(fs)
 	if len(pos) > 0 {
-		return usageErrorf("fleet import: takes no arguments (the vault is --vault DIR)")
+		return usageErrorf("fleet import: takes no arguments (the vault is --vault DIR, a store --from KIND)")
 	}
 	if len(rs)+len(rfiles) == 0 {
 		return withHints(usageErrorf("fleet import: at least one -r RECIPIENT or -R FILE is required"),
 			"the sessions are resealed to these recipients for the fleet: include the fleet's machines")
 	}
+	if src.kind != "" {
+		for _, fl := range []string{"vault", "i", "identity"} {
+			if set[fl] {
+				return usageErrorf("fleet import: --%s reads a vault; --from %s reads a store (give one source)", fl, src.kind)
+			}
+		}
+	} else if src.given(set) {
+		return withHints(usageErrorf("fleet import: --from-store-env, --from-store-file, --from-store, --name and --table-prefix need --from KIND"),
+			"store kinds: "+strings.Join(storeKindNames(), ", "))
+	}
 	recipients, err := parseRecipients("fleet import", rs, rfiles, &vault.KeySearch{RequirePQ: *requirePQ})
 	if err != nil {
 		return err
+	}
+	if src.kind != "" {
+		return c.fleetImportStore(&ff, &src, set, recipients, force)
 	}
 	d, err := vf.open(c, false)
 	if err != nil {
@@ -945,6 +1026,136 @@ func (c *cli) fleetImport(cmd *command, args []string) error {
 	if failed > 0 {
 		c.errorf("fleet import: %d entries were not imported", failed)
 		return errSilent
+	}
+	return nil
+}
+
+// importStoreFlags name the store of the stores issue that fleet import
+// reads: --from KIND and where it is. The fleet's own location takes
+// --store-env/--store, so the source's flags are --from-store-env,
+// --from-store-file and --from-store.
+type importStoreFlags struct {
+	kind, env, file, url, name, tablePrefix string
+}
+
+func (f *importStoreFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.kind, "from", "", "")
+	fs.StringVar(&f.env, "from-store-env", "", "")
+	fs.StringVar(&f.file, "from-store-file", "", "")
+	fs.StringVar(&f.url, "from-store", "", "")
+	fs.StringVar(&f.name, "name", "", "")
+	fs.StringVar(&f.tablePrefix, "table-prefix", "", "")
+}
+
+func (f *importStoreFlags) given(set map[string]bool) bool {
+	for _, n := range []string{"from-store-env", "from-store-file", "from-store", "name", "table-prefix"} {
+		if set[n] {
+			return true
+		}
+	}
+	return false
+}
+
+// fleetImportStore adds the session --name of a store (or every session
+// the store lists) to the fleet, sealed to recipients, under the same
+// name.
+func (c *cli) fleetImportStore(ff *fleetFlags, src *importStoreFlags, set map[string]bool, recipients []age.Recipient, force bool) error {
+	const op = "fleet import"
+	k, ok := lookupStoreKind(src.kind)
+	if !ok {
+		return formatError(usageErrorf("%s: --from takes a store kind (one of %s)", op, strings.Join(storeKindNames(), ", ")), src.kind, storeKindNames())
+	}
+	n := 0
+	for _, fl := range []string{"from-store-env", "from-store-file", "from-store"} {
+		if set[fl] {
+			n++
+		}
+	}
+	if n != 1 {
+		return withHints(usageErrorf("%s: --from %s needs where the store is: one of --from-store-env VAR, --from-store-file FILE or --from-store URL", op, k.name),
+			"the URL of the store ("+k.schemes+"), as DATABASE_URL, REDIS_URL or MONGODB_URI hold it: --from-store-env DATABASE_URL")
+	}
+	if set["from-store"] {
+		if u, err := stores.ParseURL(src.url); err == nil && u.HasCredentials() {
+			return withHints(usageErrorf("%s: the --from-store URL holds a password; a password on the command line is seen by every user (ps) and kept in shell history, so it is refused", op),
+				"put the URL in an environment variable and pass its name: --from-store-env DATABASE_URL (or write it to a 0600 file: --from-store-file FILE)")
+		}
+	}
+	if set["from-store-env"] && !validEnvName(src.env) {
+		return usageErrorf("%s: --from-store-env takes a variable name", op)
+	}
+	x := &extFlags{storeEnv: src.env, storeFile: src.file, storeURL: src.url, tablePrefix: src.tablePrefix,
+		set: map[string]bool{"store-env": set["from-store-env"], "store-file": set["from-store-file"], "store": set["from-store"]}}
+	u, err := c.storeLocation(op, x, k)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	from, err := k.open(ctx, u, x)
+	if err != nil {
+		return storeError(err)
+	}
+	defer from.Close()
+	names := []string{src.name}
+	if !set["name"] {
+		if names, err = from.List(ctx); err != nil {
+			return storeError(err)
+		}
+	} else if looksLikeSecret(src.name) {
+		return usageErrorf("%s: invalid --name (not shown: it looks like a session or key)", op)
+	}
+	st, err := ff.open(c, op)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	done, failed := 0, 0
+	for _, name := range names {
+		err := func() error {
+			if err := fleet.CheckName(name); err != nil {
+				return failf("%s: %s session %s cannot be a fleet name: %v", op, k.name, strconv.Quote(name), err)
+			}
+			rec, err := from.Read(ctx, name)
+			if err != nil {
+				return storeError(err)
+			}
+			cs := rec.Session
+			if cs == nil {
+				return failf("%s: %s session %s holds no session", op, k.name, strconv.Quote(name))
+			}
+			defer cs.Wipe()
+			if cs.Source == codec.FormatUnknown {
+				cs.Source = k.format
+			}
+			vs, err := vault.NewSession(cs)
+			if err != nil {
+				return vaultError(err)
+			}
+			defer vs.Destroy()
+			sealed, err := vs.Seal(vault.FormText, recipients...)
+			if err != nil {
+				return vaultError(err)
+			}
+			m := fleet.Meta{Name: name, Labels: map[string]string{"imported-from": k.name}, AuthKeyID: vs.KeyID().String(), Recipients: recipientStrings(recipients)}
+			if err := st.Put(ctx, m, sealed, force); err != nil {
+				return fleetError(op, err)
+			}
+			return nil
+		}()
+		if err != nil {
+			c.report(err)
+			failed++
+			continue
+		}
+		done++
+	}
+	c.infof("imported %d sessions from the %s store", done, k.name)
+	if failed > 0 {
+		c.errorf("%s: %d sessions were not imported", op, failed)
+		return errSilent
+	}
+	if len(names) == 0 {
+		c.notef("%s: the %s store holds no session", op, k.name)
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/stretchr/testify/require"
+	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/fleet"
 	"github.com/tgsession/tgsession/fleet/fleetopen"
 	"github.com/tgsession/tgsession/internal/testsecret"
@@ -457,4 +458,177 @@ func processRuns(pid int) bool {
 	}
 	_, rest, ok := strings.Cut(string(b), ") ")
 	return ok && !strings.HasPrefix(rest, "Z") && !strings.HasPrefix(rest, "X")
+}
+
+// pyrogramSession returns a Pyrogram string of a session with key byte k,
+// DC dc and user id uid.
+func pyrogramSession(t *testing.T, k byte, dc int, uid int64) (string, string) {
+	t.Helper()
+	key, err := codec.NewAuthKey(bytes.Repeat([]byte{k}, 256))
+	require.NoError(t, err)
+	s := &codec.Session{Info: codec.Info{DC: dc, APIID: codec.Some[uint32](12345), UserID: codec.Some(uid),
+		IsBot: codec.Some(true), TestMode: codec.Some(false)}, Key: key}
+	text, err := s.Encode(codec.Pyrogram)
+	require.NoError(t, err)
+	return text, s.AuthKeyID().String()
+}
+
+// TestFleetExecWriteBack: with --write-back the child of a fleet source
+// gets $TGSESSION_WRITE_BACK, a private 0600 file; a session it writes
+// there is resealed and written back with the lease's token (a DC change
+// of the same key, or a new key of the same user id), another account's
+// session is refused (exit 1 although the child exited 0, the store
+// unchanged), nothing written changes nothing, the exit status stays the
+// child's, and the file and its directory are gone afterwards.
+func TestFleetExecWriteBack(t *testing.T) {
+	for backend, loc := range fleetBackends(t) {
+		t.Run(backend, func(t *testing.T) {
+			useFleet(t, loc)
+			t.Setenv("TGSESSION_AGE_KEY", testIdentity)
+			t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+			orig, origID := pyrogramSession(t, 'a', 2, 777000)
+			code, _, stderr := fleetRun(t, orig, map[string]string{envFleetURL: loc}, "fleet", "add", "bot-1", "-r", testRecipient)
+			require.Equal(t, exitOK, code, stderr)
+			st := openFleet(t, loc)
+			seen := filepath.Join(t.TempDir(), "seen")
+			run := func(write string, status int) (int, string) {
+				t.Helper()
+				in := filepath.Join(t.TempDir(), "in")
+				require.NoError(t, os.WriteFile(in, []byte(write), 0o600))
+				env := map[string]string{envFleetURL: loc, "PATH": os.Getenv("PATH"), "IN": in, "SEEN": seen}
+				code, _, stderr := fleetRun(t, "", env, "exec", "--env", "TG=fleet:bot-1", "-q", "--write-back", "--", "sh", "-c",
+					`printf '%s' "$TGSESSION_WRITE_BACK" > "$SEEN"; [ "$(stat -c %a "$TGSESSION_WRITE_BACK")" = 600 ] || exit 99
+					[ "$(stat -c %a "$(dirname "$TGSESSION_WRITE_BACK")")" = 700 ] || exit 98
+					cat "$IN" > "$TGSESSION_WRITE_BACK"; exit `+strconv.Itoa(status))
+				testsecret.RequireNotContains(t, stderr, write, "stderr")
+				p, err := os.ReadFile(seen)
+				require.NoError(t, err)
+				_, err = os.Stat(filepath.Dir(string(p)))
+				require.ErrorIs(t, err, os.ErrNotExist, "the write-back directory is removed")
+				require.Empty(t, liveLeases(t, st), "the lease is released")
+				return code, stderr
+			}
+			akid := func() (string, uint64) {
+				e, err := st.Get(context.Background(), "bot-1")
+				require.NoError(t, err)
+				return e.AuthKeyID, e.Fence
+			}
+
+			// Nothing written: nothing changes.
+			code, stderr = run("", 0)
+			require.Equal(t, exitOK, code, stderr)
+			id, _ := akid()
+			require.Equal(t, origID, id)
+
+			// The same key on another DC (a migration), exit status kept.
+			moved, _ := pyrogramSession(t, 'a', 4, 777000)
+			code, stderr = run(moved+"\n", 3)
+			require.Equal(t, 3, code, stderr)
+			require.Contains(t, stderr, "wrote the updated session back to fleet:bot-1")
+			code, stdout, stderr := fleetRun(t, "", map[string]string{envFleetURL: loc}, "fleet", "get", "bot-1", "--to", "pyrogram")
+			require.Equal(t, exitOK, code, stderr)
+			testsecret.RequireSameText(t, moved, strings.TrimSpace(stdout), "the written-back session")
+
+			// A new key of the same user: accepted.
+			rekeyed, rekeyedID := pyrogramSession(t, 'b', 4, 777000)
+			code, stderr = run(rekeyed, 0)
+			require.Equal(t, exitOK, code, stderr)
+			id, fence := akid()
+			require.Equal(t, rekeyedID, id)
+
+			// Another account's session, and a new key without a user id:
+			// refused, exit 1 although the child exited 0, store unchanged.
+			other, _ := pyrogramSession(t, 'c', 4, 42)
+			code, stderr = run(other, 0)
+			require.Equal(t, exitFail, code)
+			require.Contains(t, stderr, "not the leased session's account")
+			code, stderr = run(fakeSession, 0)
+			require.Equal(t, exitFail, code)
+			require.Contains(t, stderr, "carries no user id")
+			code, stderr = run("zzzz-garbage-zzzz", 5)
+			require.Equal(t, 5, code, "a failed write-back keeps a failing child's status")
+			require.Contains(t, stderr, "not a session string")
+			id, fence2 := akid()
+			require.Equal(t, rekeyedID, id, "a refused write-back changed the store")
+			require.Greater(t, fence2, fence, "each exec took the lease")
+		})
+	}
+}
+
+// TestFleetExecWriteBackFlagChecks: --write-back needs exactly one fleet
+// source.
+func TestFleetExecWriteBackFlagChecks(t *testing.T) {
+	code, _, stderr := fleetRun(t, "", map[string]string{"S": "x"}, "exec", "--env", "TG=env:S", "--write-back", "--", "true")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "--write-back applies to fleet sources")
+	code, _, stderr = fleetRun(t, "", nil, "exec", "--env", "A=fleet:a", "--env", "B=fleet:b", "--write-back", "--", "true")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "exactly one fleet source")
+}
+
+// TestFleetImportFromStore: fleet import --from KIND reads sessions of a
+// store of the stores issue (the URL from --from-store-env, never the
+// fleet's own --store-env), one by --name or every name the store lists,
+// and adds them to the fleet sealed to the recipients: they open to the
+// same session. The source flags without --from, or mixed with the vault
+// flags, are usage errors; a password in --from-store is refused unechoed.
+func TestFleetImportFromStore(t *testing.T) {
+	for i, sc := range storeCases(t) {
+		if sc.kind != "telethon-sqlalchemy" {
+			continue // the shared Redis lists other tests' sessions: --name only, below
+		}
+		fleets := map[string]string{"dir": filepath.Join(t.TempDir(), "fleet")}
+		if i == 0 { // the SQLite source into every fleet backend
+			fleets = fleetBackends(t)
+		}
+		for backend, loc := range fleets {
+			t.Run(sc.url[:strings.Index(sc.url, ":")]+"-to-"+backend, func(t *testing.T) {
+				useFleet(t, loc)
+				t.Setenv("TGSESSION_AGE_KEY", testIdentity)
+				t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+				src := sc.url
+				if strings.HasPrefix(src, "sqlite:") {
+					src = "sqlite:///" + filepath.Join(t.TempDir(), "alchemy.db") // one per fleet backend
+				}
+				env := map[string]string{"SRC_URL": src, envFleetURL: loc}
+				for _, name := range []string{"bot-a", "bot-b"} {
+					_, errOut, code := runCLI(t, env, fakeSession, append([]string{"convert", "--to", sc.kind, "--store-env", "SRC_URL", "--name", name}, sc.flags...)...)
+					require.Equal(t, exitOK, code, errOut)
+				}
+				code, _, stderr := fleetRun(t, "", env, append([]string{"fleet", "import", "--from", sc.kind, "--from-store-env", "SRC_URL", "--name", "bot-a", "-r", testRecipient}, sc.flags...)...)
+				require.Equal(t, exitOK, code, stderr)
+				require.Contains(t, stderr, "imported 1 sessions")
+				code, _, stderr = fleetRun(t, "", env, append([]string{"fleet", "import", "--from", sc.kind, "--from-store-env", "SRC_URL", "-r", testRecipient}, sc.flags...)...)
+				require.Equal(t, exitFail, code, "bot-a exists in the fleet: %s", stderr)
+				require.Contains(t, stderr, "imported 1 sessions")
+				require.Contains(t, stderr, "--force")
+				for _, name := range []string{"bot-a", "bot-b"} {
+					code, stdout, stderr := fleetRun(t, "", env, "fleet", "get", name, "--to", "telethon")
+					require.Equal(t, exitOK, code, stderr)
+					testsecret.RequireSameText(t, fakeSession, strings.TrimSpace(stdout), "fleet get of an imported session")
+				}
+				code, stdout, stderr := fleetRun(t, "", env, "fleet", "list", "--json")
+				require.Equal(t, exitOK, code, stderr)
+				require.Equal(t, 2, strings.Count(stdout, `"imported-from":"`+sc.kind+`"`))
+			})
+		}
+	}
+	t.Run("flags", func(t *testing.T) {
+		env := map[string]string{envFleetURL: filepath.Join(t.TempDir(), "fleet"), "SRC_URL": "sqlite:///" + filepath.Join(t.TempDir(), "x.db")}
+		code, _, stderr := fleetRun(t, "", env, "fleet", "import", "--from-store-env", "SRC_URL", "-r", testRecipient)
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, stderr, "need --from KIND")
+		code, _, stderr = fleetRun(t, "", env, "fleet", "import", "--from", "telethon-sqlalchemy", "-r", testRecipient)
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, stderr, "--from-store-env VAR")
+		code, _, stderr = fleetRun(t, "", env, "fleet", "import", "--from", "telethon-sqlalchemy", "--from-store-env", "SRC_URL", "--vault", "v", "-r", testRecipient)
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, stderr, "give one source")
+		code, _, stderr = fleetRun(t, "", env, "fleet", "import", "--from", "telethon-sqlalchemy", "--from-store", "postgres://u:hunter2secret@127.0.0.1:1/x", "-r", testRecipient)
+		require.Equal(t, exitUsage, code)
+		require.Contains(t, stderr, "password")
+		require.NotContains(t, stderr, "hunter2secret")
+		code, _, _ = fleetRun(t, "", env, "fleet", "import", "--from", "telethon-redis-hashx", "--from-store-env", "SRC_URL", "-r", testRecipient)
+		require.Equal(t, exitUsage, code)
+	})
 }

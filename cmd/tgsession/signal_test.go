@@ -372,3 +372,36 @@ func TestSIGKILLThenRerun(t *testing.T) {
 	require.Equal(t, exitOK, c.run([]string{"convert", "--to", "telethon", "--out", out, filepath.Join(dir, "s.txt"), filepath.Join(dir, "s2.txt")}), stderr.String())
 	require.Contains(t, stderr.String(), "tgsession: removed "+filepath.Join(out, filepath.Base(tmp))+", a temporary file left by an interrupted run")
 }
+
+// TestSignalExecWriteBackRemovesTheFile: exec --write-back stopped by a
+// signal while its child runs (having written a session to
+// $TGSESSION_WRITE_BACK) stops the child, writes nothing back, removes the
+// private directory, and releases the lease.
+func TestSignalExecWriteBackRemovesTheFile(t *testing.T) {
+	dir := t.TempDir()
+	loc := filepath.Join(dir, "fleet")
+	t.Setenv("TGSESSION_AGE_KEY", testIdentity)
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	addToFleet(t, loc, "bot-1")
+	st := openFleet(t, loc)
+	before, err := st.Get(t.Context(), "bot-1")
+	require.NoError(t, err)
+	moved, _ := pyrogramSession(t, 'z', 4, 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "in"), []byte(moved), 0o600))
+	ch := startHookedEnv(t, dir, "", time.Minute, []string{envFleetURL + "=" + loc},
+		"exec", "--env", "TG=fleet:bot-1", "-q", "--write-back", "--", "sh", "-c",
+		`cat in > "$TGSESSION_WRITE_BACK"; printf '%s' "$TGSESSION_WRITE_BACK" > "$TGSESSION_TEST_READY.tmp"
+		mv "$TGSESSION_TEST_READY.tmp" "$TGSESSION_TEST_READY"; while :; do sleep 0.05; done`)
+	path := ch.waitReady(t)
+	_, err = os.Stat(path)
+	require.NoError(t, err, "the child wrote the file")
+	require.NoError(t, ch.cmd.Process.Signal(syscall.SIGTERM))
+	ch.wait(t)
+	require.Contains(t, ch.stderr.String(), "interrupted: the session is not written back")
+	_, err = os.Stat(filepath.Dir(path))
+	require.ErrorIs(t, err, fs.ErrNotExist, "the write-back directory is removed")
+	after, err := st.Get(t.Context(), "bot-1")
+	require.NoError(t, err)
+	require.Equal(t, before.Digest, after.Digest, "nothing was written back")
+	require.Empty(t, liveLeases(t, st), "the lease is released")
+}

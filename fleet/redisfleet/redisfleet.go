@@ -310,6 +310,17 @@ func (s *Store) AcquireAny(ctx context.Context, prefix, holder string, ttl time.
 
 // Renew extends the lease: compare-and-PEXPIRE.
 func (s *Store) Renew(ctx context.Context, l *fleet.Lease) error {
+	// A renewal that failed on a dead pooled connection (a server restart,
+	// a cut) is tried once more at once: renewing is idempotent, and
+	// go-redis retries a reset connection only for some errors.
+	err := s.renew(ctx, l)
+	if errors.Is(err, fleet.ErrUnreachable) && ctx.Err() == nil {
+		err = s.renew(ctx, l)
+	}
+	return err
+}
+
+func (s *Store) renew(ctx context.Context, l *fleet.Lease) error {
 	sent := s.clock.Now()
 	r, err := s.run(ctx, scriptRenew, s.prefix, l.Name, l.Value, l.TTL.Milliseconds())
 	if err != nil {
