@@ -71,6 +71,22 @@ func requireHexKey(t *testing.T, k codec.AuthKey, h *string) {
 	testsecret.RequireSameKey(t, k, got)
 }
 
+// groupID returns a basic group id GramJS can tell from a channel's.
+// GramJS's resolveId reads a marked id as a channel when its text holds
+// "-100" and a non-zero digit (/-100([^0]\d*)/), so a group whose id
+// begins with "100" and a non-zero digit (-1001…) comes back as
+// InputPeerChannel: GramJS's own limitation (docs/formats.md), which a
+// random id hits now and then; Write writes such a row as GramJS does.
+func groupID(r *rand.Rand) int64 {
+	for {
+		id := 1 + r.Int64N(1<<31)
+		if s := strconv.FormatInt(id, 10); len(s) > 3 && s[:3] == "100" && s[3] != '0' {
+			continue
+		}
+		return id
+	}
+}
+
 // TestInteropGramJSLoadsOurFolders: GramJS's StoreSession loads every
 // folder Write makes to the same DC, address, port and key, and resolves
 // every entity row to the input peer of its kind and access hash.
@@ -89,7 +105,7 @@ func TestInteropGramJSLoadsOurFolders(t *testing.T) {
 		s.Entities = []storesession.Entity{
 			{ID: 1 + r.Int64N(1<<40), Hash: r.Int64() - r.Int64(), Username: "user" + strconv.Itoa(i), Phone: "1555" + strconv.Itoa(i), Name: "Ann \"✓\"\n", Date: 1_700_000_000_000 + r.Int64N(1e11)},
 			{ID: -1_000_000_000_000 - (1_000_000_000 + r.Int64N(9_000_000_000)), Hash: r.Int64(), Name: "Channel " + strconv.Itoa(i), Date: 1_700_000_000_000},
-			{ID: -(1 + r.Int64N(1<<31)), Hash: 0, Name: "group", Date: 1_700_000_000_001},
+			{ID: -groupID(r), Hash: 0, Name: "group", Date: 1_700_000_000_001},
 		}
 		dir := filepath.Join(t.TempDir(), "s"+strconv.Itoa(i))
 		require.NoError(t, storesession.Write(dir, s, storesession.WriteOptions{}))
