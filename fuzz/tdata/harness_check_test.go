@@ -1,6 +1,9 @@
 package tdatafuzz_test
 
-import "testing"
+import (
+	"encoding/binary"
+	"testing"
+)
 
 // TestHarnessFolder: the harness's own writer makes folders tdata reads
 // without warnings: six accounts, each with its session; the round trip
@@ -29,5 +32,25 @@ func TestHarnessFolder(t *testing.T) {
 		t.Fatal("harness MTP file not accepted")
 	} else if a, err := f.Account(0); err != nil || a.UserID != 7 || a.MainDC != 5 {
 		t.Fatal("harness MTP file read wrong")
+	}
+}
+
+// TestHarnessUserIDFromKeyBytes: a user id whose eight bytes are a piece
+// of the account's key (what a CI fuzzing run found: FuzzMTP's mutator
+// copies bytes within the input) prints as 16 hex digits of the key under
+// %x; the harness must take that for the public value it is, not a leak.
+func TestHarnessUserIDFromKeyBytes(t *testing.T) {
+	var k [8]byte
+	for i := range k {
+		k[i] = byte(16+i) ^ 2 | 1 // authBlock's key bytes for DC 2, at 16..23
+	}
+	plain := authBlock(binary.BigEndian.Uint64(k[:]), 2, 2)
+	f := check(t, folder(be32(1, 0, 0), map[string][]byte{fileKeys[0] + "s": encryptedFile(plain)}), plain)
+	if f == nil {
+		t.Fatal("the folder does not read")
+	}
+	defer f.Wipe()
+	if a, err := f.Account(0); err != nil || a.UserID != int64(binary.BigEndian.Uint64(k[:])) {
+		t.Fatal("user id not read as written")
 	}
 }

@@ -58,6 +58,7 @@ type Leak struct {
 	raws      []string // secret bytes
 	encodings []string // hex and base64 renderings of secret bytes
 	strs      []string // lowercased secret strings
+	public    []string // renderings of public values (see Leak.Public)
 }
 
 // NewLeak returns a Leak for texts produced from input (the input of a
@@ -91,6 +92,21 @@ func (c *Leak) SecretString(s string) *Leak {
 	return c
 }
 
+// Public adds renderings of public values that the text may quote and
+// that can share bytes with a secret by chance or by the fuzzer's doing (a
+// user id whose eight bytes the fuzzer copied out of a key prints as 16 hex
+// digits of that key under %x). A match lying entirely inside one of them
+// does not count, as for [PublicConstants]. Strings shorter than
+// WindowLen are ignored: they cannot cover a window on their own.
+func (c *Leak) Public(s ...string) *Leak {
+	for _, p := range s {
+		if len(p) >= WindowLen {
+			c.public = append(c.public, p)
+		}
+	}
+	return c
+}
+
 // PublicConstants are fixed strings that error messages may quote and that
 // inputs legitimately contain: format prefixes, identity and recipient
 // prefixes, armor lines, variable names. A match of any rule that lies
@@ -104,12 +120,12 @@ var PublicConstants = []string{
 	"TGSESSION_FUZZ_SEALED", "TGSESSION_VAULT_DIR", "mlkem768x25519", "SQLite format 3",
 }
 
-// publicMask marks the bytes of text covered by a public constant
-// (case-insensitively).
-func publicMask(text string) []bool {
+// publicMask marks the bytes of text covered by a public constant or by
+// one of extra (case-insensitively).
+func publicMask(text string, extra []string) []bool {
 	mask := make([]bool, len(text))
 	lt := asciiLower(text)
-	for _, k := range PublicConstants {
+	for _, k := range append(PublicConstants[:len(PublicConstants):len(PublicConstants)], extra...) {
 		lk := asciiLower(k)
 		for off := 0; ; {
 			i := strings.Index(lt[off:], lk)
@@ -138,7 +154,7 @@ func covered(mask []bool, i, n int) bool {
 // Check returns "" if text reveals nothing, or a description of the rule
 // that fired. The description never contains the text or the secret.
 func (c *Leak) Check(text string) string {
-	mask := publicMask(text)
+	mask := publicMask(text, c.public)
 	if in := strings.TrimSpace(c.input); !c.noWhole && len(in) >= MinWholeInput && !lowerWords(in) {
 		for off := 0; ; {
 			i := strings.Index(text[off:], in)

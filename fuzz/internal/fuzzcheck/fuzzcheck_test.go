@@ -75,3 +75,29 @@ func TestLeakChecker(t *testing.T) {
 		t.Errorf("LenientPayloads: want two candidate payloads")
 	}
 }
+
+// TestLeakCheckerPublic: a public value that shares bytes with a key (a
+// user id copied out of it) does not count where it is quoted, while the
+// same bytes anywhere else, and any other window of the key, still do.
+func TestLeakCheckerPublic(t *testing.T) {
+	key := make([]byte, 256)
+	for i := range key {
+		key[i] = byte(i*37 + 11)
+	}
+	uid := hex.EncodeToString(key[16:24]) // 16 hex digits of the key
+	c := NewLeak("").Secret(key)
+	text := "{0 " + uid + " 2 []}"
+	if c.Check(text) == "" {
+		t.Fatal("without Public the user id's rendering fires (the case Public is for)")
+	}
+	c.Public(uid)
+	if rule := c.Check(text); rule != "" {
+		t.Errorf("false positive (%s) on a public value", rule)
+	}
+	if c.Check(text+" key "+hex.EncodeToString(key[15:25])) == "" {
+		t.Error("a window of the key that straddles the public value must still be caught")
+	}
+	if c.Check("key "+hex.EncodeToString(key[100:110])) == "" {
+		t.Error("another window of the key must still be caught")
+	}
+}
