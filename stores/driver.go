@@ -77,6 +77,19 @@ func classify(err error) error {
 		opErr   *net.OpError
 		dnsErr  *net.DNSError
 	)
+	// A server's own report that the connection is going away: SQLSTATE
+	// class 08 (connection exception) and 57P01..57P03 (the server is
+	// shutting down, crashed or not yet accepting connections). PostgreSQL
+	// sends them on a restart; the next connection may well succeed.
+	if st, ok := errors.AsType[interface {
+		error
+		SQLState() string
+	}](err); ok {
+		switch code := st.SQLState(); {
+		case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03":
+			return ErrUnreachable
+		}
+	}
 	switch {
 	case errors.As(err, &recErr), errors.As(err, &alert), errors.As(err, &verify),
 		errors.As(err, &unknown), errors.As(err, &host), errors.As(err, &invalid):

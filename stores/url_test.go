@@ -168,3 +168,27 @@ func TestDriverErrorScrubs(t *testing.T) {
 		t.Fatal(amb)
 	}
 }
+
+// sqlStateError stands for a driver's server error with a SQLSTATE (pgx's
+// *pgconn.PgError has the same method).
+type sqlStateError string
+
+func (e sqlStateError) Error() string    { return "FATAL: server says (SQLSTATE " + string(e) + ")" }
+func (e sqlStateError) SQLState() string { return string(e) }
+
+// A server's "this connection is going away" codes (a restart) are
+// ErrUnreachable, so callers retry on a new connection; other codes stay
+// ErrServer.
+func TestDriverErrorSQLState(t *testing.T) {
+	u, _ := stores.ParseURL("postgres://h/db")
+	for code, want := range map[string]error{
+		"57P01": stores.ErrUnreachable, "57P02": stores.ErrUnreachable, "57P03": stores.ErrUnreachable,
+		"08006": stores.ErrUnreachable, "08003": stores.ErrUnreachable,
+		"42P01": stores.ErrServer, "57014": stores.ErrServer, "23505": stores.ErrServer,
+	} {
+		err := stores.DriverError(context.Background(), "k", "read", "", u, nil, fmt.Errorf("wrapped: %w", sqlStateError(code)))
+		if !errors.Is(err, want) {
+			t.Errorf("SQLSTATE %s: %v, want %v", code, err, want)
+		}
+	}
+}

@@ -379,8 +379,8 @@ RETURNING s.name, s.fence, s.lease_expires`, prefix, holder, id, ttl.Millisecond
 // Renew extends the lease if it is still ours and live. A renewal that
 // fails because its pooled connection was dead (the server restarted, a
 // proxy cut it) is tried once more at once on a new connection: renewing
-// is idempotent, and the pool drops a broken connection only after a
-// query failed on it.
+// is idempotent, and the failure has emptied the pool (see [Store.err]),
+// whose other connections died with the first.
 func (s *Store) Renew(ctx context.Context, l *fleet.Lease) error {
 	err := s.renew(ctx, l)
 	if errors.Is(err, fleet.ErrUnreachable) && ctx.Err() == nil {
@@ -494,13 +494,21 @@ func encodeLists(m fleet.Meta) (string, string) {
 }
 
 // err classifies a driver error (its message scrubbed of the URL's
-// secrets).
+// secrets); a connection failure empties the pool.
 func (s *Store) err(ctx context.Context, op, name string, err error) error {
 	if errors.Is(err, fleet.ErrBadValue) {
 		return &fleet.Error{Backend: backend, Op: op, Name: name, Err: err}
 	}
 	de := stores.DriverError(ctx, backend, op, name, s.u, nil, err).Err
 	if errors.Is(de, stores.ErrUnreachable) {
+		if ctx.Err() == nil {
+			// The connection broke (a restart, a cut): its siblings in
+			// the pool most likely broke with it, and the pool finds a
+			// dead one only by failing a statement on it. Drop them all
+			// (those in use close when released) so that the next
+			// statement dials afresh.
+			s.p.Reset()
+		}
 		return &fleet.Error{Backend: backend, Op: op, Name: name, Err: &wrapped{de, fleet.ErrUnreachable}}
 	}
 	return &fleet.Error{Backend: backend, Op: op, Name: name, Err: de}

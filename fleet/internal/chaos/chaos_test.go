@@ -4,8 +4,6 @@ package chaos
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
@@ -19,10 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/tgsession/tgsession/fleet"
 	"github.com/tgsession/tgsession/fleet/fleetopen"
+	"github.com/tgsession/tgsession/fleet/internal/pgtest"
 	"github.com/tgsession/tgsession/fleet/internal/redistest"
 	"github.com/tgsession/tgsession/fleet/internal/tcpproxy"
 	"github.com/tgsession/tgsession/stores"
@@ -206,6 +203,7 @@ type chaosRun struct {
 	workers, pool    int
 	duration         time.Duration
 	restart          func() // restarts the server mid-run, or nil
+	restarts         int    // how many times (spread over the run); 0 means 1
 }
 
 func TestChaosRedis(t *testing.T) {
@@ -217,32 +215,21 @@ func TestChaosRedis(t *testing.T) {
 		names: []string{"s1", "s2", "s3", "s4"}, workers: 6, pool: 2, duration: 16 * time.Second, restart: r.Restart})
 }
 
+// TestChaosPostgres runs the holders against a private PostgreSQL server
+// (never the shared one: it is crashed and restarted twice mid-run, once
+// by SIGKILL of every server process and once by a fast shutdown that
+// sends every client 57P01).
 func TestChaosPostgres(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode")
 	}
-	url := os.Getenv(envPostgres)
-	if url == "" {
-		t.Skip("skipped: set " + envPostgres + " (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run the PostgreSQL contention test")
+	if os.Getenv(envPostgres) == "" {
+		t.Skip("skipped: set " + envPostgres + " (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run the PostgreSQL contention test (it starts a private server from the same installation)")
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "tgsession_test_chaos_" + hex.EncodeToString(b)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		c, err := pgx.Connect(ctx, url)
-		if err != nil {
-			t.Errorf("cleanup: %v", err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	})
-	runChaos(t, chaosRun{backend: "postgres", url: url, ns: schema,
-		names: []string{"s1", "s2", "s3", "s4"}, workers: 6, pool: 2, duration: 12 * time.Second})
+	srv := pgtest.Start(t)
+	runChaos(t, chaosRun{backend: "postgres", url: srv.URL(), ns: "tgsession_test_chaos",
+		names: []string{"s1", "s2", "s3", "s4"}, workers: 6, pool: 2, duration: 16 * time.Second,
+		restart: srv.Restart, restarts: 2})
 }
 
 // TestChaosDir runs the directory backend's holders (one machine) without
@@ -322,12 +309,12 @@ func runChaos(t *testing.T, c chaosRun) {
 		spawn()
 	}
 	var report Report
-	restarted := false
+	restarts := max(c.restarts, 1)
 	for time.Now().Before(until.Add(-1500 * time.Millisecond)) {
 		time.Sleep(time.Duration(200+mrand.IntN(400)) * time.Millisecond)
 		switch {
-		case c.restart != nil && !restarted && time.Since(start) > c.duration/2:
-			restarted = true
+		case c.restart != nil && report.Restarts < restarts &&
+			time.Since(start) > c.duration*time.Duration(report.Restarts+1)/time.Duration(restarts+1):
 			c.restart()
 			report.Restarts++
 		case mrand.IntN(4) == 0:
