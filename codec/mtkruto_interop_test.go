@@ -4,7 +4,6 @@ package codec_test
 
 import (
 	"encoding/hex"
-	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -37,7 +36,7 @@ type mtcuteRead struct {
 //     writes the same text byte for byte.
 func TestInteropMtkrutoMtcuteConvert(t *testing.T) {
 	node := interoppeer.StartNode(t)
-	r := rand.New(rand.NewPCG(rand.Uint64(), 21))
+	r := seededRand(t, 21)
 	for i := 0; i < 200; i++ {
 		s := randMtkrutoSession(t, r)
 		text, err := s.Encode(codec.Mtkruto)

@@ -81,23 +81,29 @@ func TestKeyCmdTimeout(t *testing.T) {
 	x := newX25519(t)
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	// The shell prints a key, starts a child that would outlive it, and
-	// waits: both must be killed.
-	t.Setenv(vault.EnvKeyCmd, "echo "+x.String()+"; sleep 20 & echo $! > "+pidFile+"; wait")
-	// Without the timeout the command would finish after 20 s with the key
-	// printed, and the search would succeed.
-	_, err := findWith(optWithoutDefaultKeys(), optWithKeyCmdTimeout(300*time.Millisecond))
+	// waits: both must be killed. The 2 s timeout leaves a loaded machine
+	// time to start the child and write its pid.
+	const timeout = 2 * time.Second
+	t.Setenv(vault.EnvKeyCmd, "echo "+x.String()+"; sleep 120 & echo $! > "+pidFile+"; wait")
+	// Without the timeout the command would finish after 120 s with the
+	// key printed, and the search would succeed.
+	start := time.Now()
+	_, err := findWith(optWithoutDefaultKeys(), optWithKeyCmdTimeout(timeout))
+	took := time.Since(start)
 	require.Error(t, err, "the key command was not stopped at its timeout")
+	require.Less(t, took, 60*time.Second, "the search did not return at the timeout")
 	var ke *vault.KeyCmdError
 	require.ErrorAs(t, err, &ke)
-	require.Equal(t, 300*time.Millisecond, ke.Timeout)
+	require.Equal(t, timeout, ke.Timeout)
 	require.Equal(t, "$"+vault.EnvKeyCmd, ke.Source)
 	require.ErrorIs(t, err, vault.ErrNoIdentity)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Contains(t, err.Error(), "$"+vault.EnvKeyCmd)
-	require.Contains(t, err.Error(), "did not finish within 300ms")
+	require.Contains(t, err.Error(), "did not finish within 2s")
 	requireNoSecret(t, err.Error(), idSecrets(x)...)
 
-	// The grandchild was killed with the shell's process group.
+	// The grandchild was killed with the shell's process group (its sleep
+	// would end by itself only 120 s after it started).
 	b, rerr := os.ReadFile(pidFile)
 	require.NoError(t, rerr)
 	pid, perr := strconv.Atoi(strings.TrimSpace(string(b)))

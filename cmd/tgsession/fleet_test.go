@@ -245,6 +245,8 @@ func TestFleetExecChildGetsTheSessionAndTheLeaseIsReleased(t *testing.T) {
 // TestFleetExecExitsAtOnceNamingTheHolder: while one exec holds the
 // lease, a second exits 1 at once naming the holder (and after --wait,
 // still held, too); once the first exits, the session is free again.
+// "At once" is measured against the first exec's 1 minute lease: a second
+// exec that waited for it to expire would take far longer than the bound.
 func TestFleetExecExitsAtOnceNamingTheHolder(t *testing.T) {
 	loc := filepath.Join(t.TempDir(), "fleet")
 	useFleet(t, loc)
@@ -261,8 +263,10 @@ func TestFleetExecExitsAtOnceNamingTheHolder(t *testing.T) {
 	go func() {
 		c, _, stderr := testCLI("", env)
 		firstErr = stderr
-		first <- c.run([]string{"exec", "--env", "TG=fleet:bot-1", "-q", "--", "sh", "-c",
-			`: > "$STARTED"; i=0; while [ ! -e "$STOP" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done`})
+		// The child runs until $STOP exists (at most 1200 × 50 ms, so
+		// that a failed test leaves nothing behind for long).
+		first <- c.run([]string{"exec", "--env", "TG=fleet:bot-1", "--lease-ttl", "1m", "-q", "--", "sh", "-c",
+			`: > "$STARTED"; i=0; while [ ! -e "$STOP" ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done`})
 	}()
 	// The child runs (in-process commands share memguard, so the others
 	// start only once the first has handed its session over).
@@ -274,7 +278,7 @@ func TestFleetExecExitsAtOnceNamingTheHolder(t *testing.T) {
 	require.Equal(t, exitFail, code)
 	require.Contains(t, stderr, "in use by "+fleetHolder())
 	require.Contains(t, stderr, "--wait")
-	require.Less(t, time.Since(start), 5*time.Second, "exits at once")
+	require.Less(t, time.Since(start), 20*time.Second, "exits at once, not when the 1 minute lease expires")
 
 	code, _, stderr = fleetRun(t, "", env, "exec", "--env", "TG=fleet:bot-1", "--wait", "300ms", "--", "true")
 	require.Equal(t, exitFail, code, "still held after --wait: %s", firstErr)
@@ -293,7 +297,8 @@ func TestFleetExecExitsAtOnceNamingTheHolder(t *testing.T) {
 }
 
 // TestFleetExecWaitTakesTheSessionWhenReleased: with --wait, exec waits
-// for a held session and runs once its holder releases it.
+// for a held session and runs once its holder releases it. The other
+// holder's lease lasts 1 minute, beyond --wait: only the release frees it.
 func TestFleetExecWaitTakesTheSessionWhenReleased(t *testing.T) {
 	loc := filepath.Join(t.TempDir(), "fleet")
 	useFleet(t, loc)
@@ -301,7 +306,7 @@ func TestFleetExecWaitTakesTheSessionWhenReleased(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	addToFleet(t, loc, "bot-1")
 	st := openFleet(t, loc)
-	l, err := st.Acquire(context.Background(), "bot-1", "other-host/pid-42", 5*time.Second)
+	l, err := st.Acquire(context.Background(), "bot-1", "other-host/pid-42", time.Minute)
 	require.NoError(t, err)
 	env := map[string]string{envFleetURL: loc, "PATH": os.Getenv("PATH")}
 
@@ -309,9 +314,11 @@ func TestFleetExecWaitTakesTheSessionWhenReleased(t *testing.T) {
 	require.Equal(t, exitFail, code)
 	require.Contains(t, stderr, "other-host/pid-42")
 
-	time.AfterFunc(300*time.Millisecond, func() { _ = st.Release(context.Background(), l) })
+	released := make(chan error, 1)
+	time.AfterFunc(300*time.Millisecond, func() { released <- st.Release(context.Background(), l) })
 	code, _, stderr = fleetRun(t, "", env, "exec", "--env", "TG=fleet:bot-1", "--wait", "20s", "--", "true")
 	require.Equal(t, exitOK, code, stderr)
+	require.NoError(t, <-released, "the other holder's release")
 }
 
 // TestFleetExecFlagsNeedAFleetSource: the lease flags with no fleet
@@ -325,7 +332,10 @@ func TestFleetExecFlagsNeedAFleetSource(t *testing.T) {
 // TestFleetExecStopsTheChildWhenRenewalFails: when the lease can no
 // longer be renewed (here the store's directory is removed under it), the
 // child is stopped with SIGTERM long before it would end by itself, and
-// exec says why.
+// exec says why. The lease lasts 6 s (renewed every 2 s, the child stopped
+// at the latest 2 s before the deadline, SIGKILL 1 s after SIGTERM): a
+// loaded machine neither loses the lease before the directory is removed
+// nor needs the SIGKILL; the child is stopped within about 4 s of it.
 func TestFleetExecStopsTheChildWhenRenewalFails(t *testing.T) {
 	loc := filepath.Join(t.TempDir(), "fleet")
 	useFleet(t, loc)
@@ -344,7 +354,7 @@ func TestFleetExecStopsTheChildWhenRenewalFails(t *testing.T) {
 	done := make(chan result, 1)
 	go func() {
 		c, _, stderr := testCLI("", env)
-		code := c.run([]string{"exec", "--env", "TG=fleet:bot-1", "--lease-ttl", "600ms", "-q", "--", "sh", "-c", `sleep 30 & echo $! > "$STARTED.tmp"; mv "$STARTED.tmp" "$STARTED"; wait`})
+		code := c.run([]string{"exec", "--env", "TG=fleet:bot-1", "--lease-ttl", "6s", "-q", "--", "sh", "-c", `sleep 30 & echo $! > "$STARTED.tmp"; mv "$STARTED.tmp" "$STARTED"; wait`})
 		done <- result{code, stderr.String()}
 	}()
 	require.Eventually(t, func() bool { _, err := os.Stat(started); return err == nil }, 10*time.Second, 20*time.Millisecond)

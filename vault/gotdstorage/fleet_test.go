@@ -254,7 +254,11 @@ func TestFromFleetRenewalLossCancelsTheContext(t *testing.T) {
 			putFleet(t, st, "bot", id, 'a', 2)
 			lost := make(chan error, 1)
 			var at time.Time
-			a, err := fromFleet(t, st, "bot", id, gotdstorage.FleetOptions{Holder: "a", TTL: 3 * time.Second,
+			// Renewals every 200 ms under a 1 minute TTL: the refused
+			// renewal comes long before the supervisor would give the
+			// lease up on its own (Grace, 20 s, before the deadline), so
+			// the loss reported is the store's refusal, not the clock.
+			a, err := fromFleet(t, st, "bot", id, gotdstorage.FleetOptions{Holder: "a", TTL: time.Minute, RenewEvery: 200 * time.Millisecond,
 				OnLost: func(err error) { at = time.Now(); lost <- err }})
 			require.NoError(t, err)
 			defer a.Close()
