@@ -29,6 +29,9 @@ var flagLiteralTODO = []string{
 	// Starts a private redis-server for fleet's tests: those are the
 	// server's own flags, not this CLI's.
 	"fleet/internal/redistest",
+	// Runs initdb and postgres for fleet's PostgreSQL restart tests: the
+	// servers' own flags.
+	"fleet/internal/pgtest",
 }
 
 // TestLibrariesNameNoFlags walks the library packages' Go files (tests and
