@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/testrand"
 	"github.com/tgsession/tgsession/internal/testsecret"
 	interoppeer "github.com/tgsession/tgsession/interop/peer"
 )
@@ -36,7 +37,7 @@ type mtcuteRead struct {
 //     writes the same text byte for byte.
 func TestInteropMtkrutoMtcuteConvert(t *testing.T) {
 	node := interoppeer.StartNode(t)
-	r := seededRand(t, 21)
+	r := testrand.New(t, 21)
 	for i := 0; i < 200; i++ {
 		s := randMtkrutoSession(t, r)
 		text, err := s.Encode(codec.Mtkruto)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/testrand"
 	"github.com/tgsession/tgsession/internal/testsecret"
 )
 
@@ -390,7 +391,7 @@ func requireDetectsMtkruto(t testing.TB, text string) {
 // TestMtkrutoPropertyRoundTrip: decode(encode(s)) == s, and Detect names
 // MTKruto, for random sessions over the whole field ranges.
 func TestMtkrutoPropertyRoundTrip(t *testing.T) {
-	r := seededRand(t, 13)
+	r := testrand.New(t, 13)
 	for i := 0; i < propertyRounds; i++ {
 		s := randMtkrutoSession(t, r)
 		text, err := s.Encode(codec.Mtkruto)
@@ -411,7 +412,7 @@ func TestMtkrutoPropertyRoundTrip(t *testing.T) {
 // text whose MTKruto decoding fails on the layout, and never names another
 // format for a text that decodes as MTKruto unless it reports ambiguity.
 func TestMtkrutoPropertyMutations(t *testing.T) {
-	r := seededRand(t, 14)
+	r := testrand.New(t, 14)
 	typed := []error{codec.ErrBadField, codec.ErrBadLength, codec.ErrBadKey, codec.ErrZeroKey, codec.ErrBadCharacter, codec.ErrBadPadding, codec.ErrEmpty}
 	for i := 0; i < propertyRounds; i++ {
 		s := randMtkrutoSession(t, r)
@@ -503,7 +504,7 @@ func TestMtkrutoDetectKeepsVectors(t *testing.T) {
 	}
 	require.Greater(t, detected, 150)
 	// Random sessions of every other string format.
-	r := seededRand(t, 15)
+	r := testrand.New(t, 15)
 	for i := 0; i < propertyRounds; i++ {
 		for _, f := range []codec.Format{codec.Telethon, codec.Pyrogram, codec.PyrogramLegacy, codec.GramJS} {
 			s := randSession(t, r, f)
@@ -567,12 +568,3 @@ func TestMtkrutoPyrogramCollision(t *testing.T) {
 }
 
 func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
-
-// seededRand returns a PCG on stream seeded with a fresh seed, which it
-// logs, so that a failing run can be repeated with the logged seed.
-func seededRand(t *testing.T, stream uint64) *rand.Rand {
-	t.Helper()
-	seed := rand.Uint64()
-	t.Logf("random values from PCG seed %d, stream %d", seed, stream)
-	return rand.New(rand.NewPCG(seed, stream))
-}

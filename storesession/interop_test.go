@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/testrand"
 	"github.com/tgsession/tgsession/internal/testsecret"
 	"github.com/tgsession/tgsession/interop/peer"
 	"github.com/tgsession/tgsession/storesession"
@@ -47,16 +48,6 @@ type loaded struct {
 			AccessHash *string `json:"access_hash"`
 		} `json:"input"`
 	} `json:"entities"`
-}
-
-// seededRand returns a PCG on stream seeded with a fresh seed, which it
-// logs: every value a test draws comes from it, so a failing run is
-// repeated by putting the logged seed in place of rand.Uint64() here.
-func seededRand(t *testing.T, stream uint64) *rand.Rand {
-	t.Helper()
-	seed := rand.Uint64()
-	t.Logf("random values from PCG seed %d, stream %d", seed, stream)
-	return rand.New(rand.NewPCG(seed, stream))
 }
 
 func randKey(t *testing.T, r *rand.Rand) (codec.AuthKey, string) {
@@ -102,7 +93,7 @@ func groupID(r *rand.Rand) int64 {
 // every entity row to the input peer of its kind and access hash.
 func TestInteropGramJSLoadsOurFolders(t *testing.T) {
 	g := startGramJS(t)
-	r := seededRand(t, 31)
+	r := testrand.New(t, 31)
 	addrs := []string{"149.154.167.51", "2001:067c:04e8:f002:0000:0000:0000:000a", "2001:b28:f23d:f001::a", "vesta.web.telegram.org"}
 	for i := 0; i < 40; i++ {
 		k, _ := randKey(t, r)
@@ -149,7 +140,7 @@ func TestInteropGramJSLoadsOurFolders(t *testing.T) {
 // was given, and Write reproduces GramJS's files byte for byte.
 func TestInteropWeReadGramJSFolders(t *testing.T) {
 	g := startGramJS(t)
-	r := seededRand(t, 32)
+	r := testrand.New(t, 32)
 	addrs := []string{"149.154.167.91", "2001:067c:04e8:f004:0000:0000:0000:000a", "pluto.web.telegram.org"}
 	for i := 0; i < 40; i++ {
 		k, kh := randKey(t, r)
