@@ -203,7 +203,7 @@ type chaosRun struct {
 	workers, pool    int
 	duration         time.Duration
 	restart          func() // restarts the server mid-run, or nil
-	restarts         int    // how many times (spread over the run); 0 means 1
+	restarts         int    // how many times restart is called, spread over the run
 }
 
 func TestChaosRedis(t *testing.T) {
@@ -212,7 +212,7 @@ func TestChaosRedis(t *testing.T) {
 	}
 	r := redistest.Start(t)
 	runChaos(t, chaosRun{backend: "redis", url: r.URL(), ns: "chaos:",
-		names: []string{"s1", "s2", "s3", "s4"}, workers: 6, pool: 2, duration: 16 * time.Second, restart: r.Restart})
+		names: []string{"s1", "s2", "s3", "s4"}, workers: 6, pool: 2, duration: 16 * time.Second, restart: r.Restart, restarts: 1})
 }
 
 // TestChaosPostgres runs the holders against a private PostgreSQL server
@@ -309,12 +309,11 @@ func runChaos(t *testing.T, c chaosRun) {
 		spawn()
 	}
 	var report Report
-	restarts := max(c.restarts, 1)
 	for time.Now().Before(until.Add(-1500 * time.Millisecond)) {
 		time.Sleep(time.Duration(200+mrand.IntN(400)) * time.Millisecond)
 		switch {
-		case c.restart != nil && report.Restarts < restarts &&
-			time.Since(start) > c.duration*time.Duration(report.Restarts+1)/time.Duration(restarts+1):
+		case report.Restarts < c.restarts &&
+			time.Since(start) > c.duration*time.Duration(report.Restarts+1)/time.Duration(c.restarts+1):
 			c.restart()
 			report.Restarts++
 		case mrand.IntN(4) == 0:

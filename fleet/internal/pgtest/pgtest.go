@@ -100,9 +100,6 @@ func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 // URL is postgres://postgres@host:port/postgres.
 func (s *Server) URL() string { return "postgres://postgres@" + s.Addr() + "/postgres" }
 
-// Restarts is how many times the server was restarted.
-func (s *Server) Restarts() int { return s.restarts }
-
 func (s *Server) start() {
 	// A backend of a killed server that this platform could not list (no
 	// /proc) keeps the shared memory until it notices its postmaster is
@@ -169,25 +166,35 @@ func (s *Server) startOnce() (string, bool) {
 // Kill SIGKILLs the postmaster and every backend (a crash: the next start
 // runs crash recovery). Backends call setsid, so a process-group kill
 // misses them; the postmaster is frozen first so that it forks no backend
-// between the listing of its children and the kill.
+// between the listing of its children and the kill. A postmaster that has
+// already exited (after a fast shutdown, which waits for its backends) is
+// not signalled: its pid may belong to another process by now.
 func (s *Server) Kill() {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return
 	}
-	pid := s.cmd.Process.Pid
-	_ = syscall.Kill(pid, syscall.SIGSTOP)
-	kids := children(pid)
-	for _, k := range kids {
-		_ = syscall.Kill(k, syscall.SIGKILL)
-	}
-	_ = syscall.Kill(pid, syscall.SIGKILL)
-	<-s.done
-	// A backend that outlived the postmaster would keep the shared memory
-	// the next start checks: wait until each is gone (or a zombie, which
-	// holds no memory).
-	for _, k := range kids {
-		for i := 0; i < 1000 && alive(k); i++ {
-			time.Sleep(10 * time.Millisecond)
+	select {
+	case <-s.done:
+	default:
+		// Process.Signal, not kill(2) on the pid: it refuses a process
+		// that has been waited for, and then there is nothing to kill.
+		if s.cmd.Process.Signal(syscall.SIGSTOP) != nil {
+			<-s.done
+			break
+		}
+		kids := children(s.cmd.Process.Pid)
+		for _, k := range kids {
+			_ = syscall.Kill(k, syscall.SIGKILL)
+		}
+		_ = s.cmd.Process.Signal(syscall.SIGKILL)
+		<-s.done
+		// A backend that outlived the postmaster would keep the shared
+		// memory the next start checks: wait until each is gone (or a
+		// zombie, which holds no memory).
+		for _, k := range kids {
+			for i := 0; i < 1000 && alive(k); i++ {
+				time.Sleep(10 * time.Millisecond)
+			}
 		}
 	}
 	s.cmd = nil
@@ -219,8 +226,11 @@ func stat(pid int) (byte, int) {
 		return 0, 0
 	}
 	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, 0
+	}
 	f := strings.Fields(string(b[i+1:]))
-	if i < 0 || len(f) < 2 {
+	if len(f) < 2 {
 		return 0, 0
 	}
 	ppid, _ := strconv.Atoi(f[1])
