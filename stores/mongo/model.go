@@ -692,10 +692,24 @@ func strField(doc bson.Raw, name string, max int) (string, error) {
 	case 0, bson.TypeNull:
 		return "", nil
 	case bson.TypeString:
-		s := v.StringValue()
+		s, err := stringValue(v, name)
+		if err != nil {
+			return "", err
+		}
 		return s, check.Text(name, s, max)
 	}
 	return "", fmt.Errorf("%s is a BSON %s, not a string: %w", name, v.Type, stores.ErrBadValue)
+}
+
+// stringValue reads a BSON string without the driver's panic on a
+// malformed one: Validate accepts a string whose length prefix is 0 (it
+// must count at least the terminating NUL), and StringValue then panics.
+func stringValue(v bson.RawValue, name string) (string, error) {
+	s, ok := v.StringValueOK()
+	if !ok {
+		return "", fmt.Errorf("%s is a malformed BSON string: %w", name, stores.ErrBadValue)
+	}
+	return s, nil
 }
 
 // phoneField reads a phone number stored as a string (or an integer).
@@ -706,7 +720,11 @@ func phoneField(doc bson.Raw, name string) (string, error) {
 	case 0, bson.TypeNull:
 		return "", nil
 	case bson.TypeString:
-		text = v.StringValue()
+		s, err := stringValue(v, name)
+		if err != nil {
+			return "", err
+		}
+		text = s
 	default:
 		n, _, err := optInt(doc, name)
 		if err != nil {
