@@ -18,10 +18,18 @@
 // library follows, and what it holds): [Shape], which is Convert without
 // the encoding, fills it (a missing address from the DC table), lists the
 // values it needs in one [*MissingError], and reports every field it cannot
-// hold exactly as for a file; the store package writes the shaped Stored. Each library family has one file holding its reader, CREATE
-// statements, writer and what its kinds hold (telethon.go, telethon_v2.go,
-// pyrogram.go); the generic SQLite plumbing lives in read.go, write.go,
-// snapshot.go, memdb.go, imagevfs.go and schemacheck.go.
+// hold exactly as for a file; the store package writes the shaped Stored.
+//
+// The model, the conversion, the errors and the DC table live in the
+// internal package internal/model, which links no SQLite, so that a program
+// converting only string sessions does not pay for SQLite; this package
+// re-exports them unchanged (its types are aliases, its sentinels the same
+// values) and adds the SQLite reader and writer. Each library family has
+// one file holding its reader, CREATE statements and writer
+// (telethon.go, telethon_v2.go, pyrogram.go; what each kind holds is
+// internal/model/families.go); the generic SQLite plumbing lives in
+// read.go, write.go, snapshot.go, memdb.go, imagevfs.go and
+// schemacheck.go.
 //
 // # Schema history
 //

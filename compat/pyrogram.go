@@ -7,21 +7,16 @@ import (
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
-	"github.com/tgsession/tgsession/internal/peerid"
+	"github.com/tgsession/tgsession/internal/model"
 )
 
 // The Pyrogram family's .session files (docs/formats.md#pyrogram-sqlite,
 // #pyrofork-sqlite, #kurigram-sqlite, #irenogram-sqlite, #hydrogram-sqlite):
 // one reader for Pyrogram 1–3, pyrofork 4, kurigram 4–7, irenogram 7 and
-// hydrogram, the CREATE statements and writer of the kinds PyrogramSQLite,
-// PyroforkSQLite and KurigramSQLite, and what each holds.
-
-// Session fields each Pyrogram-family kind stores.
-var (
-	pyrogramHolds = []string{"api_id", "test_mode", "user_id", "is_bot"}
-	pyroforkHolds = []string{"api_id", "test_mode", "user_id", "is_bot"}
-	kurigramHolds = []string{"server_address", "port", "ipv6", "api_id", "test_mode", "user_id", "is_bot"}
-)
+// hydrogram, and the CREATE statements and writer of the kinds
+// PyrogramSQLite, PyroforkSQLite and KurigramSQLite. What each kind holds
+// and the peer type and access hash rules are in
+// internal/model/families.go.
 
 func (r *reader) readPyrogram() (*Stored, error) {
 	f := &Stored{}
@@ -35,10 +30,10 @@ func (r *reader) readPyrogram() (*Stored, error) {
 	var structure int
 	switch {
 	case r.has("sessions", "server_address", "port"):
-		f.Library, structure = libKurigram, 7
+		f.Library, structure = model.LibKurigram, 7
 		f.Notes = append(f.Notes, "kurigram schema 7 (irenogram 7 writes the same schema)")
 	case kuriNames:
-		f.Library, structure = libKurigram, 4
+		f.Library, structure = model.LibKurigram, 4
 		if updates {
 			structure = 5
 		}
@@ -46,11 +41,11 @@ func (r *reader) readPyrogram() (*Stored, error) {
 			structure = 6
 		}
 	case forkNames || updates:
-		f.Library, structure = libPyrofork, 4
+		f.Library, structure = model.LibPyrofork, 4
 	case r.has("sessions", "api_id"):
-		f.Library, structure = libPyrogram, 3
+		f.Library, structure = model.LibPyrogram, 3
 	default:
-		f.Library, structure = libPyrogram, 2
+		f.Library, structure = model.LibPyrogram, 2
 	}
 	switch {
 	case !hasVersion:
@@ -135,8 +130,8 @@ func (r *reader) readPeers(f *Stored, kuriNames, forkNames bool) error {
 		return nil
 	}
 	if r.countOnly {
-		var err error
-		f.cacheCount, err = r.count("peers")
+		n, err := r.count("peers")
+		model.SetCacheCount(f, n)
 		return err
 	}
 	if !r.has("peers", "id") {
@@ -155,7 +150,7 @@ func (r *reader) readPeers(f *Stored, kuriNames, forkNames bool) error {
 			e.AccessHash = codec.Some(h)
 		}
 		if typ, ok := asText(t.get(row, "type")); ok {
-			e.Type = peerType(strings.ToLower(typ))
+			e.Type = strings.ToLower(typ)
 		}
 		e.Username, _ = asText(t.get(row, "username"))
 		e.Phone, _ = asText(t.get(row, "phone_number"))
@@ -403,54 +398,6 @@ BEGIN
 END;
 `
 
-// pyrogramPeerType returns the peers.type to write for e in kind, and
-// whether it was chosen by rule rather than read from the source:
-//
-//   - a type the target's get_input_peer accepts is kept;
-//   - kurigram's and irenogram's channel-like types ("forum", "direct",
-//     "community") become "supergroup" (forum) or "channel" for Pyrogram 3
-//     and pyrofork 4, which raise ValueError on them; all of them resolve
-//     to InputPeerChannel either way;
-//   - an unknown type follows the id: "user" for a user id (Pyrogram
-//     resolves "user" and "bot" to the same InputPeerUser), "group" for a
-//     basic group id, "channel" for a channel id (resolved like
-//     "supergroup").
-func pyrogramPeerType(e Entity, kind Kind) (peerType, bool) {
-	switch e.Type {
-	case PeerUser, PeerBot, PeerGroup, PeerChannel, PeerSupergroup:
-		return e.Type, false
-	case "direct", "forum", "community":
-		if kind == KurigramSQLite {
-			return e.Type, false
-		}
-		if e.Type == "forum" {
-			return PeerSupergroup, true
-		}
-		return PeerChannel, true
-	}
-	switch peerid.Of(e.ID) {
-	case peerid.User:
-		return PeerUser, true
-	case peerid.Chat:
-		return PeerGroup, true
-	default:
-		return PeerChannel, true
-	}
-}
-
-// pyrogramHash returns peers.access_hash for e: NULL for a basic group (as
-// Pyrogram stores it), the access hash otherwise; users and channels
-// without one cannot be resolved by Pyrogram and are not written.
-func pyrogramHash(e Entity) (any, bool) {
-	if peerid.Of(e.ID) == peerid.Chat {
-		return nil, true
-	}
-	if h, ok := e.AccessHash.Get(); ok {
-		return h, true
-	}
-	return nil, false
-}
-
 func (w *writer) pyrogram(key []byte) error {
 	s := w.f.Session
 	date := w.f.Date.Or(0)
@@ -485,11 +432,11 @@ func (w *writer) pyrogram(key []byte) error {
 		return err
 	}
 	for _, e := range w.entities() {
-		hash, ok := pyrogramHash(e)
+		hash, ok := model.PyrogramHash(e)
 		if !ok {
 			continue
 		}
-		typ, _ := pyrogramPeerType(e, w.kind)
+		typ, _ := model.PyrogramPeerType(e, w.kind)
 		cols := []string{"id", "access_hash", "type"}
 		args := []any{e.ID, hash, string(typ)}
 		if w.kind != KurigramSQLite {

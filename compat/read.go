@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/model"
 )
 
 // ReadOptions adjusts [ReadFile]. The zero value reads everything, with
@@ -82,11 +83,11 @@ func readFile(path string, opts ReadOptions, countOnly bool) (*Stored, error) {
 	if snap.hotJournal {
 		f.Notes = append(f.Notes, "rolled back an interrupted transaction found in the -journal file (in memory; the file is untouched)")
 	}
-	if f.Library == libPyrogram && f.Schema == 3 && snap.wal {
-		f.Library = libHydrogram
+	if f.Library == model.LibPyrogram && f.Schema == 3 && snap.wal {
+		f.Library = model.LibHydrogram
 		f.Notes = append(f.Notes, "Pyrogram schema 3 in WAL mode: hydrogram (Pyrogram itself uses a rollback journal)")
 	}
-	f.Kind = kindOfLibrary(f.Library)
+	f.Kind = model.KindOfLibrary(f.Library)
 	return f, nil
 }
 

@@ -6,17 +6,15 @@ import (
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/model"
 	"github.com/tgsession/tgsession/internal/peerid"
 )
 
 // Telethon 1.x .session files, schema versions 1–7
 // (docs/formats.md#telethon-sqlite): the reader of every version, the
-// CREATE statements of version 7 as Telethon 1.25 runs them, the writer
-// (kind TelethonSQLite) and what the kind holds.
-
-// telethonHolds are the session fields a telethon-sqlite file stores (the
-// names of the conversion report).
-var telethonHolds = []string{"server_address", "port", "ipv6"}
+// CREATE statements of version 7 as Telethon 1.25 runs them and the writer
+// (kind TelethonSQLite). What the kind holds and the entity hash rule are
+// in internal/model/families.go.
 
 // telethonStructure is the schema version implied by Telethon's tables
 // (docs/formats.md#telethon-sqlite).
@@ -42,7 +40,7 @@ func (r *reader) readTelethon() (*Stored, error) {
 			return f, err
 		}
 	}
-	f := &Stored{Library: libTelethon}
+	f := &Stored{Library: model.LibTelethon}
 	v, ok, err := r.versionNumber("version")
 	if err != nil {
 		return nil, err
@@ -102,7 +100,9 @@ func (r *reader) countTelethon() (f *Stored, ok bool, err error) {
 	}
 	n, _ := asInt(c.rows[0][1])
 	u, _ := asInt(c.rows[0][2])
-	f = &Stored{Library: libTelethon, Schema: int(v), cacheCount: int(n), stateCount: int(u)}
+	f = &Stored{Library: model.LibTelethon, Schema: int(v)}
+	model.SetCacheCount(f, int(n))
+	model.SetStateCount(f, int(u))
 	t, err := r.loadAll("sessions", "", maxKeyRows)
 	if err != nil {
 		return nil, true, err
@@ -181,8 +181,8 @@ func (r *reader) readEntities(f *Stored) error {
 		return nil
 	}
 	if r.countOnly {
-		var err error
-		f.cacheCount, err = r.count("entities")
+		n, err := r.count("entities")
+		model.SetCacheCount(f, n)
 		return err
 	}
 	if !r.has("entities", "id") {
@@ -271,7 +271,7 @@ func (w *writer) telethon(key []byte) error {
 		return err
 	}
 	for _, e := range w.entities() {
-		hash, ok := telethonHash(e)
+		hash, ok := model.TelethonHash(e)
 		if !ok {
 			continue
 		}
@@ -297,18 +297,4 @@ func (w *writer) telethon(key []byte) error {
 		}
 	}
 	return nil
-}
-
-// telethonHash returns the value of entities.hash (NOT NULL) for e: its
-// access hash, or 0 for a basic group as Telethon itself stores
-// (sessions/memory.py _entity_to_row). Users and channels without an
-// access hash cannot be stored.
-func telethonHash(e Entity) (int64, bool) {
-	if h, ok := e.AccessHash.Get(); ok {
-		return h, true
-	}
-	if peerid.Of(e.ID) == peerid.Chat {
-		return 0, true
-	}
-	return 0, false
 }

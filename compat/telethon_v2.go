@@ -8,18 +8,17 @@ import (
 	"strings"
 
 	"github.com/tgsession/tgsession/codec"
+	"github.com/tgsession/tgsession/internal/model"
 )
 
 // Telethon v2 .session files, schema version 10
 // (docs/formats.md#telethon-v2-sqlite): the reader (also of the first
-// alphas' datacenter(id, addr, auth)), the CREATE statements, the writer
-// (kind TelethonV2SQLite) and what the kind holds.
-
-// telethonV2Holds are the session fields a telethon-v2-sqlite file stores.
-var telethonV2Holds = []string{"server_address", "port", "ipv6", "user_id", "is_bot"}
+// alphas' datacenter(id, addr, auth)), the CREATE statements and the writer
+// (kind TelethonV2SQLite). What the kind holds is in
+// internal/model/families.go.
 
 func (r *reader) readTelethonV2() (*Stored, error) {
-	f := &Stored{Library: libTelethonV2}
+	f := &Stored{Library: model.LibTelethonV2}
 	var err error
 	if f.Schema, _, err = r.versionNumber("version"); err != nil {
 		return nil, err
@@ -94,7 +93,8 @@ func (r *reader) readTelethonV2() (*Stored, error) {
 			if bot, ok := asBool(ut.get(user, "bot")); ok {
 				s.IsBot = codec.Some(bot)
 			}
-			f.selfUsername, _ = asText(ut.get(user, "username"))
+			name, _ := asText(ut.get(user, "username"))
+			model.SetSelfUsername(f, name)
 		} else {
 			f.Notes = append(f.Notes, fmt.Sprintf("the user row names DC %d, not the chosen DC %d: its user id is not used", dc, pick.dc))
 		}
@@ -192,13 +192,13 @@ func (w *writer) telethonV2(key []byte) error {
 	}
 	s := w.f.Session
 	var v4, v6 any
-	addr := joinHostPort(s.ServerAddress, s.Port)
-	if isIPv6(s) {
+	addr := model.JoinHostPort(s.ServerAddress, s.Port)
+	if model.IsIPv6(s) {
 		v6 = addr
 		// Telethon v2 connects through ipv4_addr only (net.py
 		// connect_sender), falling back to its own table.
-		if a, p, ok := lookupDC(s.DC, s.TestMode.Or(false), false); ok {
-			v4 = joinHostPort(a, p)
+		if a, p, ok := model.LookupDC(s.DC, s.TestMode.Or(false), false); ok {
+			v4 = model.JoinHostPort(a, p)
 		}
 	} else {
 		v4 = addr
@@ -208,7 +208,7 @@ func (w *writer) telethonV2(key []byte) error {
 	}
 	if id, ok := s.UserID.Get(); ok {
 		if err := w.db.exec("insert into user values (?, ?, ?, ?)",
-			id, int64(s.DC), boolInt(s.IsBot.Or(false)), nullIfEmpty(w.f.selfUsername)); err != nil {
+			id, int64(s.DC), boolInt(s.IsBot.Or(false)), nullIfEmpty(model.SelfUsername(w.f))); err != nil {
 			return err
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/internal/safefile"
@@ -185,19 +184,6 @@ func boolInt(b bool) int64 {
 		return 1
 	}
 	return 0
-}
-
-func isIPv6(s *codec.Session) bool {
-	if v, ok := s.IPv6.Get(); ok {
-		return v
-	}
-	return strings.Contains(s.ServerAddress, ":")
-}
-
-// joinHostPort writes Telethon v2's "ip:port" (IPv6 unbracketed, as
-// net.py formats f"{opt.ip_address}:{opt.port}").
-func joinHostPort(host string, port uint16) string {
-	return fmt.Sprintf("%s:%d", host, port)
 }
 
 // entities returns the entities to write ordered by id (stable, so that of

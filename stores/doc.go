@@ -8,12 +8,14 @@
 // MySQL/MariaDB, SQLite), [github.com/tgsession/tgsession/stores/redis]
 // and [github.com/tgsession/tgsession/stores/mongo]. Each returns a
 // [Store] that reads and writes the project's one stored-session model,
-// [compat.Stored]: the session, its entity cache and its update state.
-// Each family describes its layouts as a [compat.StoreLayout] conversion
-// target (its Target function or method): [compat.Shape] fills, defaults
-// and reports for a store exactly as [compat.Convert] does for a file, and
+// compat.Stored: the session, its entity cache and its update state.
+// Each family describes its layouts as a compat.StoreLayout conversion
+// target (its Target function or method): compat.Shape fills, defaults
+// and reports for a store exactly as compat.Convert does for a file, and
 // the store writes what Shape returns. This package holds no driver, and
-// importing codec, compat or vault pulls none.
+// importing codec, compat or vault pulls none. It does not link SQLite
+// either: its signatures name the model as model.Stored, an internal
+// package that compat.Stored is an alias of (the same type).
 //
 // # Store locations
 //

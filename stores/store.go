@@ -3,7 +3,7 @@ package stores
 import (
 	"context"
 
-	"github.com/tgsession/tgsession/compat"
+	"github.com/tgsession/tgsession/internal/model"
 )
 
 // Caps on what one call reads. A store holding more is refused with
@@ -30,7 +30,9 @@ const (
 
 // Store is one kind's view of a server or file holding sessions. Every
 // method takes a context that bounds it; a Store is safe for concurrent use
-// by several goroutines.
+// by several goroutines. A *model.Stored is a *compat.Stored: compat
+// aliases the type, and this package names it through the model so as not
+// to link SQLite.
 type Store interface {
 	// Read returns the session stored under name, in the stored-session
 	// model: the session (Source set to its library's string format), the
@@ -39,14 +41,14 @@ type Store interface {
 	// layout within the kind), OtherDCs and Notes. It never writes to the
 	// store. It returns an [*Error] wrapping [ErrNotFound] when the name
 	// holds no session with an auth key.
-	Read(ctx context.Context, name string) (*compat.Stored, error)
+	Read(ctx context.Context, name string) (*model.Stored, error)
 	// Write stores s under name in one atomic step (a transaction; for
 	// MongoDB the session document is written last). It returns an
 	// [*Error] wrapping [ErrExists] if a session exists under name and
 	// replace is false, and then changes nothing. Fields of s the layout
-	// cannot hold are not written: shape s first with [compat.Shape] for
+	// cannot hold are not written: shape s first with compat.Shape for
 	// the kind's layout (each store package's Target), which reports them.
-	Write(ctx context.Context, name string, s *compat.Stored, replace bool) error
+	Write(ctx context.Context, name string, s *model.Stored, replace bool) error
 	// List returns the names of the sessions the store holds, sorted. It
 	// never writes to the store.
 	List(ctx context.Context) ([]string, error)

@@ -1,4 +1,4 @@
-package compat
+package model
 
 import (
 	"net/netip"
@@ -60,9 +60,9 @@ var dcTable = []dcEntry{
 	{ID: 3, Test: true, IPv6: true, Addr: "2001:b28:f23d:f003::e", Port: 80},
 }
 
-// lookupDC returns the main (non-media) address and port of DC id from
+// LookupDC returns the main (non-media) address and port of DC id from
 // [dcTable], and ok = false if the table has no such entry.
-func lookupDC(id int, test, ipv6 bool) (addr string, port uint16, ok bool) {
+func LookupDC(id int, test, ipv6 bool) (addr string, port uint16, ok bool) {
 	for _, d := range dcTable {
 		if d.ID == id && d.Test == test && d.IPv6 == ipv6 && !d.Media {
 			return d.Addr, d.Port, true

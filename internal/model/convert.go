@@ -1,4 +1,4 @@
-package compat
+package model
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 	"github.com/tgsession/tgsession/internal/peerid"
 )
 
-// Target is what [Convert] produces: a string session (Format set) or a
+// Target is what [ConvertWith] produces: a string session (Format set) or a
 // session database (Kind set); or what [Shape] shapes a session for: any
 // of those or a session store's layout (Store set). Exactly one of the
 // three is set.
@@ -129,7 +129,7 @@ func (t Target) valid() bool {
 	return false
 }
 
-// Options supplies what [Convert] cannot take from the source.
+// Options supplies what [ConvertWith] cannot take from the source.
 type Options struct {
 	// APIID, UserID, IsBot and TestMode supply values the source does not
 	// hold. A supplied value that contradicts the source is an error
@@ -173,13 +173,13 @@ type Report struct {
 // and values read from the file (a username) are escaped.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s", quotePath(r.Source), r.From)
+	fmt.Fprintf(&b, "%s (%s", QuotePath(r.Source), r.From)
 	if r.Schema != 0 {
 		fmt.Fprintf(&b, ", schema %d", r.Schema)
 	}
 	fmt.Fprintf(&b, ") -> %s\n", r.To)
 	for _, c := range r.Changes {
-		c.Value = quoteText(c.Value, 256)
+		c.Value = QuoteText(c.Value, 256)
 		b.WriteString("  " + c.String() + "\n")
 	}
 	if r.EntitiesRead > 0 || r.EntitiesWritten > 0 {
@@ -199,40 +199,12 @@ func (r *Report) note(format string, args ...any) {
 	r.Notes = append(r.Notes, fmt.Sprintf(format, args...))
 }
 
-// Convert turns in into what target to holds and returns it encoded: the
-// string session's text for a string target, the database's bytes for a
-// file target (see [Marshal]; write them with [WriteFile]'s guarantees or
-// clear them: they hold the key). It reads and writes nothing, and never
-// changes in. It reports every field the target could not hold (dropped),
-// had to fill in (defaulted), or took from opts (supplied). It never
-// invents a value the target needs:
-//
-//   - the DC id is authoritative. A source address is kept when the target
-//     can hold it; a target that needs an address the source lacks (or
-//     cannot hold the source's, such as a host name in a Telethon string)
-//     gets the one from the DC table (docs/formats.md#dc-table), and the
-//     report says so;
-//   - every required value with no default is listed in one
-//     [*MissingError]: Pyrogram's user id for every Pyrogram target, its
-//     api id for the string, and the user id for a Telethon v2 file on a
-//     DC other than 2 (Telethon v2 starts on DC 2 without one);
-//   - test mode, when a target stores it and the source does not, is
-//     derived from the address if the DC table lists it, else production
-//     is assumed; an unknown bot flag is written as false; both are
-//     reported; a Pyrogram file's unknown api id is written as NULL, which
-//     Pyrogram itself reads as "ask Client(api_id=…)";
-//   - the entity cache goes between Telethon's entities and the Pyrogram
-//     family's peers with ids, access hashes, usernames, phones and the
-//     peer type where it is known. Pyrogram's peers.type is NOT NULL: an
-//     unknown type is chosen from the id (user ids "user", basic groups
-//     "group", channels "channel"), which Pyrogram resolves exactly like
-//     the precise type ("bot", "supergroup"); each such default is
-//     counted in the report, as is every row that cannot be carried
-//     (users and channels without an access hash, names, extra usernames,
-//     bot flags). String targets and Telethon v2 files hold no cache.
-//   - Telethon's update state goes between Telethon 1.x and v2 files (as
-//     Telethon v2's own migration carries it); other targets drop it.
-func Convert(in *Stored, to Target, opts Options) ([]byte, *Report, error) {
+// ConvertWith is compat.Convert, whose documentation states the contract,
+// with the SQLite writer passed in: marshal encodes the shaped Stored for a
+// file target (compat passes compat.Marshal). With a nil marshal a file
+// target is refused with an error wrapping [ErrNoSQLite], so that a caller
+// that converts only to strings need not link SQLite.
+func ConvertWith(in *Stored, to Target, opts Options, marshal func(*Stored, Kind) ([]byte, error)) ([]byte, *Report, error) {
 	if to.Store != nil {
 		return nil, nil, fmt.Errorf("compat: %s is a store layout: Shape the session and write it with its store: %w", to.Store.Name, codec.ErrUnknownFormat)
 	}
@@ -242,7 +214,10 @@ func Convert(in *Stored, to Target, opts Options) ([]byte, *Report, error) {
 	}
 	defer out.Wipe()
 	if to.IsFile() {
-		b, err := Marshal(out, to.Kind)
+		if marshal == nil {
+			return nil, nil, fmt.Errorf("compat: %s: %w", to.Kind, ErrNoSQLite)
+		}
+		b, err := marshal(out, to.Kind)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -259,10 +234,10 @@ func Convert(in *Stored, to Target, opts Options) ([]byte, *Report, error) {
 	return []byte(text), rep, nil
 }
 
-// Shape is [Convert] without the encoding: it returns in shaped for target
-// to, exactly as Convert would encode it (values supplied, defaulted or
-// filled from the DC table; fields, entities and update state the target
-// cannot hold removed), and the same report. It never changes in; the
+// Shape is [ConvertWith] (compat.Convert) without the encoding: it returns
+// in shaped for target to, exactly as ConvertWith would encode it (values
+// supplied, defaulted or filled from the DC table; fields, entities and
+// update state the target cannot hold removed), and the same report. It never changes in; the
 // result has its own key, which the caller wipes. A store layout target
 // (Target.Store) is converted this way only: its store package writes the
 // result.
@@ -284,7 +259,7 @@ func Shape(in *Stored, to Target, opts Options) (*Stored, *Report, error) {
 }
 
 // fileHolds lists, per kind, the session fields it stores (the names of
-// the report), from each family's file.
+// the report), from families.go.
 var fileHolds = map[Kind][]string{
 	TelethonSQLite:   telethonHolds,
 	TelethonV2SQLite: telethonV2Holds,
@@ -421,17 +396,17 @@ func plan(src *Stored, source string, to Target, opts Options) (*Stored, *Report
 // libraryName is the human name of a Stored.Library or format name.
 func libraryName(lib string) string {
 	switch lib {
-	case libTelethon:
+	case LibTelethon:
 		return "Telethon"
-	case libTelethonV2:
+	case LibTelethonV2:
 		return "Telethon v2"
-	case libPyrogram, "pyrogram-legacy":
+	case LibPyrogram, "pyrogram-legacy":
 		return "Pyrogram"
-	case libPyrofork:
+	case LibPyrofork:
 		return "pyrofork"
-	case libKurigram:
+	case LibKurigram:
 		return "kurigram"
-	case libHydrogram:
+	case LibHydrogram:
 		return "hydrogram"
 	case "gramjs":
 		return "GramJS"
@@ -464,7 +439,7 @@ func supply[T comparable](field *codec.Optional[T], opt codec.Optional[T], name 
 func fillAddress(s *codec.Session, to Target, from string, rep *Report) error {
 	test := s.TestMode.Or(false)
 	table := func(ipv6 bool) (string, uint16, error) {
-		a, p, ok := lookupDC(s.DC, test, ipv6)
+		a, p, ok := LookupDC(s.DC, test, ipv6)
 		if !ok {
 			return "", 0, fmt.Errorf("compat: %s needs a server address, the source has none and DC %d (test %v) is not in the DC table: %w", to, s.DC, test, codec.ErrMissingField)
 		}
@@ -488,7 +463,7 @@ func fillAddress(s *codec.Session, to Target, from string, rep *Report) error {
 			s.Port = p
 		}
 	case s.Port == 0:
-		_, p, err := table(isIPv6(s))
+		_, p, err := table(IsIPv6(s))
 		if err != nil {
 			return err
 		}
@@ -498,9 +473,9 @@ func fillAddress(s *codec.Session, to Target, from string, rep *Report) error {
 	if !s.IPv6.Known() {
 		s.IPv6 = codec.Some(strings.Contains(s.ServerAddress, ":"))
 	}
-	if to.Kind == TelethonV2SQLite && isIPv6(s) {
-		if a, p, ok := lookupDC(s.DC, test, false); ok {
-			rep.change("ipv4_addr", Defaulted, joinHostPort(a, p),
+	if to.Kind == TelethonV2SQLite && IsIPv6(s) {
+		if a, p, ok := LookupDC(s.DC, test, false); ok {
+			rep.change("ipv4_addr", Defaulted, JoinHostPort(a, p),
 				"Telethon v2 connects through ipv4_addr only; taken from the DC table (the IPv6 address is kept in ipv6_addr)")
 		} else {
 			rep.note("ipv4_addr is NULL: Telethon v2 will use its own address for DC %d", s.DC)
@@ -620,7 +595,7 @@ func carryEntities(f *Stored, to Target, opts Options, rep *Report) {
 			dated++
 		}
 		if kind == TelethonSQLite {
-			if _, ok := telethonHash(e); !ok {
+			if _, ok := TelethonHash(e); !ok {
 				noHash++
 				continue
 			}
@@ -633,7 +608,7 @@ func carryEntities(f *Stored, to Target, opts Options, rep *Report) {
 			kept = append(kept, e)
 			continue
 		}
-		if _, ok := pyrogramHash(e); !ok {
+		if _, ok := PyrogramHash(e); !ok {
 			noHash++
 			continue
 		}
@@ -643,7 +618,7 @@ func carryEntities(f *Stored, to Target, opts Options, rep *Report) {
 		if kind == PyrogramSQLite {
 			extraNames += len(e.Usernames)
 		}
-		typ, byRule := pyrogramPeerType(e, kind)
+		typ, byRule := PyrogramPeerType(e, kind)
 		if byRule && e.Type == peerUnknown {
 			byType[typ]++
 			defaulted++
@@ -685,7 +660,7 @@ func carryEntities(f *Stored, to Target, opts Options, rep *Report) {
 	}
 	for _, t := range []peerType{"forum", "direct", "community"} {
 		if c := mapped[t]; c > 0 {
-			w, _ := pyrogramPeerType(Entity{ID: -peerid.ChannelMark - 1, Type: t}, kind)
+			w, _ := PyrogramPeerType(Entity{ID: -peerid.ChannelMark - 1, Type: t}, kind)
 			rep.change("peers.type", Defaulted, string(w), fmt.Sprintf("%d %q peers: %s does not know that type; it resolves %q identically (InputPeerChannel)", c, t, target, w))
 		}
 	}

@@ -1,4 +1,4 @@
-package compat
+package model
 
 import (
 	"testing"
@@ -22,11 +22,11 @@ func TestLookupDCTable(t *testing.T) {
 		{1, true, false, "149.154.175.10", 80},
 		{3, true, true, "2001:b28:f23d:f003::e", 80},
 	} {
-		addr, port, ok := lookupDC(c.id, c.test, c.ipv6)
+		addr, port, ok := LookupDC(c.id, c.test, c.ipv6)
 		require.True(t, ok)
 		require.Equal(t, c.addr, addr)
 		require.Equal(t, c.port, port)
 	}
-	_, _, ok := lookupDC(4, true, false)
+	_, _, ok := LookupDC(4, true, false)
 	require.False(t, ok, "there is no test DC 4")
 }

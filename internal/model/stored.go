@@ -1,4 +1,4 @@
-package compat
+package model
 
 import (
 	"fmt"
@@ -7,27 +7,28 @@ import (
 	"github.com/tgsession/tgsession/codec"
 )
 
-// Library names reported in [Stored.Library].
+// Library names reported in [Stored.Library] for a file (compat's readers
+// set them).
 const (
-	libTelethon   = "telethon"    // Telethon 1.x, schema versions 1–7
-	libTelethonV2 = "telethon-v2" // Telethon v2 alpha, schema version 10
-	libPyrogram   = "pyrogram"    // Pyrogram 0.15–2.x, schema versions 1–3
-	libPyrofork   = "pyrofork"    // pyrofork, schema version 4
-	libKurigram   = "kurigram"    // kurigram 4–7; irenogram 7 writes the same schema
-	libHydrogram  = "hydrogram"   // Pyrogram schema 3 in WAL mode
+	LibTelethon   = "telethon"    // Telethon 1.x, schema versions 1–7
+	LibTelethonV2 = "telethon-v2" // Telethon v2 alpha, schema version 10
+	LibPyrogram   = "pyrogram"    // Pyrogram 0.15–2.x, schema versions 1–3
+	LibPyrofork   = "pyrofork"    // pyrofork, schema version 4
+	LibKurigram   = "kurigram"    // kurigram 4–7; irenogram 7 writes the same schema
+	LibHydrogram  = "hydrogram"   // Pyrogram schema 3 in WAL mode
 )
 
 // Stored is a stored session: the session itself plus everything a client
 // keeps beside it (entity cache, update state) and where it came from. It
-// is the model the readers and writers of this package use ([ReadFile] and
-// [Marshal] for SQLite .session files) and [Convert] turns into what a
-// target holds; a session decoded by codec is converted as
-// &Stored{Session: s}.
+// is the model the readers and writers use (compat.ReadFile and
+// compat.Marshal for SQLite .session files, the store packages for
+// stores) and that [ConvertWith] and [Shape] turn into what a target holds;
+// a session decoded by codec is converted as &Stored{Session: s}.
 //
 // A Stored never prints its key: Session redacts itself, and Stored has no
 // String method of its own that could reach the key.
 type Stored struct {
-	// Kind is the layout the session was read from ([ReadFile]: the kind
+	// Kind is the layout the session was read from (compat.ReadFile: the kind
 	// whose schema the file has; hydrogram's is PyrogramSQLite), or 0 for
 	// a string session or a store.
 	Kind Kind
@@ -72,7 +73,7 @@ type Stored struct {
 	Date codec.Optional[int64]
 	// OtherDCs are the DCs of further keys the source holds that were not
 	// read (a file or store name with keys for several DCs and one chosen).
-	// [Convert] reports them as dropped.
+	// Conversion reports them as dropped.
 	OtherDCs []int
 
 	// Notes are human-readable remarks about what was read: rows skipped,
@@ -163,9 +164,10 @@ type ChannelState struct {
 	UnreadCount int64
 }
 
-// Kind is a session database layout that [Marshal] and [WriteFile] can
-// write. Each kind's schema, reader and writer live in one file per library
-// family (telethon.go, telethon_v2.go, pyrogram.go).
+// Kind is a session database layout that compat.Marshal and
+// compat.WriteFile can write. Each kind's schema, reader and writer live in
+// package compat, one file per library family (telethon.go,
+// telethon_v2.go, pyrogram.go); what each kind holds is in families.go.
 type Kind int
 
 // Kinds. Their String values are the names the tgsession CLI accepts.
@@ -227,18 +229,18 @@ func (k Kind) Schema() int {
 	return 0
 }
 
-// kindOfLibrary returns the kind whose schema a file of library lib has.
-func kindOfLibrary(lib string) Kind {
+// KindOfLibrary returns the kind whose schema a file of library lib has.
+func KindOfLibrary(lib string) Kind {
 	switch lib {
-	case libTelethon:
+	case LibTelethon:
 		return TelethonSQLite
-	case libTelethonV2:
+	case LibTelethonV2:
 		return TelethonV2SQLite
-	case libPyrofork:
+	case LibPyrofork:
 		return PyroforkSQLite
-	case libKurigram:
+	case LibKurigram:
 		return KurigramSQLite
-	case libPyrogram, libHydrogram:
+	case LibPyrogram, LibHydrogram:
 		return PyrogramSQLite
 	}
 	return 0
@@ -297,6 +299,21 @@ func (f *Stored) clone() *Stored {
 	c.OtherDCs = append([]int(nil), f.OtherDCs...)
 	return &c
 }
+
+// SelfUsername returns f's own username (Telethon v2's user.username), which
+// has no exported field: it is kept for the writers and the report only.
+func SelfUsername(f *Stored) string { return f.selfUsername }
+
+// SetSelfUsername sets f's own username (see [SelfUsername]).
+func SetSelfUsername(f *Stored, name string) { f.selfUsername = name }
+
+// SetCacheCount records that the source holds n cached peers that were
+// counted rather than read (f.Entities is then empty).
+func SetCacheCount(f *Stored, n int) { f.cacheCount = n }
+
+// SetStateCount records that the source holds n update-state rows that
+// were counted rather than read (f.UpdateState is then nil).
+func SetStateCount(f *Stored, n int) { f.stateCount = n }
 
 // Wipe wipes the session's auth key.
 func (f *Stored) Wipe() {

@@ -1,4 +1,4 @@
-package compat
+package model
 
 import (
 	"encoding/binary"
@@ -16,8 +16,8 @@ import (
 // them so that a sealed session (package vault stores them as its
 // attachment of kind vault.AttachmentFile) can be restored as the same
 // file: [Stored.UnmarshalExtras] into a Stored holding the opened session
-// gives what [Convert] and [WriteFile] treat exactly as the Stored that was
-// read.
+// gives what compat.Convert and compat.WriteFile treat exactly as the
+// Stored that was read.
 //
 // The encoding is strict and canonical (one byte string per File), so that
 // decoding and encoding again gives the same bytes. All integers are
@@ -287,7 +287,7 @@ func (f *Stored) UnmarshalExtras(b []byte) error {
 	if err != nil {
 		return err
 	}
-	g.Kind = kindOfLibrary(g.Library)
+	g.Kind = KindOfLibrary(g.Library)
 	*f = *g
 	return nil
 }
