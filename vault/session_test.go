@@ -121,7 +121,7 @@ func TestMemlockErrorCarriesTheLimitsWithoutFlags(t *testing.T) {
 	require.Contains(t, msg, "RLIMIT_MEMLOCK is 64 KiB with 8 KiB already locked")
 	require.Contains(t, msg, "needs 56 KiB more")
 	require.Contains(t, msg, "ulimit -l 64")
-	require.NotContains(t, msg, "--", "the CLI adds the container flags as a hint (cmd/tgsession keys_test.go)")
+	require.NotContains(t, msg, "--", "the CLI adds the container flags as a hint (internal/cli keys_test.go)")
 	require.Contains(t, msg, vault.EnvAllowNoMlock+"=1")
 	var me *vault.MemlockError
 	require.True(t, errors.As(fmt.Errorf("wrapped: %w", err), &me))

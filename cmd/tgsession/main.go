@@ -3,21 +3,15 @@
 // A session is read from standard input, from --in FILE, or from .session
 // files named on the command line; never from the command line itself. Run
 // "tgsession help" for the commands, and see USAGE.md for examples.
+//
+// This binary links neither SQLite nor a store or fleet driver, so that a
+// job on a session string, a sealed value, a vault or exec starts fast. A
+// job on a .session file, a store or the fleet is handed to its sibling
+// tgsession-full (cmd/tgsession-full, installed beside it by
+// "go install ./cmd/..."), which runs the same commands with everything
+// linked.
 package main
 
-import (
-	"io"
-	"os"
-)
+import "github.com/tgsession/tgsession/internal/cli"
 
-func main() {
-	installSignals()
-	code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
-	os.Exit(finish(code))
-}
-
-// run is main without the process: it parses args, runs the command and
-// returns the exit status (0 success, 1 bad input or failure, 2 usage).
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	return newCLI(stdin, stdout, stderr, getenv).run(args)
-}
+func main() { cli.Main(cli.Hooks{}) }

@@ -71,6 +71,7 @@ func (b *Batch) Add(path string, data []byte) (int, error) {
 		b.dirs[dir] = d
 	}
 	b.mu.Unlock()
+	beforeTemp()
 	registry.Lock()
 	if registry.closed {
 		registry.Unlock()

@@ -123,6 +123,21 @@ func isLive(path string) bool {
 	return ok
 }
 
+// BeforeTemp, if set, is called once, before the process creates its
+// first temporary file (by [Create] or [Batch.Add]). The CLI installs its
+// signal handler there, so that a signal never leaves a temporary file
+// behind, and a process that writes no file never pays for the handler.
+// Set it before any write starts.
+var BeforeTemp func()
+
+var beforeTempOnce sync.Once
+
+func beforeTemp() {
+	if BeforeTemp != nil {
+		beforeTempOnce.Do(BeforeTemp)
+	}
+}
+
 // Cleanup removes every temporary file this process created and has not
 // committed or aborted, and makes later [Create] and [Pending.Commit] calls
 // fail with [ErrClosed]. It returns the paths it removed. It is safe to
@@ -170,6 +185,7 @@ func Create(path string, overwrite bool) (*Pending, error) {
 	if err := checkDestination(path, overwrite); err != nil {
 		return nil, err
 	}
+	beforeTemp()
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."

@@ -19,10 +19,10 @@ import (
 
 // The tgsession command against the embedded FerretDB: the MongoDB kinds
 // (telethon-mongo, pyrogram-mongo) end to end, as a user runs them. The
-// binary is built from ../../../cmd/tgsession (the main module) once per
+// binaries are built from ../../../cmd/... (the main module) once per
 // run of TestCLI.
 
-// Throwaway age key pair of the CLI's tests (cmd/tgsession/cli_test.go).
+// Throwaway age key pair of the CLI's tests (internal/cli/cli_test.go).
 const (
 	testRecipient = "age1xl0pyhv39dcwzxa9jxx9lwu7wua7dqxcx25kz36fpvwauuxquf8sz66yr3"
 	testIdentity  = "AGE-SECRET-KEY-1HSJNE97XKTMZ04UJP38E5KL0LLAY35KFCR9E2CK22KA2SFSZD4ASRHHVZJ" // test key, tests only
@@ -57,8 +57,10 @@ func buildTgsession(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(t.TempDir(), "tgsession")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/tgsession")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tgsession")
+	// Both binaries: tgsession hands store jobs to tgsession-full beside it.
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/...")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=false")
 	if out, err := cmd.CombinedOutput(); err != nil {

@@ -1,0 +1,376 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+)
+
+var completionCmd = &command{
+	name:    "completion",
+	summary: "print a shell completion script: bash, zsh or fish",
+	help: `Usage: tgsession completion bash | zsh | fish
+
+Prints a completion script for the shell, made from tgsession's own command
+and flag tables: commands, vault subcommands, every flag, format names after
+--to, --from and --as, and file names after flags that take a path.
+
+Install:
+    bash:  tgsession completion bash > ~/.local/share/bash-completion/completions/tgsession
+           (or: source <(tgsession completion bash) in ~/.bashrc)
+    zsh:   tgsession completion zsh > "${fpath[1]}/_tgsession"
+           (or: source <(tgsession completion zsh) in ~/.zshrc, after compinit)
+    fish:  tgsession completion fish > ~/.config/fish/completions/tgsession.fish
+`,
+	run: func(c *cli, cmd *command, args []string) error {
+		fs := newFlagSet(cmd)
+		pos, err := c.parseFlags(cmd, fs, args, false)
+		if err != nil {
+			return err
+		}
+		if len(pos) != 1 {
+			return usageErrorf("completion: name one shell: bash, zsh or fish")
+		}
+		specs, err := completionSpecs()
+		if err != nil {
+			return err
+		}
+		switch pos[0] {
+		case "bash":
+			writeBash(c.stdout, specs)
+		case "zsh":
+			writeZsh(c.stdout, specs)
+		case "fish":
+			writeFish(c.stdout, specs)
+		default:
+			h := "shells: bash, zsh, fish"
+			if s := suggest(pos[0], []string{"bash", "zsh", "fish"}); s != "" {
+				h = fmt.Sprintf("did you mean %q?", s)
+			}
+			return withHints(usageErrorf("completion: unknown shell (want bash, zsh or fish)"), h)
+		}
+		return nil
+	},
+}
+
+// vaultSubcommands are the subcommands of vault, in help order.
+var vaultSubcommands = []string{"add", "get", "list", "rm", "rekey"}
+
+// fleetSubcommands are the subcommands of fleet, in help order.
+var fleetSubcommands = []string{"add", "get", "list", "rm", "leases", "rekey", "import"}
+
+// subcommandsOf returns the subcommands of a command that has them.
+func subcommandsOf(cmd string) []string {
+	switch cmd {
+	case "vault":
+		return vaultSubcommands
+	case "fleet":
+		return fleetSubcommands
+	}
+	return nil
+}
+
+// complFlag is one flag of a command.
+type complFlag struct {
+	name  string
+	value string // "": boolean; "format", "file", "dir" or "value"
+}
+
+// complSpec is a command (or "vault SUB") and its flags.
+type complSpec struct {
+	cmd, sub string
+	summary  string
+	flags    []complFlag
+}
+
+func (s complSpec) key() string {
+	if s.sub != "" {
+		return s.cmd + "/" + s.sub
+	}
+	return s.cmd
+}
+
+// flagValueKind says what a flag's value is, by the flag's name.
+func flagValueKind(name string) string {
+	switch name {
+	case "to", "from", "as":
+		return "format"
+	case "in", "o", "out", "i", "identity", "R", "recipients-file", "user-ids", "store-file", "to-store-file", "from-store-file":
+		return "file"
+	case "vault":
+		return "dir"
+	}
+	return "value"
+}
+
+// completionSpecs reads every command's flags from the command itself: it
+// runs it with cli.flagCapture set, which hands over the FlagSet instead of
+// parsing (nothing else runs).
+func completionSpecs() ([]complSpec, error) {
+	var specs []complSpec
+	capture := func(cmd *command, args []string, sub string) error {
+		c := newCLI(strings.NewReader(""), io.Discard, io.Discard, func(string) string { return "" })
+		var got *flag.FlagSet
+		c.flagCapture = func(_ *command, fs *flag.FlagSet) { got = fs }
+		err := cmd.run(c, cmd, args)
+		if err != nil && !errors.Is(err, errFlagsCaptured) {
+			return fmt.Errorf("completion: reading the flags of %s: %w", cmd.name, err)
+		}
+		spec := complSpec{cmd: cmd.name, sub: sub, summary: cmd.summary}
+		if got != nil {
+			got.VisitAll(func(f *flag.Flag) {
+				cf := complFlag{name: f.Name}
+				if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !bf.IsBoolFlag() {
+					cf.value = flagValueKind(f.Name)
+				}
+				spec.flags = append(spec.flags, cf)
+			})
+		}
+		specs = append(specs, spec)
+		return nil
+	}
+	for _, cmd := range commands {
+		if subs := subcommandsOf(cmd.name); subs != nil {
+			for _, sub := range subs {
+				if err := capture(cmd, []string{sub}, sub); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		if err := capture(cmd, nil, ""); err != nil {
+			return nil, err
+		}
+	}
+	return specs, nil
+}
+
+func flagWords(s complSpec) string {
+	var w []string
+	for _, f := range s.flags {
+		w = append(w, dashes(f.name))
+	}
+	sort.Strings(w)
+	return strings.Join(append(w, "-h", "--help"), " ")
+}
+
+// flagsTaking returns the flags (as typed) of every command whose value
+// is of the given kind.
+func flagsTaking(specs []complSpec, kind string) []string {
+	var out []string
+	for _, s := range specs {
+		for _, f := range s.flags {
+			if f.value == kind && !slices.Contains(out, dashes(f.name)) {
+				out = append(out, dashes(f.name))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func formatNames() string { return strings.Join(allTargetNames(), " ") }
+
+const bashScript = `# bash completion for tgsession. Generated by "tgsession completion bash".
+_tgsession() {
+    local cur prev cmd="" sub="" i
+    cur="${COMP_WORDS[COMP_CWORD]}"
+    prev="${COMP_WORDS[COMP_CWORD-1]}"
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case "${COMP_WORDS[i]}" in
+        -*) ;;
+        *)
+            if [[ -z $cmd ]]; then
+                cmd="${COMP_WORDS[i]}"
+            elif [[ ($cmd == vault || $cmd == fleet) && -z $sub ]]; then
+                sub="${COMP_WORDS[i]}"
+            fi
+            ;;
+        esac
+    done
+    case "$prev" in
+    %[1]s)
+        COMPREPLY=($(compgen -W "%[2]s" -- "$cur"))
+        return
+        ;;
+    %[3]s)
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return
+        ;;
+    %[4]s)
+        COMPREPLY=($(compgen -d -- "$cur"))
+        return
+        ;;
+    esac
+    if [[ -z $cmd ]]; then
+        COMPREPLY=($(compgen -W "%[5]s -h --help -v --version" -- "$cur"))
+        return
+    fi
+    local flags=""
+    case "$cmd" in
+    help)
+        COMPREPLY=($(compgen -W "%[5]s" -- "$cur"))
+        return
+        ;;
+    completion)
+        COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur"))
+        return
+        ;;
+    vault)
+        if [[ -z $sub ]]; then
+            COMPREPLY=($(compgen -W "%[6]s" -- "$cur"))
+            return
+        fi
+        ;;
+    fleet)
+        if [[ -z $sub ]]; then
+            COMPREPLY=($(compgen -W "%[8]s" -- "$cur"))
+            return
+        fi
+        ;;
+    esac
+    [[ -n $sub ]] && cmd="$cmd/$sub"
+    case "$cmd" in
+%[7]s    esac
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$flags" -- "$cur"))
+    else
+        COMPREPLY=($(compgen -f -- "$cur"))
+    fi
+}
+complete -o filenames -F _tgsession tgsession
+`
+
+func writeBash(w io.Writer, specs []complSpec) {
+	var cases strings.Builder
+	for _, s := range specs {
+		fmt.Fprintf(&cases, "    %s) flags=%q ;;\n", s.key(), flagWords(s))
+	}
+	fmt.Fprintf(w, bashScript,
+		strings.Join(flagsTaking(specs, "format"), "|"), formatNames(),
+		strings.Join(flagsTaking(specs, "file"), "|"),
+		strings.Join(flagsTaking(specs, "dir"), "|"),
+		strings.Join(commandNames(), " "), strings.Join(vaultSubcommands, " "),
+		cases.String(), strings.Join(fleetSubcommands, " "))
+}
+
+const zshScript = `#compdef tgsession
+# zsh completion for tgsession. Generated by "tgsession completion zsh".
+_tgsession() {
+    local -a commands flags
+    local cmd=${words[2]} sub=""
+    commands=(
+%[1]s    )
+    if (( CURRENT == 2 )); then
+        _describe -t commands 'tgsession command' commands
+        compadd -- -h --help -v --version
+        return
+    fi
+    case ${words[CURRENT-1]} in
+    %[2]s) compadd -- %[3]s; return ;;
+    %[4]s) _files; return ;;
+    %[5]s) _files -/; return ;;
+    esac
+    case $cmd in
+    help) _describe -t commands 'tgsession command' commands; return ;;
+    completion) compadd -- bash zsh fish; return ;;
+    vault)
+        if (( CURRENT == 3 )); then
+            compadd -- %[6]s
+            return
+        fi
+        sub=${words[3]}
+        cmd="vault/$sub"
+        ;;
+    fleet)
+        if (( CURRENT == 3 )); then
+            compadd -- %[8]s
+            return
+        fi
+        sub=${words[3]}
+        cmd="fleet/$sub"
+        ;;
+    esac
+    case $cmd in
+%[7]s    esac
+    if [[ ${words[CURRENT]} == -* ]]; then
+        compadd -- $flags
+    else
+        _files
+    fi
+}
+if [ "$funcstack[1]" = "_tgsession" ]; then
+    _tgsession "$@"
+else
+    compdef _tgsession tgsession
+fi
+`
+
+func writeZsh(w io.Writer, specs []complSpec) {
+	var cmds strings.Builder
+	for _, cmd := range commands {
+		fmt.Fprintf(&cmds, "        %s\n", shellSingleQuote(cmd.name+":"+cmd.summary))
+	}
+	var cases strings.Builder
+	for _, s := range specs {
+		fmt.Fprintf(&cases, "    %s) flags=(%s) ;;\n", s.key(), flagWords(s))
+	}
+	fmt.Fprintf(w, zshScript, cmds.String(),
+		strings.Join(flagsTaking(specs, "format"), "|"), formatNames(),
+		strings.Join(flagsTaking(specs, "file"), "|"),
+		strings.Join(flagsTaking(specs, "dir"), "|"),
+		strings.Join(vaultSubcommands, " "), cases.String(), strings.Join(fleetSubcommands, " "))
+}
+
+func writeFish(w io.Writer, specs []complSpec) {
+	fmt.Fprintln(w, `# fish completion for tgsession. Generated by "tgsession completion fish".`)
+	fmt.Fprintln(w, "complete -c tgsession -f")
+	fmt.Fprintln(w, "complete -c tgsession -n __fish_use_subcommand -s h -l help -d 'show help'")
+	fmt.Fprintln(w, "complete -c tgsession -n __fish_use_subcommand -s v -l version -d 'print the version'")
+	for _, cmd := range commands {
+		fmt.Fprintf(w, "complete -c tgsession -n __fish_use_subcommand -a %s -d %s\n", cmd.name, shellSingleQuote(cmd.summary))
+	}
+	fmt.Fprintf(w, "complete -c tgsession -n '__fish_seen_subcommand_from help' -a %s\n", shellSingleQuote(strings.Join(commandNames(), " ")))
+	fmt.Fprintln(w, "complete -c tgsession -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'")
+	for _, parent := range []string{"vault", "fleet"} {
+		subs := subcommandsOf(parent)
+		noSub := "__fish_seen_subcommand_from " + parent + "; and not __fish_seen_subcommand_from " + strings.Join(subs, " ")
+		fmt.Fprintf(w, "complete -c tgsession -n %s -a %s\n", shellSingleQuote(noSub), shellSingleQuote(strings.Join(subs, " ")))
+	}
+	for _, s := range specs {
+		cond := "__fish_seen_subcommand_from " + s.cmd
+		if s.sub != "" {
+			cond += "; and __fish_seen_subcommand_from " + s.sub
+		}
+		for _, f := range s.flags {
+			opt := "-l " + f.name
+			if len(f.name) == 1 {
+				opt = "-s " + f.name
+			}
+			var val string
+			switch f.value {
+			case "format":
+				val = " -x -a " + shellSingleQuote(formatNames())
+			case "file":
+				val = " -r -F"
+			case "dir":
+				val = " -x -a '(__fish_complete_directories)'"
+			case "value":
+				val = " -x"
+			}
+			fmt.Fprintf(w, "complete -c tgsession -n %s %s%s\n", shellSingleQuote(cond), opt, val)
+		}
+		if s.cmd != "help" && s.cmd != "completion" && s.cmd != "formats" && s.cmd != "version" {
+			fmt.Fprintf(w, "complete -c tgsession -n %s -F\n", shellSingleQuote(cond))
+		}
+	}
+}
+
+// shellSingleQuote quotes s for bash, zsh and fish.
+func shellSingleQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
