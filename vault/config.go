@@ -32,6 +32,7 @@ type config struct {
 	format               codec.Format
 	keyCmdTimeout        time.Duration
 	allowInsecureKeyFile bool
+	ephemeral            bool // KeySearch.Ephemeral
 }
 
 // maxWorkFactor is the highest scrypt work factor (log2 N) accepted when
@@ -56,6 +57,7 @@ func idConfig(ids []age.Identity) *config {
 		if set, ok := id.(*Identities); ok && set != nil {
 			c.identities = append(c.identities, set.list()...)
 			c.tried = append(c.tried, set.tried...)
+			c.ephemeral = c.ephemeral || set.ephemeral
 			continue
 		}
 		c.identities = append(c.identities, id)

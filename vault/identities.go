@@ -24,6 +24,9 @@ type Identities struct {
 	// in an unexported field of a caller's struct.
 	ids   *idBox
 	tried []string
+	// ephemeral: sessions opened with these identities hold their key in
+	// a locked buffer (KeySearch.Ephemeral).
+	ephemeral bool
 }
 
 // idBox holds identities; see Identities.ids.

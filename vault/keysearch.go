@@ -96,6 +96,19 @@ type KeySearch struct {
 	// (the process itself can no longer scrub or read them), and the
 	// setting lasts until exec.
 	Undumpable bool
+	// Ephemeral is for a process that opens a session, uses it and exits
+	// (a command-line tool): Sessions opened with the result hold their key
+	// for their whole life in one locked, read-only, guard-paged memguard
+	// buffer, instead of in an Enclave (encrypted in memory under a key
+	// memguard keeps in three more locked buffers and re-keys twice a
+	// second), whose creation and every [Session.WithKey] each set up
+	// locked buffers of their own. Either way the key is never in
+	// swappable memory or a core dump; an Enclave also keeps it out of a
+	// plain read of the process's memory between uses, which matters in a
+	// long-lived process and not in one that exits once the key is used.
+	// At most 2 such keys are live at once (the locked-memory budget);
+	// further sessions use an Enclave. [Session.Destroy] frees the buffer.
+	Ephemeral bool
 	// Warn receives warnings (an identity file others may read, used
 	// because AllowInsecureFiles is set); nil prints them to standard
 	// error. Warnings never contain secrets.
@@ -110,6 +123,7 @@ func (k *KeySearch) config() *config {
 	}
 	c.allowInsecureKeyFile, c.allowSSH, c.requirePQ = k.AllowInsecureFiles, k.SSH, k.RequirePQ
 	c.passphrase, c.scrubKeyEnv, c.warn = k.Passphrase, k.ScrubEnv, k.Warn
+	c.ephemeral = k.Ephemeral
 	if k.MaxWorkFactor != 0 {
 		c.maxWorkFactor = min(max(k.MaxWorkFactor, 1), maxWorkFactor)
 	}
@@ -141,7 +155,9 @@ func (k *KeySearch) Find() (*Identities, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newIdentities(ids, tried), nil
+	set := newIdentities(ids, tried)
+	set.ephemeral = cfg.ephemeral
+	return set, nil
 }
 
 // PassphraseRecipient returns an scrypt recipient for passphrase, with the

@@ -3,6 +3,7 @@ package vault
 import (
 	"os"
 	"sync"
+	"sync/atomic"
 )
 
 // envAllowNoMlock names the environment variable that, set to "1", lets this
@@ -21,6 +22,29 @@ const maxOpen = 4
 const memlockPages = 3 + 2*maxOpen + 3
 
 var slots = make(chan struct{}, maxOpen)
+
+// ephemeralMax is how many slots ephemeral keys (KeySearch.Ephemeral) may
+// hold for their whole life; the others stay for WithKey and enclave
+// creation, so that neither waits for a buffer that lives until exit.
+const ephemeralMax = 2
+
+var ephemeralLive atomic.Int32
+
+// acquireEphemeral takes a slot for an ephemeral key's lifetime, or
+// reports false when ephemeralMax are live.
+func acquireEphemeral() bool {
+	if ephemeralLive.Add(1) > ephemeralMax {
+		ephemeralLive.Add(-1)
+		return false
+	}
+	acquireSlot()
+	return true
+}
+
+func releaseEphemeral() {
+	releaseSlot()
+	ephemeralLive.Add(-1)
+}
 
 func acquireSlot() { slots <- struct{}{} }
 func releaseSlot() { <-slots }

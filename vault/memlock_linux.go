@@ -17,15 +17,14 @@ const capIPCLock = 14
 // memory on top of what it has locked already: either it has CAP_IPC_LOCK
 // (which lifts RLIMIT_MEMLOCK), or the limit is infinite or high enough.
 func memlockPreflight(pages int) error {
-	if hasCapIPCLock() {
-		return nil
-	}
+	// The cheap answers first: the limit (one system call), then the
+	// capability (one more); /proc/self/status only when both say no.
 	var rl unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_MEMLOCK, &rl); err != nil {
 		// Cannot tell: let memguard try.
 		return nil
 	}
-	if rl.Cur == unix.RLIM_INFINITY {
+	if rl.Cur == unix.RLIM_INFINITY || hasCapIPCLock() {
 		return nil
 	}
 	need := uint64(pages) * uint64(os.Getpagesize())
@@ -37,8 +36,13 @@ func memlockPreflight(pages int) error {
 }
 
 // hasCapIPCLock reports whether CAP_IPC_LOCK is in the effective capability
-// set, from the CapEff line of /proc/self/status.
+// set: capget(2), or the CapEff line of /proc/self/status if that fails.
 func hasCapIPCLock() bool {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err == nil {
+		return data[capIPCLock/32].Effective&(1<<(capIPCLock%32)) != 0
+	}
 	v, ok := statusField("CapEff")
 	if !ok {
 		return false

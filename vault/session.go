@@ -59,11 +59,13 @@ type Session struct {
 	att *envelope.Attachment // see [Session.Attachment]
 }
 
-// keyBox holds one auth key, in a memguard Enclave or, when the caller opted
-// out of locked memory, in an ordinary heap array.
+// keyBox holds one auth key, in a memguard Enclave, in a read-only
+// LockedBuffer (KeySearch.Ephemeral) or, when the caller opted out of
+// locked memory, in an ordinary heap array.
 type keyBox struct {
 	mu   sync.RWMutex
 	enc  *memguard.Enclave
+	lb   *memguard.LockedBuffer
 	heap *[codec.AuthKeySize]byte
 	id   codec.KeyID
 }
@@ -86,6 +88,11 @@ func newKeyBox(src []byte, cfg *config) (*keyBox, error) {
 		copy(b.heap[:], src)
 		clear(src)
 		runtime.KeepAlive(src)
+		return b, nil
+	}
+	if cfg.ephemeral && acquireEphemeral() {
+		b.lb = memguard.NewBufferFromBytes(src) // wipes src
+		b.lb.Freeze()
 		return b, nil
 	}
 	acquireSlot()
@@ -112,7 +119,9 @@ func (s *Session) KeyID() codec.KeyID {
 }
 
 // WithKey calls f with the 256-byte auth key, decrypted into a read-only,
-// locked, guard-paged buffer for the duration of the call only. The buffer
+// locked, guard-paged buffer for the duration of the call only (for a
+// session opened with [KeySearch.Ephemeral], the key's own such buffer,
+// which lives until [Session.Destroy]). The buffer
 // is destroyed (wiped and unmapped) when f returns or panics, so f must not
 // keep key or any slice of it, and must not write to it (the page is
 // read-only: a write crashes the process). f should copy the key only into
@@ -136,6 +145,12 @@ func (s *Session) WithKey(f func(key *[codec.AuthKeySize]byte) error) error {
 		*k = *b.heap
 		defer func() { clear(k[:]); runtime.KeepAlive(k) }()
 		return f(k)
+	case b.lb != nil:
+		if !b.lb.IsAlive() {
+			// memguard.Purge was called: the buffer is gone.
+			return errorf(ErrDestroyed, "locked memory was purged")
+		}
+		return f((*[codec.AuthKeySize]byte)(b.lb.Bytes()))
 	case b.enc != nil:
 		acquireSlot()
 		defer releaseSlot()
@@ -161,6 +176,11 @@ func (s *Session) Destroy() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.enc = nil
+	if b.lb != nil {
+		b.lb.Destroy() // wipes it; a no-op after memguard.Purge
+		b.lb = nil
+		releaseEphemeral()
+	}
 	if b.heap != nil {
 		clear(b.heap[:])
 		runtime.KeepAlive(b.heap)
@@ -175,7 +195,7 @@ func (s *Session) Alive() bool {
 	}
 	s.key.mu.RLock()
 	defer s.key.mu.RUnlock()
-	return s.key.enc != nil || s.key.heap != nil
+	return s.key.enc != nil || s.key.heap != nil || (s.key.lb != nil && s.key.lb.IsAlive())
 }
 
 // Attachment returns a copy of the attachment the envelope carried (see

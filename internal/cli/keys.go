@@ -38,7 +38,10 @@ func (c *cli) keySearch(ids []string) *vault.KeySearch {
 		Stdin:              c.stdin,
 		DefaultFile:        true,
 		AllowInsecureFiles: c.getenv(envAllowInsecureKeyFile) == "1",
-		Warn:               func(msg string) { c.warnf("%s", msg) },
+		// A command opens, uses and exits: one locked buffer per key, not
+		// an Enclave and its key Coffer (issue 11: unseal cost).
+		Ephemeral: true,
+		Warn:      func(msg string) { c.warnf("%s", msg) },
 	}
 }
 
