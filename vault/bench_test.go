@@ -80,6 +80,42 @@ func BenchmarkOpenX25519Text(b *testing.B) {
 	benchOpen(b, id, id.Recipient(), vault.FormText)
 }
 
+// BenchmarkOpenX25519TextEphemeral is BenchmarkOpenX25519Text with
+// KeySearch.Ephemeral identities (the CLI's): one locked buffer per key
+// instead of an Enclave; each iteration also reads the key once, as a
+// command does.
+func BenchmarkOpenX25519TextEphemeral(b *testing.B) {
+	x := newX25519(b)
+	ids, err := ephemeralIDs(x.String(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchOpenUse(b, ids, x.Recipient())
+}
+
+// BenchmarkOpenX25519TextUse is the Enclave counterpart of
+// BenchmarkOpenX25519TextEphemeral.
+func BenchmarkOpenX25519TextUse(b *testing.B) {
+	x := newX25519(b)
+	benchOpenUse(b, x, x.Recipient())
+}
+
+func benchOpenUse(b *testing.B, id age.Identity, rec age.Recipient) {
+	sealed := benchSealed(b, rec, vault.FormText)
+	warm(b, sealed, id)
+	b.ReportAllocs()
+	for b.Loop() {
+		s, err := vault.Open(sealed, id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.WithKey(func(*[256]byte) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+		s.Destroy()
+	}
+}
+
 func BenchmarkOpenX25519Binary(b *testing.B) {
 	id := newX25519(b)
 	benchOpen(b, id, id.Recipient(), vault.FormBinary)

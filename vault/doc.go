@@ -48,7 +48,10 @@
 // [Open] moves the auth key from the decrypted buffer straight into a
 // memguard Enclave (encrypted at rest) and wipes the buffer. [Session.WithKey]
 // hands the key to a callback in a locked, read-only buffer that is
-// destroyed when the callback returns. [Session.ToCodec] and
+// destroyed when the callback returns. With identities from a
+// [KeySearch] with Ephemeral set, the key instead stays in one such buffer
+// until [Session.Destroy]: for a process that opens a key, uses it and
+// exits. [Session.ToCodec] and
 // [Session.Export] produce ordinary copies for conversion, which cannot all
 // be wiped.
 //

@@ -138,7 +138,22 @@ if [ $dirty -ne 0 ]; then
 else
 	echo "memdump: sealed mode: no copy of the auth key in $runs dumps"
 fi
+# The CLI's mode (vault.KeySearch.Ephemeral): the key lives in plain text in
+# one locked memguard buffer, which memguard marks MADV_DONTDUMP: a dump
+# must not contain it either.
+dirty=0
+for i in $(seq 1 "$runs"); do
+	dump ephemeral
+	n=$(awk -F'\t' '$1 == "HITS" { s += $3 } END { print s + 0 }' "$hits_file")
+	if [ "$n" -ne 0 ]; then dirty=$((dirty + 1)); fi
+done
+if [ $dirty -ne 0 ]; then
+	echo "memdump: FAIL: $dirty of $runs dumps of a process holding an ephemeral session contain the auth key (see the hits above)" >&2
+	status=1
+else
+	echo "memdump: ephemeral mode: no copy of the auth key in $runs dumps"
+fi
 if [ $status -eq 0 ]; then
-	echo "memdump: ok (control found every representation; sealed mode found none)"
+	echo "memdump: ok (control found every representation; sealed and ephemeral modes found none)"
 fi
 exit $status

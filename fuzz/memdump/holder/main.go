@@ -12,6 +12,9 @@
 //	                      vault.OpenEnv (the key goes into a memguard
 //	                      enclave), use the key once, print
 //	                      "auth_key_id=<hex>" and "ready", and block
+//	holder ephemeral      as open, with the CLI's KeySearch.Ephemeral: the
+//	                      key stays in one locked, read-only memguard
+//	                      buffer (excluded from core dumps) until Destroy
 //	holder plain          the negative control: open the same way, then keep
 //	                      the key in ordinary memory as raw bytes, lowercase
 //	                      and uppercase hex, and standard and URL-safe
@@ -71,9 +74,11 @@ func main() {
 		}
 		err = seal(os.Args[2])
 	case "open":
-		err = hold(false)
+		err = hold(false, false)
+	case "ephemeral":
+		err = hold(false, true)
 	case "plain":
-		err = hold(true)
+		err = hold(true, false)
 	case "search":
 		if len(os.Args) != 5 && len(os.Args) != 6 {
 			usage()
@@ -150,10 +155,10 @@ func seal(dir string) error {
 // that the garbage collector keeps every representation alive.
 var plainCopies [][]byte
 
-func hold(plain bool) error {
+func hold(plain, ephemeral bool) error {
 	// Timings go to stderr, which run.sh shows only when something fails.
 	start := time.Now()
-	ids, err := (&vault.KeySearch{Env: true, ScrubEnv: true}).Find()
+	ids, err := (&vault.KeySearch{Env: true, ScrubEnv: true, Ephemeral: ephemeral}).Find()
 	if err != nil {
 		return err
 	}
