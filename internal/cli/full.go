@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 const (
@@ -188,11 +189,15 @@ func handOver(args []string, why string) error {
 // in tests and in the full binary): needFull hands them over.
 var mainArgs []string
 
+// fileStarted is set before the process creates its first output file
+// (safefile.BeforeTemp): the job can then no longer be started over.
+var fileStarted atomic.Bool
+
 // needFull is what a missing hook returns: it hands the whole job to the
-// full binary if nothing has been read from standard input yet, and
-// otherwise fails saying what to run.
+// full binary if nothing has been read from standard input and no file
+// written yet, and otherwise fails saying what to run.
 func (c *cli) needFull(what string) error {
-	if mainArgs != nil && !c.stdinRead {
+	if mainArgs != nil && !c.stdinRead && !fileStarted.Load() {
 		return handOver(mainArgs, what)
 	}
 	return noFullError(what)

@@ -46,7 +46,10 @@ func Main(h Hooks) {
 		mainArgs = args
 	}
 	signalsWanted = true // installed on first need (signals.go)
-	safefile.BeforeTemp = ensureSignals
+	safefile.BeforeTemp = func() {
+		fileStarted.Store(true)
+		ensureSignals()
+	}
 	code := run(args, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	os.Exit(finish(code))
 }
