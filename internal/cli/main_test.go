@@ -19,7 +19,7 @@ func TestMain(m *testing.M) {
 		"tgsession":        leanMain, // hands jobs to tgsession-full, as installed
 		"tgsession-hooked": hookedMain,
 		"tgsession-lean":   leanMain,
-		"tgsession-full":   fullMain,
+		"tgsession-full":   hookedMain, // fullMain unless TGSESSION_TEST_PAUSE… is set
 	})
 }
 

@@ -38,6 +38,10 @@ import (
 //	TGSESSION_TEST_GRACE=D       the grace period for a batch
 //	TGSESSION_TEST_AHEAD=K       a batch hands out at most K inputs
 //	                             beyond the first one not yet reported
+//	TGSESSION_TEST_LEAN=1        run as the lean binary (cmd/tgsession);
+//	                             a job it hands over runs in
+//	                             "tgsession-full", which is hookedMain
+//	                             too, with the same hooks
 func hookedMain() {
 	ready := os.Getenv("TGSESSION_TEST_READY")
 	if d, err := time.ParseDuration(os.Getenv("TGSESSION_TEST_GRACE")); err == nil {
@@ -72,6 +76,9 @@ func hookedMain() {
 			}
 		}
 	}
+	if os.Getenv("TGSESSION_TEST_LEAN") == "1" && os.Getenv(envReexec) == "" {
+		leanMain()
+	}
 	fullMain()
 }
 
@@ -101,6 +108,46 @@ func startHooked(t *testing.T, dir, pause string, args ...string) *child {
 func startHookedGrace(t *testing.T, dir, pause string, grace time.Duration, args ...string) *child {
 	t.Helper()
 	return startHookedEnv(t, dir, pause, grace, nil, args...)
+}
+
+// TestSignalThroughTheHandOver: the lean binary removes its temporary
+// file on a signal (its handler is installed before the first one), and a
+// job it hands to tgsession-full is the same process: a signal to the pid
+// the caller started reaches tgsession-full, which removes its temporary
+// file and exits 128+N.
+func TestSignalThroughTheHandOver(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "compat", "testdata", "telethon_v7.session"))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		handOver bool
+	}{
+		{"lean", []string{"convert", "--to", "gramjs", "--in", "s.txt", "-o", "out/s.txt"}, false},
+		{"full", []string{"convert", "--to", "gramjs", "--in", "t.session", "-o", "out/s.txt"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeSession(t, filepath.Join(dir, "s.txt"))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "t.session"), b, 0o600))
+			require.NoError(t, os.Mkdir(filepath.Join(dir, "out"), 0o700))
+			ch := startHookedEnv(t, dir, "commit", time.Minute, []string{"TGSESSION_TEST_LEAN=1", envFull + "="}, tc.args...)
+			ch.waitReady(t)
+			require.Len(t, temps(t, filepath.Join(dir, "out")), 1, "paused with the temporary file written")
+			cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", ch.cmd.Process.Pid))
+			require.NoError(t, err)
+			argv0 := string(cmdline[:bytes.IndexByte(cmdline, 0)])
+			require.Equal(t, tc.handOver, filepath.Base(argv0) == fullName, "argv[0] of the paused process: %s", argv0)
+			require.NoError(t, ch.cmd.Process.Signal(syscall.SIGTERM))
+			require.Equal(t, 143, ch.wait(t), ch.stderr.String())
+			require.Empty(t, temps(t, filepath.Join(dir, "out")), "the temporary file is removed")
+			_, err = os.Lstat(filepath.Join(dir, "out", "s.txt"))
+			require.ErrorIs(t, err, fs.ErrNotExist)
+			// (after the conversion's report of what gramjs cannot hold)
+			require.True(t, strings.HasSuffix(ch.stderr.String(), "\ntgsession: interrupted: the output being written was discarded\n") ||
+				ch.stderr.String() == "tgsession: interrupted: the output being written was discarded\n", ch.stderr.String())
+		})
+	}
 }
 
 // startHookedEnv is startHookedGrace with more environment variables.
