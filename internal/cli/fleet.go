@@ -1093,7 +1093,7 @@ func (c *cli) fleetImportStore(ff *fleetFlags, src *importStoreFlags, set map[st
 		return err
 	}
 	ctx := context.Background()
-	from, err := k.open(c, ctx, u, x)
+	from, err := k.open(ctx, u, x)
 	if err != nil {
 		return storeError(err)
 	}

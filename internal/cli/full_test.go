@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,4 +127,36 @@ func TestNeedFullWithoutHandOver(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	require.Equal(t, exitFail, ce.code)
 	require.Equal(t, []string{"run the same command with tgsession-full"}, ce.hints)
+}
+
+// countingReader records whether anything read from it.
+type countingReader struct {
+	r    io.Reader
+	read bool
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.read = true
+	return c.r.Read(p)
+}
+
+// TestStoreJobWithoutHooksStopsBeforeReading: without the store hooks (the
+// lean binary), a store job stops where every store job starts
+// (storeLocation), before standard input is read, so that it can still be
+// handed over; here (no hand-over in tests) it fails saying what to run.
+func TestStoreJobWithoutHooksStopsBeforeReading(t *testing.T) {
+	full := hooks
+	hooks = Hooks{}
+	t.Cleanup(func() { hooks = full })
+	for _, args := range [][]string{
+		{"convert", "--to", "telethon-redis", "--store-env", "REDIS_URL", "--name", "bot"},
+		{"inspect", "--from", "telethon-mongo", "--store-env", "MONGODB_URI", "--name", "bot"},
+	} {
+		c, _, stderr := testCLI("", map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0", "MONGODB_URI": "mongodb://127.0.0.1:1"})
+		in := &countingReader{r: strings.NewReader(fakeSession + "\n")}
+		c.stdin = in
+		require.Equal(t, exitFail, c.run(args), stderr.String())
+		require.Contains(t, stderr.String(), args[2]+" needs tgsession-full", args)
+		require.False(t, in.read, "%q read standard input before finding it needs tgsession-full", args)
+	}
 }

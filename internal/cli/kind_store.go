@@ -40,17 +40,15 @@ var storeKinds = []storeKind{
 	{"pyrogram-mongo", "pyrofork, irenogram, Electrogram MongoStorage", codec.Pyrogram, "pyrofork", 4, "mongodb://, mongodb+srv://"},
 }
 
-// target is the kind's layout as model.Shape's target (Hooks.StoreTargets;
-// the lean binary hands every store job to the full one before it runs).
+// target is the kind's layout as model.Shape's target (Hooks.StoreTargets).
+// Every store job passes storeLocation first, which makes sure the hooks
+// are there.
 func (k storeKind) target() model.Target {
 	return hooks.StoreTargets[k.name]
 }
 
-// open opens the kind's store at u (Hooks.OpenStore).
-func (k storeKind) open(c *cli, ctx context.Context, u stores.URL, x *extFlags) (stores.Store, error) {
-	if hooks.OpenStore == nil {
-		return nil, c.needFull(k.name)
-	}
+// open opens the kind's store at u, from storeLocation (Hooks.OpenStore).
+func (k storeKind) open(ctx context.Context, u stores.URL, x *extFlags) (stores.Store, error) {
 	return hooks.OpenStore(ctx, k.name, u, x.tablePrefix, x.dc)
 }
 
@@ -120,7 +118,13 @@ type extSource struct {
 
 // storeLocation resolves where the store is: --store-env, --store-file or
 // --store (only a URL without a password).
+//
+// It is where every store job starts, before any input is read: without
+// the store hooks (the lean binary) the job is handed to tgsession-full.
 func (c *cli) storeLocation(cmd string, x *extFlags, k storeKind) (stores.URL, error) {
+	if hooks.OpenStore == nil {
+		return stores.URL{}, c.needFull(k.name)
+	}
 	n := 0
 	for _, f := range []string{"store-env", "store-file", "store"} {
 		if x.set[f] {
@@ -183,7 +187,7 @@ func (c *cli) storeSource(cmd string, x *extFlags, k storeKind) (source, error) 
 		label: fmt.Sprintf("%s session %q", k.name, name),
 		read: func(c *cli, full bool) (*model.Stored, *fileMeta, error) {
 			ctx := context.Background()
-			st, err := k.open(c, ctx, u, x)
+			st, err := k.open(ctx, u, x)
 			if err != nil {
 				return nil, nil, storeError(err)
 			}
@@ -279,7 +283,7 @@ func (c *cli) convertToStore(cmd string, x *extFlags, k storeKind, srcs []source
 		}
 		defer out.Wipe()
 		ctx := context.Background()
-		st, err := k.open(c, ctx, u, x)
+		st, err := k.open(ctx, u, x)
 		if err != nil {
 			return storeError(err)
 		}
@@ -408,7 +412,7 @@ func runList(c *cli, cmd *command, args []string) error {
 		return err
 	}
 	ctx := context.Background()
-	st, err := k.open(c, ctx, u, x)
+	st, err := k.open(ctx, u, x)
 	if err != nil {
 		return storeError(err)
 	}
