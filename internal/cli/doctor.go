@@ -165,8 +165,11 @@ func (c *cli) explain(src source, asJSON bool) error {
 		}
 		defer f.Close()
 		r = f
-	} else if c.stdinRead = true; c.isTerminal(c.stdin) {
-		c.infof("paste the error message, then press Ctrl-D")
+	} else {
+		c.stdinRead = true
+		if c.isTerminal(c.stdin) {
+			c.infof("paste the error message, then press Ctrl-D")
+		}
 	}
 	b, err := readCapped(r, maxTextInput)
 	if err != nil {

@@ -78,9 +78,12 @@ func isOutFlag(a string) bool {
 // or it is a .session file or a directory holding one.
 func fullArg(a string) string {
 	parts := []string{a}
-	if _, v, ok := strings.Cut(a, "="); ok {
+	if i := strings.IndexByte(a, '='); i >= 0 {
 		// --flag=VALUE, and exec's NAME=KIND:… in --env=NAME=KIND:…
-		parts = append(parts, v, a[strings.LastIndexByte(a, '=')+1:])
+		parts = append(parts, a[i+1:])
+		if j := strings.LastIndexByte(a, '='); j > i {
+			parts = append(parts, a[j+1:])
+		}
 	}
 	for _, p := range parts {
 		kind, _, _ := strings.Cut(p, ":")

@@ -211,17 +211,9 @@ func readCapped(r io.Reader, max int) ([]byte, error) {
 func (c *cli) readStdin() ([]byte, error) {
 	c.stdinRead = true
 	if f, ok := c.stdin.(*os.File); ok && c.isTerminal(f) {
-		fmt.Fprint(c.stderr, "tgsession: paste the session and press Enter (input is hidden): ")
-		fd := int(f.Fd())
-		if st, err := term.GetState(fd); err == nil {
-			// A signal during the prompt exits without ReadPassword's
-			// deferred restore: give the terminal its echo back.
-			defer interrupts.onExit(func() { _ = term.Restore(fd, st) })()
-		}
-		b, err := term.ReadPassword(fd)
-		fmt.Fprintln(c.stderr)
+		b, err := c.readHidden(f, "paste the session and press Enter (input is hidden)")
 		if err != nil {
-			return nil, failf("reading from the terminal: %v", err)
+			return nil, err
 		}
 		if len(b) > maxTextInput {
 			return b, errTooLarge
@@ -234,6 +226,24 @@ func (c *cli) readStdin() ([]byte, error) {
 		return nil, failf("standard input: %v", err)
 	}
 	return b, err
+}
+
+// readHidden prompts on stderr and reads one line from the terminal f
+// without echo.
+func (c *cli) readHidden(f *os.File, prompt string) ([]byte, error) {
+	fmt.Fprintf(c.stderr, "tgsession: %s: ", prompt)
+	fd := int(f.Fd())
+	if st, err := term.GetState(fd); err == nil {
+		// A signal during the prompt exits without ReadPassword's
+		// deferred restore: give the terminal its echo back.
+		defer interrupts.onExit(func() { _ = term.Restore(fd, st) })()
+	}
+	b, err := term.ReadPassword(fd)
+	fmt.Fprintln(c.stderr)
+	if err != nil {
+		return nil, failf("reading from the terminal: %v", err)
+	}
+	return b, nil
 }
 
 // testHookBeforeCommit, when set (by tests only), is called by writeOutput

@@ -16,8 +16,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/term"
-
 	"github.com/tgsession/tgsession/codec"
 	"github.com/tgsession/tgsession/internal/model"
 	"github.com/tgsession/tgsession/tdata"
@@ -91,19 +89,7 @@ func trimLine(b []byte) []byte {
 func (c *cli) stdinPasscode(dir string) ([]byte, error) {
 	c.stdinRead = true
 	if f, ok := c.stdin.(*os.File); ok && c.isTerminal(f) {
-		fmt.Fprintf(c.stderr, "tgsession: local passcode of %s (input is hidden): ", escapeControls(dir))
-		fd := int(f.Fd())
-		if st, err := term.GetState(fd); err == nil {
-			// As readStdin: a signal during the prompt gives the terminal
-			// its echo back.
-			defer interrupts.onExit(func() { _ = term.Restore(fd, st) })()
-		}
-		b, err := term.ReadPassword(fd)
-		fmt.Fprintln(c.stderr)
-		if err != nil {
-			return nil, failf("reading from the terminal: %v", err)
-		}
-		return b, nil
+		return c.readHidden(f, "local passcode of "+escapeControls(dir)+" (input is hidden)")
 	}
 	b, err := readCapped(c.stdin, 4096)
 	if err != nil && !errors.Is(err, io.EOF) {
